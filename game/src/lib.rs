@@ -1,0 +1,1 @@
+//! The ibasho client library: every plugin of the town.

@@ -1,0 +1,306 @@
+//! The town map schema (`assets/maps/town.ron`), read by both the client and the server.
+//!
+//! The map is a grid of tiles, written as rows of characters (`#` wall, `.` floor), plus named
+//! places that cover rectangles of tiles. World coordinates have x to the right and y up, in
+//! pixels, with the origin at the bottom-left corner of the map.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Tile character for a wall (blocks movement).
+pub const WALL: char = '#';
+/// Tile character for walkable floor.
+pub const FLOOR: char = '.';
+
+/// A point in world coordinates (pixels, y up).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Position {
+    /// Pixels to the right of the map's left edge.
+    pub x: f32,
+    /// Pixels above the map's bottom edge.
+    pub y: f32,
+}
+
+impl Position {
+    /// A position from its coordinates.
+    pub const fn new(x: f32, y: f32) -> Self {
+        Self { x, y }
+    }
+
+    /// Straight-line distance in pixels.
+    pub fn distance(self, other: Position) -> f32 {
+        ((self.x - other.x).powi(2) + (self.y - other.y).powi(2)).sqrt()
+    }
+
+    /// Whether both coordinates are real numbers.
+    pub fn is_finite(self) -> bool {
+        self.x.is_finite() && self.y.is_finite()
+    }
+}
+
+/// Stable identifier of a place, e.g. `"booth-1"`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PlaceId(pub String);
+
+/// What kind of place an area is; it decides who may talk with whom there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PlaceKind {
+    /// 入口・案内: arrival point with the guide board.
+    Entrance,
+    /// フリースペース: meet anyone nearby.
+    FreeSpace,
+    /// 個別相談: a private counseling booth; only the people inside hear each other.
+    Booth,
+    /// 交流スペース: a program hall.
+    Hall,
+    /// ギャラリー: program videos.
+    Gallery,
+}
+
+impl PlaceKind {
+    /// Whether everyone inside the place talks with everyone else inside it, whatever the
+    /// distance, and with nobody outside.
+    pub fn is_enclosed(self) -> bool {
+        matches!(self, PlaceKind::Booth | PlaceKind::Hall)
+    }
+}
+
+/// A rectangle of tiles: `col`, `row` of its top-left tile (row 0 is the top row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TileRect {
+    /// Leftmost column.
+    pub col: u32,
+    /// Topmost row.
+    pub row: u32,
+    /// Width in tiles.
+    pub width: u32,
+    /// Height in tiles.
+    pub height: u32,
+}
+
+impl TileRect {
+    /// Whether the tile (`col`, `row`) lies inside.
+    pub fn contains(&self, col: u32, row: u32) -> bool {
+        col >= self.col && col < self.col + self.width && row >= self.row && row < self.row + self.height
+    }
+}
+
+/// A named area of the town.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Place {
+    /// Stable identifier.
+    pub id: PlaceId,
+    /// Name shown to people (Japanese).
+    pub name: String,
+    /// Name in the second locale (English).
+    pub name_en: String,
+    /// Kind of place.
+    pub kind: PlaceKind,
+    /// Tiles it covers.
+    pub area: TileRect,
+}
+
+/// A sign with text, e.g. the guide board at the entrance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Board {
+    /// Column of the tile the board stands on.
+    pub col: u32,
+    /// Row of the tile the board stands on.
+    pub row: u32,
+    /// Title line.
+    pub title: String,
+    /// Text lines under the title.
+    pub lines: Vec<String>,
+}
+
+/// The whole town as stored in `assets/maps/town.ron`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TownMap {
+    /// Size of a tile's side in pixels.
+    pub tile_size: f32,
+    /// Rows of tile characters, top row first.
+    pub tiles: Vec<String>,
+    /// Tile where people arrive: (col, row).
+    pub spawn: (u32, u32),
+    /// Named areas.
+    pub places: Vec<Place>,
+    /// Signs.
+    pub boards: Vec<Board>,
+}
+
+/// Why a map file was refused.
+#[derive(Debug, Error)]
+pub enum MapError {
+    /// The RON text does not match the schema.
+    #[error("map is not valid RON: {0}")]
+    Syntax(#[from] ron::error::SpannedError),
+    /// The tile rows are empty or of different lengths.
+    #[error("map rows must be non-empty and of equal length")]
+    Ragged,
+    /// A tile character other than `#` and `.`.
+    #[error("unknown tile character {0:?}")]
+    UnknownTile(char),
+    /// The spawn tile is a wall or off the map.
+    #[error("the spawn tile must be floor")]
+    BadSpawn,
+    /// A place or board lies partly off the map.
+    #[error("{0} lies outside the map")]
+    OutOfBounds(String),
+}
+
+impl TownMap {
+    /// Parses and checks a map.
+    pub fn from_ron(text: &str) -> Result<TownMap, MapError> {
+        let map: TownMap = ron::from_str(text)?;
+        map.validate()?;
+        Ok(map)
+    }
+
+    fn validate(&self) -> Result<(), MapError> {
+        let width = self.columns();
+        if width == 0 || self.tiles.iter().any(|row| row.chars().count() as u32 != width) {
+            return Err(MapError::Ragged);
+        }
+        if let Some(bad) = self.tiles.iter().flat_map(|r| r.chars()).find(|c| *c != WALL && *c != FLOOR) {
+            return Err(MapError::UnknownTile(bad));
+        }
+        if !self.is_walkable(self.spawn.0, self.spawn.1) {
+            return Err(MapError::BadSpawn);
+        }
+        for place in &self.places {
+            let a = place.area;
+            if a.col + a.width > width || a.row + a.height > self.rows() {
+                return Err(MapError::OutOfBounds(place.id.0.clone()));
+            }
+        }
+        for board in &self.boards {
+            if board.col >= width || board.row >= self.rows() {
+                return Err(MapError::OutOfBounds(board.title.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of tile columns.
+    pub fn columns(&self) -> u32 {
+        self.tiles.first().map_or(0, |row| row.chars().count() as u32)
+    }
+
+    /// Number of tile rows.
+    pub fn rows(&self) -> u32 {
+        self.tiles.len() as u32
+    }
+
+    /// Width and height of the map in pixels.
+    pub fn size(&self) -> (f32, f32) {
+        (self.columns() as f32 * self.tile_size, self.rows() as f32 * self.tile_size)
+    }
+
+    /// The tile character at (`col`, `row`), if on the map.
+    pub fn tile(&self, col: u32, row: u32) -> Option<char> {
+        self.tiles.get(row as usize)?.chars().nth(col as usize)
+    }
+
+    /// Whether (`col`, `row`) is floor.
+    pub fn is_walkable(&self, col: u32, row: u32) -> bool {
+        self.tile(col, row) == Some(FLOOR)
+    }
+
+    /// The tile containing a world position, if it is on the map.
+    pub fn tile_at(&self, position: Position) -> Option<(u32, u32)> {
+        if !position.is_finite() || position.x < 0.0 || position.y < 0.0 {
+            return None;
+        }
+        let col = (position.x / self.tile_size) as u32;
+        let row_from_bottom = (position.y / self.tile_size) as u32;
+        if col >= self.columns() || row_from_bottom >= self.rows() {
+            return None;
+        }
+        Some((col, self.rows() - 1 - row_from_bottom))
+    }
+
+    /// The world position of a tile's centre.
+    pub fn tile_center(&self, col: u32, row: u32) -> Position {
+        Position::new(
+            (col as f32 + 0.5) * self.tile_size,
+            ((self.rows() - 1 - row) as f32 + 0.5) * self.tile_size,
+        )
+    }
+
+    /// Where people arrive.
+    pub fn spawn_position(&self) -> Position {
+        self.tile_center(self.spawn.0, self.spawn.1)
+    }
+
+    /// The place covering a world position, if any.
+    pub fn place_at(&self, position: Position) -> Option<&Place> {
+        let (col, row) = self.tile_at(position)?;
+        self.places.iter().find(|place| place.area.contains(col, row))
+    }
+
+    /// A place by its id.
+    pub fn place(&self, id: &PlaceId) -> Option<&Place> {
+        self.places.iter().find(|place| &place.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small_map() -> TownMap {
+        TownMap {
+            tile_size: 10.0,
+            tiles: vec!["####".into(), "#..#".into(), "####".into()],
+            spawn: (1, 1),
+            places: vec![Place {
+                id: PlaceId("room".into()),
+                name: "部屋".into(),
+                name_en: "Room".into(),
+                kind: PlaceKind::FreeSpace,
+                area: TileRect { col: 1, row: 1, width: 2, height: 1 },
+            }],
+            boards: vec![],
+        }
+    }
+
+    #[test]
+    fn world_and_tiles_agree() {
+        let map = small_map();
+        assert_eq!(map.tile_at(Position::new(15.0, 15.0)), Some((1, 1)));
+        assert_eq!(map.tile_center(1, 1), Position::new(15.0, 15.0));
+        assert_eq!(map.tile_at(Position::new(5.0, 25.0)), Some((0, 0)));
+        assert_eq!(map.tile_at(Position::new(-1.0, 5.0)), None);
+        assert_eq!(map.tile_at(Position::new(f32::NAN, 5.0)), None);
+        assert_eq!(map.tile_at(Position::new(40.0, 5.0)), None);
+        assert_eq!(map.place_at(Position::new(25.0, 15.0)).map(|p| p.name.as_str()), Some("部屋"));
+        assert!(map.place_at(Position::new(5.0, 5.0)).is_none());
+    }
+
+    #[test]
+    fn refuses_broken_maps() {
+        let mut ragged = small_map();
+        ragged.tiles[1] = "#.".into();
+        assert!(matches!(ragged.validate(), Err(MapError::Ragged)));
+        let mut walled_spawn = small_map();
+        walled_spawn.spawn = (0, 0);
+        assert!(matches!(walled_spawn.validate(), Err(MapError::BadSpawn)));
+        let mut outside = small_map();
+        outside.places[0].area.width = 9;
+        assert!(matches!(outside.validate(), Err(MapError::OutOfBounds(_))));
+        assert!(matches!(TownMap::from_ron("(tile_size: 1"), Err(MapError::Syntax(_))));
+    }
+
+    #[test]
+    fn shipped_town_is_valid() {
+        let text = include_str!("../../assets/maps/town.ron");
+        let map = TownMap::from_ron(text).expect("town.ron");
+        let kinds: Vec<_> = map.places.iter().map(|p| p.kind).collect();
+        assert!(kinds.iter().filter(|k| **k == PlaceKind::Booth).count() >= 2);
+        assert!(kinds.iter().filter(|k| **k == PlaceKind::Hall).count() >= 2);
+        for kind in [PlaceKind::Entrance, PlaceKind::FreeSpace, PlaceKind::Gallery] {
+            assert!(kinds.contains(&kind), "{kind:?} missing");
+        }
+        assert_eq!(map.place_at(map.spawn_position()).map(|p| p.kind), Some(PlaceKind::Entrance));
+    }
+}

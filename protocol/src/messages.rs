@@ -1,0 +1,264 @@
+//! Wire messages: client ⇄ server over the WebSocket (presence and signaling), and peer ⇄ peer
+//! over matchbox data channels (chat). JSON-encoded; enums are named by direction.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::map::{PlaceId, Position};
+
+/// Number of avatar looks shipped in `assets/avatars/`.
+pub const AVATAR_COUNT: u8 = 6;
+/// Position updates a client sends per second while moving, at most.
+pub const POSITION_UPDATES_PER_SECOND: u32 = 10;
+/// Largest client → server message the server reads, in bytes.
+pub const MAX_CLIENT_MESSAGE_BYTES: usize = 16 * 1024;
+/// Longest chat message, in characters.
+pub const MAX_CHAT_CHARS: usize = 200;
+/// Path of the presence and signaling WebSocket.
+pub const WEBSOCKET_PATH: &str = "/ws";
+
+/// An account, as others see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ParticipantId(pub i64);
+
+/// A matchbox peer id. The server hands out a fresh one for each introduction, so two people
+/// who meet again always start a clean connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PeerId(pub Uuid);
+
+/// One of the shipped avatar looks, `0..AVATAR_COUNT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AvatarId(pub u8);
+
+impl AvatarId {
+    /// Whether it names a shipped look.
+    pub fn is_valid(self) -> bool {
+        self.0 < AVATAR_COUNT
+    }
+}
+
+/// What a person may do beyond taking part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Takes part; the default.
+    Participant,
+    /// Runs programs in a hall.
+    Facilitator,
+    /// Runs the counseling booths.
+    Counselor,
+    /// Invites people, keeps the schedule and the gallery, moderates.
+    Staff,
+}
+
+impl Role {
+    /// All roles, in order of growing rights.
+    pub const ALL: [Role; 4] = [Role::Participant, Role::Facilitator, Role::Counselor, Role::Staff];
+
+    /// Stable name used in the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Participant => "participant",
+            Role::Facilitator => "facilitator",
+            Role::Counselor => "counselor",
+            Role::Staff => "staff",
+        }
+    }
+
+    /// The role named by [`Role::as_str`].
+    pub fn parse(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == name)
+    }
+
+    /// Japanese name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Participant => "参加者",
+            Role::Facilitator => "ファシリテーター",
+            Role::Counselor => "相談員",
+            Role::Staff => "スタッフ",
+        }
+    }
+}
+
+/// A person in the town.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    /// Account id.
+    pub id: ParticipantId,
+    /// Chosen nickname.
+    pub nickname: String,
+    /// Chosen look.
+    pub avatar: AvatarId,
+    /// Role.
+    pub role: Role,
+    /// Where they stand.
+    pub position: Position,
+    /// The place they are in, if any.
+    pub place: Option<PlaceId>,
+}
+
+/// A position change of one person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Movement {
+    /// Who moved.
+    pub id: ParticipantId,
+    /// Where to.
+    pub position: Position,
+    /// The place they are in now.
+    pub place: Option<PlaceId>,
+}
+
+/// A WebRTC signal between two peers, relayed by the server (mirrors matchbox's `PeerSignal`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PeerSignal {
+    /// A JSON-encoded ICE candidate.
+    IceCandidate(String),
+    /// An SDP offer.
+    Offer(String),
+    /// An SDP answer.
+    Answer(String),
+}
+
+/// Client → server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// I am now here.
+    Move {
+        /// New position.
+        position: Position,
+    },
+    /// Pass this signal to a peer the server introduced me to.
+    Signal {
+        /// The link the server gave for that peer.
+        to: PeerId,
+        /// The signal.
+        signal: PeerSignal,
+    },
+    /// Nothing to say; keeps the connection open.
+    KeepAlive,
+}
+
+/// Server → client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// First message after connecting: who you are and who is here.
+    Welcome {
+        /// You.
+        you: Person,
+        /// Your own matchbox peer id.
+        peer_id: PeerId,
+        /// Everyone else in the town.
+        people: Vec<Person>,
+    },
+    /// Someone entered the town.
+    Joined {
+        /// Who.
+        person: Person,
+    },
+    /// Someone left the town.
+    Left {
+        /// Who.
+        id: ParticipantId,
+    },
+    /// Latest positions of the people who moved since the last batch.
+    Moved {
+        /// One entry per mover.
+        moves: Vec<Movement>,
+    },
+    /// You and `person` are near each other: open a peer connection over `link`.
+    Introduce {
+        /// Fresh peer id standing for `person` in this introduction.
+        link: PeerId,
+        /// Who is behind the link.
+        person: ParticipantId,
+        /// Whether you make the offer (exactly one side does).
+        offer: bool,
+    },
+    /// You and the person behind `link` are no longer near each other.
+    Separate {
+        /// The link to close.
+        link: PeerId,
+    },
+    /// A signal from a peer you were introduced to.
+    Signal {
+        /// The link it came over.
+        from: PeerId,
+        /// The signal.
+        signal: PeerSignal,
+    },
+    /// Your last message was refused; nothing changed.
+    Rejected {
+        /// Why.
+        code: RejectCode,
+    },
+    /// The connection is closing because the same account connected elsewhere, or its session
+    /// was revoked.
+    Closing {
+        /// Why.
+        code: CloseCode,
+    },
+}
+
+/// Why the server refused a client message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// Not JSON of a known message.
+    Malformed,
+    /// Larger than [`MAX_CLIENT_MESSAGE_BYTES`].
+    TooLarge,
+    /// More messages per second than allowed.
+    TooFrequent,
+    /// A position off the map, inside a wall, or not a number.
+    BadPosition,
+    /// A signal for a link that is not (or no longer) yours.
+    UnknownPeer,
+}
+
+/// Why the server is closing a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseCode {
+    /// The same account opened the town in another tab or browser.
+    OpenedElsewhere,
+    /// Staff ended this session.
+    SessionRevoked,
+}
+
+/// Peer → peer, over the matchbox reliable data channel. The server never sees these.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PeerMessage {
+    /// A line of nearby text chat.
+    Chat {
+        /// What was said, at most [`MAX_CHAT_CHARS`] characters.
+        text: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip_as_tagged_json() {
+        let message = ClientMessage::Move { position: Position::new(1.0, 2.0) };
+        let json = serde_json::to_string(&message).expect("json");
+        assert_eq!(json, r#"{"type":"move","position":{"x":1.0,"y":2.0}}"#);
+        assert_eq!(serde_json::from_str::<ClientMessage>(&json).expect("parse"), message);
+        let chat = PeerMessage::Chat { text: "こんにちは".into() };
+        let json = serde_json::to_string(&chat).expect("json");
+        assert_eq!(serde_json::from_str::<PeerMessage>(&json).expect("parse"), chat);
+    }
+
+    #[test]
+    fn roles_have_stable_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("admin"), None);
+    }
+}

@@ -1,0 +1,67 @@
+//! Server settings, from command-line flags with environment fallbacks.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything the server needs to know about where it runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Folder holding the database.
+    pub data_dir: PathBuf,
+    /// Folder of the built client (Trunk's `dist/`).
+    pub static_dir: PathBuf,
+    /// The town map file.
+    pub map_path: PathBuf,
+    /// The address people use to reach the server, for invite links.
+    pub public_url: String,
+    /// Whether cookies are marked Secure (the server is reached over TLS).
+    pub secure_cookies: bool,
+    /// Print a fresh staff invite at start even if staff exist.
+    pub staff_invite: bool,
+}
+
+impl Config {
+    /// Reads flags (`--listen`, `--data-dir`, `--static-dir`, `--map`, `--public-url`,
+    /// `--staff-invite`) and `IBASHO_*` environment variables.
+    pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
+        let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+        let mut listen = env("IBASHO_LISTEN", "127.0.0.1:8080");
+        let mut data_dir = env("IBASHO_DATA_DIR", "data");
+        let mut static_dir = env("IBASHO_STATIC_DIR", "dist");
+        let mut map_path = env("IBASHO_MAP", "assets/maps/town.ron");
+        let mut public_url = std::env::var("IBASHO_PUBLIC_URL").ok();
+        let mut staff_invite = false;
+        let mut args = args.into_iter();
+        while let Some(flag) = args.next() {
+            let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+            match flag.as_str() {
+                "--listen" => listen = value()?,
+                "--data-dir" => data_dir = value()?,
+                "--static-dir" => static_dir = value()?,
+                "--map" => map_path = value()?,
+                "--public-url" => public_url = Some(value()?),
+                "--staff-invite" => staff_invite = true,
+                other => return Err(format!("unknown flag {other}")),
+            }
+        }
+        let listen: SocketAddr = listen.parse().map_err(|_| format!("--listen: not an address: {listen}"))?;
+        // Without --public-url, the address is known only once bound (the port may be 0).
+        let public_url = public_url.unwrap_or_default().trim_end_matches('/').to_owned();
+        Ok(Config {
+            listen,
+            data_dir: data_dir.into(),
+            static_dir: static_dir.into(),
+            map_path: map_path.into(),
+            secure_cookies: public_url.starts_with("https://"),
+            public_url,
+            staff_invite,
+        })
+    }
+
+    /// The link for an invite token.
+    pub fn invite_url(&self, token: &str) -> String {
+        format!("{}/invite/{token}", self.public_url)
+    }
+}

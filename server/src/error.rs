@@ -1,0 +1,92 @@
+//! `AppError`: the one error type of the HTTP boundary. Each maps to a status and a JSON body
+//! `{ "code": ..., "message": ... }` with a Japanese message; internal details stay in the log.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Everything an HTTP handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No invite has this token.
+    #[error("invite unknown")]
+    InviteUnknown,
+    /// The invite was used already.
+    #[error("invite used")]
+    InviteUsed,
+    /// The invite is past its expiry.
+    #[error("invite expired")]
+    InviteExpired,
+    /// The request body is not what the endpoint takes.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    /// Nickname refused.
+    #[error("bad nickname")]
+    Nickname(#[from] protocol::NicknameError),
+    /// No live session cookie.
+    #[error("not signed in")]
+    NotSignedIn,
+    /// Signed in, but the role does not allow this.
+    #[error("forbidden")]
+    Forbidden,
+    /// Nothing with that id.
+    #[error("not found")]
+    NotFound,
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] rusqlite::Error),
+}
+
+impl AppError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::InviteUnknown => "invite_unknown",
+            AppError::InviteUsed => "invite_used",
+            AppError::InviteExpired => "invite_expired",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Nickname(_) => "bad_nickname",
+            AppError::NotSignedIn => "not_signed_in",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Database(_) => "internal",
+        }
+    }
+
+    /// HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::InviteUnknown | AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::InviteUsed | AppError::InviteExpired => StatusCode::GONE,
+            AppError::BadRequest(_) | AppError::Nickname(_) => StatusCode::BAD_REQUEST,
+            AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Message shown to the person (Japanese).
+    pub fn message(&self) -> String {
+        match self {
+            AppError::InviteUnknown => "この招待リンクは見つかりません。リンクが正しいか、発行したスタッフにご確認ください。".into(),
+            AppError::InviteUsed => "この招待リンクはすでに使われています。招待リンクは一度だけ使えます。新しいリンクをスタッフにお尋ねください。".into(),
+            AppError::InviteExpired => "この招待リンクは有効期限が切れています。新しいリンクをスタッフにお尋ねください。".into(),
+            AppError::BadRequest(_) => "送られた内容を読み取れませんでした。もう一度お試しください。".into(),
+            AppError::Nickname(reason) => reason.to_string(),
+            AppError::NotSignedIn => "ログインしていません。招待リンクから入ってください。".into(),
+            AppError::Forbidden => "この操作はスタッフのみ行えます。".into(),
+            AppError::NotFound => "見つかりませんでした。".into(),
+            AppError::Database(_) => "サーバーで問題が起きました。時間をおいてもう一度お試しください。".into(),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Database(error) = &self {
+            tracing::error!(%error, "database error");
+        }
+        (self.status(), Json(json!({ "code": self.code(), "message": self.message() }))).into_response()
+    }
+}

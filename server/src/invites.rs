@@ -1,0 +1,121 @@
+//! Invites: staff create them; a person opens the link, picks a nickname and an avatar, and
+//! becomes an account with a session. Tokens are single-use, expiring, stored only as hashes.
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use protocol::{AvatarId, Role, validate_nickname};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::{StaffOnly, session_cookie};
+use crate::error::AppError;
+use crate::json::JsonBody;
+use crate::pages;
+use crate::store::{InviteStatus, InviteSummary};
+
+/// Default validity of an invite, in hours (3 days).
+pub const DEFAULT_INVITE_HOURS: i64 = 72;
+/// Longest validity staff can give an invite, in hours (30 days).
+pub const MAX_INVITE_HOURS: i64 = 720;
+/// Longest staff note on an invite, in characters.
+pub const MAX_NOTE_CHARS: usize = 200;
+
+/// Routes of this area.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/invites", post(create_invite).get(list_invites))
+        .route("/api/register", post(register))
+        .route("/invite/{token}", get(invite_page))
+}
+
+/// Body of `POST /api/invites`.
+#[derive(Debug, Deserialize)]
+pub struct CreateInvite {
+    /// Role the invite grants.
+    pub role: Role,
+    /// Validity in hours (default 72, at most 720).
+    pub expires_in_hours: Option<i64>,
+    /// Free note for staff (who it is for); never shown to the invitee.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Answer of `POST /api/invites`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CreatedInvite {
+    /// Invite id.
+    pub id: i64,
+    /// The link to hand over; shown once, never stored.
+    pub url: String,
+    /// Expiry (Unix seconds).
+    pub expires_at: i64,
+}
+
+async fn create_invite(
+    State(state): State<AppState>,
+    StaffOnly(staff): StaffOnly,
+    JsonBody(request): JsonBody<CreateInvite>,
+) -> Result<(StatusCode, Json<CreatedInvite>), AppError> {
+    let hours = request.expires_in_hours.unwrap_or(DEFAULT_INVITE_HOURS);
+    if !(1..=MAX_INVITE_HOURS).contains(&hours) {
+        return Err(AppError::BadRequest("expires_in_hours must be 1..=720"));
+    }
+    let note = request.note.trim();
+    if note.chars().count() > MAX_NOTE_CHARS || note.chars().any(char::is_control) {
+        return Err(AppError::BadRequest("note too long or has control characters"));
+    }
+    let invite = state.store.create_invite(request.role, note, Some(staff.account.id), hours * 3600)?;
+    tracing::info!(invite = invite.id, role = request.role.as_str(), "invite created");
+    let url = state.config.invite_url(&invite.token);
+    Ok((StatusCode::CREATED, Json(CreatedInvite { id: invite.id, url, expires_at: invite.expires_at })))
+}
+
+async fn list_invites(State(state): State<AppState>, _: StaffOnly) -> Result<Json<Vec<InviteSummary>>, AppError> {
+    Ok(Json(state.store.invites()?))
+}
+
+/// Body of `POST /api/register`.
+#[derive(Debug, Deserialize)]
+pub struct Register {
+    /// The invite token from the link.
+    pub token: String,
+    /// Chosen nickname.
+    pub nickname: String,
+    /// Chosen avatar look.
+    pub avatar: u8,
+}
+
+/// Answer of `POST /api/register`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Registered {
+    /// The new account's nickname, as stored.
+    pub nickname: String,
+    /// Its role.
+    pub role: Role,
+}
+
+async fn register(State(state): State<AppState>, JsonBody(request): JsonBody<Register>) -> Result<Response, AppError> {
+    let nickname = validate_nickname(&request.nickname)?;
+    let avatar = AvatarId(request.avatar);
+    if !avatar.is_valid() {
+        return Err(AppError::BadRequest("unknown avatar"));
+    }
+    let (account, token) = state.store.register(&request.token, &nickname, avatar)?;
+    tracing::info!(account = account.id.0, role = account.role.as_str(), "account registered");
+    let cookie = session_cookie(&token, state.config.secure_cookies);
+    let body = Registered { nickname: account.nickname, role: account.role };
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+async fn invite_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+    let error = match state.store.invite_status(&token)? {
+        InviteStatus::Usable(role) => return Ok(Html(pages::registration(&token, role)).into_response()),
+        InviteStatus::Unknown => AppError::InviteUnknown,
+        InviteStatus::Used => AppError::InviteUsed,
+        InviteStatus::Expired => AppError::InviteExpired,
+    };
+    Ok((error.status(), Html(pages::problem("招待リンクを使えません", &error.message()))).into_response())
+}

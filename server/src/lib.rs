@@ -1,0 +1,44 @@
+//! The ibasho server as a library: `app(state) -> Router`, so tests run the real thing.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod invites;
+pub mod json;
+pub mod pages;
+pub mod presence;
+pub mod sessions;
+pub mod store;
+pub mod tokens;
+
+use std::sync::Arc;
+
+use axum::Router;
+use tower_http::services::ServeDir;
+
+pub use config::Config;
+pub use presence::TownHandle;
+pub use store::Store;
+
+/// Everything a request handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// The live town.
+    pub town: TownHandle,
+    /// Settings.
+    pub config: Arc<Config>,
+}
+
+/// The whole HTTP and WebSocket surface; files of the built client are the fallback.
+pub fn app(state: AppState) -> Router {
+    let static_files = ServeDir::new(&state.config.static_dir);
+    Router::new()
+        .merge(pages::router())
+        .merge(invites::router())
+        .merge(sessions::router())
+        .merge(presence::router())
+        .fallback_service(static_files)
+        .with_state(state)
+}

@@ -1,0 +1,61 @@
+//! `ibasho-server`: opens the database and the map, prints the address and a staff invite,
+//! and serves until interrupted.
+
+use std::sync::Arc;
+
+use ibasho_server::{AppState, Config, Store, TownHandle, app};
+use protocol::{Role, TownMap};
+use tracing_subscriber::EnvFilter;
+
+/// How long the staff invite printed at start stays valid, in seconds (one day).
+const START_INVITE_SECONDS: i64 = 24 * 3600;
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(message) = run().await {
+        eprintln!("ibasho-server: {message}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let mut config = Config::from_args(std::env::args().skip(1))?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    let database = config.data_dir.join("ibasho.sqlite3");
+    let store = Store::open(&database).map_err(|e| format!("cannot open {}: {e}", database.display()))?;
+    let map_text = std::fs::read_to_string(&config.map_path)
+        .map_err(|e| format!("cannot read map {}: {e}", config.map_path.display()))?;
+    let map = TownMap::from_ron(&map_text).map_err(|e| format!("map {}: {e}", config.map_path.display()))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    if config.public_url.is_empty() {
+        config.public_url = format!("http://{address}");
+    }
+    let no_staff = store.staff_count().map_err(|e| e.to_string())? == 0;
+    let staff_invite = if config.staff_invite || no_staff {
+        let invite = store
+            .create_invite(Role::Staff, "起動時に発行", None, START_INVITE_SECONDS)
+            .map_err(|e| e.to_string())?;
+        Some(config.invite_url(&invite.token))
+    } else {
+        None
+    };
+    let public_url = config.public_url.clone();
+    let state = AppState { store, town: TownHandle::start(Arc::new(map)), config: Arc::new(config) };
+    println!("ibasho: listening on {public_url}/");
+    if let Some(url) = staff_invite {
+        println!("ibasho: staff invite (one use, valid 24 hours): {url}");
+    }
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}

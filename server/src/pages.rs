@@ -1,0 +1,190 @@
+//! Server-rendered HTML pages, all in Japanese: the registration page behind an invite link,
+//! the staff page, and the page for a browser that has no session.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use protocol::{AVATAR_COUNT, Role};
+
+use crate::AppState;
+use crate::auth::current_session;
+use crate::error::AppError;
+
+/// Routes of this area.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(town_or_welcome)).route("/staff", get(staff_page))
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".into(),
+            '<' => "&lt;".into(),
+            '>' => "&gt;".into(),
+            '"' => "&quot;".into(),
+            '\'' => "&#39;".into(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+const STYLE: &str = r#"
+@font-face { font-family: "BIZ UDGothic"; src: url("/assets/fonts/BIZUDGothic-ibasho.ttf"); }
+body { font-family: "BIZ UDGothic", sans-serif; background: #f4efe6; color: #2b2b2b; margin: 0; }
+main { max-width: 36rem; margin: 3rem auto; background: #fffdf8; padding: 2rem; border-radius: 1rem;
+       box-shadow: 0 2px 12px rgba(0,0,0,.08); line-height: 1.7; }
+h1 { font-size: 1.5rem; margin-top: 0; } label { display: block; margin: 1rem 0 .3rem; font-weight: bold; }
+input[type=text], select, input[type=number] { font: inherit; padding: .5rem; width: 100%; box-sizing: border-box; }
+button { font: inherit; padding: .6rem 1.4rem; border: 0; border-radius: .5rem; background: #3d7a5c; color: white; cursor: pointer; margin-top: 1rem; }
+.avatars { display: flex; gap: .5rem; flex-wrap: wrap; } .avatars label { margin: 0; font-weight: normal; }
+.avatars input { position: absolute; opacity: 0; }
+.avatar { width: 64px; height: 64px; background-size: 192px 256px; image-rendering: pixelated; border: 3px solid transparent; border-radius: .5rem; display: block; }
+.avatars input:checked + .avatar { border-color: #3d7a5c; background-color: #e3f1e9; }
+.avatars input:focus-visible + .avatar { outline: 2px solid #1a4d8f; }
+.error { color: #a33; min-height: 1.5rem; } .small { font-size: .9rem; color: #555; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; } td, th { border-bottom: 1px solid #ddd; padding: .3rem; text-align: left; }
+code { word-break: break-all; background: #eee; padding: .2rem; }
+"#;
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} — ibasho</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>",
+        escape(title)
+    )
+}
+
+/// A page that explains a problem in plain words.
+pub fn problem(title: &str, message: &str) -> String {
+    page(title, &format!("<h1>{}</h1><p id=\"problem\">{}</p>", escape(title), escape(message)))
+}
+
+/// The registration page behind a usable invite link.
+pub fn registration(token: &str, role: Role) -> String {
+    let avatars: String = (0..AVATAR_COUNT)
+        .map(|n| {
+            let checked = if n == 0 { " checked" } else { "" };
+            format!(
+                "<label><input type=\"radio\" name=\"avatar\" value=\"{n}\"{checked} aria-label=\"アバター {}\">\
+                 <span class=\"avatar\" style=\"background-image:url('/assets/avatars/avatar-{n}.png')\"></span></label>",
+                n + 1
+            )
+        })
+        .collect();
+    let role_line = if role == Role::Participant {
+        String::new()
+    } else {
+        format!("<p class=\"small\">この招待で「{}」として登録されます。</p>", role.label())
+    };
+    let body = format!(
+        r#"<h1>ibasho へようこそ</h1>
+<p>ここはオンラインの居場所です。ニックネームだけで参加できます。本名やメールアドレスは必要ありません。カメラやマイクを使わず、見ているだけでも大丈夫です。</p>
+{role_line}
+<form id="register">
+<label for="nickname">ニックネーム（20文字まで）</label>
+<input type="text" id="nickname" name="nickname" maxlength="20" autocomplete="off" required>
+<label>アバター</label>
+<div class="avatars">{avatars}</div>
+<p class="error" id="error" role="alert"></p>
+<button type="submit" id="enter">はじめる</button>
+</form>
+<script>
+const token = "{token}";
+document.getElementById("register").addEventListener("submit", async (event) => {{
+  event.preventDefault();
+  const nickname = document.getElementById("nickname").value;
+  const avatar = Number(new FormData(event.target).get("avatar"));
+  const error = document.getElementById("error");
+  error.textContent = "";
+  try {{
+    const response = await fetch("/api/register", {{ method: "POST", headers: {{ "content-type": "application/json" }},
+      body: JSON.stringify({{ token, nickname, avatar }}) }});
+    if (response.ok) {{ location.replace("/"); return; }}
+    error.textContent = (await response.json()).message;
+  }} catch (e) {{ error.textContent = "サーバーにつながりませんでした。通信状況を確かめて、もう一度お試しください。"; }}
+}});
+</script>"#,
+        token = escape(token)
+    );
+    page("ようこそ", &body)
+}
+
+async fn town_or_welcome(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    if current_session(&headers, &state)?.is_none() {
+        let message = "ibasho に入るには招待リンクが必要です。お持ちの招待リンクを開いてください。一度登録したブラウザでは、次からはこのページから直接入れます。";
+        return Ok((StatusCode::UNAUTHORIZED, Html(problem("ようこそ", message))).into_response());
+    }
+    match tokio::fs::read_to_string(state.config.static_dir.join("index.html")).await {
+        Ok(index) => Ok(Html(index).into_response()),
+        Err(error) => {
+            tracing::error!(%error, "client not built: index.html missing");
+            let message = "町の画面がまだ用意されていません。管理者にお知らせください。";
+            Ok((StatusCode::SERVICE_UNAVAILABLE, Html(problem("準備中です", message))).into_response())
+        }
+    }
+}
+
+async fn staff_page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    let Some(session) = current_session(&headers, &state)? else {
+        return Ok((StatusCode::UNAUTHORIZED, Html(problem("ログインが必要です", &AppError::NotSignedIn.message()))).into_response());
+    };
+    if session.account.role != Role::Staff {
+        return Ok((StatusCode::FORBIDDEN, Html(problem("スタッフ専用です", &AppError::Forbidden.message()))).into_response());
+    }
+    let roles: String = Role::ALL
+        .iter()
+        .map(|role| format!("<option value=\"{}\">{}</option>", role.as_str(), role.label()))
+        .collect();
+    let body = format!(
+        r#"<h1>スタッフ用ページ</h1>
+<p><a href="/">町に入る</a></p>
+<h2>招待リンクを作る</h2>
+<form id="invite">
+<label for="role">役割</label><select id="role">{roles}</select>
+<label for="hours">有効期間（時間）</label><input type="number" id="hours" min="1" max="720" value="72">
+<label for="note">メモ（スタッフだけが見ます）</label><input type="text" id="note" maxlength="200">
+<button type="submit" id="create">招待リンクを作る</button>
+</form>
+<p class="error" id="error" role="alert"></p>
+<p id="created"></p>
+<h2>招待の一覧</h2><table id="invites"></table>
+<h2>ログイン中のセッション</h2><table id="sessions"></table>
+<script>
+const roleLabels = {{ participant: "参加者", facilitator: "ファシリテーター", counselor: "相談員", staff: "スタッフ" }};
+const time = (s) => new Date(s * 1000).toLocaleString("ja-JP");
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${{c.charCodeAt(0)}};`);
+async function refresh() {{
+  const invites = await (await fetch("/api/invites")).json();
+  document.getElementById("invites").innerHTML = "<tr><th>役割</th><th>メモ</th><th>期限</th><th>状態</th></tr>" +
+    invites.map((i) => `<tr><td>${{roleLabels[i.role]}}</td><td>${{esc(i.note)}}</td><td>${{time(i.expires_at)}}</td>` +
+      `<td>${{i.used_at ? "使用済み" : (i.expires_at * 1000 < Date.now() ? "期限切れ" : "未使用")}}</td></tr>`).join("");
+  const sessions = await (await fetch("/api/sessions")).json();
+  document.getElementById("sessions").innerHTML = "<tr><th>ニックネーム</th><th>役割</th><th>開始</th><th></th></tr>" +
+    sessions.map((s) => `<tr><td>${{esc(s.nickname)}}</td><td>${{roleLabels[s.role]}}</td><td>${{time(s.created_at)}}</td>` +
+      `<td><button data-session="${{s.id}}">終了させる</button></td></tr>`).join("");
+}}
+document.getElementById("sessions").addEventListener("click", async (event) => {{
+  const id = event.target.dataset.session;
+  if (id && confirm("このセッションを終了させますか？")) {{ await fetch(`/api/sessions/${{id}}`, {{ method: "DELETE" }}); refresh(); }}
+}});
+document.getElementById("invite").addEventListener("submit", async (event) => {{
+  event.preventDefault();
+  const error = document.getElementById("error");
+  error.textContent = "";
+  const response = await fetch("/api/invites", {{ method: "POST", headers: {{ "content-type": "application/json" }},
+    body: JSON.stringify({{ role: document.getElementById("role").value,
+      expires_in_hours: Number(document.getElementById("hours").value), note: document.getElementById("note").value }}) }});
+  const answer = await response.json();
+  if (!response.ok) {{ error.textContent = answer.message; return; }}
+  document.getElementById("created").innerHTML = `招待リンク（一度だけ表示されます）：<br><code id="invite-url">${{esc(answer.url)}}</code>`;
+  refresh();
+}});
+refresh();
+</script>"#
+    );
+    Ok(Html(page("スタッフ", &body)).into_response())
+}

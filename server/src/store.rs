@@ -1,0 +1,317 @@
+//! The SQLite store: accounts, invites and sessions (WAL, synchronous=FULL, migrations in
+//! `server/migrations`). Conversation content never reaches it.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use protocol::{AvatarId, ParticipantId, Role};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::error::AppError;
+use crate::tokens::{hash_token, new_token};
+
+/// Migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_init.sql")];
+
+/// How long a session cookie lasts, in seconds (180 days).
+pub const SESSION_SECONDS: i64 = 180 * 24 * 3600;
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A registered person.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Account {
+    /// Account id.
+    pub id: ParticipantId,
+    /// Nickname.
+    pub nickname: String,
+    /// Avatar look.
+    pub avatar: AvatarId,
+    /// Role.
+    pub role: Role,
+}
+
+/// A signed-in browser.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    /// Session id (not the token).
+    pub id: i64,
+    /// Whose session it is.
+    pub account: Account,
+}
+
+/// What staff see of an invite: never its token.
+#[derive(Debug, Clone, Serialize)]
+pub struct InviteSummary {
+    /// Invite id.
+    pub id: i64,
+    /// Role it grants.
+    pub role: Role,
+    /// Staff note.
+    pub note: String,
+    /// Creation time (Unix seconds).
+    pub created_at: i64,
+    /// Expiry time (Unix seconds).
+    pub expires_at: i64,
+    /// When it was used, if it was.
+    pub used_at: Option<i64>,
+}
+
+/// What staff see of a session.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionSummary {
+    /// Session id.
+    pub id: i64,
+    /// Account id.
+    pub account_id: ParticipantId,
+    /// Nickname.
+    pub nickname: String,
+    /// Role.
+    pub role: Role,
+    /// Creation time (Unix seconds).
+    pub created_at: i64,
+}
+
+/// A new invite: the token appears here once and is never stored.
+#[derive(Debug, Clone)]
+pub struct NewInvite {
+    /// Invite id.
+    pub id: i64,
+    /// The secret for the link.
+    pub token: String,
+    /// Expiry time (Unix seconds).
+    pub expires_at: i64,
+}
+
+/// The state of an invite token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteStatus {
+    /// Can be used; grants this role.
+    Usable(Role),
+    /// No invite has this token.
+    Unknown,
+    /// Already used.
+    Used,
+    /// Past its expiry.
+    Expired,
+}
+
+/// Shared handle to the database.
+#[derive(Clone)]
+pub struct Store {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and applies migrations.
+    pub fn open(path: &Path) -> Result<Store, rusqlite::Error> {
+        Self::prepare(Connection::open(path)?)
+    }
+
+    /// A private in-memory database, for tests.
+    pub fn in_memory() -> Result<Store, rusqlite::Error> {
+        Self::prepare(Connection::open_in_memory()?)
+    }
+
+    fn prepare(mut connection: Connection) -> Result<Store, rusqlite::Error> {
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        let applied: usize = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+            let tx = connection.transaction()?;
+            tx.execute_batch(migration)?;
+            tx.pragma_update(None, "user_version", index + 1)?;
+            tx.commit()?;
+        }
+        Ok(Store { connection: Arc::new(Mutex::new(connection)) })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (transactions roll
+        // back), so a poisoned lock is safe to keep using.
+        self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Creates an invite for `role`, valid for `valid_seconds`.
+    pub fn create_invite(
+        &self,
+        role: Role,
+        note: &str,
+        created_by: Option<ParticipantId>,
+        valid_seconds: i64,
+    ) -> Result<NewInvite, AppError> {
+        let token = new_token();
+        let created_at = now();
+        let expires_at = created_at + valid_seconds;
+        let connection = self.lock();
+        connection.execute(
+            "INSERT INTO invites (token_hash, role, note, created_by, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![hash_token(&token), role.as_str(), note, created_by.map(|id| id.0), created_at, expires_at],
+        )?;
+        Ok(NewInvite { id: connection.last_insert_rowid(), token, expires_at })
+    }
+
+    /// Whether an invite token can be used, without using it.
+    pub fn invite_status(&self, token: &str) -> Result<InviteStatus, AppError> {
+        invite_status(&self.lock(), token)
+    }
+
+    /// Uses an invite: creates the account and its first session in one transaction. Returns
+    /// the session token. Nothing changes unless everything succeeds.
+    pub fn register(&self, token: &str, nickname: &str, avatar: AvatarId) -> Result<(Account, String), AppError> {
+        let mut connection = self.lock();
+        let tx = connection.transaction()?;
+        let role = match invite_status(&tx, token)? {
+            InviteStatus::Usable(role) => role,
+            InviteStatus::Unknown => return Err(AppError::InviteUnknown),
+            InviteStatus::Used => return Err(AppError::InviteUsed),
+            InviteStatus::Expired => return Err(AppError::InviteExpired),
+        };
+        let created_at = now();
+        tx.execute(
+            "INSERT INTO accounts (nickname, avatar, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![nickname, avatar.0, role.as_str(), created_at],
+        )?;
+        let account = Account { id: ParticipantId(tx.last_insert_rowid()), nickname: nickname.to_owned(), avatar, role };
+        let used = tx.execute(
+            "UPDATE invites SET used_at = ?1, used_by = ?2 WHERE token_hash = ?3 AND used_at IS NULL",
+            params![created_at, account.id.0, hash_token(token)],
+        )?;
+        if used != 1 {
+            return Err(AppError::InviteUsed);
+        }
+        let session_token = insert_session(&tx, account.id)?;
+        tx.commit()?;
+        Ok((account, session_token))
+    }
+
+    /// The live session behind a cookie token, if any.
+    pub fn session(&self, token: &str) -> Result<Option<Session>, AppError> {
+        let connection = self.lock();
+        let session = connection
+            .query_row(
+                "SELECT s.id, a.id, a.nickname, a.avatar, a.role FROM sessions s
+                 JOIN accounts a ON a.id = s.account_id
+                 WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2",
+                params![hash_token(token), now()],
+                |row| {
+                    let role: String = row.get(4)?;
+                    Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?, row.get::<_, u8>(3)?, role))
+                },
+            )
+            .optional()?;
+        Ok(session.and_then(|(id, account_id, nickname, avatar, role)| {
+            Some(Session {
+                id,
+                account: Account {
+                    id: ParticipantId(account_id),
+                    nickname,
+                    avatar: AvatarId(avatar),
+                    role: Role::parse(&role)?,
+                },
+            })
+        }))
+    }
+
+    /// Ends a session. Returns whether one was ended.
+    pub fn revoke_session(&self, session_id: i64) -> Result<bool, AppError> {
+        let changed = self.lock().execute(
+            "UPDATE sessions SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+            params![now(), session_id],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Live sessions, newest first.
+    pub fn sessions(&self) -> Result<Vec<SessionSummary>, AppError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(
+            "SELECT s.id, a.id, a.nickname, a.role, s.created_at FROM sessions s
+             JOIN accounts a ON a.id = s.account_id
+             WHERE s.revoked_at IS NULL AND s.expires_at > ?1 ORDER BY s.id DESC",
+        )?;
+        let rows = statement.query_map(params![now()], |row| {
+            let role: String = row.get(3)?;
+            Ok(SessionSummary {
+                id: row.get(0)?,
+                account_id: ParticipantId(row.get(1)?),
+                nickname: row.get(2)?,
+                role: Role::parse(&role).unwrap_or(Role::Participant),
+                created_at: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// All invites, newest first, without tokens.
+    pub fn invites(&self) -> Result<Vec<InviteSummary>, AppError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(
+            "SELECT id, role, note, created_at, expires_at, used_at FROM invites ORDER BY id DESC",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let role: String = row.get(1)?;
+            Ok(InviteSummary {
+                id: row.get(0)?,
+                role: Role::parse(&role).unwrap_or(Role::Participant),
+                note: row.get(2)?,
+                created_at: row.get(3)?,
+                expires_at: row.get(4)?,
+                used_at: row.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Number of staff accounts.
+    pub fn staff_count(&self) -> Result<i64, AppError> {
+        Ok(self.lock().query_row("SELECT COUNT(*) FROM accounts WHERE role = 'staff'", [], |row| row.get(0))?)
+    }
+
+    /// Runs a read-only query for tests and diagnostics: every value of one text column.
+    pub fn column_texts(&self, sql: &str) -> Result<Vec<String>, AppError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(sql)?;
+        let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Moves an invite's expiry, for tests of expired invites.
+    pub fn set_invite_expiry(&self, invite_id: i64, expires_at: i64) -> Result<(), AppError> {
+        self.lock().execute("UPDATE invites SET expires_at = ?1 WHERE id = ?2", params![expires_at, invite_id])?;
+        Ok(())
+    }
+}
+
+fn invite_status(connection: &Connection, token: &str) -> Result<InviteStatus, AppError> {
+    let row = connection
+        .query_row(
+            "SELECT role, expires_at, used_at FROM invites WHERE token_hash = ?1",
+            params![hash_token(token)],
+            |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, Option<i64>>(2)?)),
+        )
+        .optional()?;
+    Ok(match row {
+        None => InviteStatus::Unknown,
+        Some((_, _, Some(_))) => InviteStatus::Used,
+        Some((_, expires_at, None)) if expires_at <= now() => InviteStatus::Expired,
+        Some((role, _, None)) => Role::parse(&role).map_or(InviteStatus::Unknown, InviteStatus::Usable),
+    })
+}
+
+fn insert_session(connection: &Connection, account: ParticipantId) -> Result<String, AppError> {
+    let token = new_token();
+    let created_at = now();
+    connection.execute(
+        "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![hash_token(&token), account.0, created_at, created_at + SESSION_SECONDS],
+    )?;
+    Ok(token)
+}

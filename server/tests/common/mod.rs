@@ -1,0 +1,176 @@
+//! Test harness: the real server on 127.0.0.1:0 with an in-memory store, HTTP clients with
+//! cookie jars, and WebSocket clients that speak the protocol.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use ibasho_server::{AppState, Config, Store, TownHandle, app};
+use protocol::{ClientMessage, Position, Role, ServerMessage, TownMap};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub struct TestServer {
+    pub base: String,
+    pub state: AppState,
+    pub map: Arc<TownMap>,
+    _static_dir: tempfile::TempDir,
+}
+
+pub fn town_map() -> TownMap {
+    TownMap::from_ron(include_str!("../../../assets/maps/town.ron")).expect("town map")
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let static_dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(static_dir.path().join("index.html"), "<!doctype html><title>town</title>").expect("index");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let map = Arc::new(town_map());
+        let config = Config {
+            listen: address,
+            data_dir: static_dir.path().into(),
+            static_dir: static_dir.path().into(),
+            map_path: "unused".into(),
+            public_url: format!("http://{address}"),
+            secure_cookies: false,
+            staff_invite: false,
+        };
+        let state = AppState {
+            store: Store::in_memory().expect("store"),
+            town: TownHandle::start(map.clone()),
+            config: Arc::new(config),
+        };
+        let router = app(state.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        TestServer { base: format!("http://{address}"), state, map, _static_dir: static_dir }
+    }
+
+    /// A fresh invite token made directly in the store (as the server does at start).
+    pub fn invite_token(&self, role: Role) -> String {
+        self.state.store.create_invite(role, "", None, 3600).expect("invite").token
+    }
+
+    /// Registers a new account through the real HTTP API; returns its client and cookie.
+    pub async fn register(&self, role: Role, nickname: &str) -> Browser {
+        let token = self.invite_token(role);
+        let browser = Browser::new(&self.base);
+        let response = browser.post("/api/register", json!({ "token": token, "nickname": nickname, "avatar": 1 })).await;
+        assert_eq!(response.status(), 200, "register {nickname}");
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .expect("session cookie")
+            .to_owned();
+        Browser { cookie: Some(cookie), ..browser }
+    }
+
+    pub fn at(&self, col: u32, row: u32) -> Position {
+        self.map.tile_center(col, row)
+    }
+}
+
+/// An HTTP client standing for one browser.
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub cookie: Option<String>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        Browser { base: base.to_owned(), client: reqwest::Client::new(), cookie: None }
+    }
+
+    fn with_cookie(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.cookie {
+            Some(cookie) => request.header("cookie", cookie),
+            None => request,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.with_cookie(self.client.get(format!("{}{path}", self.base))).send().await.expect("get")
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.with_cookie(self.client.post(format!("{}{path}", self.base)).json(&body)).send().await.expect("post")
+    }
+
+    pub async fn post_raw(&self, path: &str, body: &'static str) -> reqwest::Response {
+        let request = self.client.post(format!("{}{path}", self.base)).header("content-type", "application/json");
+        self.with_cookie(request.body(body)).send().await.expect("post")
+    }
+
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.with_cookie(self.client.delete(format!("{}{path}", self.base))).send().await.expect("delete")
+    }
+
+    pub async fn connect(&self) -> Socket {
+        let url = format!("{}/ws", self.base.replace("http://", "ws://"));
+        let mut request = url.into_client_request().expect("request");
+        if let Some(cookie) = &self.cookie {
+            request.headers_mut().insert("cookie", cookie.parse().expect("cookie"));
+        }
+        let (stream, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+        Socket { stream }
+    }
+}
+
+/// A presence WebSocket of one browser.
+pub struct Socket {
+    pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// How long a test waits for a message that should come.
+pub const WAIT: Duration = Duration::from_secs(3);
+/// How long a test watches for a message that should not come (several server ticks).
+pub const WATCH: Duration = Duration::from_millis(600);
+
+impl Socket {
+    pub async fn send(&mut self, message: &ClientMessage) {
+        let text = serde_json::to_string(message).expect("json");
+        self.stream.send(Message::Text(text.into())).await.expect("send");
+    }
+
+    pub async fn send_text(&mut self, text: String) {
+        self.stream.send(Message::Text(text.into())).await.expect("send");
+    }
+
+    pub async fn move_to(&mut self, position: Position) {
+        self.send(&ClientMessage::Move { position }).await;
+    }
+
+    /// The next server message, or None on timeout or close.
+    pub async fn next(&mut self, within: Duration) -> Option<ServerMessage> {
+        loop {
+            let frame = tokio::time::timeout(within, self.stream.next()).await.ok()??.ok()?;
+            if let Message::Text(text) = frame {
+                return Some(serde_json::from_str(text.as_str()).expect("server message"));
+            }
+        }
+    }
+
+    /// Reads until a message matches, within `within`.
+    pub async fn until<T>(&mut self, within: Duration, mut pick: impl FnMut(&ServerMessage) -> Option<T>) -> Option<T> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let message = self.next(left).await?;
+            if let Some(found) = pick(&message) {
+                return Some(found);
+            }
+        }
+    }
+
+    pub async fn welcome(&mut self) -> ServerMessage {
+        self.until(WAIT, |m| matches!(m, ServerMessage::Welcome { .. }).then(|| m.clone())).await.expect("welcome")
+    }
+}

@@ -1,0 +1,187 @@
+//! Presence and signaling over a real WebSocket on 127.0.0.1:0: roster, fan-out,
+//! introductions by proximity and place, signal relay, and bad input.
+
+mod common;
+
+use common::{Browser, Socket, TestServer, WAIT, WATCH};
+use protocol::{ClientMessage, ParticipantId, PeerId, PeerSignal, Position, RejectCode, Role, ServerMessage};
+
+struct Person {
+    id: ParticipantId,
+    socket: Socket,
+}
+
+async fn enter(server: &TestServer, nickname: &str) -> Person {
+    let browser = server.register(Role::Participant, nickname).await;
+    let mut socket = browser.connect().await;
+    let ServerMessage::Welcome { you, .. } = socket.welcome().await else { unreachable!() };
+    Person { id: you.id, socket }
+}
+
+async fn introduced_to(person: &mut Person, other: ParticipantId) -> Option<(PeerId, bool)> {
+    person
+        .socket
+        .until(WAIT, |m| match m {
+            ServerMessage::Introduce { link, person, offer } if *person == other => Some((*link, *offer)),
+            _ => None,
+        })
+        .await
+}
+
+async fn never_introduced(person: &mut Person) -> bool {
+    person.socket.until(WATCH, |m| matches!(m, ServerMessage::Introduce { .. }).then_some(())).await.is_none()
+}
+
+async fn separated(person: &mut Person, from: PeerId) -> bool {
+    person.socket.until(WAIT, |m| matches!(m, ServerMessage::Separate { link } if *link == from).then_some(())).await.is_some()
+}
+
+async fn rejected(person: &mut Person) -> Option<RejectCode> {
+    person.socket.until(WAIT, |m| match m {
+        ServerMessage::Rejected { code } => Some(*code),
+        _ => None,
+    })
+    .await
+}
+
+#[tokio::test]
+async fn only_signed_in_browsers_connect() {
+    let server = TestServer::start().await;
+    let url = format!("{}/ws", server.base.replace("http://", "ws://"));
+    let error = tokio_tungstenite::connect_async(url).await.expect_err("refused");
+    assert!(error.to_string().contains("401"), "{error}");
+}
+
+#[tokio::test]
+async fn roster_and_positions_reach_the_others() {
+    let server = TestServer::start().await;
+    let mut a = enter(&server, "あお").await;
+    let browser = server.register(Role::Participant, "みどり").await;
+    let mut b_socket = browser.connect().await;
+    let ServerMessage::Welcome { you, people, .. } = b_socket.welcome().await else { unreachable!() };
+    assert_eq!(you.nickname, "みどり");
+    assert_eq!(people.iter().map(|p| p.nickname.as_str()).collect::<Vec<_>>(), vec!["あお"]);
+    let joined = a.socket.until(WAIT, |m| match m {
+        ServerMessage::Joined { person } => Some(person.nickname.clone()),
+        _ => None,
+    });
+    assert_eq!(joined.await.as_deref(), Some("みどり"));
+
+    let target = server.at(30, 20);
+    a.socket.move_to(target).await;
+    let seen = b_socket.until(WAIT, |m| match m {
+        ServerMessage::Moved { moves } => moves.iter().find(|mv| mv.id == a.id).map(|mv| (mv.position, mv.place.clone())),
+        _ => None,
+    });
+    let (position, place) = seen.await.expect("movement relayed");
+    assert_eq!(position, target);
+    assert_eq!(place.map(|p| p.0).as_deref(), Some("free-space"));
+
+    drop(b_socket);
+    let left = a.socket.until(WAIT, |m| matches!(m, ServerMessage::Left { id } if *id == you.id).then_some(()));
+    assert!(left.await.is_some());
+}
+
+#[tokio::test]
+async fn near_people_are_introduced_far_people_are_not_and_moving_apart_separates() {
+    let server = TestServer::start().await;
+    let mut a = enter(&server, "A").await;
+    let mut b = enter(&server, "B").await;
+    // Both start at the entrance, next to each other.
+    let (a_link, a_offers) = introduced_to(&mut a, b.id).await.expect("A introduced to B");
+    let (b_link, b_offers) = introduced_to(&mut b, a.id).await.expect("B introduced to A");
+    assert_ne!(a_offers, b_offers, "exactly one side makes the offer");
+    assert_ne!(a_link, b_link);
+
+    b.socket.move_to(server.at(45, 22)).await;
+    assert!(separated(&mut a, a_link).await, "A separated from B");
+    assert!(separated(&mut b, b_link).await, "B separated from A");
+
+    let mut c = enter(&server, "C").await;
+    // C arrives at the entrance next to A, far from B.
+    let (c_link, _) = introduced_to(&mut c, a.id).await.expect("C meets A");
+    assert!(b.socket.until(WATCH, |m| matches!(m, ServerMessage::Introduce { person, .. } if *person == c.id).then_some(())).await.is_none());
+
+    // Coming close again gives a fresh link.
+    b.socket.move_to(server.at(6, 19)).await;
+    let (again, _) = introduced_to(&mut b, a.id).await.expect("B meets A again");
+    assert_ne!(again, b_link);
+    let _ = c_link;
+}
+
+#[tokio::test]
+async fn booths_admit_only_the_people_inside() {
+    let server = TestServer::start().await;
+    let mut a = enter(&server, "A").await;
+    let mut b = enter(&server, "B").await;
+    let mut c = enter(&server, "C").await;
+    // Everyone spreads out first, so nobody is introduced.
+    a.socket.move_to(server.at(12, 2)).await;
+    b.socket.move_to(server.at(15, 6)).await;
+    c.socket.move_to(server.at(40, 22)).await;
+    let (a_link, _) = introduced_to(&mut a, b.id).await.expect("A and B in the booth");
+    introduced_to(&mut b, a.id).await.expect("B and A in the booth");
+    // C stands just outside the booth's door, close to B through the wall.
+    c.socket.move_to(server.at(15, 9)).await;
+    assert!(never_introduced(&mut c).await, "nobody outside joins the booth");
+    // Signals between the booth members are relayed; C cannot use their links.
+    a.socket.send(&ClientMessage::Signal { to: a_link, signal: PeerSignal::Offer("sdp".into()) }).await;
+    let relayed = b.socket.until(WAIT, |m| match m {
+        ServerMessage::Signal { signal, .. } => Some(signal.clone()),
+        _ => None,
+    });
+    assert_eq!(relayed.await, Some(PeerSignal::Offer("sdp".into())));
+    c.socket.send(&ClientMessage::Signal { to: a_link, signal: PeerSignal::Offer("intruder".into()) }).await;
+    assert_eq!(rejected(&mut c).await, Some(RejectCode::UnknownPeer));
+    assert!(b.socket.until(WATCH, |m| matches!(m, ServerMessage::Signal { .. }).then_some(())).await.is_none());
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_without_disturbing_anyone() {
+    let server = TestServer::start().await;
+    let mut a = enter(&server, "A").await;
+    let mut b = enter(&server, "B").await;
+    a.socket.send_text("not json".into()).await;
+    assert_eq!(rejected(&mut a).await, Some(RejectCode::Malformed));
+    a.socket.send_text(r#"{"type":"teleport"}"#.into()).await;
+    assert_eq!(rejected(&mut a).await, Some(RejectCode::Malformed));
+    a.socket.send_text(format!(r#"{{"type":"keep_alive","pad":"{}"}}"#, "x".repeat(20_000))).await;
+    assert_eq!(rejected(&mut a).await, Some(RejectCode::TooLarge));
+    for position in [Position::new(-5.0, 10.0), Position::new(16.0, 16.0), Position::new(1e9, 3.0)] {
+        a.socket.move_to(position).await;
+        assert_eq!(rejected(&mut a).await, Some(RejectCode::BadPosition), "{position:?}");
+    }
+    a.socket.send_text(r#"{"type":"move","position":{"x":"NaN","y":1}}"#.into()).await;
+    assert_eq!(rejected(&mut a).await, Some(RejectCode::Malformed));
+    // None of it moved A as B sees it, and A's connection still works.
+    let target = server.at(8, 20);
+    a.socket.move_to(target).await;
+    let seen = b.socket.until(WAIT, |m| match m {
+        ServerMessage::Moved { moves } => moves.iter().find(|mv| mv.id == a.id).map(|mv| mv.position),
+        _ => None,
+    });
+    assert_eq!(seen.await, Some(target));
+}
+
+#[tokio::test]
+async fn floods_are_refused() {
+    let server = TestServer::start().await;
+    let mut a = enter(&server, "A").await;
+    for _ in 0..300 {
+        a.socket.send(&ClientMessage::KeepAlive).await;
+    }
+    assert_eq!(rejected(&mut a).await, Some(RejectCode::TooFrequent));
+}
+
+#[tokio::test]
+async fn a_second_tab_replaces_the_first() {
+    let server = TestServer::start().await;
+    let browser: Browser = server.register(Role::Participant, "二つ目").await;
+    let mut first = browser.connect().await;
+    first.welcome().await;
+    let mut second = browser.connect().await;
+    second.welcome().await;
+    let closing = first.until(WAIT, |m| matches!(m, ServerMessage::Closing { .. }).then(|| m.clone())).await;
+    assert_eq!(closing, Some(ServerMessage::Closing { code: protocol::CloseCode::OpenedElsewhere }));
+    assert_eq!(server.state.town.population(), 1);
+}

@@ -1,2 +1,8 @@
 //! Entry point of the ibasho client.
-fn main() {}
+
+use bevy::prelude::*;
+use ibasho_game::AppPlugin;
+
+fn main() {
+    App::new().add_plugins(AppPlugin).run();
+}

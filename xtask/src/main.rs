@@ -1,2 +1,154 @@
-//! placeholder
-fn main() {}
+//! `cargo xtask run|test|bench`: the project's orchestration in Rust. Each command first
+//! installs what is missing on the machine (wasm target, trunk, wasm-bindgen-cli at the
+//! lockfile's version, Chromium, npm packages), then builds and runs.
+//!
+//! Build folders: native builds use `CARGO_TARGET_DIR` (default `target/`); the wasm client
+//! uses `IBASHO_WASM_TARGET_DIR` (default: the same), so both can live outside the checkout.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// Trunk version that builds with this toolchain.
+const TRUNK_VERSION: &str = "0.21.14";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(),
+        Some("bench") => bench(),
+        Some("setup") => setup(true),
+        _ => Err("usage: cargo xtask run [--listen ADDR] | test | bench | setup".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn native_target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
+fn wasm_target_dir() -> PathBuf {
+    std::env::var_os("IBASHO_WASM_TARGET_DIR").map_or_else(native_target_dir, PathBuf::from)
+}
+
+/// Runs a command in the project root; fails with its name when it fails.
+fn sh(program: &str, args: &[&str]) -> Result<(), String> {
+    sh_in(&root(), program, args, &[])
+}
+
+fn sh_in(dir: &Path, program: &str, args: &[&str], env: &[(&str, &Path)]) -> Result<(), String> {
+    eprintln!("xtask: $ {program} {}", args.join(" "));
+    let mut command = Command::new(program);
+    command.args(args).current_dir(dir);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let status = command.status().map_err(|e| format!("cannot start {program}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("`{program} {}` failed ({status})", args.join(" "))) }
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The wasm-bindgen version pinned in Cargo.lock; the CLI must match it exactly.
+fn locked_wasm_bindgen_version() -> Result<String, String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(version.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("wasm-bindgen is not in Cargo.lock".into())
+}
+
+/// Installs the client toolchain, and with `browser`, Chromium and the e2e npm packages.
+fn setup(browser: bool) -> Result<(), String> {
+    let targets = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if !targets.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+        sh("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
+    }
+    let trunk = output("trunk", &["--version"]).unwrap_or_default();
+    if !trunk.contains(TRUNK_VERSION) {
+        sh("cargo", &["install", "--locked", "trunk", "--version", TRUNK_VERSION])?;
+    }
+    let wanted = locked_wasm_bindgen_version()?;
+    let bindgen = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if !bindgen.split_whitespace().any(|word| word == wanted) {
+        sh("cargo", &["install", "wasm-bindgen-cli", "--version", &format!("={wanted}")])?;
+    }
+    if browser {
+        if !Path::new("/usr/bin/chromium").exists() {
+            sh("apt-get", &["update", "-qq"])?;
+            sh("apt-get", &["install", "-y", "-qq", "chromium"])?;
+        }
+        let e2e = root().join("tests/e2e");
+        if !e2e.join("node_modules/playwright-core").exists() {
+            sh_in(&e2e, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
+        }
+    }
+    Ok(())
+}
+
+/// Builds the wasm client into dist/ with Trunk (release).
+fn build_client() -> Result<(), String> {
+    let wasm_dir = wasm_target_dir();
+    sh_in(&root(), "trunk", &["build", "--release"], &[("CARGO_TARGET_DIR", &wasm_dir)])
+}
+
+fn run(extra: &[String]) -> Result<(), String> {
+    setup(false)?;
+    build_client()?;
+    let mut args = vec!["run", "--release", "-p", "server", "--", "--data-dir", "data", "--static-dir", "dist", "--staff-invite"];
+    args.extend(extra.iter().map(String::as_str));
+    sh("cargo", &args)
+}
+
+fn test() -> Result<(), String> {
+    setup(true)?;
+    sh("cargo", &["fmt", "--all", "--check"])?;
+    sh("cargo", &["test", "--workspace", "--locked"])?;
+    build_client()?;
+    sh("cargo", &["build", "--locked", "-p", "server"])?;
+    let server = native_target_dir().join("debug/ibasho-server");
+    let dist = root().join("dist");
+    sh_in(
+        &root().join("tests/e2e"),
+        "node",
+        &["--test", "--test-concurrency=1"],
+        &[("IBASHO_SERVER_BIN", &server), ("IBASHO_DIST", &dist), ("IBASHO_ROOT", &root())],
+    )
+}
+
+fn bench() -> Result<(), String> {
+    setup(true)?;
+    build_client()?;
+    sh("cargo", &["build", "--release", "--locked", "-p", "server", "-p", "loadgen"])?;
+    let release = native_target_dir().join("release");
+    sh_in(
+        &root(),
+        &release.join("loadgen").to_string_lossy(),
+        &["--server", &release.join("ibasho-server").to_string_lossy()],
+        &[],
+    )?;
+    sh_in(
+        &root().join("tests/e2e"),
+        "node",
+        &["bench-client.mjs"],
+        &[("IBASHO_SERVER_BIN", &release.join("ibasho-server")), ("IBASHO_DIST", &root().join("dist")), ("IBASHO_ROOT", &root())],
+    )
+}

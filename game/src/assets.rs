@@ -1,0 +1,160 @@
+//! Assets are declared, then awaited: the town map (a RON asset with its own loader), the
+//! Japanese font (raw bytes for egui), and whatever else plugins add to `PendingAssets`. The
+//! loading screen shows their progress and moves on when all are in and the server welcomed us.
+
+use bevy::asset::io::Reader;
+use bevy::asset::{AssetLoader, LoadContext, LoadState};
+use bevy::prelude::*;
+use protocol::{MapError, TownMap};
+
+use crate::screens::{ClosedReason, Screen};
+
+/// Path of the town map under `assets/`.
+pub const TOWN_MAP_PATH: &str = "maps/town.ron";
+/// Path of the Japanese UI font under `assets/`.
+pub const FONT_PATH: &str = "fonts/BIZUDPGothic-ibasho.ttf";
+
+/// The town map as a Bevy asset.
+#[derive(Asset, TypePath, Debug, Clone)]
+pub struct TownMapAsset(pub TownMap);
+
+/// A font file's bytes, handed to egui.
+#[derive(Asset, TypePath, Debug, Clone)]
+pub struct FontBytes(pub Vec<u8>);
+
+/// Why an asset file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum AssetFileError {
+    /// Reading the file failed.
+    #[error("could not read the file: {0}")]
+    Io(#[from] std::io::Error),
+    /// The map is not valid.
+    #[error("invalid town map: {0}")]
+    Map(#[from] MapError),
+    /// The map is not UTF-8.
+    #[error("the town map is not UTF-8")]
+    Utf8(#[from] std::string::FromUtf8Error),
+}
+
+#[derive(Default, TypePath)]
+struct TownMapLoader;
+
+impl AssetLoader for TownMapLoader {
+    type Asset = TownMapAsset;
+    type Settings = ();
+    type Error = AssetFileError;
+
+    async fn load(&self, reader: &mut dyn Reader, _: &(), _: &mut LoadContext<'_>) -> Result<TownMapAsset, AssetFileError> {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).await?;
+        Ok(TownMapAsset(TownMap::from_ron(&String::from_utf8(bytes)?)?))
+    }
+
+    fn extensions(&self) -> &[&str] {
+        &["ron"]
+    }
+}
+
+#[derive(Default, TypePath)]
+struct FontBytesLoader;
+
+impl AssetLoader for FontBytesLoader {
+    type Asset = FontBytes;
+    type Settings = ();
+    type Error = AssetFileError;
+
+    async fn load(&self, reader: &mut dyn Reader, _: &(), _: &mut LoadContext<'_>) -> Result<FontBytes, AssetFileError> {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).await?;
+        Ok(FontBytes(bytes))
+    }
+
+    fn extensions(&self) -> &[&str] {
+        &["ttf"]
+    }
+}
+
+/// Handles of the core assets.
+#[derive(Resource, Debug, Clone)]
+pub struct CoreAssets {
+    /// The town map.
+    pub map: Handle<TownMapAsset>,
+    /// The UI font.
+    pub font: Handle<FontBytes>,
+}
+
+/// Every asset the loading screen waits for; plugins add theirs at startup.
+#[derive(Resource, Debug, Default)]
+pub struct PendingAssets(pub Vec<UntypedHandle>);
+
+/// How far loading is: assets loaded out of all, and whether the server welcomed us.
+#[derive(Resource, Debug, Default, Clone, Copy, PartialEq)]
+pub struct LoadingProgress {
+    /// Assets loaded.
+    pub loaded: usize,
+    /// Assets awaited.
+    pub total: usize,
+    /// Whether the server's welcome arrived.
+    pub welcomed: bool,
+}
+
+impl LoadingProgress {
+    /// Fraction done, 0 to 1; the welcome counts as one more step.
+    pub fn fraction(&self) -> f32 {
+        (self.loaded + usize::from(self.welcomed)) as f32 / (self.total + 1) as f32
+    }
+}
+
+/// Set when the server's welcome arrived (by the presence plugin).
+#[derive(Resource, Debug, Default)]
+pub struct Welcomed(pub bool);
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_asset::<TownMapAsset>()
+        .init_asset::<FontBytes>()
+        .init_asset_loader::<TownMapLoader>()
+        .init_asset_loader::<FontBytesLoader>()
+        .init_resource::<PendingAssets>()
+        .init_resource::<LoadingProgress>()
+        .init_resource::<Welcomed>()
+        .add_systems(PreStartup, load_core_assets)
+        .add_systems(Update, track_loading.run_if(in_state(Screen::Loading)));
+}
+
+fn load_core_assets(mut commands: Commands, server: Res<AssetServer>, mut pending: ResMut<PendingAssets>) {
+    let core = CoreAssets { map: server.load(TOWN_MAP_PATH), font: server.load(FONT_PATH) };
+    pending.0.push(core.map.clone().untyped());
+    pending.0.push(core.font.clone().untyped());
+    commands.insert_resource(core);
+}
+
+fn track_loading(
+    server: Res<AssetServer>,
+    pending: Res<PendingAssets>,
+    welcomed: Res<Welcomed>,
+    mut progress: ResMut<LoadingProgress>,
+    mut next: ResMut<NextState<Screen>>,
+    mut commands: Commands,
+) {
+    let mut loaded = 0;
+    for handle in &pending.0 {
+        match server.load_state(handle.id()) {
+            LoadState::Loaded => loaded += 1,
+            LoadState::Failed(error) => {
+                error!("asset failed to load: {error}");
+                let message = "町のデータを読み込めませんでした。ページを再読み込みしてください。";
+                commands.insert_resource(ClosedReason(message.into()));
+                next.set(Screen::Closed);
+                return;
+            }
+            _ => {}
+        }
+    }
+    let now = LoadingProgress { loaded, total: pending.0.len(), welcomed: welcomed.0 };
+    if *progress != now {
+        *progress = now;
+    }
+    if loaded == pending.0.len() && welcomed.0 {
+        next.set(Screen::Town);
+    }
+}

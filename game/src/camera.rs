@@ -1,0 +1,67 @@
+//! The camera: follows the local player smoothly, and turns clicks and taps on the town into
+//! walk requests.
+
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+use bevy_egui::EguiContexts;
+
+use crate::movement::{LocalPlayer, WalkTo};
+use crate::screens::Screen;
+
+/// How quickly the camera catches up with the player (per second).
+pub const FOLLOW_RATE: f32 = 6.0;
+
+/// The town's camera.
+#[derive(Component, Debug)]
+pub struct TownCamera;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, spawn_camera)
+        .add_systems(OnEnter(Screen::Town), snap_to_player)
+        .add_systems(Update, (follow_player, click_to_walk).run_if(in_state(Screen::Town)));
+}
+
+fn spawn_camera(mut commands: Commands) {
+    commands.spawn((Camera2d, TownCamera));
+}
+
+fn snap_to_player(
+    player: Single<&Transform, (With<LocalPlayer>, Without<TownCamera>)>,
+    mut camera: Single<&mut Transform, With<TownCamera>>,
+) {
+    camera.translation.x = player.translation.x;
+    camera.translation.y = player.translation.y;
+}
+
+fn follow_player(
+    time: Res<Time>,
+    player: Single<&Transform, (With<LocalPlayer>, Without<TownCamera>)>,
+    mut camera: Single<&mut Transform, With<TownCamera>>,
+) {
+    let blend = 1.0 - (-FOLLOW_RATE * time.delta_secs()).exp();
+    let target = player.translation.truncate();
+    let at = camera.translation.truncate().lerp(target, blend);
+    camera.translation.x = at.x;
+    camera.translation.y = at.y;
+}
+
+fn click_to_walk(
+    mouse: Res<ButtonInput<MouseButton>>,
+    touches: Res<Touches>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    camera: Single<(&Camera, &GlobalTransform), With<TownCamera>>,
+    mut egui: EguiContexts,
+    mut walk: MessageWriter<WalkTo>,
+) -> Result {
+    if egui.ctx_mut()?.is_pointer_over_egui() {
+        return Ok(());
+    }
+    let pressed = if mouse.just_pressed(MouseButton::Left) { window.cursor_position() } else { None };
+    let tapped = touches.iter_just_pressed().next().map(|touch| touch.position());
+    let Some(screen_point) = pressed.or(tapped) else { return Ok(()) };
+    let (camera, camera_transform) = *camera;
+    if let Ok(world) = camera.viewport_to_world_2d(camera_transform, screen_point) {
+        walk.write(WalkTo(world));
+    }
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! Nearby text chat: what we say goes to the peers the server introduced us to (the people
+//! near us), never through the server; what they say lands in the chat log and as a speech
+//! bubble over their avatar for a few seconds. `PeerMail` is the seam to the transport: the
+//! browser moves it over matchbox, tests move it between two apps in memory.
+
+use bevy::prelude::*;
+use protocol::{MAX_CHAT_CHARS, ParticipantId, PeerId, PeerMessage};
+
+use crate::avatar::Avatar;
+use crate::presence::{Links, Me, People};
+
+/// Seconds a speech bubble stays up.
+pub const BUBBLE_SECONDS: f32 = 6.0;
+/// Lines the chat log keeps.
+pub const CHAT_LOG_LINES: usize = 100;
+
+/// The person wants to say something (from the chat input).
+#[derive(Message, Debug, Clone)]
+pub struct Say(pub String);
+
+/// Peer messages waiting to be sent, and those received, by link id.
+#[derive(Resource, Debug, Default)]
+pub struct PeerMail {
+    /// To send: (link, message).
+    pub outgoing: Vec<(PeerId, PeerMessage)>,
+    /// Received: (link, message).
+    pub incoming: Vec<(PeerId, PeerMessage)>,
+}
+
+/// One line of the chat log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatLine {
+    /// Who said it.
+    pub from: ParticipantId,
+    /// Their nickname.
+    pub nickname: String,
+    /// What they said.
+    pub text: String,
+}
+
+/// The chat log, oldest first; `added` counts every line ever added (for the DOM to catch up).
+#[derive(Resource, Debug, Default)]
+pub struct ChatLog {
+    /// Latest lines.
+    pub lines: Vec<ChatLine>,
+    /// Lines added since the start.
+    pub added: usize,
+}
+
+impl ChatLog {
+    fn push(&mut self, line: ChatLine) {
+        self.lines.push(line);
+        self.added += 1;
+        if self.lines.len() > CHAT_LOG_LINES {
+            self.lines.remove(0);
+        }
+    }
+}
+
+/// A speech bubble over an avatar.
+#[derive(Component, Debug, Clone)]
+pub struct Bubble {
+    /// The words.
+    pub text: String,
+    /// When it disappears (elapsed seconds).
+    pub until: f32,
+}
+
+/// Trims a chat line and removes control characters; None when nothing is left. Long lines
+/// are cut at [`MAX_CHAT_CHARS`].
+pub fn clean_chat_text(raw: &str) -> Option<String> {
+    let text: String = raw.chars().filter(|c| !c.is_control()).take(MAX_CHAT_CHARS).collect();
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_message::<Say>()
+        .init_resource::<PeerMail>()
+        .init_resource::<ChatLog>()
+        .add_systems(Update, (say, receive_chat, expire_bubbles).chain().run_if(resource_exists::<Me>));
+}
+
+fn say(
+    time: Res<Time>,
+    me: Res<Me>,
+    links: Res<Links>,
+    people: Res<People>,
+    mut requests: MessageReader<Say>,
+    mut mail: ResMut<PeerMail>,
+    mut log: ResMut<ChatLog>,
+    mut commands: Commands,
+) {
+    for Say(raw) in requests.read() {
+        let Some(text) = clean_chat_text(raw) else { continue };
+        for link in links.0.keys() {
+            mail.outgoing.push((*link, PeerMessage::Chat { text: text.clone() }));
+        }
+        if let Some(entity) = people.0.get(&me.id) {
+            commands.entity(*entity).insert(Bubble { text: text.clone(), until: time.elapsed_secs() + BUBBLE_SECONDS });
+        }
+        log.push(ChatLine { from: me.id, nickname: me.nickname.clone(), text });
+    }
+}
+
+fn receive_chat(
+    time: Res<Time>,
+    links: Res<Links>,
+    people: Res<People>,
+    avatars: Query<&Avatar>,
+    mut mail: ResMut<PeerMail>,
+    mut log: ResMut<ChatLog>,
+    mut commands: Commands,
+) {
+    for (link, message) in std::mem::take(&mut mail.incoming) {
+        // Only peers we are introduced to right now may speak to us.
+        let Some(from) = links.0.get(&link) else { continue };
+        let Some(entity) = people.0.get(from) else { continue };
+        let Ok(avatar) = avatars.get(*entity) else { continue };
+        match message {
+            PeerMessage::Chat { text } => {
+                let Some(text) = clean_chat_text(&text) else { continue };
+                commands.entity(*entity).insert(Bubble { text: text.clone(), until: time.elapsed_secs() + BUBBLE_SECONDS });
+                log.push(ChatLine { from: *from, nickname: avatar.nickname.clone(), text });
+            }
+        }
+    }
+}
+
+fn expire_bubbles(time: Res<Time>, bubbles: Query<(Entity, &Bubble)>, mut commands: Commands) {
+    for (entity, bubble) in &bubbles {
+        if bubble.until <= time.elapsed_secs() {
+            commands.entity(entity).remove::<Bubble>();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chat_text_is_trimmed_cleaned_and_bounded() {
+        assert_eq!(clean_chat_text("  こんにちは\n "), Some("こんにちは".into()));
+        assert_eq!(clean_chat_text(" \t "), None);
+        assert_eq!(clean_chat_text(&"あ".repeat(500)).map(|t| t.chars().count()), Some(MAX_CHAT_CHARS));
+    }
+}

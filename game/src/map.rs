@@ -1,0 +1,139 @@
+//! The town map in the world: the `Town` resource, wall collision, and (render plugin) the
+//! tiles drawn as coloured sprites.
+
+use std::sync::Arc;
+
+use bevy::prelude::*;
+use protocol::{PlaceKind, Position, TownMap};
+
+use crate::assets::{CoreAssets, TownMapAsset};
+use crate::screens::Screen;
+
+/// Half the side of an avatar's footprint, in pixels: what collides with walls.
+pub const FOOTPRINT_HALF: f32 = 10.0;
+
+/// The loaded town map.
+#[derive(Resource, Debug, Clone)]
+pub struct Town(pub Arc<TownMap>);
+
+impl Town {
+    /// Whether a footprint centred at `center` overlaps a wall or leaves the map.
+    pub fn blocked(&self, center: Vec2) -> bool {
+        let map = &self.0;
+        let corners = [
+            Vec2::new(-FOOTPRINT_HALF, -FOOTPRINT_HALF),
+            Vec2::new(FOOTPRINT_HALF, -FOOTPRINT_HALF),
+            Vec2::new(-FOOTPRINT_HALF, FOOTPRINT_HALF),
+            Vec2::new(FOOTPRINT_HALF, FOOTPRINT_HALF),
+        ];
+        corners.iter().any(|corner| {
+            let point = center + *corner;
+            !map.tile_at(to_position(point)).is_some_and(|(col, row)| map.is_walkable(col, row))
+        })
+    }
+
+    /// Moves from `from` by `delta`, sliding along walls: each axis is tried on its own.
+    pub fn slide(&self, from: Vec2, delta: Vec2) -> Vec2 {
+        let mut at = from;
+        let along_x = Vec2::new(at.x + delta.x, at.y);
+        if !self.blocked(along_x) {
+            at = along_x;
+        }
+        let along_y = Vec2::new(at.x, at.y + delta.y);
+        if !self.blocked(along_y) {
+            at = along_y;
+        }
+        at
+    }
+
+    /// The Japanese name of the place at `point`, if any.
+    pub fn place_name(&self, point: Vec2) -> Option<&str> {
+        self.0.place_at(to_position(point)).map(|place| place.name.as_str())
+    }
+}
+
+/// A protocol position from a world point.
+pub fn to_position(point: Vec2) -> Position {
+    Position::new(point.x, point.y)
+}
+
+/// A world point from a protocol position.
+pub fn to_vec2(position: Position) -> Vec2 {
+    Vec2::new(position.x, position.y)
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Update, insert_town.run_if(not(resource_exists::<Town>)));
+}
+
+fn insert_town(mut commands: Commands, core: Option<Res<CoreAssets>>, maps: Res<Assets<TownMapAsset>>) {
+    let Some(map) = core.and_then(|core| maps.get(&core.map).cloned()) else { return };
+    commands.insert_resource(Town(Arc::new(map.0)));
+}
+
+/// Draws the tiles and signs of the town.
+pub fn render_plugin(app: &mut App) {
+    app.add_systems(OnEnter(Screen::Town), spawn_tiles);
+}
+
+fn floor_color(kind: Option<PlaceKind>, checker: bool) -> Color {
+    let base = match kind {
+        Some(PlaceKind::Entrance) => Color::srgb(0.86, 0.80, 0.66),
+        Some(PlaceKind::FreeSpace) => Color::srgb(0.72, 0.83, 0.66),
+        Some(PlaceKind::Booth) => Color::srgb(0.78, 0.74, 0.88),
+        Some(PlaceKind::Hall) => Color::srgb(0.93, 0.76, 0.60),
+        Some(PlaceKind::Gallery) => Color::srgb(0.70, 0.80, 0.90),
+        None => Color::srgb(0.75, 0.75, 0.75),
+    };
+    if checker { base.darker(0.03) } else { base }
+}
+
+fn spawn_tiles(mut commands: Commands, town: Res<Town>) {
+    let map = &town.0;
+    let size = Vec2::splat(map.tile_size);
+    for row in 0..map.rows() {
+        for col in 0..map.columns() {
+            let center = to_vec2(map.tile_center(col, row));
+            let color = if map.is_walkable(col, row) {
+                let kind = map.places.iter().find(|place| place.area.contains(col, row)).map(|place| place.kind);
+                floor_color(kind, (col + row) % 2 == 0)
+            } else {
+                Color::srgb(0.33, 0.30, 0.28)
+            };
+            commands.spawn((
+                Sprite::from_color(color, size),
+                Transform::from_translation(center.extend(0.0)),
+                DespawnOnExit(Screen::Town),
+            ));
+        }
+    }
+    for board in &map.boards {
+        let center = to_vec2(map.tile_center(board.col, board.row));
+        commands.spawn((
+            Sprite::from_color(Color::srgb(0.55, 0.38, 0.22), Vec2::new(map.tile_size * 1.2, map.tile_size * 0.9)),
+            Transform::from_translation(center.extend(0.5)),
+            DespawnOnExit(Screen::Town),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn town() -> Town {
+        Town(Arc::new(TownMap::from_ron(include_str!("../../assets/maps/town.ron")).expect("map")))
+    }
+
+    #[test]
+    fn walls_block_and_sliding_keeps_the_free_axis() {
+        let town = town();
+        let spawn = to_vec2(town.0.spawn_position());
+        assert!(!town.blocked(spawn));
+        // The outer wall is at column 0: walking left from column 1 stops before it.
+        let near_wall = to_vec2(town.0.tile_center(1, 18));
+        let moved = town.slide(near_wall, Vec2::new(-20.0, 5.0));
+        assert!(moved.x >= 32.0 + FOOTPRINT_HALF, "stopped by the wall: {moved}");
+        assert_eq!(moved.y, near_wall.y + 5.0, "slid along it");
+    }
+}

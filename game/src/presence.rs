@@ -1,0 +1,210 @@
+//! Presence: the link to the server (two channels, so the browser's WebSocket and the tests'
+//! in-memory fakes plug in the same way), the roster of people as avatars, smooth remote
+//! movement, and sending our own position at most ten times a second.
+
+use std::collections::HashMap;
+
+use bevy::prelude::*;
+use protocol::{
+    ClientMessage, CloseCode, ParticipantId, PeerId, Person, POSITION_UPDATES_PER_SECOND, RejectCode, ServerMessage,
+};
+
+use crate::assets::Welcomed;
+use crate::avatar::{Avatar, Facing, Walking};
+use crate::map::{to_position, to_vec2};
+use crate::movement::{LocalPlayer, WalkPath};
+use crate::screens::{ClosedReason, Screen};
+
+/// How quickly remote avatars catch up with their latest known position (per second).
+pub const INTERPOLATION_RATE: f32 = 10.0;
+
+/// The two ends of the connection to the server.
+#[derive(Resource, Debug, Clone)]
+pub struct ServerLink {
+    /// Messages for the server.
+    pub outgoing: async_channel::Sender<ClientMessage>,
+    /// Messages from the server.
+    pub incoming: async_channel::Receiver<ServerMessage>,
+}
+
+/// Who we are, once welcomed.
+#[derive(Resource, Debug, Clone)]
+pub struct Me {
+    /// Our account id.
+    pub id: ParticipantId,
+    /// Our nickname.
+    pub nickname: String,
+}
+
+/// Avatars by account id.
+#[derive(Resource, Debug, Default)]
+pub struct People(pub HashMap<ParticipantId, Entity>);
+
+/// The peers the server introduced us to: link id → person. Only these may talk to us.
+#[derive(Resource, Debug, Default)]
+pub struct Links(pub HashMap<PeerId, ParticipantId>);
+
+/// Someone else's avatar.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct RemotePerson(pub ParticipantId);
+
+/// Where a remote avatar is heading (its latest known position).
+#[derive(Component, Debug, Clone, Copy)]
+pub struct RemoteTarget(pub Vec2);
+
+/// What we last told the server.
+#[derive(Resource, Debug, Default)]
+struct LastSent {
+    position: Option<Vec2>,
+    at: f32,
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<People>()
+        .init_resource::<Links>()
+        .init_resource::<LastSent>()
+        .add_systems(
+            Update,
+            (receive_server_messages, interpolate_remote_avatars, send_position).chain().run_if(resource_exists::<ServerLink>),
+        );
+}
+
+fn spawn_avatar(commands: &mut Commands, person: &Person) -> Entity {
+    let at = to_vec2(person.position);
+    commands
+        .spawn((
+            Avatar { look: person.avatar, nickname: person.nickname.clone() },
+            Facing::default(),
+            Walking::default(),
+            Transform::from_translation(at.extend(1.0)),
+            Visibility::default(),
+        ))
+        .id()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn receive_server_messages(
+    mut commands: Commands,
+    link: Res<ServerLink>,
+    mut people: ResMut<People>,
+    mut links: ResMut<Links>,
+    mut welcomed: ResMut<Welcomed>,
+    mut next: ResMut<NextState<Screen>>,
+    mut targets: Query<&mut RemoteTarget>,
+    closed: Option<Res<ClosedReason>>,
+) {
+    if link.incoming.is_closed() && link.incoming.is_empty() {
+        if closed.is_none() {
+            let message = "サーバーとの接続が切れました。通信状況を確かめて、ページを再読み込みしてください。";
+            commands.insert_resource(ClosedReason(message.into()));
+            next.set(Screen::Closed);
+        }
+        return;
+    }
+    while let Ok(message) = link.incoming.try_recv() {
+        match message {
+            ServerMessage::Welcome { you, people: others, .. } => {
+                for entity in people.0.drain().map(|(_, entity)| entity) {
+                    commands.entity(entity).despawn();
+                }
+                links.0.clear();
+                let me = spawn_avatar(&mut commands, &you);
+                commands.entity(me).insert((LocalPlayer, WalkPath::default()));
+                people.0.insert(you.id, me);
+                commands.insert_resource(Me { id: you.id, nickname: you.nickname.clone() });
+                for person in &others {
+                    let entity = spawn_avatar(&mut commands, person);
+                    commands.entity(entity).insert((RemotePerson(person.id), RemoteTarget(to_vec2(person.position))));
+                    people.0.insert(person.id, entity);
+                }
+                welcomed.0 = true;
+            }
+            ServerMessage::Joined { person } => {
+                let entity = spawn_avatar(&mut commands, &person);
+                commands.entity(entity).insert((RemotePerson(person.id), RemoteTarget(to_vec2(person.position))));
+                if let Some(previous) = people.0.insert(person.id, entity) {
+                    commands.entity(previous).despawn();
+                }
+            }
+            ServerMessage::Left { id } => {
+                if let Some(entity) = people.0.remove(&id) {
+                    commands.entity(entity).despawn();
+                }
+            }
+            ServerMessage::Moved { moves } => {
+                for movement in moves {
+                    let Some(entity) = people.0.get(&movement.id) else { continue };
+                    if let Ok(mut target) = targets.get_mut(*entity) {
+                        target.0 = to_vec2(movement.position);
+                    }
+                }
+            }
+            ServerMessage::Introduce { link, person, .. } => {
+                links.0.insert(link, person);
+            }
+            ServerMessage::Separate { link } => {
+                links.0.remove(&link);
+            }
+            // Signals go straight to the peer layer, which reads them off the socket itself.
+            ServerMessage::Signal { .. } => {}
+            ServerMessage::Rejected { code } => warn!("the server refused a message: {}", reject_reason(code)),
+            ServerMessage::Closing { code } => {
+                commands.insert_resource(ClosedReason(close_reason(code).into()));
+                next.set(Screen::Closed);
+            }
+        }
+    }
+}
+
+fn reject_reason(code: RejectCode) -> &'static str {
+    match code {
+        RejectCode::Malformed => "malformed",
+        RejectCode::TooLarge => "too large",
+        RejectCode::TooFrequent => "too frequent",
+        RejectCode::BadPosition => "bad position",
+        RejectCode::UnknownPeer => "unknown peer",
+    }
+}
+
+/// The Japanese explanation for a closed connection.
+pub fn close_reason(code: CloseCode) -> &'static str {
+    match code {
+        CloseCode::OpenedElsewhere => "別のタブやブラウザで ibasho を開いたため、こちらの画面は閉じました。",
+        CloseCode::SessionRevoked => "ログインが終了しました。もう一度入るには、スタッフに招待リンクをお尋ねください。",
+    }
+}
+
+fn interpolate_remote_avatars(
+    time: Res<Time>,
+    mut avatars: Query<(&RemoteTarget, &mut Transform, &mut Facing, &mut Walking), With<RemotePerson>>,
+) {
+    let blend = 1.0 - (-INTERPOLATION_RATE * time.delta_secs()).exp();
+    for (target, mut transform, mut facing, mut walking) in &mut avatars {
+        let from = transform.translation.truncate();
+        let delta = (target.0 - from) * blend;
+        if let Some(new_facing) = Facing::from_motion(delta) {
+            *facing = new_facing;
+        }
+        walking.0 = delta.length() > 0.3;
+        transform.translation.x += delta.x;
+        transform.translation.y += delta.y;
+    }
+}
+
+fn send_position(
+    time: Res<Time>,
+    link: Res<ServerLink>,
+    mut last: ResMut<LastSent>,
+    player: Query<&Transform, With<LocalPlayer>>,
+) {
+    let Ok(transform) = player.single() else { return };
+    let position = transform.translation.truncate();
+    let interval = 1.0 / POSITION_UPDATES_PER_SECOND as f32;
+    let now = time.elapsed_secs();
+    if last.position == Some(position) || (last.position.is_some() && now - last.at < interval) {
+        return;
+    }
+    if link.outgoing.try_send(ClientMessage::Move { position: to_position(position) }).is_ok() {
+        *last = LastSent { position: Some(position), at: now };
+    }
+}

@@ -1,0 +1,216 @@
+//! The page around the canvas: the chat input (a real `<input>`, so the browser's Japanese
+//! IME works) and log, the loading overlay, and `window.__ibasho`, a read-only snapshot of the
+//! town for end-to-end tests, with `window.__ibashoWalkTo(x, y)` to walk like a click does.
+
+use bevy::prelude::*;
+use serde::Serialize;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, HtmlElement, HtmlInputElement, KeyboardEvent};
+
+use super::peers::ConnectedPeers;
+use crate::assets::LoadingProgress;
+use crate::avatar::Avatar;
+use crate::chat::{Bubble, ChatLog, Say};
+use crate::map::Town;
+use crate::movement::{LocalPlayer, WalkTo};
+use crate::presence::{Links, Me, RemotePerson};
+use crate::screens::Screen;
+
+/// Snapshots published per second.
+const SNAPSHOTS_PER_SECOND: f32 = 10.0;
+/// Chat lines kept in the page.
+const DOM_CHAT_LINES: u32 = 100;
+
+/// Lines typed into the chat input, and points asked for by the walk hook.
+#[derive(Resource)]
+struct PageInput {
+    said: async_channel::Receiver<String>,
+    walk: async_channel::Receiver<(f32, f32)>,
+}
+
+pub fn plugin(app: &mut App) {
+    let (said_tx, said) = async_channel::unbounded();
+    let (walk_tx, walk) = async_channel::unbounded();
+    if let Some(document) = document() {
+        listen_to_chat_input(&document, said_tx);
+    }
+    install_walk_hook(walk_tx);
+    app.insert_resource(PageInput { said, walk })
+        .add_systems(Update, (read_page_input, show_loading_progress, append_chat_lines, publish_snapshot))
+        .add_systems(OnExit(Screen::Loading), hide_loading_overlay)
+        .add_systems(OnEnter(Screen::Town), show_chat_panel)
+        .add_systems(OnEnter(Screen::Closed), hide_chat_panel);
+}
+
+fn document() -> Option<Document> {
+    web_sys::window()?.document()
+}
+
+fn element(id: &str) -> Option<HtmlElement> {
+    document()?.get_element_by_id(id)?.dyn_into().ok()
+}
+
+fn listen_to_chat_input(document: &Document, said: async_channel::Sender<String>) {
+    let Some(input) = document.get_element_by_id("chat-input").and_then(|e| e.dyn_into::<HtmlInputElement>().ok()) else {
+        return;
+    };
+    let field = input.clone();
+    let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |event: KeyboardEvent| {
+        // Enter that confirms an IME conversion is not a send.
+        if event.key() != "Enter" || event.is_composing() {
+            return;
+        }
+        event.prevent_default();
+        let text = field.value();
+        if !text.trim().is_empty() {
+            let _ = said.try_send(text);
+        }
+        field.set_value("");
+    });
+    let _ = input.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
+    on_key.forget();
+}
+
+fn install_walk_hook(walk: async_channel::Sender<(f32, f32)>) {
+    let Some(window) = web_sys::window() else { return };
+    let hook = Closure::<dyn FnMut(f32, f32)>::new(move |x: f32, y: f32| {
+        let _ = walk.try_send((x, y));
+    });
+    let _ = js_sys::Reflect::set(&window, &"__ibashoWalkTo".into(), hook.as_ref());
+    hook.forget();
+}
+
+fn read_page_input(input: Res<PageInput>, mut say: MessageWriter<Say>, mut walk: MessageWriter<WalkTo>) {
+    while let Ok(text) = input.said.try_recv() {
+        say.write(Say(text));
+    }
+    while let Ok((x, y)) = input.walk.try_recv() {
+        walk.write(WalkTo(Vec2::new(x, y)));
+    }
+}
+
+fn show_loading_progress(progress: Res<LoadingProgress>) {
+    if !progress.is_changed() {
+        return;
+    }
+    if let Some(bar) = element("loading-bar") {
+        let _ = bar.style().set_property("width", &format!("{:.0}%", progress.fraction() * 100.0));
+    }
+    if let Some(text) = element("loading-text") {
+        let step = if progress.loaded < progress.total { "町のデータを読み込んでいます…" } else { "町に入っています…" };
+        text.set_text_content(Some(step));
+    }
+}
+
+fn hide_loading_overlay() {
+    if let Some(overlay) = element("loading") {
+        overlay.set_hidden(true);
+    }
+}
+
+fn show_chat_panel() {
+    if let Some(panel) = element("chat") {
+        panel.set_hidden(false);
+    }
+}
+
+fn hide_chat_panel() {
+    if let Some(panel) = element("chat") {
+        panel.set_hidden(true);
+    }
+}
+
+fn append_chat_lines(log: Res<ChatLog>, mut shown: Local<usize>) {
+    if log.added == *shown {
+        return;
+    }
+    let (Some(document), Some(list)) = (document(), element("chat-log")) else { return };
+    let new = (log.added - *shown).min(log.lines.len());
+    for line in &log.lines[log.lines.len() - new..] {
+        let Ok(item) = document.create_element("li") else { continue };
+        // Text only, never HTML: what others type cannot become markup.
+        item.set_text_content(Some(&format!("{}：{}", line.nickname, line.text)));
+        let _ = list.append_child(&item);
+    }
+    while list.child_element_count() > DOM_CHAT_LINES {
+        if let Some(first) = list.first_element_child() {
+            first.remove();
+        }
+    }
+    list.set_scroll_top(list.scroll_height());
+    *shown = log.added;
+}
+
+#[derive(Serialize)]
+struct PersonView {
+    id: i64,
+    nickname: String,
+    x: f32,
+    y: f32,
+    place: Option<String>,
+    bubble: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Snapshot {
+    screen: &'static str,
+    me: Option<PersonView>,
+    people: Vec<PersonView>,
+    introduced: Vec<i64>,
+    connected_peers: usize,
+    chat: Vec<(String, String)>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn publish_snapshot(
+    time: Res<Time>,
+    screen: Res<State<Screen>>,
+    me: Option<Res<Me>>,
+    town: Option<Res<Town>>,
+    links: Res<Links>,
+    connected: Res<ConnectedPeers>,
+    log: Res<ChatLog>,
+    avatars: Query<(&Avatar, &Transform, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
+    mut last: Local<f32>,
+) {
+    let now = time.elapsed_secs();
+    if now - *last < 1.0 / SNAPSHOTS_PER_SECOND {
+        return;
+    }
+    *last = now;
+    let view = |avatar: &Avatar, transform: &Transform, id: i64, bubble: Option<&Bubble>| {
+        let at = transform.translation.truncate();
+        PersonView {
+            id,
+            nickname: avatar.nickname.clone(),
+            x: at.x,
+            y: at.y,
+            place: town.as_ref().and_then(|t| t.place_name(at)).map(str::to_owned),
+            bubble: bubble.map(|b| b.text.clone()),
+        }
+    };
+    let mut snapshot = Snapshot {
+        screen: match screen.get() {
+            Screen::Loading => "loading",
+            Screen::Town => "town",
+            Screen::Closed => "closed",
+        },
+        me: None,
+        people: Vec::new(),
+        introduced: links.0.values().map(|id| id.0).collect(),
+        connected_peers: connected.0.len(),
+        chat: log.lines.iter().map(|line| (line.nickname.clone(), line.text.clone())).collect(),
+    };
+    for (avatar, transform, remote, local, bubble) in &avatars {
+        if local.is_some() {
+            snapshot.me = Some(view(avatar, transform, me.as_ref().map_or(0, |me| me.id.0), bubble));
+        } else if let Some(remote) = remote {
+            snapshot.people.push(view(avatar, transform, remote.0.0, bubble));
+        }
+    }
+    let (Some(window), Ok(json)) = (web_sys::window(), serde_json::to_string(&snapshot)) else { return };
+    if let Ok(value) = js_sys::JSON::parse(&json) {
+        let _ = js_sys::Reflect::set(&window, &"__ibasho".into(), &value);
+    }
+}

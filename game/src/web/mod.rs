@@ -1,0 +1,33 @@
+//! The browser side of the client (wasm32 only): the WebSocket to the server, matchbox peers
+//! signalled over it, and the DOM (chat input and log, loading overlay, test snapshot).
+
+mod dom;
+mod peers;
+mod socket;
+
+use bevy::prelude::*;
+
+use crate::screens::{ClosedReason, Screen};
+
+/// Adds the web glue: opens the connection at start and pumps peers and the DOM every frame.
+pub fn plugin(app: &mut App) {
+    match socket::open() {
+        Ok((link, signaling)) => {
+            app.insert_resource(link.clone());
+            peers::plugin(app, signaling, link.outgoing);
+        }
+        Err(error) => {
+            error!("cannot open the WebSocket: {error}");
+            app.insert_resource(ClosedReason("サーバーにつながりませんでした。通信状況を確かめて、ページを再読み込みしてください。".into()));
+            app.add_systems(Startup, |mut next: ResMut<NextState<Screen>>| next.set(Screen::Closed));
+        }
+    }
+    dom::plugin(app);
+}
+
+/// Reloads the page (the closed screen's button).
+pub fn reload_page() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}

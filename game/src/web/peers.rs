@@ -1,0 +1,144 @@
+//! matchbox peers: a custom `Signaller` over our WebSocket, the socket's message loop, and
+//! moving `PeerMail` over the reliable data channel. Messages for a peer that is introduced
+//! but not yet connected wait a little; messages from peers we are not introduced to are
+//! dropped.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bevy::prelude::*;
+use matchbox_socket::{
+    PeerEvent, PeerRequest, PeerState, RtcIceServerConfig, SignalingError, Signaller, SignallerBuilder, WebRtcSocket,
+};
+use protocol::{ClientMessage, PeerId, PeerMessage};
+
+use super::socket::from_matchbox;
+use crate::chat::PeerMail;
+use crate::presence::Links;
+
+/// Index of the reliable data channel.
+const RELIABLE: usize = 0;
+/// How long a message waits for its peer's connection to open, in seconds.
+const PENDING_SECONDS: f32 = 10.0;
+/// Largest peer message read, in bytes.
+const MAX_PEER_MESSAGE_BYTES: usize = 4096;
+
+/// The matchbox socket.
+#[derive(Resource)]
+pub struct PeerSocket(WebRtcSocket);
+
+/// Links whose data channel is open.
+#[derive(Resource, Debug, Default)]
+pub struct ConnectedPeers(pub HashSet<PeerId>);
+
+/// Messages waiting for their peer's connection: (link, message, queued at).
+#[derive(Resource, Debug, Default)]
+struct WaitingMail(Vec<(PeerId, PeerMessage, f32)>);
+
+pub fn plugin(app: &mut App, events: async_channel::Receiver<PeerEvent>, requests: async_channel::Sender<ClientMessage>) {
+    let builder = TownSignallerBuilder { channels: Mutex::new(Some((events, requests))) };
+    let (socket, message_loop) = WebRtcSocket::builder("ibasho://town")
+        .signaller_builder(Arc::new(builder))
+        // Loopback and LAN need no ICE server; an unreachable one would delay every connection.
+        .ice_server(RtcIceServerConfig { urls: vec![], username: None, credential: None })
+        .reconnect_attempts(Some(1))
+        .signaling_keep_alive_interval(Some(Duration::from_secs(20)))
+        .add_reliable_channel()
+        .build();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(error) = message_loop.await {
+            error!("peer connections stopped: {error}");
+        }
+    });
+    app.insert_resource(PeerSocket(socket))
+        .init_resource::<ConnectedPeers>()
+        .init_resource::<WaitingMail>()
+        .add_systems(Update, (track_peers, send_mail, receive_mail).chain());
+}
+
+fn track_peers(mut socket: ResMut<PeerSocket>, mut connected: ResMut<ConnectedPeers>) {
+    let Ok(changes) = socket.0.try_update_peers() else { return };
+    for (peer, state) in changes {
+        let link = PeerId(peer.0);
+        match state {
+            PeerState::Connected => connected.0.insert(link),
+            PeerState::Disconnected => connected.0.remove(&link),
+        };
+    }
+}
+
+fn send_mail(
+    time: Res<Time>,
+    links: Res<Links>,
+    connected: Res<ConnectedPeers>,
+    mut socket: ResMut<PeerSocket>,
+    mut mail: ResMut<PeerMail>,
+    mut waiting: ResMut<WaitingMail>,
+) {
+    let now = time.elapsed_secs();
+    waiting.0.extend(mail.outgoing.drain(..).map(|(link, message)| (link, message, now)));
+    let Ok(channel) = socket.0.get_channel_mut(RELIABLE) else { return };
+    waiting.0.retain(|(link, message, queued)| {
+        if !links.0.contains_key(link) || now - queued > PENDING_SECONDS {
+            return false;
+        }
+        if !connected.0.contains(link) {
+            return true;
+        }
+        if let Ok(bytes) = serde_json::to_vec(message) {
+            channel.send(bytes.into(), matchbox_socket::PeerId(link.0));
+        }
+        false
+    });
+}
+
+fn receive_mail(links: Res<Links>, mut socket: ResMut<PeerSocket>, mut mail: ResMut<PeerMail>) {
+    let Ok(channel) = socket.0.get_channel_mut(RELIABLE) else { return };
+    for (peer, packet) in channel.receive() {
+        let link = PeerId(peer.0);
+        if packet.len() > MAX_PEER_MESSAGE_BYTES || !links.0.contains_key(&link) {
+            continue;
+        }
+        if let Ok(message) = serde_json::from_slice::<PeerMessage>(&packet) {
+            mail.incoming.push((link, message));
+        }
+    }
+}
+
+/// Hands matchbox a signaller over our WebSocket (once).
+#[derive(Debug)]
+struct TownSignallerBuilder {
+    channels: Mutex<Option<(async_channel::Receiver<PeerEvent>, async_channel::Sender<ClientMessage>)>>,
+}
+
+#[async_trait(?Send)]
+impl SignallerBuilder for TownSignallerBuilder {
+    async fn new_signaller(&self, _: Option<u16>, _: String) -> Result<Box<dyn Signaller>, SignalingError> {
+        let taken = self.channels.lock().map_err(|_| SignalingError::StreamExhausted)?.take();
+        let (events, requests) = taken.ok_or(SignalingError::StreamExhausted)?;
+        Ok(Box::new(TownSignaller { events, requests }))
+    }
+}
+
+/// matchbox's view of our WebSocket.
+struct TownSignaller {
+    events: async_channel::Receiver<PeerEvent>,
+    requests: async_channel::Sender<ClientMessage>,
+}
+
+#[async_trait(?Send)]
+impl Signaller for TownSignaller {
+    async fn send(&mut self, request: PeerRequest) -> Result<(), SignalingError> {
+        let message = match request {
+            PeerRequest::Signal { receiver, data } => ClientMessage::Signal { to: PeerId(receiver.0), signal: from_matchbox(data) },
+            PeerRequest::KeepAlive => ClientMessage::KeepAlive,
+        };
+        self.requests.send(message).await.map_err(|_| SignalingError::StreamExhausted)
+    }
+
+    async fn next_message(&mut self) -> Result<PeerEvent, SignalingError> {
+        self.events.recv().await.map_err(|_| SignalingError::StreamExhausted)
+    }
+}

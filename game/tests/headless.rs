@@ -1,0 +1,247 @@
+//! The client's logic in headless Bevy apps (`MinimalPlugins`, no window): map loading, the
+//! loading screen, keyboard movement and wall collision, click-to-walk with pathfinding, remote
+//! avatars, and chat between two apps whose peer mail is carried in memory.
+
+use std::time::Duration;
+
+use bevy::asset::AssetPlugin;
+use bevy::input::InputPlugin;
+use bevy::prelude::*;
+use bevy::state::app::StatesPlugin;
+use bevy::time::TimeUpdateStrategy;
+use ibasho_game::avatar::Avatar;
+use ibasho_game::chat::{Bubble, ChatLog, PeerMail, Say};
+use ibasho_game::map::{Town, to_vec2};
+use ibasho_game::movement::{LocalPlayer, WalkTo};
+use ibasho_game::presence::{Links, People, ServerLink};
+use ibasho_game::screens::{ClosedReason, Screen};
+use protocol::{
+    AvatarId, ClientMessage, CloseCode, Movement, ParticipantId, PeerId, PeerMessage, Person, Position, Role,
+    ServerMessage, TownMap,
+};
+
+/// Simulated time per frame.
+const FRAME: Duration = Duration::from_millis(50);
+
+struct Client {
+    app: App,
+    to_client: async_channel::Sender<ServerMessage>,
+    from_client: async_channel::Receiver<ClientMessage>,
+}
+
+fn town_map() -> TownMap {
+    TownMap::from_ron(include_str!("../../assets/maps/town.ron")).expect("map")
+}
+
+fn person(id: i64, nickname: &str, position: Position) -> Person {
+    Person { id: ParticipantId(id), nickname: nickname.into(), avatar: AvatarId(1), role: Role::Participant, position, place: None }
+}
+
+impl Client {
+    fn new() -> Client {
+        let mut app = App::new();
+        app.add_plugins((
+            MinimalPlugins,
+            AssetPlugin { file_path: concat!(env!("CARGO_MANIFEST_DIR"), "/../assets").into(), ..default() },
+            StatesPlugin,
+            InputPlugin,
+        ));
+        app.insert_resource(TimeUpdateStrategy::ManualDuration(FRAME));
+        let (to_client, incoming) = async_channel::unbounded();
+        let (outgoing, from_client) = async_channel::unbounded();
+        app.insert_resource(ServerLink { outgoing, incoming });
+        app.add_plugins(ibasho_game::core_plugin);
+        Client { app, to_client, from_client }
+    }
+
+    /// Updates until the map is loaded (files are read on Bevy's IO threads).
+    fn load(&mut self) {
+        for _ in 0..500 {
+            self.app.update();
+            if self.app.world().contains_resource::<Town>() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!("the town map did not load");
+    }
+
+    fn welcome(&mut self, you: Person, people: Vec<Person>) {
+        self.to_client.try_send(ServerMessage::Welcome { you, peer_id: PeerId(uuid::Uuid::from_u128(1)), people }).expect("send");
+        for _ in 0..5 {
+            self.app.update();
+        }
+    }
+
+    fn enter(&mut self, id: i64, nickname: &str) {
+        self.load();
+        let spawn = town_map().spawn_position();
+        self.welcome(person(id, nickname, spawn), vec![]);
+        assert_eq!(self.screen(), Screen::Town);
+    }
+
+    fn frames(&mut self, count: usize) {
+        for _ in 0..count {
+            self.app.update();
+        }
+    }
+
+    fn screen(&self) -> Screen {
+        *self.app.world().resource::<State<Screen>>().get()
+    }
+
+    fn player_at(&mut self) -> Vec2 {
+        let mut query = self.app.world_mut().query_filtered::<&Transform, With<LocalPlayer>>();
+        query.single(self.app.world()).expect("one local player").translation.truncate()
+    }
+
+    fn avatar_of(&self, id: i64) -> Option<Entity> {
+        self.app.world().resource::<People>().0.get(&ParticipantId(id)).copied()
+    }
+
+    fn sent_moves(&self) -> Vec<Position> {
+        std::iter::from_fn(|| self.from_client.try_recv().ok())
+            .filter_map(|m| match m {
+                ClientMessage::Move { position } => Some(position),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn the_town_loads_and_opens_after_the_servers_welcome() {
+    let mut client = Client::new();
+    client.load();
+    let town = client.app.world().resource::<Town>().0.clone();
+    assert_eq!(*town, town_map());
+    client.frames(5);
+    assert_eq!(client.screen(), Screen::Loading, "waits for the welcome");
+    let map = town_map();
+    client.welcome(person(1, "わたし", map.spawn_position()), vec![person(2, "となり", map.tile_center(30, 20))]);
+    assert_eq!(client.screen(), Screen::Town);
+    assert_eq!(client.player_at(), to_vec2(map.spawn_position()));
+    let other = client.avatar_of(2).expect("the other person's avatar");
+    assert_eq!(client.app.world().get::<Avatar>(other).map(|a| a.nickname.as_str()), Some("となり"));
+}
+
+#[test]
+fn arrow_keys_move_walls_stop_and_positions_go_out_at_most_ten_a_second() {
+    let mut client = Client::new();
+    client.enter(1, "わたし");
+    let start = client.player_at();
+    client.sent_moves();
+    client.app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::ArrowLeft);
+    client.frames(40); // two seconds: far enough to reach the wall
+    let stopped = client.player_at();
+    assert!(stopped.x < start.x, "moved left");
+    let map = town_map();
+    assert!(stopped.x >= map.tile_size + ibasho_game::map::FOOTPRINT_HALF - 0.01, "stopped at the wall: {stopped}");
+    assert_eq!(stopped.y, start.y);
+    let moves = client.sent_moves();
+    assert!(!moves.is_empty() && moves.len() <= 21, "{} updates in two seconds", moves.len());
+    assert_eq!(moves.last().map(|p| Vec2::new(p.x, p.y)), Some(stopped));
+    client.app.world_mut().resource_mut::<ButtonInput<KeyCode>>().release(KeyCode::ArrowLeft);
+    client.frames(5);
+    client.sent_moves();
+    client.frames(10);
+    assert!(client.sent_moves().is_empty(), "standing still sends nothing");
+}
+
+#[test]
+fn a_click_walks_around_the_walls_into_a_booth() {
+    let mut client = Client::new();
+    client.enter(1, "わたし");
+    let map = town_map();
+    let inside_booth = to_vec2(map.tile_center(19, 3));
+    client.app.world_mut().write_message(WalkTo(inside_booth));
+    let town = client.app.world().resource::<Town>().clone();
+    for _ in 0..400 {
+        client.app.update();
+        assert!(!town.blocked(client.player_at()), "never inside a wall");
+    }
+    let at = client.player_at();
+    assert!(at.distance(inside_booth) < 1.0, "arrived: {at}");
+    assert_eq!(town.place_name(at), Some("個別相談 2"));
+}
+
+#[test]
+fn remote_avatars_glide_and_leave() {
+    let mut client = Client::new();
+    client.enter(1, "わたし");
+    let map = town_map();
+    let from = map.tile_center(30, 20);
+    client.to_client.try_send(ServerMessage::Joined { person: person(2, "となり", from) }).expect("send");
+    client.frames(1);
+    let other = client.avatar_of(2).expect("joined");
+    let target = map.tile_center(33, 20);
+    let moves = vec![Movement { id: ParticipantId(2), position: target, place: None }];
+    client.to_client.try_send(ServerMessage::Moved { moves }).expect("send");
+    client.frames(1);
+    let x_after_one = client.app.world().get::<Transform>(other).expect("transform").translation.x;
+    assert!(x_after_one > from.x && x_after_one < target.x, "in between, not a jump: {x_after_one}");
+    client.frames(40);
+    let settled = client.app.world().get::<Transform>(other).expect("transform").translation.x;
+    assert!((settled - target.x).abs() < 0.5, "arrived: {settled}");
+    client.to_client.try_send(ServerMessage::Left { id: ParticipantId(2) }).expect("send");
+    client.frames(1);
+    assert!(client.avatar_of(2).is_none());
+    assert!(client.app.world().get_entity(other).is_err(), "avatar despawned");
+}
+
+#[test]
+fn chat_reaches_introduced_peers_only() {
+    let map = town_map();
+    let mut a = Client::new();
+    let mut b = Client::new();
+    a.load();
+    b.load();
+    let (pa, pb) = (person(1, "Aさん", map.spawn_position()), person(2, "Bさん", map.tile_center(6, 18)));
+    a.welcome(pa.clone(), vec![pb.clone()]);
+    b.welcome(pb, vec![pa]);
+    let (a_link, b_link) = (PeerId(uuid::Uuid::from_u128(10)), PeerId(uuid::Uuid::from_u128(11)));
+    a.to_client.try_send(ServerMessage::Introduce { link: a_link, person: ParticipantId(2), offer: true }).expect("send");
+    b.to_client.try_send(ServerMessage::Introduce { link: b_link, person: ParticipantId(1), offer: false }).expect("send");
+    a.frames(1);
+    b.frames(1);
+
+    a.app.world_mut().write_message(Say("  こんにちは  ".into()));
+    a.frames(1);
+    let outgoing = std::mem::take(&mut a.app.world_mut().resource_mut::<PeerMail>().outgoing);
+    assert_eq!(outgoing, vec![(a_link, PeerMessage::Chat { text: "こんにちは".into() })]);
+    // Carry it over the "data channel": A's link for B is B's link for A.
+    b.app.world_mut().resource_mut::<PeerMail>().incoming.extend(outgoing.into_iter().map(|(_, m)| (b_link, m)));
+    b.frames(1);
+    let line = b.app.world().resource::<ChatLog>().lines.last().cloned().expect("a chat line");
+    assert_eq!((line.nickname.as_str(), line.text.as_str()), ("Aさん", "こんにちは"));
+    let a_avatar = b.avatar_of(1).expect("A's avatar");
+    assert_eq!(b.app.world().get::<Bubble>(a_avatar).map(|bubble| bubble.text.as_str()), Some("こんにちは"));
+    b.frames(130); // the bubble fades after a few seconds
+    assert!(b.app.world().get::<Bubble>(a_avatar).is_none());
+
+    // Once separated, B no longer accepts anything over that link.
+    b.to_client.try_send(ServerMessage::Separate { link: b_link }).expect("send");
+    b.frames(1);
+    assert!(b.app.world().resource::<Links>().0.is_empty());
+    b.app.world_mut().resource_mut::<PeerMail>().incoming.push((b_link, PeerMessage::Chat { text: "まだいる？".into() }));
+    b.frames(1);
+    assert_eq!(b.app.world().resource::<ChatLog>().lines.len(), 1);
+}
+
+#[test]
+fn a_closed_connection_says_why() {
+    let mut client = Client::new();
+    client.enter(1, "わたし");
+    client.to_client.try_send(ServerMessage::Closing { code: CloseCode::OpenedElsewhere }).expect("send");
+    client.frames(2);
+    assert_eq!(client.screen(), Screen::Closed);
+    let reason = client.app.world().resource::<ClosedReason>().0.clone();
+    assert!(reason.contains("別のタブ"), "{reason}");
+
+    let mut dropped = Client::new();
+    dropped.enter(1, "わたし");
+    dropped.to_client.close();
+    dropped.frames(2);
+    assert_eq!(dropped.screen(), Screen::Closed);
+    assert!(dropped.app.world().resource::<ClosedReason>().0.contains("接続が切れました"));
+}

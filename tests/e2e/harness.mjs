@@ -1,0 +1,106 @@
+// Test harness: starts the real server binary on 127.0.0.1:0 with a fresh data folder, and
+// launches headless Chromium with fake camera and microphone and software WebGL.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+const root = process.env.IBASHO_ROOT ?? join(import.meta.dirname, "..", "..");
+export const artifacts = join(import.meta.dirname, "artifacts");
+
+/** Starts the server; resolves with its URL, the printed staff invite and a stop function. */
+export async function startServer() {
+  const bin = process.env.IBASHO_SERVER_BIN;
+  if (!bin) throw new Error("IBASHO_SERVER_BIN is not set (run through `cargo xtask test`)");
+  const dataDir = mkdtempSync(join(tmpdir(), "ibasho-e2e-"));
+  const child = spawn(bin, [
+    "--listen", "127.0.0.1:0", "--data-dir", dataDir,
+    "--static-dir", process.env.IBASHO_DIST ?? join(root, "dist"),
+    "--map", join(root, "assets/maps/town.ron"),
+  ], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
+  const lines = createInterface({ input: child.stdout });
+  let url, staffInvite;
+  for await (const line of lines) {
+    url ??= line.match(/listening on (\S+)\/$/)?.[1];
+    staffInvite ??= line.match(/staff invite.*: (\S+)$/)?.[1];
+    if (url && staffInvite) break;
+  }
+  if (!url || !staffInvite) throw new Error("the server did not print its URL and staff invite");
+  return {
+    url, staffInvite, dataDir,
+    stop() { child.kill("SIGINT"); rmSync(dataDir, { recursive: true, force: true }); },
+  };
+}
+
+/** Headless Chromium as DESIGN.md found it works here: software WebGL2, fake devices. */
+export async function launchBrowser() {
+  mkdirSync(artifacts, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync",
+      "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist",
+      "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+      "--autoplay-policy=no-user-gesture-required",
+    ],
+  });
+}
+
+/** Reads the game's test snapshot. */
+export function snapshot(page) {
+  return page.evaluate(() => window.__ibasho ?? null);
+}
+
+/** Polls `check` until it returns a truthy value; fails with `what` after `ms`. */
+export async function eventually(what, check, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/** Opens an invite link in a fresh browser context and registers; resolves in the town. */
+export async function register(browser, inviteUrl, nickname, avatar = 0) {
+  const context = await browser.newContext({ viewport: { width: 960, height: 640 }, locale: "ja-JP" });
+  const page = await context.newPage();
+  page.on("pageerror", (error) => console.error(`[${nickname}] page error:`, error.message));
+  await page.goto(inviteUrl);
+  await page.fill("#nickname", nickname);
+  await page.click(`.avatars label:nth-child(${avatar + 1})`);
+  await page.click("#enter");
+  await page.waitForURL((url) => url.pathname === "/");
+  await eventually(`${nickname} entering the town`, async () => (await snapshot(page))?.screen === "town", 240_000);
+  return page;
+}
+
+/** Creates an invite through the staff API from a signed-in staff page. */
+export async function createInvite(staffPage, role = "participant") {
+  return staffPage.evaluate(async (role) => {
+    const response = await fetch("/api/invites", {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ role }),
+    });
+    return (await response.json()).url;
+  }, role);
+}
+
+/** Walks the local player to a tile centre of the map (32-pixel tiles, 26 rows, row 0 on top). */
+export function walkTo(page, col, row) {
+  const tile = 32, rows = 26;
+  return page.evaluate(([x, y]) => window.__ibashoWalkTo(x, y), [(col + 0.5) * tile, (rows - 1 - row + 0.5) * tile]);
+}
+
+export function distance(a, b) {
+  return Math.hypot(a.x - b.x, a.y - b.y);
+}

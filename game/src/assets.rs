@@ -44,7 +44,12 @@ impl AssetLoader for TownMapLoader {
     type Settings = ();
     type Error = AssetFileError;
 
-    async fn load(&self, reader: &mut dyn Reader, _: &(), _: &mut LoadContext<'_>) -> Result<TownMapAsset, AssetFileError> {
+    async fn load(
+        &self,
+        reader: &mut dyn Reader,
+        _: &(),
+        _: &mut LoadContext<'_>,
+    ) -> Result<TownMapAsset, AssetFileError> {
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes).await?;
         Ok(TownMapAsset(TownMap::from_ron(&String::from_utf8(bytes)?)?))
@@ -63,7 +68,12 @@ impl AssetLoader for FontBytesLoader {
     type Settings = ();
     type Error = AssetFileError;
 
-    async fn load(&self, reader: &mut dyn Reader, _: &(), _: &mut LoadContext<'_>) -> Result<FontBytes, AssetFileError> {
+    async fn load(
+        &self,
+        reader: &mut dyn Reader,
+        _: &(),
+        _: &mut LoadContext<'_>,
+    ) -> Result<FontBytes, AssetFileError> {
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes).await?;
         Ok(FontBytes(bytes))

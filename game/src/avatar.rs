@@ -83,7 +83,8 @@ fn load_sheets(
     mut layouts: ResMut<Assets<TextureAtlasLayout>>,
     mut pending: ResMut<PendingAssets>,
 ) {
-    let images: Vec<Handle<Image>> = (0..AVATAR_COUNT).map(|n| server.load(format!("avatars/avatar-{n}.png"))).collect();
+    let images: Vec<Handle<Image>> =
+        (0..AVATAR_COUNT).map(|n| server.load(format!("avatars/avatar-{n}.png"))).collect();
     pending.0.extend(images.iter().map(|handle| handle.clone().untyped()));
     let layout = layouts.add(TextureAtlasLayout::from_grid(UVec2::splat(FRAME_SIZE), 3, 4, None, None));
     commands.insert_resource(AvatarSheets { images, layout });

@@ -120,7 +120,9 @@ fn receive_chat(
         match message {
             PeerMessage::Chat { text } => {
                 let Some(text) = clean_chat_text(&text) else { continue };
-                commands.entity(*entity).insert(Bubble { text: text.clone(), until: time.elapsed_secs() + BUBBLE_SECONDS });
+                commands
+                    .entity(*entity)
+                    .insert(Bubble { text: text.clone(), until: time.elapsed_secs() + BUBBLE_SECONDS });
                 log.push(ChatLine { from: *from, nickname: avatar.nickname.clone(), text });
             }
         }

@@ -52,12 +52,5 @@ impl Plugin for AppPlugin {
 /// Everything that does not draw: the map, movement, presence and chat. Needs `AssetPlugin`
 /// and a `presence::ServerLink` resource; runs with `MinimalPlugins` in tests.
 pub fn core_plugin(app: &mut App) {
-    app.add_plugins((
-        screens::plugin,
-        assets::plugin,
-        map::plugin,
-        movement::plugin,
-        presence::plugin,
-        chat::plugin,
-    ));
+    app.add_plugins((screens::plugin, assets::plugin, map::plugin, movement::plugin, presence::plugin, chat::plugin));
 }

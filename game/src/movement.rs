@@ -29,10 +29,9 @@ pub struct WalkTo(pub Vec2);
 pub struct WalkPath(pub Vec<Vec2>);
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<MoveInput>().add_message::<WalkTo>().add_systems(
-        Update,
-        (read_keyboard, plan_walks, move_local_player).chain().run_if(resource_exists::<Town>),
-    );
+    app.init_resource::<MoveInput>()
+        .add_message::<WalkTo>()
+        .add_systems(Update, (read_keyboard, plan_walks, move_local_player).chain().run_if(resource_exists::<Town>));
 }
 
 fn read_keyboard(keys: Option<Res<ButtonInput<KeyCode>>>, mut input: ResMut<MoveInput>) {
@@ -65,7 +64,8 @@ fn plan_walks(
     let from = transform.translation.truncate();
     let (Some(start), Some(end)) = (map.tile_at(to_position(from)), map.tile_at(to_position(goal))) else { return };
     let Some(tiles) = find_path(map, start, end) else { return };
-    let mut waypoints: Vec<Vec2> = tiles.iter().skip(1).map(|(col, row)| to_vec2(map.tile_center(*col, *row))).collect();
+    let mut waypoints: Vec<Vec2> =
+        tiles.iter().skip(1).map(|(col, row)| to_vec2(map.tile_center(*col, *row))).collect();
     // End exactly on the clicked point when it is free, not on its tile's centre.
     if !town.blocked(goal) {
         waypoints.pop();

@@ -49,18 +49,20 @@ pub fn find_path(map: &TownMap, start: (u32, u32), goal: (u32, u32)) -> Option<V
 
 fn neighbours(map: &TownMap, (col, row): (u32, u32)) -> impl Iterator<Item = ((u32, u32), u32)> + '_ {
     let walkable = move |c: i64, r: i64| c >= 0 && r >= 0 && map.is_walkable(c as u32, r as u32);
-    [(-1i64, 0i64), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1)].into_iter().filter_map(move |(dc, dr)| {
-        let (c, r) = (col as i64 + dc, row as i64 + dr);
-        if !walkable(c, r) {
-            return None;
-        }
-        let diagonal = dc != 0 && dr != 0;
-        // A diagonal step needs both side tiles free, so paths never clip a wall corner.
-        if diagonal && !(walkable(col as i64 + dc, row as i64) && walkable(col as i64, row as i64 + dr)) {
-            return None;
-        }
-        Some(((c as u32, r as u32), if diagonal { DIAGONAL } else { STRAIGHT }))
-    })
+    [(-1i64, 0i64), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1)].into_iter().filter_map(
+        move |(dc, dr)| {
+            let (c, r) = (col as i64 + dc, row as i64 + dr);
+            if !walkable(c, r) {
+                return None;
+            }
+            let diagonal = dc != 0 && dr != 0;
+            // A diagonal step needs both side tiles free, so paths never clip a wall corner.
+            if diagonal && !(walkable(col as i64 + dc, row as i64) && walkable(col as i64, row as i64 + dr)) {
+                return None;
+            }
+            Some(((c as u32, r as u32), if diagonal { DIAGONAL } else { STRAIGHT }))
+        },
+    )
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use bevy::prelude::*;
 use protocol::{
-    ClientMessage, CloseCode, ParticipantId, PeerId, Person, POSITION_UPDATES_PER_SECOND, RejectCode, ServerMessage,
+    ClientMessage, CloseCode, POSITION_UPDATES_PER_SECOND, ParticipantId, PeerId, Person, RejectCode, ServerMessage,
 };
 
 use crate::assets::Welcomed;
@@ -60,13 +60,12 @@ struct LastSent {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<People>()
-        .init_resource::<Links>()
-        .init_resource::<LastSent>()
-        .add_systems(
-            Update,
-            (receive_server_messages, interpolate_remote_avatars, send_position).chain().run_if(resource_exists::<ServerLink>),
-        );
+    app.init_resource::<People>().init_resource::<Links>().init_resource::<LastSent>().add_systems(
+        Update,
+        (receive_server_messages, interpolate_remote_avatars, send_position)
+            .chain()
+            .run_if(resource_exists::<ServerLink>),
+    );
 }
 
 fn spawn_avatar(commands: &mut Commands, person: &Person) -> Entity {

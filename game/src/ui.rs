@@ -141,7 +141,10 @@ fn world_labels(
     }
     for board in &map.boards {
         let Some(at) = to_screen(to_vec2(map.tile_center(board.col, board.row))) else { continue };
-        let text = std::iter::once(board.title.as_str()).chain(board.lines.iter().map(String::as_str)).collect::<Vec<_>>().join("\n");
+        let text = std::iter::once(board.title.as_str())
+            .chain(board.lines.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("\n");
         let galley = painter.layout(text, FontId::proportional(13.0), Color32::from_rgb(40, 30, 20), 260.0);
         let rect = Align2::CENTER_BOTTOM.anchor_size(at + egui::vec2(0.0, -20.0), galley.size()).expand(6.0);
         painter.rect_filled(rect, 6.0, Color32::from_rgba_unmultiplied(255, 248, 230, 235));

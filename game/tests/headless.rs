@@ -34,7 +34,14 @@ fn town_map() -> TownMap {
 }
 
 fn person(id: i64, nickname: &str, position: Position) -> Person {
-    Person { id: ParticipantId(id), nickname: nickname.into(), avatar: AvatarId(1), role: Role::Participant, position, place: None }
+    Person {
+        id: ParticipantId(id),
+        nickname: nickname.into(),
+        avatar: AvatarId(1),
+        role: Role::Participant,
+        position,
+        place: None,
+    }
 }
 
 impl Client {
@@ -67,7 +74,9 @@ impl Client {
     }
 
     fn welcome(&mut self, you: Person, people: Vec<Person>) {
-        self.to_client.try_send(ServerMessage::Welcome { you, peer_id: PeerId(uuid::Uuid::from_u128(1)), people }).expect("send");
+        self.to_client
+            .try_send(ServerMessage::Welcome { you, peer_id: PeerId(uuid::Uuid::from_u128(1)), people })
+            .expect("send");
         for _ in 0..5 {
             self.app.update();
         }
@@ -200,8 +209,12 @@ fn chat_reaches_introduced_peers_only() {
     a.welcome(pa.clone(), vec![pb.clone()]);
     b.welcome(pb, vec![pa]);
     let (a_link, b_link) = (PeerId(uuid::Uuid::from_u128(10)), PeerId(uuid::Uuid::from_u128(11)));
-    a.to_client.try_send(ServerMessage::Introduce { link: a_link, person: ParticipantId(2), offer: true }).expect("send");
-    b.to_client.try_send(ServerMessage::Introduce { link: b_link, person: ParticipantId(1), offer: false }).expect("send");
+    a.to_client
+        .try_send(ServerMessage::Introduce { link: a_link, person: ParticipantId(2), offer: true })
+        .expect("send");
+    b.to_client
+        .try_send(ServerMessage::Introduce { link: b_link, person: ParticipantId(1), offer: false })
+        .expect("send");
     a.frames(1);
     b.frames(1);
 
@@ -223,7 +236,11 @@ fn chat_reaches_introduced_peers_only() {
     b.to_client.try_send(ServerMessage::Separate { link: b_link }).expect("send");
     b.frames(1);
     assert!(b.app.world().resource::<Links>().0.is_empty());
-    b.app.world_mut().resource_mut::<PeerMail>().incoming.push((b_link, PeerMessage::Chat { text: "まだいる？".into() }));
+    b.app
+        .world_mut()
+        .resource_mut::<PeerMail>()
+        .incoming
+        .push((b_link, PeerMessage::Chat { text: "まだいる？".into() }));
     b.frames(1);
     assert_eq!(b.app.world().resource::<ChatLog>().lines.len(), 1);
 }

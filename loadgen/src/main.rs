@@ -29,14 +29,18 @@ struct Options {
 }
 
 fn options() -> Result<Options, String> {
-    let mut options = Options { server: "target/release/ibasho-server".into(), levels: vec![25, 50, 100, 200], seconds: 10 };
+    let mut options =
+        Options { server: "target/release/ibasho-server".into(), levels: vec![25, 50, 100, 200], seconds: 10 };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--server" => options.server = value,
             "--levels" => {
-                options.levels = value.split(',').map(|n| n.parse().map_err(|_| format!("bad level {n}"))).collect::<Result<_, _>>()?
+                options.levels = value
+                    .split(',')
+                    .map(|n| n.parse().map_err(|_| format!("bad level {n}")))
+                    .collect::<Result<_, _>>()?
             }
             "--seconds" => options.seconds = value.parse().map_err(|_| "bad --seconds".to_owned())?,
             _ => return Err(format!("unknown flag {flag}")),
@@ -84,7 +88,9 @@ async fn run() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let map = Arc::new(map);
 
-    println!("server presence load: every client moves at {POSITION_UPDATES_PER_SECOND} Hz; {PROBES} probe clients time every update they receive");
+    println!(
+        "server presence load: every client moves at {POSITION_UPDATES_PER_SECOND} Hz; {PROBES} probe clients time every update they receive"
+    );
     println!("| clients | updates sent/s | updates seen by probes | p50 latency | p99 latency |");
     println!("|---:|---:|---:|---:|---:|");
     let mut cookies = Vec::new();
@@ -165,7 +171,12 @@ async fn run_level(base: &str, cookies: &[String], map: &Arc<TownMap>, duration:
     // coalescing, not loss.)
     let n = cookies.len() as f64;
     let expected = sent_during as f64 * PROBES.min(cookies.len()) as f64 * (n - 1.0) / n;
-    let percentile = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or(f64::NAN);
+    let percentile = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
     let delivered = if expected > 0.0 { latencies.len() as f64 / expected * 100.0 } else { 0.0 };
     Ok(format!(
         "| {} | {:.0} | {:.1}% | {:.1} ms | {:.1} ms |",
@@ -189,7 +200,10 @@ struct Client {
 }
 
 impl Client {
-    async fn run(self, socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>) {
+    async fn run(
+        self,
+        socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    ) {
         let (mut sink, mut stream) = socket.split();
         let mut me = None::<ParticipantId>;
         let mut tick = tokio::time::interval(Duration::from_millis(1000 / POSITION_UPDATES_PER_SECOND as u64));

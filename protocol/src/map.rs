@@ -221,10 +221,7 @@ impl TownMap {
 
     /// The world position of a tile's centre.
     pub fn tile_center(&self, col: u32, row: u32) -> Position {
-        Position::new(
-            (col as f32 + 0.5) * self.tile_size,
-            ((self.rows() - 1 - row) as f32 + 0.5) * self.tile_size,
-        )
+        Position::new((col as f32 + 0.5) * self.tile_size, ((self.rows() - 1 - row) as f32 + 0.5) * self.tile_size)
     }
 
     /// Where people arrive.

@@ -24,7 +24,8 @@ async fn main() {
 
 async fn run() -> Result<(), String> {
     let mut config = Config::from_args(std::env::args().skip(1))?;
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
     let database = config.data_dir.join("ibasho.sqlite3");
     let store = Store::open(&database).map_err(|e| format!("cannot open {}: {e}", database.display()))?;
     let map_text = std::fs::read_to_string(&config.map_path)
@@ -39,9 +40,8 @@ async fn run() -> Result<(), String> {
     }
     let no_staff = store.staff_count().map_err(|e| e.to_string())? == 0;
     let staff_invite = if config.staff_invite || no_staff {
-        let invite = store
-            .create_invite(Role::Staff, "起動時に発行", None, START_INVITE_SECONDS)
-            .map_err(|e| e.to_string())?;
+        let invite =
+            store.create_invite(Role::Staff, "起動時に発行", None, START_INVITE_SECONDS).map_err(|e| e.to_string())?;
         Some(config.invite_url(&invite.token))
     } else {
         None

@@ -1,11 +1,11 @@
 //! Server-rendered HTML pages, all in Japanese: the registration page behind an invite link,
 //! the staff page, and the page for a browser that has no session.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use protocol::{AVATAR_COUNT, Role};
 
 use crate::AppState;
@@ -130,15 +130,16 @@ async fn town_or_welcome(State(state): State<AppState>, headers: HeaderMap) -> R
 
 async fn staff_page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let Some(session) = current_session(&headers, &state)? else {
-        return Ok((StatusCode::UNAUTHORIZED, Html(problem("ログインが必要です", &AppError::NotSignedIn.message()))).into_response());
+        return Ok((StatusCode::UNAUTHORIZED, Html(problem("ログインが必要です", &AppError::NotSignedIn.message())))
+            .into_response());
     };
     if session.account.role != Role::Staff {
-        return Ok((StatusCode::FORBIDDEN, Html(problem("スタッフ専用です", &AppError::Forbidden.message()))).into_response());
+        return Ok(
+            (StatusCode::FORBIDDEN, Html(problem("スタッフ専用です", &AppError::Forbidden.message()))).into_response()
+        );
     }
-    let roles: String = Role::ALL
-        .iter()
-        .map(|role| format!("<option value=\"{}\">{}</option>", role.as_str(), role.label()))
-        .collect();
+    let roles: String =
+        Role::ALL.iter().map(|role| format!("<option value=\"{}\">{}</option>", role.as_str(), role.label())).collect();
     let body = format!(
         r#"<h1>スタッフ用ページ</h1>
 <p><a href="/">町に入る</a></p>

@@ -179,7 +179,8 @@ impl Store {
             "INSERT INTO accounts (nickname, avatar, role, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![nickname, avatar.0, role.as_str(), created_at],
         )?;
-        let account = Account { id: ParticipantId(tx.last_insert_rowid()), nickname: nickname.to_owned(), avatar, role };
+        let account =
+            Account { id: ParticipantId(tx.last_insert_rowid()), nickname: nickname.to_owned(), avatar, role };
         let used = tx.execute(
             "UPDATE invites SET used_at = ?1, used_by = ?2 WHERE token_hash = ?3 AND used_at IS NULL",
             params![created_at, account.id.0, hash_token(token)],
@@ -253,9 +254,8 @@ impl Store {
     /// All invites, newest first, without tokens.
     pub fn invites(&self) -> Result<Vec<InviteSummary>, AppError> {
         let connection = self.lock();
-        let mut statement = connection.prepare(
-            "SELECT id, role, note, created_at, expires_at, used_at FROM invites ORDER BY id DESC",
-        )?;
+        let mut statement = connection
+            .prepare("SELECT id, role, note, created_at, expires_at, used_at FROM invites ORDER BY id DESC")?;
         let rows = statement.query_map([], |row| {
             let role: String = row.get(1)?;
             Ok(InviteSummary {

@@ -53,7 +53,8 @@ async fn staff_create_participant_invites_and_others_cannot() {
     assert!(token.len() >= 22, "at least 128 bits of base64");
 
     let participant = Browser::new(&server.base);
-    let registered = participant.post("/api/register", json!({ "token": token, "nickname": "ゆき", "avatar": 0 })).await;
+    let registered =
+        participant.post("/api/register", json!({ "token": token, "nickname": "ゆき", "avatar": 0 })).await;
     assert_eq!(registered.status(), 200);
     assert_eq!(json_body(registered).await["role"], "participant");
 
@@ -76,9 +77,13 @@ async fn staff_create_participant_invites_and_others_cannot() {
 async fn a_used_invite_cannot_be_used_again_and_creates_nothing() {
     let server = TestServer::start().await;
     let token = server.invite_token(Role::Participant);
-    let first = Browser::new(&server.base).post("/api/register", json!({ "token": token, "nickname": "一人目", "avatar": 0 })).await;
+    let first = Browser::new(&server.base)
+        .post("/api/register", json!({ "token": token, "nickname": "一人目", "avatar": 0 }))
+        .await;
     assert_eq!(first.status(), 200);
-    let second = Browser::new(&server.base).post("/api/register", json!({ "token": token, "nickname": "二人目", "avatar": 0 })).await;
+    let second = Browser::new(&server.base)
+        .post("/api/register", json!({ "token": token, "nickname": "二人目", "avatar": 0 }))
+        .await;
     assert_eq!(second.status(), 410);
     assert!(second.headers().get("set-cookie").is_none());
     let body = json_body(second).await;
@@ -99,8 +104,9 @@ async fn expired_and_unknown_invites_show_a_clear_page_and_create_nothing() {
     let page = Browser::new(&server.base).get(&format!("/invite/{}", invite.token)).await;
     assert_eq!(page.status(), 410);
     assert!(page.text().await.expect("html").contains("有効期限が切れています"));
-    let register =
-        Browser::new(&server.base).post("/api/register", json!({ "token": invite.token, "nickname": "a", "avatar": 0 })).await;
+    let register = Browser::new(&server.base)
+        .post("/api/register", json!({ "token": invite.token, "nickname": "a", "avatar": 0 }))
+        .await;
     assert_eq!(json_body(register).await["code"], "invite_expired");
 
     let unknown = Browser::new(&server.base).get("/invite/not-a-real-token").await;
@@ -116,7 +122,8 @@ async fn only_hashes_of_tokens_are_stored() {
     let browser = Browser::new(&server.base);
     let response = browser.post("/api/register", json!({ "token": token, "nickname": "ハッシュ", "avatar": 0 })).await;
     let cookie = response.headers()["set-cookie"].to_str().expect("cookie").to_owned();
-    let session_token = cookie.split(';').next().and_then(|c| c.split_once('=')).map(|(_, v)| v.to_owned()).expect("token");
+    let session_token =
+        cookie.split(';').next().and_then(|c| c.split_once('=')).map(|(_, v)| v.to_owned()).expect("token");
     let invite_hashes = server.state.store.column_texts("SELECT token_hash FROM invites").expect("invites");
     let session_hashes = server.state.store.column_texts("SELECT token_hash FROM sessions").expect("sessions");
     assert_eq!(invite_hashes, vec![hash_token(&token)]);
@@ -140,7 +147,8 @@ async fn bad_registrations_are_refused_and_leave_the_invite_usable() {
         ("改行\nあり", 0, "bad_nickname"),
         ("よい名前", 6, "bad_request"),
     ] {
-        let response = browser.post("/api/register", json!({ "token": token, "nickname": nickname, "avatar": avatar })).await;
+        let response =
+            browser.post("/api/register", json!({ "token": token, "nickname": nickname, "avatar": avatar })).await;
         assert_eq!(response.status(), 400, "{nickname:?}");
         let body = json_body(response).await;
         assert_eq!(body["code"], code);
@@ -149,7 +157,12 @@ async fn bad_registrations_are_refused_and_leave_the_invite_usable() {
     let malformed = browser.post_raw("/api/register", "{not json").await;
     assert_eq!(malformed.status(), 400);
     assert_eq!(json_body(malformed).await["code"], "bad_request");
-    let ok = browser.post("/api/register", json!({ "token": token, "nickname": "ちょうど二十文字ちょうど二十文字ちょうど", "avatar": 5 })).await;
+    let ok = browser
+        .post(
+            "/api/register",
+            json!({ "token": token, "nickname": "ちょうど二十文字ちょうど二十文字ちょうど", "avatar": 5 }),
+        )
+        .await;
     assert_eq!(ok.status(), 200, "20 characters are allowed");
 }
 
@@ -165,9 +178,8 @@ async fn staff_revoke_a_session_and_the_browser_is_signed_out() {
     socket.welcome().await;
     let revoked = staff.delete(&format!("/api/sessions/{}", session["id"])).await;
     assert_eq!(revoked.status(), 204);
-    let closing = socket
-        .until(common::WAIT, |m| matches!(m, protocol::ServerMessage::Closing { .. }).then(|| m.clone()))
-        .await;
+    let closing =
+        socket.until(common::WAIT, |m| matches!(m, protocol::ServerMessage::Closing { .. }).then(|| m.clone())).await;
     assert_eq!(closing, Some(protocol::ServerMessage::Closing { code: protocol::CloseCode::SessionRevoked }));
     assert_eq!(participant.get("/api/me").await.status(), 401);
     let page = participant.get("/").await;

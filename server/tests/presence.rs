@@ -33,15 +33,21 @@ async fn never_introduced(person: &mut Person) -> bool {
 }
 
 async fn separated(person: &mut Person, from: PeerId) -> bool {
-    person.socket.until(WAIT, |m| matches!(m, ServerMessage::Separate { link } if *link == from).then_some(())).await.is_some()
+    person
+        .socket
+        .until(WAIT, |m| matches!(m, ServerMessage::Separate { link } if *link == from).then_some(()))
+        .await
+        .is_some()
 }
 
 async fn rejected(person: &mut Person) -> Option<RejectCode> {
-    person.socket.until(WAIT, |m| match m {
-        ServerMessage::Rejected { code } => Some(*code),
-        _ => None,
-    })
-    .await
+    person
+        .socket
+        .until(WAIT, |m| match m {
+            ServerMessage::Rejected { code } => Some(*code),
+            _ => None,
+        })
+        .await
 }
 
 #[tokio::test]
@@ -70,7 +76,9 @@ async fn roster_and_positions_reach_the_others() {
     let target = server.at(30, 20);
     a.socket.move_to(target).await;
     let seen = b_socket.until(WAIT, |m| match m {
-        ServerMessage::Moved { moves } => moves.iter().find(|mv| mv.id == a.id).map(|mv| (mv.position, mv.place.clone())),
+        ServerMessage::Moved { moves } => {
+            moves.iter().find(|mv| mv.id == a.id).map(|mv| (mv.position, mv.place.clone()))
+        }
         _ => None,
     });
     let (position, place) = seen.await.expect("movement relayed");
@@ -100,7 +108,12 @@ async fn near_people_are_introduced_far_people_are_not_and_moving_apart_separate
     let mut c = enter(&server, "C").await;
     // C arrives at the entrance next to A, far from B.
     let (c_link, _) = introduced_to(&mut c, a.id).await.expect("C meets A");
-    assert!(b.socket.until(WATCH, |m| matches!(m, ServerMessage::Introduce { person, .. } if *person == c.id).then_some(())).await.is_none());
+    assert!(
+        b.socket
+            .until(WATCH, |m| matches!(m, ServerMessage::Introduce { person, .. } if *person == c.id).then_some(()))
+            .await
+            .is_none()
+    );
 
     // Coming close again gives a fresh link.
     b.socket.move_to(server.at(6, 19)).await;

@@ -104,16 +104,65 @@ fn setup(browser: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds the wasm client into dist/ with Trunk (release).
-fn build_client() -> Result<(), String> {
+/// wasm-opt flags for Debian's binaryen 108, which does not enable these features by itself.
+const WASM_OPT_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// Builds the wasm client into dist/ with Trunk (release); with `optimize`, shrinks it with
+/// wasm-opt (about 4 minutes, halves the size; skipped in the test loop, which does not need
+/// it); then writes brotli-compressed copies for the server to send to browsers.
+fn build_client(optimize: bool) -> Result<(), String> {
     let wasm_dir = wasm_target_dir();
-    sh_in(&root(), "trunk", &["build", "--release"], &[("CARGO_TARGET_DIR", &wasm_dir)])
+    sh_in(&root(), "trunk", &["build", "--release"], &[("CARGO_TARGET_DIR", &wasm_dir)])?;
+    let dist = root().join("dist");
+    if optimize {
+        if output("wasm-opt", &["--version"]).is_none() {
+            sh("apt-get", &["install", "-y", "-qq", "binaryen"])?;
+        }
+        for wasm in std::fs::read_dir(&dist).map_err(|e| format!("dist: {e}"))?.flatten().map(|e| e.path()) {
+            if wasm.extension().is_some_and(|x| x == "wasm") {
+                let path = wasm.to_string_lossy().into_owned();
+                let mut args = vec!["-Os", path.as_str(), "-o", path.as_str()];
+                args.extend_from_slice(WASM_OPT_FEATURES);
+                sh("wasm-opt", &args)?;
+            }
+        }
+    }
+    let mut files =
+        std::fs::read_dir(&dist).map_err(|e| format!("dist: {e}"))?.flatten().map(|e| e.path()).collect::<Vec<_>>();
+    files.push(dist.join("assets/fonts/BIZUDPGothic-ibasho.ttf"));
+    for file in files.iter().filter(|f| f.extension().is_some_and(|x| x == "wasm" || x == "js" || x == "ttf")) {
+        compress(file)?;
+    }
+    Ok(())
+}
+
+/// Brotli quality: 9 compresses the 50 MB wasm in seconds; 11 would take minutes.
+const BROTLI_QUALITY: i32 = 9;
+
+fn compress(file: &Path) -> Result<(), String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut compressed = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: BROTLI_QUALITY, lgwin: 24, ..Default::default() };
+    brotli::BrotliCompress(&mut bytes.as_slice(), &mut compressed, &params).map_err(|e| e.to_string())?;
+    let mut target = file.as_os_str().to_owned();
+    target.push(".br");
+    std::fs::write(&target, &compressed).map_err(|e| format!("{}: {e}", file.display()))?;
+    eprintln!("xtask: {} {} bytes, brotli {} bytes", file.display(), bytes.len(), compressed.len());
+    Ok(())
 }
 
 fn run(extra: &[String]) -> Result<(), String> {
     setup(false)?;
-    build_client()?;
-    let mut args = vec!["run", "--release", "-p", "server", "--", "--data-dir", "data", "--static-dir", "dist", "--staff-invite"];
+    build_client(true)?;
+    let mut args =
+        vec!["run", "--release", "-p", "server", "--", "--data-dir", "data", "--static-dir", "dist", "--staff-invite"];
     args.extend(extra.iter().map(String::as_str));
     sh("cargo", &args)
 }
@@ -122,7 +171,7 @@ fn test() -> Result<(), String> {
     setup(true)?;
     sh("cargo", &["fmt", "--all", "--check"])?;
     sh("cargo", &["test", "--workspace", "--locked"])?;
-    build_client()?;
+    build_client(false)?;
     sh("cargo", &["build", "--locked", "-p", "server"])?;
     let server = native_target_dir().join("debug/ibasho-server");
     let dist = root().join("dist");
@@ -136,7 +185,7 @@ fn test() -> Result<(), String> {
 
 fn bench() -> Result<(), String> {
     setup(true)?;
-    build_client()?;
+    build_client(true)?;
     sh("cargo", &["build", "--release", "--locked", "-p", "server", "-p", "loadgen"])?;
     let release = native_target_dir().join("release");
     sh_in(
@@ -149,6 +198,10 @@ fn bench() -> Result<(), String> {
         &root().join("tests/e2e"),
         "node",
         &["bench-client.mjs"],
-        &[("IBASHO_SERVER_BIN", &release.join("ibasho-server")), ("IBASHO_DIST", &root().join("dist")), ("IBASHO_ROOT", &root())],
+        &[
+            ("IBASHO_SERVER_BIN", &release.join("ibasho-server")),
+            ("IBASHO_DIST", &root().join("dist")),
+            ("IBASHO_ROOT", &root()),
+        ],
     )
 }

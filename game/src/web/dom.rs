@@ -52,7 +52,8 @@ fn element(id: &str) -> Option<HtmlElement> {
 }
 
 fn listen_to_chat_input(document: &Document, said: async_channel::Sender<String>) {
-    let Some(input) = document.get_element_by_id("chat-input").and_then(|e| e.dyn_into::<HtmlInputElement>().ok()) else {
+    let Some(input) = document.get_element_by_id("chat-input").and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+    else {
         return;
     };
     let field = input.clone();
@@ -98,7 +99,11 @@ fn show_loading_progress(progress: Res<LoadingProgress>) {
         let _ = bar.style().set_property("width", &format!("{:.0}%", progress.fraction() * 100.0));
     }
     if let Some(text) = element("loading-text") {
-        let step = if progress.loaded < progress.total { "町のデータを読み込んでいます…" } else { "町に入っています…" };
+        let step = if progress.loaded < progress.total {
+            "町のデータを読み込んでいます…"
+        } else {
+            "町に入っています…"
+        };
         text.set_text_content(Some(step));
     }
 }

@@ -18,7 +18,9 @@ pub fn plugin(app: &mut App) {
         }
         Err(error) => {
             error!("cannot open the WebSocket: {error}");
-            app.insert_resource(ClosedReason("サーバーにつながりませんでした。通信状況を確かめて、ページを再読み込みしてください。".into()));
+            app.insert_resource(ClosedReason(
+                "サーバーにつながりませんでした。通信状況を確かめて、ページを再読み込みしてください。".into(),
+            ));
             app.add_systems(Startup, |mut next: ResMut<NextState<Screen>>| next.set(Screen::Closed));
         }
     }

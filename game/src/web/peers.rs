@@ -37,7 +37,11 @@ pub struct ConnectedPeers(pub HashSet<PeerId>);
 #[derive(Resource, Debug, Default)]
 struct WaitingMail(Vec<(PeerId, PeerMessage, f32)>);
 
-pub fn plugin(app: &mut App, events: async_channel::Receiver<PeerEvent>, requests: async_channel::Sender<ClientMessage>) {
+pub fn plugin(
+    app: &mut App,
+    events: async_channel::Receiver<PeerEvent>,
+    requests: async_channel::Sender<ClientMessage>,
+) {
     let builder = TownSignallerBuilder { channels: Mutex::new(Some((events, requests))) };
     let (socket, message_loop) = WebRtcSocket::builder("ibasho://town")
         .signaller_builder(Arc::new(builder))
@@ -132,7 +136,9 @@ struct TownSignaller {
 impl Signaller for TownSignaller {
     async fn send(&mut self, request: PeerRequest) -> Result<(), SignalingError> {
         let message = match request {
-            PeerRequest::Signal { receiver, data } => ClientMessage::Signal { to: PeerId(receiver.0), signal: from_matchbox(data) },
+            PeerRequest::Signal { receiver, data } => {
+                ClientMessage::Signal { to: PeerId(receiver.0), signal: from_matchbox(data) }
+            }
             PeerRequest::KeepAlive => ClientMessage::KeepAlive,
         };
         self.requests.send(message).await.map_err(|_| SignalingError::StreamExhausted)

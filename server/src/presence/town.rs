@@ -210,7 +210,8 @@ impl Town {
         let mut counts: HashMap<ParticipantId, usize> = HashMap::new();
         let mut wanted = HashSet::new();
         for (_, pair) in candidates {
-            let (low, high) = (counts.get(&pair.low).copied().unwrap_or(0), counts.get(&pair.high).copied().unwrap_or(0));
+            let (low, high) =
+                (counts.get(&pair.low).copied().unwrap_or(0), counts.get(&pair.high).copied().unwrap_or(0));
             if low < MAX_PEERS_PER_PERSON && high < MAX_PEERS_PER_PERSON {
                 *counts.entry(pair.low).or_default() += 1;
                 *counts.entry(pair.high).or_default() += 1;

@@ -60,7 +60,8 @@ impl TestServer {
     pub async fn register(&self, role: Role, nickname: &str) -> Browser {
         let token = self.invite_token(role);
         let browser = Browser::new(&self.base);
-        let response = browser.post("/api/register", json!({ "token": token, "nickname": nickname, "avatar": 1 })).await;
+        let response =
+            browser.post("/api/register", json!({ "token": token, "nickname": nickname, "avatar": 1 })).await;
         assert_eq!(response.status(), 200, "register {nickname}");
         let cookie = response
             .headers()

@@ -5,8 +5,11 @@ use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::EguiContexts;
 
+use crate::avatar::{AVATAR_SCALE, FRAME_SIZE};
 use crate::movement::{LocalPlayer, WalkTo};
+use crate::presence::RemotePerson;
 use crate::screens::Screen;
+use crate::ui::PersonPanel;
 
 /// How quickly the camera catches up with the player (per second).
 pub const FOLLOW_RATE: f32 = 6.0;
@@ -52,6 +55,8 @@ fn click_to_walk(
     camera: Single<(&Camera, &GlobalTransform), With<TownCamera>>,
     mut egui: EguiContexts,
     mut walk: MessageWriter<WalkTo>,
+    people: Query<(&RemotePerson, &Transform)>,
+    mut panel: ResMut<PersonPanel>,
 ) -> Result {
     if egui.ctx_mut()?.is_pointer_over_egui() {
         return Ok(());
@@ -60,7 +65,12 @@ fn click_to_walk(
     let tapped = touches.iter_just_pressed().next().map(|touch| touch.position());
     let Some(screen_point) = pressed.or(tapped) else { return Ok(()) };
     let (camera, camera_transform) = *camera;
-    if let Ok(world) = camera.viewport_to_world_2d(camera_transform, screen_point) {
+    let Ok(world) = camera.viewport_to_world_2d(camera_transform, screen_point) else { return Ok(()) };
+    // A click on someone opens their voice settings; anywhere else walks there.
+    let reach = FRAME_SIZE as f32 * AVATAR_SCALE / 2.0;
+    if let Some((person, _)) = people.iter().find(|(_, t)| t.translation.truncate().distance(world) < reach) {
+        panel.0 = Some(person.0);
+    } else {
         walk.write(WalkTo(world));
     }
     Ok(())

@@ -8,6 +8,7 @@ use protocol::{MAX_CHAT_CHARS, ParticipantId, PeerId, PeerMessage};
 
 use crate::avatar::Avatar;
 use crate::presence::{Links, Me, People};
+use crate::voice::Taking;
 
 /// Seconds a speech bubble stays up.
 pub const BUBBLE_SECONDS: f32 = 6.0;
@@ -90,8 +91,14 @@ fn say(
     mut mail: ResMut<PeerMail>,
     mut log: ResMut<ChatLog>,
     mut commands: Commands,
+    takings: Query<&Taking>,
 ) {
+    let can_chat = people.0.get(&me.id).and_then(|entity| takings.get(*entity).ok()).is_none_or(|t| t.0.can_chat());
     for Say(raw) in requests.read() {
+        // 見学 means watching only: nothing is sent.
+        if !can_chat {
+            continue;
+        }
         let Some(text) = clean_chat_text(raw) else { continue };
         for link in links.0.keys() {
             mail.outgoing.push((*link, PeerMessage::Chat { text: text.clone() }));
@@ -107,7 +114,7 @@ fn receive_chat(
     time: Res<Time>,
     links: Res<Links>,
     people: Res<People>,
-    avatars: Query<&Avatar>,
+    avatars: Query<(&Avatar, Option<&Taking>)>,
     mut mail: ResMut<PeerMail>,
     mut log: ResMut<ChatLog>,
     mut commands: Commands,
@@ -116,8 +123,10 @@ fn receive_chat(
         // Only peers we are introduced to right now may speak to us.
         let Some(from) = links.0.get(&link) else { continue };
         let Some(entity) = people.0.get(from) else { continue };
-        let Ok(avatar) = avatars.get(*entity) else { continue };
+        let Ok((avatar, taking)) = avatars.get(*entity) else { continue };
         match message {
+            // Someone watching only does not chat; a message claiming otherwise is dropped.
+            PeerMessage::Chat { .. } if taking.is_some_and(|t| !t.0.can_chat()) => {}
             PeerMessage::Chat { text } => {
                 let Some(text) = clean_chat_text(&text) else { continue };
                 commands
@@ -125,6 +134,8 @@ fn receive_chat(
                     .insert(Bubble { text: text.clone(), until: time.elapsed_secs() + BUBBLE_SECONDS });
                 log.push(ChatLine { from: *from, nickname: avatar.nickname.clone(), text });
             }
+            // Media negotiation is handled by the browser's media layer.
+            PeerMessage::Media { .. } => {}
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The ibasho client library: every plugin of the town.
 //!
-//! `core_plugin` holds everything that does not draw (map, movement, presence, chat) and runs
+//! `core_plugin` holds everything that does not draw (map, movement, presence, chat, the
+//! participation ladder, the voice rules) and runs
 //! headless in tests with `MinimalPlugins`; `AppPlugin` adds the window, rendering, egui and,
 //! in the browser, the web glue (WebSocket, matchbox peers, DOM chat input, test snapshot).
 
@@ -10,10 +11,12 @@ pub mod camera;
 pub mod chat;
 pub mod map;
 pub mod movement;
+pub mod participation;
 pub mod pathfinding;
 pub mod presence;
 pub mod screens;
 pub mod ui;
+pub mod voice;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
@@ -52,5 +55,14 @@ impl Plugin for AppPlugin {
 /// Everything that does not draw: the map, movement, presence and chat. Needs `AssetPlugin`
 /// and a `presence::ServerLink` resource; runs with `MinimalPlugins` in tests.
 pub fn core_plugin(app: &mut App) {
-    app.add_plugins((screens::plugin, assets::plugin, map::plugin, movement::plugin, presence::plugin, chat::plugin));
+    app.add_plugins((
+        screens::plugin,
+        assets::plugin,
+        map::plugin,
+        movement::plugin,
+        presence::plugin,
+        chat::plugin,
+        participation::plugin,
+        voice::plugin,
+    ));
 }

@@ -83,6 +83,7 @@ fn floor_color(kind: Option<PlaceKind>, checker: bool) -> Color {
         Some(PlaceKind::Booth) => Color::srgb(0.78, 0.74, 0.88),
         Some(PlaceKind::Hall) => Color::srgb(0.93, 0.76, 0.60),
         Some(PlaceKind::Gallery) => Color::srgb(0.70, 0.80, 0.90),
+        Some(PlaceKind::QuietZone) => Color::srgb(0.66, 0.78, 0.74),
         None => Color::srgb(0.75, 0.75, 0.75),
     };
     if checker { base.darker(0.03) } else { base }

@@ -14,6 +14,7 @@ use crate::avatar::{Avatar, Facing, Walking};
 use crate::map::{to_position, to_vec2};
 use crate::movement::{LocalPlayer, WalkPath};
 use crate::screens::{ClosedReason, Screen};
+use crate::voice::Taking;
 
 /// How quickly remote avatars catch up with their latest known position (per second).
 pub const INTERPOLATION_RATE: f32 = 10.0;
@@ -44,6 +45,10 @@ pub struct People(pub HashMap<ParticipantId, Entity>);
 #[derive(Resource, Debug, Default)]
 pub struct Links(pub HashMap<PeerId, ParticipantId>);
 
+/// The links on which we make the offer (the impolite side of media negotiation).
+#[derive(Resource, Debug, Default)]
+pub struct OfferLinks(pub std::collections::HashSet<PeerId>);
+
 /// Someone else's avatar.
 #[derive(Component, Debug, Clone, Copy)]
 pub struct RemotePerson(pub ParticipantId);
@@ -60,12 +65,16 @@ struct LastSent {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<People>().init_resource::<Links>().init_resource::<LastSent>().add_systems(
-        Update,
-        (receive_server_messages, interpolate_remote_avatars, send_position)
-            .chain()
-            .run_if(resource_exists::<ServerLink>),
-    );
+    app.init_resource::<People>()
+        .init_resource::<Links>()
+        .init_resource::<OfferLinks>()
+        .init_resource::<LastSent>()
+        .add_systems(
+            Update,
+            (receive_server_messages, interpolate_remote_avatars, send_position)
+                .chain()
+                .run_if(resource_exists::<ServerLink>),
+        );
 }
 
 fn spawn_avatar(commands: &mut Commands, person: &Person) -> Entity {
@@ -73,6 +82,7 @@ fn spawn_avatar(commands: &mut Commands, person: &Person) -> Entity {
     commands
         .spawn((
             Avatar { look: person.avatar, nickname: person.nickname.clone() },
+            Taking(person.participation),
             Facing::default(),
             Walking::default(),
             Transform::from_translation(at.extend(1.0)),
@@ -87,9 +97,11 @@ fn receive_server_messages(
     link: Res<ServerLink>,
     mut people: ResMut<People>,
     mut links: ResMut<Links>,
+    mut offers: ResMut<OfferLinks>,
     mut welcomed: ResMut<Welcomed>,
     mut next: ResMut<NextState<Screen>>,
     mut targets: Query<&mut RemoteTarget>,
+    mut takings: Query<&mut Taking, With<RemotePerson>>,
     closed: Option<Res<ClosedReason>>,
 ) {
     if link.incoming.is_closed() && link.incoming.is_empty() {
@@ -107,6 +119,7 @@ fn receive_server_messages(
                     commands.entity(entity).despawn();
                 }
                 links.0.clear();
+                offers.0.clear();
                 let me = spawn_avatar(&mut commands, &you);
                 commands.entity(me).insert((LocalPlayer, WalkPath::default()));
                 people.0.insert(you.id, me);
@@ -138,11 +151,21 @@ fn receive_server_messages(
                     }
                 }
             }
-            ServerMessage::Introduce { link, person, .. } => {
+            ServerMessage::ParticipationChanged { id, participation } => {
+                let Some(entity) = people.0.get(&id) else { continue };
+                if let Ok(mut taking) = takings.get_mut(*entity) {
+                    taking.0 = participation;
+                }
+            }
+            ServerMessage::Introduce { link, person, offer } => {
                 links.0.insert(link, person);
+                if offer {
+                    offers.0.insert(link);
+                }
             }
             ServerMessage::Separate { link } => {
                 links.0.remove(&link);
+                offers.0.remove(&link);
             }
             // Signals go straight to the peer layer, which reads them off the socket itself.
             ServerMessage::Signal { .. } => {}

@@ -12,8 +12,12 @@ use crate::camera::TownCamera;
 use crate::chat::Bubble;
 use crate::map::{Town, to_vec2};
 use crate::movement::LocalPlayer;
+use crate::participation::{ChooseParticipation, DeviceRequest, MediaNotice};
 use crate::presence::People;
+use crate::presence::RemotePerson;
 use crate::screens::{ClosedReason, Screen};
+use crate::voice::{PersonalVolume, PersonalVolumes, SelfMuted, Speaking, Taking};
+use protocol::Participation;
 
 /// Name under which the Japanese font is registered in egui.
 const FONT_NAME: &str = "BIZ UDPGothic";
@@ -24,14 +28,34 @@ const BUBBLE_WIDTH: f32 = 220.0;
 #[derive(Resource, Debug, Default)]
 pub struct HelpOpen(pub bool);
 
+/// The person whose voice settings are open (clicked avatar).
+#[derive(Resource, Debug, Default)]
+pub struct PersonPanel(pub Option<protocol::ParticipantId>);
+
+/// The entry dialog: how to take part this time (pre-selected: 聞くだけ).
+#[derive(Resource, Debug, Default)]
+pub struct EntryChoice {
+    /// Whether the dialog is open.
+    pub open: bool,
+    /// The step picked in it.
+    pub picked: Participation,
+}
+
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<HelpOpen>()
-        .add_systems(Update, toggle_help_with_key.run_if(in_state(Screen::Town)))
+        .init_resource::<EntryChoice>()
+        .init_resource::<PersonPanel>()
+        .add_systems(OnEnter(Screen::Town), |mut entry: ResMut<EntryChoice>| {
+            *entry = EntryChoice { open: true, picked: Participation::default() };
+        })
+        .add_systems(Update, (toggle_help_with_key, toggle_mute_with_key).run_if(in_state(Screen::Town)))
         .add_systems(
             EguiPrimaryContextPass,
             (
                 install_font,
-                (world_labels, top_bar, help_overlay).chain().run_if(in_state(Screen::Town)),
+                (world_labels, top_bar, help_overlay, entry_dialog, media_notice, person_panel)
+                    .chain()
+                    .run_if(in_state(Screen::Town)),
                 closed_screen.run_if(in_state(Screen::Closed)),
             ),
         );
@@ -63,6 +87,12 @@ fn install_font(
     Ok(())
 }
 
+fn toggle_mute_with_key(keys: Res<ButtonInput<KeyCode>>, mut muted: ResMut<SelfMuted>) {
+    if keys.just_pressed(KeyCode::KeyM) {
+        muted.0 = !muted.0;
+    }
+}
+
 fn toggle_help_with_key(keys: Res<ButtonInput<KeyCode>>, mut help: ResMut<HelpOpen>) {
     if keys.just_pressed(KeyCode::KeyH) || keys.just_pressed(KeyCode::F1) {
         help.0 = !help.0;
@@ -73,10 +103,14 @@ fn top_bar(
     mut contexts: EguiContexts,
     town: Res<Town>,
     people: Res<People>,
-    player: Single<&Transform, With<LocalPlayer>>,
+    player: Single<(&Transform, &Taking), With<LocalPlayer>>,
     mut help: ResMut<HelpOpen>,
+    request: Res<DeviceRequest>,
+    mut choose: MessageWriter<ChooseParticipation>,
+    mut muted: ResMut<SelfMuted>,
 ) -> Result {
-    let place = town.place_name(player.translation.truncate()).unwrap_or("通路");
+    let (transform, taking) = *player;
+    let place = town.place_name(transform.translation.truncate()).unwrap_or("通路");
     let ctx = contexts.ctx_mut()?;
     let width = ctx.viewport_rect().width();
     egui::Area::new("top-bar".into()).anchor(Align2::LEFT_TOP, [0.0, 0.0]).show(ctx, |ui| {
@@ -89,6 +123,29 @@ fn top_bar(
                 ui.label(format!("現在地：{place}"));
                 ui.separator();
                 ui.label(format!("町にいる人：{}人", people.0.len()));
+                ui.separator();
+                ui.label("参加のしかた：");
+                for step in Participation::ALL {
+                    let text = if request.0 == Some(step) {
+                        format!("{}（許可を待っています）", step.label())
+                    } else {
+                        step.label().to_owned()
+                    };
+                    if ui.selectable_label(taking.0 == step, text).clicked() && taking.0 != step {
+                        choose.write(ChooseParticipation(step));
+                    }
+                }
+                if taking.0.sends_audio() {
+                    ui.separator();
+                    let label = if muted.0 {
+                        "マイク：ミュート中（M）"
+                    } else {
+                        "マイク：オン（M でミュート）"
+                    };
+                    if ui.selectable_label(muted.0, label).clicked() {
+                        muted.0 = !muted.0;
+                    }
+                }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui.button("？ 使い方").clicked() {
                         help.0 = !help.0;
@@ -112,18 +169,118 @@ fn help_overlay(mut contexts: EguiContexts, mut help: ResMut<HelpOpen>) -> Resul
             ui.label("・行きたい場所をクリック（タップ）すると、そこまで歩きます。");
             ui.label("・近くにいる人とチャットで話せます。下の入力欄に書いて Enter で送ります。");
             ui.label("・離れている人には届きません。");
+            ui.label("・参加のしかたは上のバーでいつでも変えられます。");
+            ui.label("　見学：見て聞くだけ（声もチャットも出しません）／聞くだけ：聞いて、チャットで書けます");
+            ui.label("　声で参加：マイクを使います／カメラも：マイクとカメラを使います");
             ui.label("・見ているだけ、聞いているだけでも大丈夫です。");
+            ui.label("・声は近い人ほど大きく聞こえ、離れると聞こえなくなります。");
+            ui.label("・M キーまたは上のボタンで自分のマイクをミュートできます。");
+            ui.label("・人のアバターをクリックすると、その人の音量やミュートを変えられます。");
+            ui.label("・読書コーナーは静かな場所です（声は届きません）。個別相談の声は外に聞こえません。");
             ui.label("・H キーでこの説明を開いたり閉じたりできます。");
         });
     help.0 = open;
     Ok(())
 }
 
+fn entry_dialog(
+    mut contexts: EguiContexts,
+    mut entry: ResMut<EntryChoice>,
+    mut choose: MessageWriter<ChooseParticipation>,
+) -> Result {
+    if !entry.open {
+        return Ok(());
+    }
+    let mut start = false;
+    egui::Window::new("ようこそ").collapsible(false).resizable(false).anchor(Align2::CENTER_CENTER, [0.0, 0.0]).show(
+        contexts.ctx_mut()?,
+        |ui| {
+            ui.label("今日はどのように参加しますか？");
+            ui.label("あとから上のバーで、いつでも変えられます。");
+            ui.add_space(8.0);
+            for step in Participation::ALL {
+                let detail = match step {
+                    Participation::Watching => "見学（見て聞くだけ）",
+                    Participation::Listening => "聞くだけ（チャットで書けます）",
+                    Participation::Voice => "声で参加（マイクを使います）",
+                    Participation::Camera => "カメラも（マイクとカメラを使います）",
+                };
+                ui.radio_value(&mut entry.picked, step, detail);
+            }
+            ui.add_space(8.0);
+            start = ui.button("はじめる").clicked();
+        },
+    );
+    if start {
+        entry.open = false;
+        if entry.picked != Participation::default() {
+            choose.write(ChooseParticipation(entry.picked));
+        }
+    }
+    Ok(())
+}
+
+fn person_panel(
+    mut contexts: EguiContexts,
+    mut panel: ResMut<PersonPanel>,
+    mut volumes: ResMut<PersonalVolumes>,
+    people: Query<(&RemotePerson, &Avatar)>,
+) -> Result {
+    let Some(id) = panel.0 else { return Ok(()) };
+    let Some((_, avatar)) = people.iter().find(|(person, _)| person.0 == id) else {
+        panel.0 = None;
+        return Ok(());
+    };
+    let mut setting = volumes.0.get(&id).copied().unwrap_or_default();
+    let mut open = true;
+    egui::Window::new(format!("{}さん", avatar.nickname)).open(&mut open).collapsible(false).resizable(false).show(
+        contexts.ctx_mut()?,
+        |ui| {
+            ui.checkbox(&mut setting.muted, "この人の声をミュートする");
+            ui.add(egui::Slider::new(&mut setting.volume, 0.0..=1.0).text("音量").show_value(false));
+        },
+    );
+    if setting != volumes.0.get(&id).copied().unwrap_or(PersonalVolume::default()) {
+        volumes.0.insert(id, setting);
+    }
+    if !open {
+        panel.0 = None;
+    }
+    Ok(())
+}
+
+fn media_notice(mut contexts: EguiContexts, mut notice: ResMut<MediaNotice>) -> Result {
+    let Some(message) = notice.0.clone() else { return Ok(()) };
+    let mut close = false;
+    egui::Window::new("お知らせ").collapsible(false).resizable(false).anchor(Align2::CENTER_TOP, [0.0, 60.0]).show(
+        contexts.ctx_mut()?,
+        |ui| {
+            ui.label(message);
+            close = ui.button("閉じる").clicked();
+        },
+    );
+    if close {
+        notice.0 = None;
+    }
+    Ok(())
+}
+
+/// Colours of the participation badge: (background, text).
+fn badge_colors(participation: Participation) -> (Color32, Color32) {
+    match participation {
+        Participation::Watching => (Color32::from_rgb(120, 120, 130), Color32::WHITE),
+        Participation::Listening => (Color32::from_rgb(230, 226, 214), Color32::from_rgb(60, 60, 60)),
+        Participation::Voice => (Color32::from_rgb(61, 122, 92), Color32::WHITE),
+        Participation::Camera => (Color32::from_rgb(52, 94, 160), Color32::WHITE),
+    }
+}
+
 fn world_labels(
     mut contexts: EguiContexts,
     town: Res<Town>,
     camera: Single<(&Camera, &GlobalTransform), With<TownCamera>>,
-    avatars: Query<(&Avatar, &Transform, Option<&Bubble>)>,
+    avatars: Query<(&Avatar, &Transform, Option<&Bubble>, Option<&Taking>, Option<&RemotePerson>)>,
+    speaking: Res<Speaking>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let (camera, camera_transform) = *camera;
@@ -152,13 +309,27 @@ fn world_labels(
         painter.galley(rect.min + egui::vec2(6.0, 6.0), galley, Color32::BLACK);
     }
     let head = FRAME_SIZE as f32 * AVATAR_SCALE / 2.0;
-    for (avatar, transform, bubble) in &avatars {
+    for (avatar, transform, bubble, taking, remote) in &avatars {
         let feet = transform.translation.truncate();
+        if remote.is_some_and(|r| speaking.0.contains(&r.0))
+            && let Some(center) = to_screen(feet)
+        {
+            painter.circle_stroke(center, head + 4.0, Stroke::new(3.0, Color32::from_rgb(80, 200, 120)));
+        }
         if let Some(at) = to_screen(feet - Vec2::new(0.0, head + 2.0)) {
             let galley = painter.layout_no_wrap(avatar.nickname.clone(), FontId::proportional(14.0), Color32::WHITE);
             let rect = Align2::CENTER_TOP.anchor_size(at, galley.size()).expand(3.0);
             painter.rect_filled(rect, 4.0, Color32::from_rgba_unmultiplied(30, 30, 40, 190));
             painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, Color32::WHITE);
+            if let Some(taking) = taking {
+                let (fill, text) = badge_colors(taking.0);
+                let badge = painter.layout_no_wrap(taking.0.badge().to_owned(), FontId::proportional(11.0), text);
+                let badge_rect = Align2::CENTER_TOP
+                    .anchor_size(rect.center_bottom() + egui::vec2(0.0, 3.0), badge.size())
+                    .expand(2.0);
+                painter.rect_filled(badge_rect, 6.0, fill);
+                painter.galley(badge_rect.min + egui::vec2(2.0, 2.0), badge, text);
+            }
         }
         if let (Some(bubble), Some(at)) = (bubble, to_screen(feet + Vec2::new(0.0, head + 4.0))) {
             let galley = painter.layout(bubble.text.clone(), FontId::proportional(15.0), Color32::BLACK, BUBBLE_WIDTH);

@@ -13,11 +13,13 @@ use ibasho_game::avatar::Avatar;
 use ibasho_game::chat::{Bubble, ChatLog, PeerMail, Say};
 use ibasho_game::map::{Town, to_vec2};
 use ibasho_game::movement::{LocalPlayer, WalkTo};
+use ibasho_game::participation::{ChooseParticipation, DeviceRequest, DevicesFailed, DevicesReady, MediaNotice};
 use ibasho_game::presence::{Links, People, ServerLink};
 use ibasho_game::screens::{ClosedReason, Screen};
+use ibasho_game::voice::{Taking, VoiceMix};
 use protocol::{
-    AvatarId, ClientMessage, CloseCode, Movement, ParticipantId, PeerId, PeerMessage, Person, Position, Role,
-    ServerMessage, TownMap,
+    AvatarId, ClientMessage, CloseCode, Movement, ParticipantId, Participation, PeerId, PeerMessage, Person, Position,
+    Role, ServerMessage, TownMap,
 };
 
 /// Simulated time per frame.
@@ -41,6 +43,7 @@ fn person(id: i64, nickname: &str, position: Position) -> Person {
         role: Role::Participant,
         position,
         place: None,
+        participation: Participation::Listening,
     }
 }
 
@@ -261,4 +264,75 @@ fn a_closed_connection_says_why() {
     dropped.frames(2);
     assert_eq!(dropped.screen(), Screen::Closed);
     assert!(dropped.app.world().resource::<ClosedReason>().0.contains("接続が切れました"));
+}
+
+fn my_participation(client: &mut Client) -> Participation {
+    let mut query = client.app.world_mut().query_filtered::<&Taking, With<LocalPlayer>>();
+    query.single(client.app.world()).expect("local player").0
+}
+
+fn sent_participations(client: &Client) -> Vec<Participation> {
+    std::iter::from_fn(|| client.from_client.try_recv().ok())
+        .filter_map(|m| match m {
+            ClientMessage::SetParticipation { participation } => Some(participation),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_ladder_starts_at_listening_and_asks_for_devices_before_voice() {
+    let mut client = Client::new();
+    client.enter(1, "わたし");
+    assert_eq!(my_participation(&mut client), Participation::Listening);
+    sent_participations(&client);
+
+    client.app.world_mut().write_message(ChooseParticipation(Participation::Voice));
+    client.frames(1);
+    assert_eq!(*client.app.world().resource::<DeviceRequest>(), DeviceRequest(Some(Participation::Voice)));
+    assert_eq!(my_participation(&mut client), Participation::Listening, "not before the microphone is on");
+    assert!(sent_participations(&client).is_empty());
+
+    client.app.world_mut().write_message(DevicesFailed("マイクの使用が許可されませんでした。".into()));
+    client.frames(1);
+    assert_eq!(my_participation(&mut client), Participation::Listening, "a refusal changes nothing");
+    assert!(
+        client.app.world().resource::<MediaNotice>().0.as_deref().is_some_and(|m| m.contains("許可されませんでした"))
+    );
+    assert_eq!(*client.app.world().resource::<DeviceRequest>(), DeviceRequest(None));
+
+    client.app.world_mut().write_message(ChooseParticipation(Participation::Voice));
+    client.frames(1);
+    client.app.world_mut().write_message(DevicesReady(Participation::Voice));
+    client.frames(1);
+    assert_eq!(my_participation(&mut client), Participation::Voice);
+    assert_eq!(sent_participations(&client), vec![Participation::Voice]);
+
+    client.app.world_mut().write_message(ChooseParticipation(Participation::Watching));
+    client.frames(1);
+    assert_eq!(my_participation(&mut client), Participation::Watching, "stepping down needs no permission");
+    assert_eq!(sent_participations(&client), vec![Participation::Watching]);
+}
+
+#[test]
+fn watching_sends_no_chat_and_others_badges_follow_the_server() {
+    let map = town_map();
+    let mut client = Client::new();
+    client.load();
+    client.welcome(person(1, "わたし", map.spawn_position()), vec![person(2, "となり", map.tile_center(6, 18))]);
+    let link = PeerId(uuid::Uuid::from_u128(7));
+    client.to_client.try_send(ServerMessage::Introduce { link, person: ParticipantId(2), offer: true }).expect("send");
+    client.app.world_mut().write_message(ChooseParticipation(Participation::Watching));
+    client.frames(2);
+    client.app.world_mut().write_message(Say("こんにちは".into()));
+    client.frames(1);
+    assert!(client.app.world().resource::<PeerMail>().outgoing.is_empty(), "見学 sends no chat");
+
+    let change = ServerMessage::ParticipationChanged { id: ParticipantId(2), participation: Participation::Voice };
+    client.to_client.try_send(change).expect("send");
+    client.frames(2);
+    let other = client.avatar_of(2).expect("avatar");
+    assert_eq!(client.app.world().get::<Taking>(other), Some(&Taking(Participation::Voice)));
+    let gain = client.app.world().resource::<VoiceMix>().gains.get(&ParticipantId(2)).copied();
+    assert!(gain.is_some_and(|g| g > 0.9), "a voice next to us is heard: {gain:?}");
 }

@@ -139,7 +139,8 @@ async fn run_level(base: &str, cookies: &[String], map: &Arc<TownMap>, duration:
     for (index, cookie) in cookies.iter().enumerate() {
         let url = format!("{}/ws", base.replace("http://", "ws://"));
         let mut request = url.into_client_request().map_err(|e| e.to_string())?;
-        request.headers_mut().insert("cookie", cookie.parse().map_err(|_| "bad cookie")?);
+        let cookie = tokio_tungstenite::tungstenite::http::HeaderValue::from_str(cookie).map_err(|_| "bad cookie")?;
+        request.headers_mut().insert("cookie", cookie);
         let (socket, _) = tokio_tungstenite::connect_async(request).await.map_err(|e| e.to_string())?;
         let client = Client {
             index,

@@ -55,6 +55,8 @@ pub enum PlaceKind {
     Hall,
     /// ギャラリー: program videos.
     Gallery,
+    /// 静かな場所: an open corner where nobody is heard or heard from; text only.
+    QuietZone,
 }
 
 impl PlaceKind {
@@ -98,6 +100,9 @@ pub struct Place {
     pub kind: PlaceKind,
     /// Tiles it covers.
     pub area: TileRect,
+    /// In a hall, the stage: whoever stands on it is heard by the whole hall.
+    #[serde(default)]
+    pub stage: Option<TileRect>,
 }
 
 /// A sign with text, e.g. the guide board at the entrance.
@@ -235,6 +240,14 @@ impl TownMap {
         self.places.iter().find(|place| place.area.contains(col, row))
     }
 
+    /// Whether a position is on the stage of the place it is in.
+    pub fn on_stage(&self, position: Position) -> bool {
+        let (Some((col, row)), Some(place)) = (self.tile_at(position), self.place_at(position)) else {
+            return false;
+        };
+        place.stage.is_some_and(|stage| stage.contains(col, row))
+    }
+
     /// A place by its id.
     pub fn place(&self, id: &PlaceId) -> Option<&Place> {
         self.places.iter().find(|place| &place.id == id)
@@ -256,6 +269,7 @@ mod tests {
                 name_en: "Room".into(),
                 kind: PlaceKind::FreeSpace,
                 area: TileRect { col: 1, row: 1, width: 2, height: 1 },
+                stage: None,
             }],
             boards: vec![],
         }
@@ -295,9 +309,13 @@ mod tests {
         let kinds: Vec<_> = map.places.iter().map(|p| p.kind).collect();
         assert!(kinds.iter().filter(|k| **k == PlaceKind::Booth).count() >= 2);
         assert!(kinds.iter().filter(|k| **k == PlaceKind::Hall).count() >= 2);
-        for kind in [PlaceKind::Entrance, PlaceKind::FreeSpace, PlaceKind::Gallery] {
+        for kind in [PlaceKind::Entrance, PlaceKind::FreeSpace, PlaceKind::Gallery, PlaceKind::QuietZone] {
             assert!(kinds.contains(&kind), "{kind:?} missing");
         }
         assert_eq!(map.place_at(map.spawn_position()).map(|p| p.kind), Some(PlaceKind::Entrance));
+        let hall = map.place(&PlaceId("hall-1".into())).expect("hall A");
+        let stage = hall.stage.expect("hall A has a stage");
+        assert!(map.on_stage(map.tile_center(stage.col, stage.row)));
+        assert!(!map.on_stage(map.tile_center(hall.area.col, hall.area.row + hall.area.height - 1)));
     }
 }

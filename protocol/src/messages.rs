@@ -81,6 +81,63 @@ impl Role {
     }
 }
 
+/// How much of themselves a person shows: the participation ladder. Every step is a welcome
+/// way to take part; the default on every entry is [`Participation::Listening`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Participation {
+    /// 見学: hears, cannot be heard, does not chat.
+    Watching,
+    /// 聞くだけ: hears and can write in the chat.
+    #[default]
+    Listening,
+    /// 声で参加: hears and speaks.
+    Voice,
+    /// カメラも: hears, speaks and shows their camera.
+    Camera,
+}
+
+impl Participation {
+    /// All steps, from the least shown to the most.
+    pub const ALL: [Participation; 4] =
+        [Participation::Watching, Participation::Listening, Participation::Voice, Participation::Camera];
+
+    /// The name of the step (Japanese).
+    pub fn label(self) -> &'static str {
+        match self {
+            Participation::Watching => "見学",
+            Participation::Listening => "聞くだけ",
+            Participation::Voice => "声で参加",
+            Participation::Camera => "カメラも",
+        }
+    }
+
+    /// The badge others see (Japanese).
+    pub fn badge(self) -> &'static str {
+        match self {
+            Participation::Watching => "見学中",
+            Participation::Listening => "聞くだけ",
+            Participation::Voice => "声",
+            Participation::Camera => "カメラ",
+        }
+    }
+
+    /// Whether the person sends their microphone.
+    pub fn sends_audio(self) -> bool {
+        matches!(self, Participation::Voice | Participation::Camera)
+    }
+
+    /// Whether the person sends their camera.
+    pub fn sends_video(self) -> bool {
+        self == Participation::Camera
+    }
+
+    /// Whether the person writes in the chat.
+    pub fn can_chat(self) -> bool {
+        self != Participation::Watching
+    }
+}
+
 /// A person in the town.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Person {
@@ -96,6 +153,9 @@ pub struct Person {
     pub position: Position,
     /// The place they are in, if any.
     pub place: Option<PlaceId>,
+    /// How they take part.
+    #[serde(default)]
+    pub participation: Participation,
 }
 
 /// A position change of one person.
@@ -136,6 +196,11 @@ pub enum ClientMessage {
         /// The signal.
         signal: PeerSignal,
     },
+    /// I now take part this way.
+    SetParticipation {
+        /// The chosen step of the ladder.
+        participation: Participation,
+    },
     /// Nothing to say; keeps the connection open.
     KeepAlive,
 }
@@ -167,6 +232,13 @@ pub enum ServerMessage {
     Moved {
         /// One entry per mover.
         moves: Vec<Movement>,
+    },
+    /// Someone changed how they take part.
+    ParticipationChanged {
+        /// Who.
+        id: ParticipantId,
+        /// Their new step of the ladder.
+        participation: Participation,
     },
     /// You and `person` are near each other: open a peer connection over `link`.
     Introduce {
@@ -236,6 +308,32 @@ pub enum PeerMessage {
     Chat {
         /// What was said, at most [`MAX_CHAT_CHARS`] characters.
         text: String,
+    },
+    /// Negotiation of the audio/video connection between the two peers (perfect negotiation).
+    Media {
+        /// The signal.
+        signal: MediaSignal,
+    },
+}
+
+/// A WebRTC negotiation message for the media connection, carried peer to peer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MediaSignal {
+    /// An SDP offer.
+    Offer {
+        /// The session description.
+        sdp: String,
+    },
+    /// An SDP answer.
+    Answer {
+        /// The session description.
+        sdp: String,
+    },
+    /// An ICE candidate, as the JSON of `RTCIceCandidate.toJSON()`.
+    Candidate {
+        /// The candidate.
+        json: String,
     },
 }
 

@@ -198,3 +198,29 @@ async fn a_second_tab_replaces_the_first() {
     assert_eq!(closing, Some(ServerMessage::Closing { code: protocol::CloseCode::OpenedElsewhere }));
     assert_eq!(server.state.town.population(), 1);
 }
+
+#[tokio::test]
+async fn everyone_enters_listening_and_sees_each_others_participation() {
+    let server = TestServer::start().await;
+    let a_browser = server.register(Role::Participant, "A").await;
+    let mut a_socket = a_browser.connect().await;
+    let ServerMessage::Welcome { you: a, .. } = a_socket.welcome().await else { unreachable!() };
+    let mut b = enter(&server, "B").await;
+    assert_eq!(a.participation, protocol::Participation::Listening, "聞くだけ by default");
+    a_socket.send(&ClientMessage::SetParticipation { participation: protocol::Participation::Watching }).await;
+    let changed = b.socket.until(WAIT, |m| match m {
+        ServerMessage::ParticipationChanged { id, participation } if *id == a.id => Some(*participation),
+        _ => None,
+    });
+    assert_eq!(changed.await, Some(protocol::Participation::Watching));
+    // Entering again, A starts at 聞くだけ again, and B sees that.
+    drop(a_socket);
+    let mut a_socket = a_browser.connect().await;
+    let ServerMessage::Welcome { you, .. } = a_socket.welcome().await else { unreachable!() };
+    assert_eq!(you.participation, protocol::Participation::Listening);
+    let joined = b.socket.until(WAIT, |m| match m {
+        ServerMessage::Joined { person } if person.id == a.id => Some(person.participation),
+        _ => None,
+    });
+    assert_eq!(joined.await, Some(protocol::Participation::Listening));
+}

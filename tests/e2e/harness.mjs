@@ -76,13 +76,41 @@ export async function register(browser, inviteUrl, nickname, avatar = 0) {
   const context = await browser.newContext({ viewport: { width: 960, height: 640 }, locale: "ja-JP" });
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error(`[${nickname}] page error:`, error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") console.error(`[${nickname}] console:`, message.text().slice(0, 2000));
+  });
   await page.goto(inviteUrl);
   await page.fill("#nickname", nickname);
   await page.click(`.avatars label:nth-child(${avatar + 1})`);
   await page.click("#enter");
   await page.waitForURL((url) => url.pathname === "/");
   await eventually(`${nickname} entering the town`, async () => (await snapshot(page))?.screen === "town", 240_000);
+  // Answer the entry dialog with its default, 聞くだけ, as a person pressing はじめる would.
+  await choose(page, "listening");
   return page;
+}
+
+/** Picks a step of the participation ladder, like the top bar's buttons. */
+export function choose(page, step) {
+  return page.evaluate((step) => window.__ibashoChoose(step), step);
+}
+
+/** getStats() of the page's media connection with `personId`: inbound and outbound RTP figures. */
+export function rtp(page, personId) {
+  return page.evaluate(async (id) => {
+    const pc = window.__ibashoMedia?.[id];
+    if (!pc) return null;
+    const figures = { audioIn: 0, audioLevel: 0, audioOut: 0, videoFrames: 0, state: pc.connectionState };
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === "inbound-rtp" && s.kind === "audio") {
+        figures.audioIn = s.bytesReceived ?? 0;
+        figures.audioLevel = s.audioLevel ?? 0;
+      }
+      if (s.type === "inbound-rtp" && s.kind === "video") figures.videoFrames = s.framesDecoded ?? 0;
+      if (s.type === "outbound-rtp" && s.kind === "audio") figures.audioOut = s.bytesSent ?? 0;
+    });
+    return figures;
+  }, personId);
 }
 
 /** Creates an invite through the staff API from a signed-in staff page. */

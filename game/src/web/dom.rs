@@ -14,30 +14,39 @@ use crate::avatar::Avatar;
 use crate::chat::{Bubble, ChatLog, Say};
 use crate::map::Town;
 use crate::movement::{LocalPlayer, WalkTo};
+use crate::participation::ChooseParticipation;
 use crate::presence::{Links, Me, RemotePerson};
 use crate::screens::Screen;
+use crate::voice::{SelfMuted, Taking, VoiceMix};
+use protocol::Participation;
 
 /// Snapshots published per second.
 const SNAPSHOTS_PER_SECOND: f32 = 10.0;
 /// Chat lines kept in the page.
 const DOM_CHAT_LINES: u32 = 100;
 
-/// Lines typed into the chat input, and points asked for by the walk hook.
+/// Lines typed into the chat input, points asked for by the walk hook, and ladder steps
+/// asked for by the participation hook.
 #[derive(Resource)]
 struct PageInput {
     said: async_channel::Receiver<String>,
     walk: async_channel::Receiver<(f32, f32)>,
+    choose: async_channel::Receiver<String>,
 }
 
 pub fn plugin(app: &mut App) {
     let (said_tx, said) = async_channel::unbounded();
     let (walk_tx, walk) = async_channel::unbounded();
+    let (choose_tx, choose) = async_channel::unbounded();
     if let Some(document) = document() {
         listen_to_chat_input(&document, said_tx);
     }
-    install_walk_hook(walk_tx);
-    app.insert_resource(PageInput { said, walk })
-        .add_systems(Update, (read_page_input, show_loading_progress, append_chat_lines, publish_snapshot))
+    install_hooks(walk_tx, choose_tx);
+    app.insert_resource(PageInput { said, walk, choose })
+        .add_systems(
+            Update,
+            (read_page_input, show_loading_progress, append_chat_lines, publish_snapshot, lock_chat_when_watching),
+        )
         .add_systems(OnExit(Screen::Loading), hide_loading_overlay)
         .add_systems(OnEnter(Screen::Town), show_chat_panel)
         .add_systems(OnEnter(Screen::Closed), hide_chat_panel);
@@ -73,16 +82,51 @@ fn listen_to_chat_input(document: &Document, said: async_channel::Sender<String>
     on_key.forget();
 }
 
-fn install_walk_hook(walk: async_channel::Sender<(f32, f32)>) {
+/// `__ibashoWalkTo(x, y)` walks like a click; `__ibashoChoose("voice")` picks a ladder step
+/// like the top bar's buttons (`watching`, `listening`, `voice`, `camera`).
+fn install_hooks(walk: async_channel::Sender<(f32, f32)>, choose: async_channel::Sender<String>) {
     let Some(window) = web_sys::window() else { return };
-    let hook = Closure::<dyn FnMut(f32, f32)>::new(move |x: f32, y: f32| {
+    let walk_hook = Closure::<dyn FnMut(f32, f32)>::new(move |x: f32, y: f32| {
         let _ = walk.try_send((x, y));
     });
-    let _ = js_sys::Reflect::set(&window, &"__ibashoWalkTo".into(), hook.as_ref());
-    hook.forget();
+    let _ = js_sys::Reflect::set(&window, &"__ibashoWalkTo".into(), walk_hook.as_ref());
+    walk_hook.forget();
+    let choose_hook = Closure::<dyn FnMut(String)>::new(move |step: String| {
+        let _ = choose.try_send(step);
+    });
+    let _ = js_sys::Reflect::set(&window, &"__ibashoChoose".into(), choose_hook.as_ref());
+    choose_hook.forget();
 }
 
-fn read_page_input(input: Res<PageInput>, mut say: MessageWriter<Say>, mut walk: MessageWriter<WalkTo>) {
+/// 見学 does not chat: the input is disabled while watching.
+fn lock_chat_when_watching(me: Query<&Taking, (With<LocalPlayer>, Changed<Taking>)>) {
+    let Ok(taking) = me.single() else { return };
+    let Some(input) =
+        document().and_then(|d| d.get_element_by_id("chat-input")).and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+    else {
+        return;
+    };
+    input.set_disabled(!taking.0.can_chat());
+    let hint = if taking.0.can_chat() {
+        "近くの人へのメッセージ（Enter で送信）"
+    } else {
+        "見学中はチャットを送りません"
+    };
+    input.set_placeholder(hint);
+}
+
+fn read_page_input(
+    input: Res<PageInput>,
+    mut say: MessageWriter<Say>,
+    mut walk: MessageWriter<WalkTo>,
+    mut choose: MessageWriter<ChooseParticipation>,
+) {
+    while let Ok(step) = input.choose.try_recv() {
+        let step = serde_json::from_value::<Participation>(serde_json::Value::String(step));
+        if let Ok(step) = step {
+            choose.write(ChooseParticipation(step));
+        }
+    }
     while let Ok(text) = input.said.try_recv() {
         say.write(Say(text));
     }
@@ -155,6 +199,9 @@ struct PersonView {
     y: f32,
     place: Option<String>,
     bubble: Option<String>,
+    participation: Participation,
+    /// Volume of their voice for us (0 for ourselves).
+    gain: f32,
 }
 
 #[derive(Serialize)]
@@ -165,6 +212,9 @@ struct Snapshot {
     introduced: Vec<i64>,
     connected_peers: usize,
     chat: Vec<(String, String)>,
+    self_muted: bool,
+    /// getStats() figures per person id.
+    media: std::collections::HashMap<i64, super::media::PeerFigures>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -176,7 +226,9 @@ fn publish_snapshot(
     links: Res<Links>,
     connected: Res<ConnectedPeers>,
     log: Res<ChatLog>,
-    avatars: Query<(&Avatar, &Transform, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
+    voice_mix: Res<VoiceMix>,
+    self_muted: Res<SelfMuted>,
+    avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
     mut last: Local<f32>,
 ) {
     let now = time.elapsed_secs();
@@ -184,7 +236,7 @@ fn publish_snapshot(
         return;
     }
     *last = now;
-    let view = |avatar: &Avatar, transform: &Transform, id: i64, bubble: Option<&Bubble>| {
+    let view = |avatar: &Avatar, transform: &Transform, taking: &Taking, id: i64, bubble: Option<&Bubble>| {
         let at = transform.translation.truncate();
         PersonView {
             id,
@@ -193,6 +245,8 @@ fn publish_snapshot(
             y: at.y,
             place: town.as_ref().and_then(|t| t.place_name(at)).map(str::to_owned),
             bubble: bubble.map(|b| b.text.clone()),
+            participation: taking.0,
+            gain: voice_mix.gains.get(&protocol::ParticipantId(id)).copied().unwrap_or(0.0),
         }
     };
     let mut snapshot = Snapshot {
@@ -206,12 +260,14 @@ fn publish_snapshot(
         introduced: links.0.values().map(|id| id.0).collect(),
         connected_peers: connected.0.len(),
         chat: log.lines.iter().map(|line| (line.nickname.clone(), line.text.clone())).collect(),
+        self_muted: self_muted.0,
+        media: super::media::figures().into_iter().map(|(id, figures)| (id.0, figures)).collect(),
     };
-    for (avatar, transform, remote, local, bubble) in &avatars {
+    for (avatar, transform, taking, remote, local, bubble) in &avatars {
         if local.is_some() {
-            snapshot.me = Some(view(avatar, transform, me.as_ref().map_or(0, |me| me.id.0), bubble));
+            snapshot.me = Some(view(avatar, transform, taking, me.as_ref().map_or(0, |me| me.id.0), bubble));
         } else if let Some(remote) = remote {
-            snapshot.people.push(view(avatar, transform, remote.0.0, bubble));
+            snapshot.people.push(view(avatar, transform, taking, remote.0.0, bubble));
         }
     }
     let (Some(window), Ok(json)) = (web_sys::window(), serde_json::to_string(&snapshot)) else { return };

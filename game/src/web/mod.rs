@@ -2,8 +2,10 @@
 //! signalled over it, and the DOM (chat input and log, loading overlay, test snapshot).
 
 mod dom;
+mod media;
 mod peers;
 mod socket;
+mod voice;
 
 use bevy::prelude::*;
 
@@ -14,6 +16,7 @@ pub fn plugin(app: &mut App) {
     match socket::open() {
         Ok((link, signaling)) => {
             app.insert_resource(link.clone());
+            voice::plugin(app);
             peers::plugin(app, signaling, link.outgoing);
         }
         Err(error) => {

@@ -14,16 +14,18 @@ use matchbox_socket::{
 };
 use protocol::{ClientMessage, PeerId, PeerMessage};
 
+use super::media;
 use super::socket::from_matchbox;
+use super::voice::MediaOutbox;
 use crate::chat::PeerMail;
 use crate::presence::Links;
 
 /// Index of the reliable data channel.
 const RELIABLE: usize = 0;
-/// How long a message waits for its peer's connection to open, in seconds.
+/// How long a chat line waits for its peer's connection to open, in seconds.
 const PENDING_SECONDS: f32 = 10.0;
-/// Largest peer message read, in bytes.
-const MAX_PEER_MESSAGE_BYTES: usize = 4096;
+/// Largest peer message read, in bytes (an SDP with audio and video fits well inside).
+const MAX_PEER_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// The matchbox socket.
 #[derive(Resource)]
@@ -80,12 +82,18 @@ fn send_mail(
     mut socket: ResMut<PeerSocket>,
     mut mail: ResMut<PeerMail>,
     mut waiting: ResMut<WaitingMail>,
+    media_outbox: Res<MediaOutbox>,
 ) {
     let now = time.elapsed_secs();
     waiting.0.extend(mail.outgoing.drain(..).map(|(link, message)| (link, message, now)));
+    while let Ok((link, message)) = media_outbox.0.try_recv() {
+        waiting.0.push((link, message, now));
+    }
     let Ok(channel) = socket.0.get_channel_mut(RELIABLE) else { return };
     waiting.0.retain(|(link, message, queued)| {
-        if !links.0.contains_key(link) || now - queued > PENDING_SECONDS {
+        // Chat goes stale; media negotiation must wait as long as the link lives.
+        let stale = matches!(message, PeerMessage::Chat { .. }) && now - queued > PENDING_SECONDS;
+        if !links.0.contains_key(link) || stale {
             return false;
         }
         if !connected.0.contains(link) {
@@ -105,8 +113,10 @@ fn receive_mail(links: Res<Links>, mut socket: ResMut<PeerSocket>, mut mail: Res
         if packet.len() > MAX_PEER_MESSAGE_BYTES || !links.0.contains_key(&link) {
             continue;
         }
-        if let Ok(message) = serde_json::from_slice::<PeerMessage>(&packet) {
-            mail.incoming.push((link, message));
+        match serde_json::from_slice::<PeerMessage>(&packet) {
+            Ok(PeerMessage::Media { signal }) => media::receive_signal(link, signal),
+            Ok(message) => mail.incoming.push((link, message)),
+            Err(_) => {}
         }
     }
 }

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use protocol::{
-    ClientMessage, CloseCode, Movement, ParticipantId, PeerId, Person, PlaceKind, Position, RejectCode, ServerMessage,
-    TownMap,
+    ClientMessage, CloseCode, Movement, ParticipantId, Participation, PeerId, Person, PlaceKind, Position, RejectCode,
+    ServerMessage, TownMap,
 };
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -88,6 +88,8 @@ impl Town {
             role: account.role,
             position,
             place: self.map.place_at(position).map(|place| place.id.clone()),
+            // Every entry starts at 聞くだけ, microphone and camera off.
+            participation: Participation::default(),
         };
         let people = self.people.values().map(|present| present.person.clone()).collect();
         send(&outbox, ServerMessage::Welcome { you: person.clone(), peer_id: new_peer_id(), people });
@@ -126,6 +128,14 @@ impl Town {
                 let link = self.links.get(&to).filter(|link| link.owner == from).ok_or(RejectCode::UnknownPeer)?;
                 let target = self.people.get(&link.other).ok_or(RejectCode::UnknownPeer)?;
                 send(&target.outbox, ServerMessage::Signal { from: link.reverse, signal });
+                Ok(())
+            }
+            ClientMessage::SetParticipation { participation } => {
+                let present = self.people.get_mut(&from).ok_or(RejectCode::UnknownPeer)?;
+                if present.person.participation != participation {
+                    present.person.participation = participation;
+                    self.broadcast_except(from, ServerMessage::ParticipationChanged { id: from, participation });
+                }
                 Ok(())
             }
             ClientMessage::KeepAlive => Ok(()),
@@ -259,6 +269,12 @@ impl Town {
         }
         if self.people.remove(&id).is_some() {
             self.broadcast(ServerMessage::Left { id });
+        }
+    }
+
+    fn broadcast_except(&self, except: ParticipantId, message: ServerMessage) {
+        for present in self.people.values().filter(|present| present.person.id != except) {
+            send(&present.outbox, message.clone());
         }
     }
 

@@ -1,0 +1,94 @@
+//! The participation ladder: 見学 · 聞くだけ · 声で参加 · カメラも. Every entry starts at
+//! 聞くだけ with microphone and camera off. Choosing voice or camera first asks the browser for
+//! the device (the web media layer answers with `DevicesReady` or `DevicesFailed`); only then
+//! does the step change and the server tell the others.
+
+use bevy::prelude::*;
+use protocol::{ClientMessage, Participation};
+
+use crate::movement::LocalPlayer;
+use crate::presence::ServerLink;
+use crate::voice::Taking;
+
+/// The person picked a step of the ladder (top bar or entry dialog).
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChooseParticipation(pub Participation);
+
+/// A step waiting for the browser's microphone/camera permission.
+#[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceRequest(pub Option<Participation>);
+
+/// The devices for a step are on.
+#[derive(Message, Debug, Clone, Copy)]
+pub struct DevicesReady(pub Participation);
+
+/// The devices could not be had; the message says why (Japanese).
+#[derive(Message, Debug, Clone)]
+pub struct DevicesFailed(pub String);
+
+/// A notice about devices or connections to show the person, if any (Japanese).
+#[derive(Resource, Debug, Default, Clone)]
+pub struct MediaNotice(pub Option<String>);
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_message::<ChooseParticipation>()
+        .add_message::<DevicesReady>()
+        .add_message::<DevicesFailed>()
+        .init_resource::<DeviceRequest>()
+        .init_resource::<MediaNotice>()
+        .add_systems(Update, (choose, devices_ready, devices_failed).chain().run_if(resource_exists::<ServerLink>));
+}
+
+fn choose(
+    mut choices: MessageReader<ChooseParticipation>,
+    mut request: ResMut<DeviceRequest>,
+    mut notice: ResMut<MediaNotice>,
+    link: Res<ServerLink>,
+    mut me: Query<&mut Taking, With<LocalPlayer>>,
+) {
+    let Some(ChooseParticipation(wanted)) = choices.read().last().copied() else { return };
+    let Ok(mut taking) = me.single_mut() else { return };
+    notice.0 = None;
+    if wanted.sends_audio() {
+        // Ask for the devices first; the step changes only when they are on.
+        request.0 = Some(wanted);
+    } else {
+        request.0 = None;
+        apply(&mut taking, wanted, &link);
+    }
+}
+
+fn devices_ready(
+    mut ready: MessageReader<DevicesReady>,
+    mut request: ResMut<DeviceRequest>,
+    link: Res<ServerLink>,
+    mut me: Query<&mut Taking, With<LocalPlayer>>,
+) {
+    for DevicesReady(participation) in ready.read() {
+        if request.0 != Some(*participation) {
+            continue;
+        }
+        request.0 = None;
+        if let Ok(mut taking) = me.single_mut() {
+            apply(&mut taking, *participation, &link);
+        }
+    }
+}
+
+fn devices_failed(
+    mut failed: MessageReader<DevicesFailed>,
+    mut request: ResMut<DeviceRequest>,
+    mut notice: ResMut<MediaNotice>,
+) {
+    for DevicesFailed(message) in failed.read() {
+        request.0 = None;
+        notice.0 = Some(message.clone());
+    }
+}
+
+fn apply(taking: &mut Taking, participation: Participation, link: &ServerLink) {
+    if taking.0 != participation {
+        taking.0 = participation;
+        let _ = link.outgoing.try_send(ClientMessage::SetParticipation { participation });
+    }
+}

@@ -1,0 +1,512 @@
+//! Voice and camera between introduced peers (wasm32 only): one `RTCPeerConnection` per peer,
+//! created through web-sys and negotiated over the matchbox reliable channel (perfect
+//! negotiation: the side that makes the matchbox offer is impolite). Everything here runs on
+//! browser events, not on Bevy frames, so audio keeps flowing in a hidden tab; Bevy only sets
+//! volumes and what is sent, from the voice rules.
+//!
+//! The microphone and camera are asked for only when the person picks 声で参加 or カメラも, and
+//! released when they step back. Peers out of hearing get `replaceTrack(null)`: nothing is sent.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use protocol::{MediaSignal, ParticipantId, Participation, PeerId, PeerMessage};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{
+    DomException, HtmlAudioElement, HtmlElement, HtmlVideoElement, MediaStream, MediaStreamConstraints,
+    MediaStreamTrack, RtcConfiguration, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState,
+    RtcRtpSender, RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType,
+    RtcSessionDescriptionInit, RtcSignalingState, RtcTrackEvent,
+};
+
+/// How often the stats of every connection are read (milliseconds).
+const STATS_INTERVAL_MS: i32 = 500;
+/// An inbound audio level above this counts as speaking.
+pub const SPEAKING_LEVEL: f64 = 0.02;
+
+/// What the media layer tells Bevy.
+#[derive(Debug, Clone)]
+pub enum MediaEvent {
+    /// The devices for this step are on.
+    DevicesReady(Participation),
+    /// They could not be had (Japanese message).
+    DevicesFailed(String),
+    /// The connection to this person failed (Japanese message).
+    ConnectionFailed(ParticipantId),
+}
+
+/// Figures read from `getStats()` for one peer.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PeerFigures {
+    /// Inbound audio bytes so far.
+    pub audio_bytes_received: f64,
+    /// Latest inbound audio level (0 to 1).
+    pub audio_level: f64,
+    /// Outbound audio bytes so far.
+    pub audio_bytes_sent: f64,
+    /// Video frames decoded so far.
+    pub video_frames_decoded: f64,
+    /// The connection's state.
+    pub connection: String,
+}
+
+struct MediaPeer {
+    link: PeerId,
+    person: ParticipantId,
+    pc: RtcPeerConnection,
+    polite: bool,
+    making_offer: Cell<bool>,
+    ignore_offer: Cell<bool>,
+    audio: HtmlAudioElement,
+    tile: HtmlElement,
+    sending_audio: Cell<bool>,
+    sending_video: Cell<bool>,
+    signals: async_channel::Sender<MediaSignal>,
+    figures: RefCell<PeerFigures>,
+    /// Event handlers, kept alive as long as the connection.
+    _handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+}
+
+struct Hub {
+    to_peers: async_channel::Sender<(PeerId, PeerMessage)>,
+    events: async_channel::Sender<MediaEvent>,
+    local: Option<MediaStream>,
+    self_muted: bool,
+    peers: HashMap<PeerId, Rc<MediaPeer>>,
+}
+
+thread_local! {
+    static HUB: RefCell<Option<Hub>> = const { RefCell::new(None) };
+}
+
+fn with_hub<R>(f: impl FnOnce(&mut Hub) -> R) -> Option<R> {
+    HUB.with(|hub| hub.borrow_mut().as_mut().map(f))
+}
+
+/// Starts the media layer: signals for peers go to `to_peers`, news for Bevy to `events`.
+pub fn start(to_peers: async_channel::Sender<(PeerId, PeerMessage)>, events: async_channel::Sender<MediaEvent>) {
+    HUB.with(|hub| {
+        *hub.borrow_mut() = Some(Hub { to_peers, events, local: None, self_muted: false, peers: HashMap::new() })
+    });
+    let poll = Closure::<dyn FnMut()>::new(|| spawn_local(read_stats()));
+    if let Some(window) = web_sys::window() {
+        let _ = window
+            .set_interval_with_callback_and_timeout_and_arguments_0(poll.as_ref().unchecked_ref(), STATS_INTERVAL_MS);
+    }
+    poll.forget();
+}
+
+fn document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+fn create<T: JsCast>(tag: &str) -> Option<T> {
+    document()?.create_element(tag).ok()?.dyn_into().ok()
+}
+
+/// Opens the media connection with a newly introduced peer.
+pub fn open_peer(link: PeerId, person: ParticipantId, nickname: &str, offerer: bool) -> Result<(), JsValue> {
+    if with_hub(|hub| hub.peers.contains_key(&link)).unwrap_or(true) {
+        return Ok(());
+    }
+    let config = RtcConfiguration::new();
+    // Loopback and LAN need no ICE server; none is reachable from here anyway.
+    config.set_ice_servers(&js_sys::Array::new());
+    let pc = RtcPeerConnection::new_with_configuration(&config)?;
+    let audio: HtmlAudioElement = create("audio").ok_or("no audio element")?;
+    audio.set_autoplay(true);
+    audio.set_volume(0.0);
+    let tile: HtmlElement = create("figure").ok_or("no figure")?;
+    tile.set_class_name("camera-tile");
+    tile.set_hidden(true);
+    let video: HtmlVideoElement = create("video").ok_or("no video")?;
+    video.set_autoplay(true);
+    video.set_muted(true);
+    let _ = video.set_attribute("playsinline", "");
+    let caption: HtmlElement = create("figcaption").ok_or("no figcaption")?;
+    caption.set_text_content(Some(nickname));
+    tile.append_child(&video)?;
+    tile.append_child(&caption)?;
+    if let Some(strip) = document().and_then(|d| d.get_element_by_id("camera-strip")) {
+        strip.append_child(&tile)?;
+        strip.append_child(&audio)?;
+    }
+
+    let (signals, signal_queue) = async_channel::unbounded();
+    let mut handlers: Vec<Closure<dyn FnMut(JsValue)>> = Vec::new();
+    let on_candidate = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        let Some(candidate) = event.unchecked_into::<RtcPeerConnectionIceEvent>().candidate() else { return };
+        if let Ok(json) = js_sys::JSON::stringify(&candidate.to_json()) {
+            send_signal(link, MediaSignal::Candidate { json: json.into() });
+        }
+    });
+    pc.set_onicecandidate(Some(on_candidate.as_ref().unchecked_ref()));
+    handlers.push(on_candidate);
+
+    let (audio_for_track, video_for_track) = (audio.clone(), video.clone());
+    let on_track = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        let track = event.unchecked_into::<RtcTrackEvent>().track();
+        let Ok(stream) = MediaStream::new_with_tracks(&js_sys::Array::of1(&track)) else { return };
+        let element: &web_sys::HtmlMediaElement =
+            if track.kind() == "audio" { &audio_for_track } else { &video_for_track };
+        element.set_src_object(Some(&stream));
+        play(element);
+    });
+    pc.set_ontrack(Some(on_track.as_ref().unchecked_ref()));
+    handlers.push(on_track);
+
+    let pc_for_state = pc.clone();
+    let on_state = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        if pc_for_state.connection_state() == RtcPeerConnectionState::Failed {
+            with_hub(|hub| hub.events.try_send(MediaEvent::ConnectionFailed(person)));
+        }
+    });
+    pc.set_onconnectionstatechange(Some(on_state.as_ref().unchecked_ref()));
+    handlers.push(on_state);
+
+    if offerer {
+        let on_negotiation = Closure::<dyn FnMut(JsValue)>::new(move |_| spawn_local(make_offer(link)));
+        pc.set_onnegotiationneeded(Some(on_negotiation.as_ref().unchecked_ref()));
+        handlers.push(on_negotiation);
+    }
+
+    let peer = Rc::new(MediaPeer {
+        link,
+        person,
+        pc: pc.clone(),
+        polite: !offerer,
+        making_offer: Cell::new(false),
+        ignore_offer: Cell::new(false),
+        audio,
+        tile,
+        sending_audio: Cell::new(false),
+        sending_video: Cell::new(false),
+        signals,
+        figures: RefCell::default(),
+        _handlers: handlers,
+    });
+    with_hub(|hub| hub.peers.insert(link, peer.clone()));
+    publish_connections();
+    if offerer {
+        // One audio and one video line, both ways, from the start: turning the microphone or
+        // the camera on later is a `replaceTrack`, with no renegotiation.
+        for kind in ["audio", "video"] {
+            let init = RtcRtpTransceiverInit::new();
+            init.set_direction(RtcRtpTransceiverDirection::Sendrecv);
+            pc.add_transceiver_with_str_and_init(kind, &init);
+        }
+    }
+    spawn_local(process_signals(peer, signal_queue));
+    Ok(())
+}
+
+/// Closes the media connection with a peer who is no longer near.
+pub fn close_peer(link: PeerId) {
+    let Some(Some(peer)) = with_hub(|hub| hub.peers.remove(&link)) else { return };
+    peer.pc.close();
+    peer.audio.remove();
+    peer.tile.remove();
+    peer.signals.close();
+    publish_connections();
+}
+
+/// The links that currently have a media connection.
+pub fn open_links() -> Vec<PeerId> {
+    with_hub(|hub| hub.peers.keys().copied().collect()).unwrap_or_default()
+}
+
+/// Hands a negotiation message from a peer to its connection, in order.
+pub fn receive_signal(link: PeerId, signal: MediaSignal) {
+    if let Some(Some(peer)) = with_hub(|hub| hub.peers.get(&link).cloned()) {
+        let _ = peer.signals.try_send(signal);
+    }
+}
+
+fn send_signal(link: PeerId, signal: MediaSignal) {
+    with_hub(|hub| hub.to_peers.try_send((link, PeerMessage::Media { signal })));
+}
+
+fn peer(link: PeerId) -> Option<Rc<MediaPeer>> {
+    with_hub(|hub| hub.peers.get(&link).cloned()).flatten()
+}
+
+fn sdp_of(description: &JsValue) -> String {
+    js_sys::Reflect::get(description, &"sdp".into()).ok().and_then(|sdp| sdp.as_string()).unwrap_or_default()
+}
+
+fn description(kind: RtcSdpType, sdp: &str) -> RtcSessionDescriptionInit {
+    let init = RtcSessionDescriptionInit::new(kind);
+    init.set_sdp(sdp);
+    init
+}
+
+async fn make_offer(link: PeerId) {
+    let Some(peer) = peer(link) else { return };
+    peer.making_offer.set(true);
+    let result: Result<(), JsValue> = async {
+        let offer = JsFuture::from(peer.pc.create_offer()).await?;
+        let sdp = sdp_of(&offer);
+        JsFuture::from(peer.pc.set_local_description(&description(RtcSdpType::Offer, &sdp))).await?;
+        send_signal(link, MediaSignal::Offer { sdp });
+        Ok(())
+    }
+    .await;
+    peer.making_offer.set(false);
+    if let Err(error) = result {
+        bevy::log::warn!("media offer failed: {error:?}");
+    }
+}
+
+/// Applies one peer's negotiation messages strictly in order (a candidate must not overtake
+/// the description it belongs to).
+async fn process_signals(peer: Rc<MediaPeer>, queue: async_channel::Receiver<MediaSignal>) {
+    while let Ok(signal) = queue.recv().await {
+        if let Err(error) = apply_signal(&peer, signal).await {
+            bevy::log::warn!("media negotiation with {:?} failed: {error:?}", peer.link);
+        }
+    }
+}
+
+async fn apply_signal(peer: &MediaPeer, signal: MediaSignal) -> Result<(), JsValue> {
+    let pc = &peer.pc;
+    match signal {
+        MediaSignal::Offer { sdp } => {
+            let collision = peer.making_offer.get() || pc.signaling_state() != RtcSignalingState::Stable;
+            peer.ignore_offer.set(!peer.polite && collision);
+            if peer.ignore_offer.get() {
+                return Ok(());
+            }
+            JsFuture::from(pc.set_remote_description(&description(RtcSdpType::Offer, &sdp))).await?;
+            // Answer with both lines open both ways, so either side can send later.
+            for transceiver in pc.get_transceivers().iter() {
+                transceiver.unchecked_into::<RtcRtpTransceiver>().set_direction(RtcRtpTransceiverDirection::Sendrecv);
+            }
+            let answer = JsFuture::from(pc.create_answer()).await?;
+            let sdp = sdp_of(&answer);
+            JsFuture::from(pc.set_local_description(&description(RtcSdpType::Answer, &sdp))).await?;
+            send_signal(peer.link, MediaSignal::Answer { sdp });
+        }
+        MediaSignal::Answer { sdp } => {
+            JsFuture::from(pc.set_remote_description(&description(RtcSdpType::Answer, &sdp))).await?;
+        }
+        MediaSignal::Candidate { json } => {
+            let init = js_sys::JSON::parse(&json)?.unchecked_into::<web_sys::RtcIceCandidateInit>();
+            if let Err(error) = JsFuture::from(pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init))).await
+            {
+                if !peer.ignore_offer.get() {
+                    return Err(error);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn play(element: &web_sys::HtmlMediaElement) {
+    if let Ok(promise) = element.play() {
+        spawn_local(async move {
+            let _ = JsFuture::from(promise).await;
+        });
+    }
+}
+
+/// What Bevy decided for one peer this frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PeerMix {
+    /// Volume of their voice for us, 0 to 1 (already including our per-person setting).
+    pub volume: f32,
+    /// Whether our microphone goes to them.
+    pub send_audio: bool,
+    /// Whether our camera goes to them.
+    pub send_video: bool,
+    /// Whether their camera tile is shown.
+    pub show_video: bool,
+}
+
+/// Applies volumes and what is sent. Nothing goes to a peer out of hearing.
+pub fn apply_mix(link: PeerId, mix: PeerMix) {
+    let Some(peer) = peer(link) else { return };
+    peer.audio.set_volume(f64::from(mix.volume.clamp(0.0, 1.0)));
+    peer.tile.set_hidden(!mix.show_video);
+    let (audio_track, video_track) = with_hub(|hub| {
+        let local = hub.local.as_ref();
+        (
+            local.and_then(|s| s.get_audio_tracks().get(0).dyn_into::<MediaStreamTrack>().ok()),
+            local.and_then(|s| s.get_video_tracks().get(0).dyn_into::<MediaStreamTrack>().ok()),
+        )
+    })
+    .unwrap_or((None, None));
+    let senders: Vec<RtcRtpSender> =
+        peer.pc.get_transceivers().iter().map(|t| t.unchecked_into::<RtcRtpTransceiver>().sender()).collect();
+    // Transceivers come in the order they were negotiated: audio, then video.
+    let send_audio = mix.send_audio && audio_track.is_some();
+    if let Some(sender) = senders.first()
+        && send_audio != peer.sending_audio.get()
+    {
+        peer.sending_audio.set(send_audio);
+        let track = if send_audio { audio_track.as_ref() } else { None };
+        spawn_local(replace(sender.clone(), track.cloned()));
+    }
+    let send_video = mix.send_video && video_track.is_some();
+    if let Some(sender) = senders.get(1)
+        && send_video != peer.sending_video.get()
+    {
+        peer.sending_video.set(send_video);
+        let track = if send_video { video_track.as_ref() } else { None };
+        spawn_local(replace(sender.clone(), track.cloned()));
+    }
+}
+
+async fn replace(sender: RtcRtpSender, track: Option<MediaStreamTrack>) {
+    if let Err(error) = JsFuture::from(sender.replace_track(track.as_ref())).await {
+        bevy::log::warn!("replaceTrack failed: {error:?}");
+    }
+}
+
+/// Turns the microphone (and camera) on for `participation`, or off for the steps without.
+pub fn use_devices(participation: Participation) {
+    stop_local();
+    if !participation.sends_audio() {
+        return;
+    }
+    spawn_local(async move {
+        let event = match get_user_media(participation).await {
+            Ok(stream) => {
+                let muted = with_hub(|hub| hub.self_muted).unwrap_or(false);
+                set_tracks_enabled(&stream, !muted);
+                with_hub(|hub| {
+                    hub.local = Some(stream);
+                    // Send the new tracks on the next mix.
+                    for peer in hub.peers.values() {
+                        peer.sending_audio.set(false);
+                        peer.sending_video.set(false);
+                    }
+                });
+                MediaEvent::DevicesReady(participation)
+            }
+            Err(error) => MediaEvent::DevicesFailed(device_problem(&error, participation)),
+        };
+        with_hub(|hub| hub.events.try_send(event));
+    });
+}
+
+fn stop_local() {
+    let Some(Some(stream)) = with_hub(|hub| hub.local.take()) else { return };
+    for track in stream.get_tracks().iter() {
+        track.unchecked_into::<MediaStreamTrack>().stop();
+    }
+    with_hub(|hub| {
+        for peer in hub.peers.values() {
+            for transceiver in peer.pc.get_transceivers().iter() {
+                let sender = transceiver.unchecked_into::<RtcRtpTransceiver>().sender();
+                spawn_local(replace(sender, None));
+            }
+            peer.sending_audio.set(false);
+            peer.sending_video.set(false);
+        }
+    });
+}
+
+async fn get_user_media(participation: Participation) -> Result<MediaStream, JsValue> {
+    let devices = web_sys::window().ok_or("no window")?.navigator().media_devices()?;
+    let constraints = MediaStreamConstraints::new();
+    let audio = js_sys::Object::new();
+    for key in ["echoCancellation", "noiseSuppression", "autoGainControl"] {
+        js_sys::Reflect::set(&audio, &key.into(), &JsValue::TRUE)?;
+    }
+    constraints.set_audio(&audio);
+    constraints.set_video(&JsValue::from_bool(participation.sends_video()));
+    let stream = JsFuture::from(devices.get_user_media_with_constraints(&constraints)?).await?;
+    Ok(stream.unchecked_into())
+}
+
+/// The Japanese message for a failed getUserMedia.
+fn device_problem(error: &JsValue, participation: Participation) -> String {
+    let what = if participation.sends_video() { "マイクまたはカメラ" } else { "マイク" };
+    let name = error.dyn_ref::<DomException>().map(|e| e.name()).unwrap_or_default();
+    match name.as_str() {
+        "NotAllowedError" | "SecurityError" => format!(
+            "{what}の使用が許可されませんでした。ブラウザのアドレスバーの設定から許可すると使えます。聞くだけ・見学のままでも参加できます。"
+        ),
+        "NotFoundError" | "OverconstrainedError" => {
+            format!("{what}が見つかりませんでした。機器がつながっているか確かめて、もう一度選んでください。")
+        }
+        "NotReadableError" | "AbortError" => {
+            format!("{what}を使えませんでした。ほかのアプリが使っていないか確かめて、もう一度選んでください。")
+        }
+        _ => format!("{what}を使えませんでした。もう一度選んでください。"),
+    }
+}
+
+/// Mutes or unmutes our microphone without stopping it.
+pub fn set_self_muted(muted: bool) {
+    with_hub(|hub| {
+        hub.self_muted = muted;
+        if let Some(stream) = &hub.local {
+            for track in stream.get_audio_tracks().iter() {
+                track.unchecked_into::<MediaStreamTrack>().set_enabled(!muted);
+            }
+        }
+    });
+}
+
+fn set_tracks_enabled(stream: &MediaStream, audio_enabled: bool) {
+    for track in stream.get_audio_tracks().iter() {
+        track.unchecked_into::<MediaStreamTrack>().set_enabled(audio_enabled);
+    }
+}
+
+/// The latest figures per person.
+pub fn figures() -> HashMap<ParticipantId, PeerFigures> {
+    with_hub(|hub| hub.peers.values().map(|p| (p.person, p.figures.borrow().clone())).collect()).unwrap_or_default()
+}
+
+/// Exposes the connections read-only for tests: `window.__ibashoMedia[personId]` is the
+/// `RTCPeerConnection` with that person, so a test can call `getStats()` itself.
+fn publish_connections() {
+    let Some(window) = web_sys::window() else { return };
+    let map = js_sys::Object::new();
+    with_hub(|hub| {
+        for peer in hub.peers.values() {
+            let _ = js_sys::Reflect::set(&map, &JsValue::from_f64(peer.person.0 as f64), &peer.pc);
+        }
+    });
+    let _ = js_sys::Reflect::set(&window, &"__ibashoMedia".into(), &map);
+}
+
+async fn read_stats() {
+    let peers: Vec<Rc<MediaPeer>> = with_hub(|hub| hub.peers.values().cloned().collect()).unwrap_or_default();
+    for peer in peers {
+        let Ok(report) = JsFuture::from(peer.pc.get_stats()).await else { continue };
+        let mut figures = PeerFigures { connection: format!("{:?}", peer.pc.connection_state()), ..Default::default() };
+        let number =
+            |entry: &JsValue, key: &str| js_sys::Reflect::get(entry, &key.into()).ok().and_then(|v| v.as_f64());
+        let text =
+            |entry: &JsValue, key: &str| js_sys::Reflect::get(entry, &key.into()).ok().and_then(|v| v.as_string());
+        let Ok(values) = js_sys::Reflect::get(&report, &"values".into())
+            .and_then(|f| f.unchecked_into::<js_sys::Function>().call0(&report))
+        else {
+            continue;
+        };
+        let Ok(Some(entries)) = js_sys::try_iter(&values) else { continue };
+        for entry in entries.flatten() {
+            match (text(&entry, "type").as_deref(), text(&entry, "kind").as_deref()) {
+                (Some("inbound-rtp"), Some("audio")) => {
+                    figures.audio_bytes_received = number(&entry, "bytesReceived").unwrap_or(0.0);
+                    figures.audio_level = number(&entry, "audioLevel").unwrap_or(0.0);
+                }
+                (Some("inbound-rtp"), Some("video")) => {
+                    figures.video_frames_decoded = number(&entry, "framesDecoded").unwrap_or(0.0);
+                }
+                (Some("outbound-rtp"), Some("audio")) => {
+                    figures.audio_bytes_sent = number(&entry, "bytesSent").unwrap_or(0.0);
+                }
+                _ => {}
+            }
+        }
+        *peer.figures.borrow_mut() = figures;
+    }
+}

@@ -1,0 +1,105 @@
+// Proximity voice and camera end to end, asserted on getStats() of the real peer connections:
+// A and B talk by voice side by side; C watches (見学) and never sends; B's camera reaches A;
+// A steps out of hearing and B stops receiving; D in the quiet corner hears nothing from B
+// next to it; in a booth only its members are introduced.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  artifacts, choose, createInvite, eventually, launchBrowser, register, rtp, snapshot, startServer, walkTo,
+} from "./harness.mjs";
+
+let server, browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test("voice follows proximity, places and the participation ladder", { timeout: 900_000 }, async () => {
+  const staff = await register(browser, server.staffInvite, "スタッフ");
+  const invites = [];
+  for (let i = 0; i < 4; i++) invites.push(await createInvite(staff));
+  await staff.close();
+  const a = await register(browser, invites[0], "A", 0);
+  const b = await register(browser, invites[1], "B", 1);
+  const c = await register(browser, invites[2], "C", 2);
+  const d = await register(browser, invites[3], "D", 3);
+  const id = async (page) => (await snapshot(page)).me.id;
+  const [idA, idB, idC, idD] = [await id(a), await id(b), await id(c), await id(d)];
+
+  // Nobody is asked for a microphone until they pick voice; everyone starts at 聞くだけ.
+  assert.equal((await snapshot(a)).me.participation, "listening");
+  await choose(a, "voice");
+  await choose(b, "voice");
+  await choose(c, "watching");
+  await choose(d, "voice");
+  await walkTo(a, 24, 20);
+  await walkTo(b, 25, 20);
+  await walkTo(c, 24, 21);
+  await walkTo(d, 43, 21); // the quiet reading corner
+  await eventually("A and B on voice, C watching, as others see them", async () => {
+    const seen = (await snapshot(a)).people;
+    return seen.find((p) => p.id === idB)?.participation === "voice" && seen.find((p) => p.id === idC)?.participation === "watching";
+  });
+
+  // B hears A: inbound audio grows and its level rises above 0.
+  const first = await eventually("B receiving A's audio", async () => {
+    const f = await rtp(b, idA);
+    return f && f.audioIn > 0 && f;
+  }, 120_000);
+  await eventually("A's audio level above 0 at B", async () => (await rtp(b, idA))?.audioLevel > 0);
+  await sleep(1500);
+  assert.ok((await rtp(b, idA)).audioIn > first.audioIn, "B's inbound audio from A keeps growing");
+  assert.ok((await snapshot(b)).people.find((p) => p.id === idA).gain > 0.9, "A at full volume next to B");
+
+  // C watches: connected to A, but never sends audio.
+  await eventually("A connected to C", async () => (await rtp(a, idC))?.state === "connected", 120_000);
+  await sleep(2000);
+  assert.equal((await rtp(a, idC)).audioIn, 0, "A receives no audio from C");
+  assert.equal((await rtp(c, idA)).audioOut, 0, "C sends no audio to A");
+  assert.match(await c.getAttribute("#chat-input", "placeholder"), /見学中/);
+  assert.ok(await c.isDisabled("#chat-input"), "見学 does not chat");
+
+  // B turns the camera on: A receives decoded video frames, and sees B's tile.
+  await choose(b, "camera");
+  await eventually("A decoding B's video", async () => (await rtp(a, idB))?.videoFrames > 0, 120_000);
+  await eventually("B's camera tile on A's page", async () =>
+    a.evaluate(() => [...document.querySelectorAll(".camera-tile")].some((t) => !t.hidden && t.textContent === "B")));
+  await a.screenshot({ path: join(artifacts, "voice-a.png") });
+
+  // A steps out of hearing (still introduced, 6 tiles away): B's inbound audio stops growing.
+  await walkTo(a, 31, 20);
+  await eventually("A's gain at B reaching 0", async () => (await snapshot(b)).people.find((p) => p.id === idA)?.gain === 0);
+  await sleep(1500);
+  const stopped = await rtp(b, idA);
+  assert.ok(stopped, "still introduced, so the connection exists");
+  await sleep(2500);
+  assert.equal((await rtp(b, idA)).audioIn, stopped.audioIn, "no audio from A out of hearing");
+
+  // D in the quiet corner: B stands right beside it and talks, D receives nothing.
+  await walkTo(b, 39, 21);
+  await eventually("B and D connected", async () => (await rtp(d, idB))?.state === "connected", 120_000);
+  await sleep(3000);
+  assert.equal((await rtp(d, idB)).audioIn, 0, "D in the quiet zone receives no audio");
+  assert.equal((await snapshot(d)).people.find((p) => p.id === idB)?.gain, 0);
+
+  // A and D go into booth 1; C waits just outside its door: C is never introduced to either.
+  await walkTo(a, 12, 3);
+  await walkTo(d, 14, 5);
+  await walkTo(c, 13, 9);
+  await eventually("A hearing D in the booth", async () => (await rtp(a, idD))?.audioIn > 0, 120_000);
+  assert.equal((await snapshot(a)).people.find((p) => p.id === idD)?.gain, 1, "booth members at full volume");
+  for (let i = 0; i < 10; i++) {
+    const introduced = (await snapshot(c)).introduced;
+    assert.ok(!introduced.includes(idA) && !introduced.includes(idD), "nobody outside joins the booth");
+    await sleep(300);
+  }
+});

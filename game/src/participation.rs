@@ -8,6 +8,7 @@ use protocol::{ClientMessage, Participation};
 
 use crate::movement::LocalPlayer;
 use crate::presence::ServerLink;
+use crate::screens::Screen;
 use crate::voice::Taking;
 
 /// The person picked a step of the ladder (top bar or entry dialog).
@@ -26,6 +27,16 @@ pub struct DevicesReady(pub Participation);
 #[derive(Message, Debug, Clone)]
 pub struct DevicesFailed(pub String);
 
+/// The entry dialog: how to take part this time, asked on every entry (pre-selected: 聞くだけ).
+/// Any choice, there or in the top bar, answers it.
+#[derive(Resource, Debug, Default)]
+pub struct EntryChoice {
+    /// Whether the dialog is open.
+    pub open: bool,
+    /// The step picked in it.
+    pub picked: Participation,
+}
+
 /// A notice about devices or connections to show the person, if any (Japanese).
 #[derive(Resource, Debug, Default, Clone)]
 pub struct MediaNotice(pub Option<String>);
@@ -36,17 +47,23 @@ pub(super) fn plugin(app: &mut App) {
         .add_message::<DevicesFailed>()
         .init_resource::<DeviceRequest>()
         .init_resource::<MediaNotice>()
+        .init_resource::<EntryChoice>()
+        .add_systems(OnEnter(Screen::Town), |mut entry: ResMut<EntryChoice>| {
+            *entry = EntryChoice { open: true, picked: Participation::default() };
+        })
         .add_systems(Update, (choose, devices_ready, devices_failed).chain().run_if(resource_exists::<ServerLink>));
 }
 
 fn choose(
     mut choices: MessageReader<ChooseParticipation>,
+    mut entry: ResMut<EntryChoice>,
     mut request: ResMut<DeviceRequest>,
     mut notice: ResMut<MediaNotice>,
     link: Res<ServerLink>,
     mut me: Query<&mut Taking, With<LocalPlayer>>,
 ) {
     let Some(ChooseParticipation(wanted)) = choices.read().last().copied() else { return };
+    entry.open = false;
     let Ok(mut taking) = me.single_mut() else { return };
     notice.0 = None;
     if wanted.sends_audio() {

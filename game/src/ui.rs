@@ -12,7 +12,7 @@ use crate::camera::TownCamera;
 use crate::chat::Bubble;
 use crate::map::{Town, to_vec2};
 use crate::movement::LocalPlayer;
-use crate::participation::{ChooseParticipation, DeviceRequest, MediaNotice};
+use crate::participation::{ChooseParticipation, DeviceRequest, EntryChoice, MediaNotice};
 use crate::presence::People;
 use crate::presence::RemotePerson;
 use crate::screens::{ClosedReason, Screen};
@@ -32,22 +32,9 @@ pub struct HelpOpen(pub bool);
 #[derive(Resource, Debug, Default)]
 pub struct PersonPanel(pub Option<protocol::ParticipantId>);
 
-/// The entry dialog: how to take part this time (pre-selected: 聞くだけ).
-#[derive(Resource, Debug, Default)]
-pub struct EntryChoice {
-    /// Whether the dialog is open.
-    pub open: bool,
-    /// The step picked in it.
-    pub picked: Participation,
-}
-
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<HelpOpen>()
-        .init_resource::<EntryChoice>()
         .init_resource::<PersonPanel>()
-        .add_systems(OnEnter(Screen::Town), |mut entry: ResMut<EntryChoice>| {
-            *entry = EntryChoice { open: true, picked: Participation::default() };
-        })
         .add_systems(Update, (toggle_help_with_key, toggle_mute_with_key).run_if(in_state(Screen::Town)))
         .add_systems(
             EguiPrimaryContextPass,
@@ -212,10 +199,8 @@ fn entry_dialog(
         },
     );
     if start {
-        entry.open = false;
-        if entry.picked != Participation::default() {
-            choose.write(ChooseParticipation(entry.picked));
-        }
+        // Answering with the pre-selected 聞くだけ is a choice too; it closes the dialog.
+        choose.write(ChooseParticipation(entry.picked));
     }
     Ok(())
 }

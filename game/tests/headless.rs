@@ -13,7 +13,9 @@ use ibasho_game::avatar::Avatar;
 use ibasho_game::chat::{Bubble, ChatLog, PeerMail, Say};
 use ibasho_game::map::{Town, to_vec2};
 use ibasho_game::movement::{LocalPlayer, WalkTo};
-use ibasho_game::participation::{ChooseParticipation, DeviceRequest, DevicesFailed, DevicesReady, MediaNotice};
+use ibasho_game::participation::{
+    ChooseParticipation, DeviceRequest, DevicesFailed, DevicesReady, EntryChoice, MediaNotice,
+};
 use ibasho_game::presence::{Links, People, ServerLink};
 use ibasho_game::screens::{ClosedReason, Screen};
 use ibasho_game::voice::{Taking, VoiceMix};
@@ -285,11 +287,13 @@ fn the_ladder_starts_at_listening_and_asks_for_devices_before_voice() {
     let mut client = Client::new();
     client.enter(1, "わたし");
     assert_eq!(my_participation(&mut client), Participation::Listening);
+    assert!(client.app.world().resource::<EntryChoice>().open, "asked how to take part on entry");
     sent_participations(&client);
 
     client.app.world_mut().write_message(ChooseParticipation(Participation::Voice));
     client.frames(1);
     assert_eq!(*client.app.world().resource::<DeviceRequest>(), DeviceRequest(Some(Participation::Voice)));
+    assert!(!client.app.world().resource::<EntryChoice>().open, "any choice answers the entry dialog");
     assert_eq!(my_participation(&mut client), Participation::Listening, "not before the microphone is on");
     assert!(sent_participations(&client).is_empty());
 

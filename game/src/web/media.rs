@@ -24,6 +24,8 @@ use web_sys::{
 
 /// How often the stats of every connection are read (milliseconds).
 const STATS_INTERVAL_MS: i32 = 500;
+/// Signals kept per link before its connection opens (an offer and its candidates).
+const MAX_EARLY_SIGNALS: usize = 64;
 /// An inbound audio level above this counts as speaking.
 pub const SPEAKING_LEVEL: f64 = 0.02;
 
@@ -76,6 +78,9 @@ struct Hub {
     local: Option<MediaStream>,
     self_muted: bool,
     peers: HashMap<PeerId, Rc<MediaPeer>>,
+    /// Signals that arrived before their connection was opened here (the other side can be
+    /// a frame ahead); handed over when it opens.
+    early: HashMap<PeerId, Vec<MediaSignal>>,
 }
 
 thread_local! {
@@ -89,7 +94,8 @@ fn with_hub<R>(f: impl FnOnce(&mut Hub) -> R) -> Option<R> {
 /// Starts the media layer: signals for peers go to `to_peers`, news for Bevy to `events`.
 pub fn start(to_peers: async_channel::Sender<(PeerId, PeerMessage)>, events: async_channel::Sender<MediaEvent>) {
     HUB.with(|hub| {
-        *hub.borrow_mut() = Some(Hub { to_peers, events, local: None, self_muted: false, peers: HashMap::new() })
+        *hub.borrow_mut() =
+            Some(Hub { to_peers, events, local: None, self_muted: false, peers: HashMap::new(), early: HashMap::new() })
     });
     let poll = Closure::<dyn FnMut()>::new(|| spawn_local(read_stats()));
     if let Some(window) = web_sys::window() {
@@ -188,7 +194,13 @@ pub fn open_peer(link: PeerId, person: ParticipantId, nickname: &str, offerer: b
         figures: RefCell::default(),
         _handlers: handlers,
     });
-    with_hub(|hub| hub.peers.insert(link, peer.clone()));
+    let early = with_hub(|hub| {
+        hub.peers.insert(link, peer.clone());
+        hub.early.remove(&link)
+    });
+    for signal in early.flatten().unwrap_or_default() {
+        let _ = peer.signals.try_send(signal);
+    }
     publish_connections();
     if offerer {
         // One audio and one video line, both ways, from the start: turning the microphone or
@@ -205,7 +217,12 @@ pub fn open_peer(link: PeerId, person: ParticipantId, nickname: &str, offerer: b
 
 /// Closes the media connection with a peer who is no longer near.
 pub fn close_peer(link: PeerId) {
-    let Some(Some(peer)) = with_hub(|hub| hub.peers.remove(&link)) else { return };
+    let Some(Some(peer)) = with_hub(|hub| {
+        hub.early.remove(&link);
+        hub.peers.remove(&link)
+    }) else {
+        return;
+    };
     peer.pc.close();
     peer.audio.remove();
     peer.tile.remove();
@@ -220,9 +237,17 @@ pub fn open_links() -> Vec<PeerId> {
 
 /// Hands a negotiation message from a peer to its connection, in order.
 pub fn receive_signal(link: PeerId, signal: MediaSignal) {
-    if let Some(Some(peer)) = with_hub(|hub| hub.peers.get(&link).cloned()) {
-        let _ = peer.signals.try_send(signal);
-    }
+    with_hub(|hub| match hub.peers.get(&link) {
+        Some(peer) => {
+            let _ = peer.signals.try_send(signal);
+        }
+        None => {
+            let early = hub.early.entry(link).or_default();
+            if early.len() < MAX_EARLY_SIGNALS {
+                early.push(signal);
+            }
+        }
+    });
 }
 
 fn send_signal(link: PeerId, signal: MediaSignal) {

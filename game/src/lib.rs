@@ -9,6 +9,7 @@ pub mod assets;
 pub mod avatar;
 pub mod camera;
 pub mod chat;
+pub mod devices;
 pub mod map;
 pub mod movement;
 pub mod participation;
@@ -64,5 +65,6 @@ pub fn core_plugin(app: &mut App) {
         chat::plugin,
         participation::plugin,
         voice::plugin,
+        devices::plugin,
     ));
 }

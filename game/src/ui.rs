@@ -10,13 +10,14 @@ use crate::assets::{CoreAssets, FontBytes};
 use crate::avatar::{AVATAR_SCALE, Avatar, FRAME_SIZE};
 use crate::camera::TownCamera;
 use crate::chat::Bubble;
+use crate::devices::{DeviceChoice, DeviceInfo, Devices, InputLevel, PlayTestSound, SettingsOpen};
 use crate::map::{Town, to_vec2};
 use crate::movement::LocalPlayer;
 use crate::participation::{ChooseParticipation, DeviceRequest, EntryChoice, MediaNotice};
 use crate::presence::People;
 use crate::presence::RemotePerson;
 use crate::screens::{ClosedReason, Screen};
-use crate::voice::{PersonalVolume, PersonalVolumes, SelfMuted, Speaking, Taking};
+use crate::voice::{PersonalVolume, PersonalVolumes, PushToTalk, SelfMuted, Speaking, Taking};
 use protocol::Participation;
 
 /// Name under which the Japanese font is registered in egui.
@@ -40,7 +41,7 @@ pub(super) fn plugin(app: &mut App) {
             EguiPrimaryContextPass,
             (
                 install_font,
-                (world_labels, top_bar, help_overlay, entry_dialog, media_notice, person_panel)
+                (world_labels, top_bar, help_overlay, entry_dialog, media_notice, person_panel, settings_window)
                     .chain()
                     .run_if(in_state(Screen::Town)),
                 closed_screen.run_if(in_state(Screen::Closed)),
@@ -74,8 +75,8 @@ fn install_font(
     Ok(())
 }
 
-fn toggle_mute_with_key(keys: Res<ButtonInput<KeyCode>>, mut muted: ResMut<SelfMuted>) {
-    if keys.just_pressed(KeyCode::KeyM) {
+fn toggle_mute_with_key(keys: Res<ButtonInput<KeyCode>>, mut muted: ResMut<SelfMuted>, push_to_talk: Res<PushToTalk>) {
+    if keys.just_pressed(KeyCode::KeyM) && !push_to_talk.0 {
         muted.0 = !muted.0;
     }
 }
@@ -95,6 +96,8 @@ fn top_bar(
     request: Res<DeviceRequest>,
     mut choose: MessageWriter<ChooseParticipation>,
     mut muted: ResMut<SelfMuted>,
+    mut push_to_talk: ResMut<PushToTalk>,
+    mut settings: ResMut<SettingsOpen>,
 ) -> Result {
     let (transform, taking) = *player;
     let place = town.place_name(transform.translation.truncate()).unwrap_or("通路");
@@ -124,18 +127,26 @@ fn top_bar(
                 }
                 if taking.0.sends_audio() {
                     ui.separator();
-                    let label = if muted.0 {
-                        "マイク：ミュート中（M）"
+                    if push_to_talk.0 {
+                        ui.label(if muted.0 { "スペースを押して話す" } else { "話しています" });
                     } else {
-                        "マイク：オン（M でミュート）"
-                    };
-                    if ui.selectable_label(muted.0, label).clicked() {
-                        muted.0 = !muted.0;
+                        let label = if muted.0 {
+                            "マイク：ミュート中（M）"
+                        } else {
+                            "マイク：オン（M でミュート）"
+                        };
+                        if ui.selectable_label(muted.0, label).clicked() {
+                            muted.0 = !muted.0;
+                        }
                     }
+                    ui.checkbox(&mut push_to_talk.0, "押して話す");
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui.button("？ 使い方").clicked() {
                         help.0 = !help.0;
+                    }
+                    if ui.button("機器の設定").clicked() {
+                        settings.0 = !settings.0;
                     }
                 });
             });
@@ -162,6 +173,7 @@ fn help_overlay(mut contexts: EguiContexts, mut help: ResMut<HelpOpen>) -> Resul
             ui.label("・見ているだけ、聞いているだけでも大丈夫です。");
             ui.label("・声は近い人ほど大きく聞こえ、離れると聞こえなくなります。");
             ui.label("・M キーまたは上のボタンで自分のマイクをミュートできます。");
+            ui.label("・「押して話す」をオンにすると、スペースキーを押している間だけ声が届きます。");
             ui.label("・人のアバターをクリックすると、その人の音量やミュートを変えられます。");
             ui.label("・読書コーナーは静かな場所です（声は届きません）。個別相談の声は外に聞こえません。");
             ui.label("・H キーでこの説明を開いたり閉じたりできます。");
@@ -231,6 +243,61 @@ fn person_panel(
     if !open {
         panel.0 = None;
     }
+    Ok(())
+}
+
+fn device_picker(ui: &mut egui::Ui, id: &str, label: &str, devices: &[DeviceInfo], chosen: &mut Option<String>) {
+    let name = |index: usize, device: &DeviceInfo| {
+        if device.label.is_empty() { format!("{label} {}", index + 1) } else { device.label.clone() }
+    };
+    let current = chosen
+        .as_ref()
+        .and_then(|id| devices.iter().enumerate().find(|(_, d)| &d.id == id))
+        .map_or_else(|| "既定".to_owned(), |(i, d)| name(i, d));
+    ui.label(label);
+    egui::ComboBox::from_id_salt(id).selected_text(current).show_ui(ui, |ui| {
+        ui.selectable_value(chosen, None, "既定");
+        for (index, device) in devices.iter().enumerate() {
+            ui.selectable_value(chosen, Some(device.id.clone()), name(index, device));
+        }
+    });
+    ui.end_row();
+}
+
+fn settings_window(
+    mut contexts: EguiContexts,
+    mut open: ResMut<SettingsOpen>,
+    devices: Res<Devices>,
+    mut choice: ResMut<DeviceChoice>,
+    level: Res<InputLevel>,
+    mut test_sound: MessageWriter<PlayTestSound>,
+) -> Result {
+    if !open.0 {
+        return Ok(());
+    }
+    let mut picked = choice.clone();
+    let mut still_open = true;
+    egui::Window::new("機器の設定").open(&mut still_open).collapsible(false).resizable(false).show(
+        contexts.ctx_mut()?,
+        |ui| {
+            egui::Grid::new("devices").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
+                device_picker(ui, "microphone", "マイク", &devices.microphones, &mut picked.microphone);
+                device_picker(ui, "camera", "カメラ", &devices.cameras, &mut picked.camera);
+                device_picker(ui, "speaker", "スピーカー", &devices.speakers, &mut picked.speaker);
+                ui.label("マイクの入力");
+                ui.add(egui::ProgressBar::new(level.0).desired_width(160.0));
+                ui.end_row();
+            });
+            ui.label("入力の表示は、声で参加しているときに動きます。");
+            if ui.button("テスト音を鳴らす").clicked() {
+                test_sound.write(PlayTestSound);
+            }
+        },
+    );
+    if picked != *choice {
+        *choice = picked;
+    }
+    open.0 = still_open;
     Ok(())
 }
 

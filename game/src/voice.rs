@@ -187,6 +187,10 @@ impl PersonalVolumes {
 #[derive(Resource, Debug, Default, Clone, PartialEq, Eq)]
 pub struct Speaking(pub HashSet<ParticipantId>);
 
+/// Push-to-talk: when on, our microphone is live only while Space is held.
+#[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PushToTalk(pub bool);
+
 /// Whether our microphone is muted (M key or the button); the microphone stays on.
 #[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SelfMuted(pub bool);
@@ -197,10 +201,32 @@ pub(super) fn plugin(app: &mut App) {
         .init_resource::<PersonalVolumes>()
         .init_resource::<SelfMuted>()
         .init_resource::<Speaking>()
+        .init_resource::<PushToTalk>()
+        .add_systems(Update, apply_push_to_talk)
         .add_systems(
             PostUpdate,
             mix_voices.in_set(VoiceSet).run_if(resource_exists::<Town>).run_if(resource_exists::<Me>),
         );
+}
+
+/// The key held to talk when push-to-talk is on.
+pub const PUSH_TO_TALK_KEY: KeyCode = KeyCode::Space;
+
+fn apply_push_to_talk(
+    push_to_talk: Res<PushToTalk>,
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    mut muted: ResMut<SelfMuted>,
+) {
+    if !push_to_talk.0 {
+        if push_to_talk.is_changed() {
+            muted.0 = false;
+        }
+        return;
+    }
+    let held = keys.is_some_and(|keys| keys.pressed(PUSH_TO_TALK_KEY));
+    if muted.0 == held {
+        muted.0 = !held;
+    }
 }
 
 fn mix_voices(

@@ -340,3 +340,23 @@ fn watching_sends_no_chat_and_others_badges_follow_the_server() {
     let gain = client.app.world().resource::<VoiceMix>().gains.get(&ParticipantId(2)).copied();
     assert!(gain.is_some_and(|g| g > 0.9), "a voice next to us is heard: {gain:?}");
 }
+
+#[test]
+fn push_to_talk_opens_the_microphone_only_while_space_is_held() {
+    use ibasho_game::voice::{PushToTalk, SelfMuted};
+    let mut client = Client::new();
+    client.enter(1, "わたし");
+    assert_eq!(*client.app.world().resource::<SelfMuted>(), SelfMuted(false));
+    client.app.world_mut().resource_mut::<PushToTalk>().0 = true;
+    client.frames(1);
+    assert_eq!(*client.app.world().resource::<SelfMuted>(), SelfMuted(true), "muted until Space");
+    client.app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::Space);
+    client.frames(1);
+    assert_eq!(*client.app.world().resource::<SelfMuted>(), SelfMuted(false), "live while held");
+    client.app.world_mut().resource_mut::<ButtonInput<KeyCode>>().release(KeyCode::Space);
+    client.frames(1);
+    assert_eq!(*client.app.world().resource::<SelfMuted>(), SelfMuted(true));
+    client.app.world_mut().resource_mut::<PushToTalk>().0 = false;
+    client.frames(1);
+    assert_eq!(*client.app.world().resource::<SelfMuted>(), SelfMuted(false), "off again: microphone live");
+}

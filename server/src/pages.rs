@@ -53,7 +53,7 @@ fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} — ibasho</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>",
+         <title>{} — ibasho</title><link rel=\"icon\" href=\"data:,\"><style>{STYLE}</style></head><body><main>{body}</main></body></html>",
         escape(title)
     )
 }

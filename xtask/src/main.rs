@@ -207,14 +207,9 @@ fn bench() -> Result<(), String> {
         &["--server", &release.join("ibasho-server").to_string_lossy()],
         &[],
     )?;
-    sh_in(
-        &root().join("tests/e2e"),
-        "node",
-        &["bench-client.mjs"],
-        &[
-            ("IBASHO_SERVER_BIN", &release.join("ibasho-server")),
-            ("IBASHO_DIST", &root().join("dist")),
-            ("IBASHO_ROOT", &root()),
-        ],
-    )
+    let (server, dist, project) = (release.join("ibasho-server"), root().join("dist"), root());
+    let env =
+        [("IBASHO_SERVER_BIN", server.as_path()), ("IBASHO_DIST", dist.as_path()), ("IBASHO_ROOT", project.as_path())];
+    sh_in(&root().join("tests/e2e"), "node", &["bench-client.mjs"], &env)?;
+    sh_in(&root().join("tests/e2e"), "node", &["bench-voice.mjs"], &env)
 }

@@ -38,6 +38,8 @@ pub enum MediaEvent {
     DevicesFailed(String),
     /// The connection to this person failed (Japanese message).
     ConnectionFailed(ParticipantId),
+    /// The devices the browser offers.
+    Devices(crate::devices::Devices),
 }
 
 /// Figures read from `getStats()` for one peer.
@@ -81,6 +83,10 @@ struct Hub {
     /// Signals that arrived before their connection was opened here (the other side can be
     /// a frame ahead); handed over when it opens.
     early: HashMap<PeerId, Vec<MediaSignal>>,
+    /// Chosen speaker (`setSinkId`), if not the default.
+    speaker: Option<String>,
+    /// Measures the microphone's level while it is on.
+    analyser: Option<(web_sys::AudioContext, web_sys::AnalyserNode)>,
 }
 
 thread_local! {
@@ -94,8 +100,16 @@ fn with_hub<R>(f: impl FnOnce(&mut Hub) -> R) -> Option<R> {
 /// Starts the media layer: signals for peers go to `to_peers`, news for Bevy to `events`.
 pub fn start(to_peers: async_channel::Sender<(PeerId, PeerMessage)>, events: async_channel::Sender<MediaEvent>) {
     HUB.with(|hub| {
-        *hub.borrow_mut() =
-            Some(Hub { to_peers, events, local: None, self_muted: false, peers: HashMap::new(), early: HashMap::new() })
+        *hub.borrow_mut() = Some(Hub {
+            to_peers,
+            events,
+            local: None,
+            self_muted: false,
+            peers: HashMap::new(),
+            early: HashMap::new(),
+            speaker: None,
+            analyser: None,
+        })
     });
     let poll = Closure::<dyn FnMut()>::new(|| spawn_local(read_stats()));
     if let Some(window) = web_sys::window() {
@@ -125,6 +139,9 @@ pub fn open_peer(link: PeerId, person: ParticipantId, nickname: &str, offerer: b
     let audio: HtmlAudioElement = create("audio").ok_or("no audio element")?;
     audio.set_autoplay(true);
     audio.set_volume(0.0);
+    if let Some(Some(speaker)) = with_hub(|hub| hub.speaker.clone()) {
+        set_sink(&audio, &speaker);
+    }
     let tile: HtmlElement = create("figure").ok_or("no figure")?;
     tile.set_class_name("camera-tile");
     tile.set_hidden(true);
@@ -392,17 +409,20 @@ async fn replace(sender: RtcRtpSender, track: Option<MediaStreamTrack>) {
 }
 
 /// Turns the microphone (and camera) on for `participation`, or off for the steps without.
-pub fn use_devices(participation: Participation) {
+pub fn use_devices(participation: Participation, choice: &crate::devices::DeviceChoice) {
     stop_local();
     if !participation.sends_audio() {
         return;
     }
+    let choice = choice.clone();
     spawn_local(async move {
-        let event = match get_user_media(participation).await {
+        let event = match get_user_media(participation, &choice).await {
             Ok(stream) => {
                 let muted = with_hub(|hub| hub.self_muted).unwrap_or(false);
                 set_tracks_enabled(&stream, !muted);
+                let analyser = level_meter(&stream).ok();
                 with_hub(|hub| {
+                    hub.analyser = analyser;
                     hub.local = Some(stream);
                     // Send the new tracks on the next mix.
                     for peer in hub.peers.values() {
@@ -410,6 +430,8 @@ pub fn use_devices(participation: Participation) {
                         peer.sending_video.set(false);
                     }
                 });
+                // Names of devices are only given once one was allowed.
+                spawn_local(list_devices());
                 MediaEvent::DevicesReady(participation)
             }
             Err(error) => MediaEvent::DevicesFailed(device_problem(&error, participation)),
@@ -419,6 +441,9 @@ pub fn use_devices(participation: Participation) {
 }
 
 fn stop_local() {
+    if let Some(Some((context, _))) = with_hub(|hub| hub.analyser.take()) {
+        let _ = context.close();
+    }
     let Some(Some(stream)) = with_hub(|hub| hub.local.take()) else { return };
     for track in stream.get_tracks().iter() {
         track.unchecked_into::<MediaStreamTrack>().stop();
@@ -435,15 +460,36 @@ fn stop_local() {
     });
 }
 
-async fn get_user_media(participation: Participation) -> Result<MediaStream, JsValue> {
+fn exact_device(constraints: &js_sys::Object, id: &str) -> Result<(), JsValue> {
+    let exact = js_sys::Object::new();
+    js_sys::Reflect::set(&exact, &"exact".into(), &id.into())?;
+    js_sys::Reflect::set(constraints, &"deviceId".into(), &exact)?;
+    Ok(())
+}
+
+async fn get_user_media(
+    participation: Participation,
+    choice: &crate::devices::DeviceChoice,
+) -> Result<MediaStream, JsValue> {
     let devices = web_sys::window().ok_or("no window")?.navigator().media_devices()?;
     let constraints = MediaStreamConstraints::new();
     let audio = js_sys::Object::new();
     for key in ["echoCancellation", "noiseSuppression", "autoGainControl"] {
         js_sys::Reflect::set(&audio, &key.into(), &JsValue::TRUE)?;
     }
+    if let Some(id) = &choice.microphone {
+        exact_device(&audio, id)?;
+    }
     constraints.set_audio(&audio);
-    constraints.set_video(&JsValue::from_bool(participation.sends_video()));
+    if participation.sends_video() {
+        let video = js_sys::Object::new();
+        if let Some(id) = &choice.camera {
+            exact_device(&video, id)?;
+        }
+        constraints.set_video(&video);
+    } else {
+        constraints.set_video(&JsValue::FALSE);
+    }
     let stream = JsFuture::from(devices.get_user_media_with_constraints(&constraints)?).await?;
     Ok(stream.unchecked_into())
 }
@@ -533,5 +579,87 @@ async fn read_stats() {
             }
         }
         *peer.figures.borrow_mut() = figures;
+    }
+}
+
+/// Reads the devices the browser offers and reports them to Bevy.
+pub async fn list_devices() {
+    use crate::devices::{DeviceInfo, Devices};
+    let Some(media_devices) = web_sys::window().and_then(|w| w.navigator().media_devices().ok()) else { return };
+    let Ok(promise) = media_devices.enumerate_devices() else { return };
+    let Ok(list) = JsFuture::from(promise).await else { return };
+    let mut devices = Devices::default();
+    for entry in js_sys::Array::from(&list).iter() {
+        let info = entry.unchecked_into::<web_sys::MediaDeviceInfo>();
+        let device = DeviceInfo { id: info.device_id(), label: info.label() };
+        match info.kind() {
+            web_sys::MediaDeviceKind::Audioinput => devices.microphones.push(device),
+            web_sys::MediaDeviceKind::Videoinput => devices.cameras.push(device),
+            web_sys::MediaDeviceKind::Audiooutput => devices.speakers.push(device),
+            _ => {}
+        }
+    }
+    with_hub(|hub| hub.events.try_send(MediaEvent::Devices(devices)));
+}
+
+fn set_sink(element: &web_sys::HtmlMediaElement, speaker: &str) {
+    // `setSinkId` is not in every browser; without it the default speaker is used.
+    let Ok(set_sink_id) = js_sys::Reflect::get(element, &"setSinkId".into()) else { return };
+    if let Some(function) = set_sink_id.dyn_ref::<js_sys::Function>() {
+        let _ = function.call1(element, &speaker.into());
+    }
+}
+
+/// Plays voices on the chosen speaker.
+pub fn set_speaker(speaker: Option<String>) {
+    with_hub(|hub| {
+        if let Some(speaker) = &speaker {
+            for peer in hub.peers.values() {
+                set_sink(&peer.audio, speaker);
+            }
+        }
+        hub.speaker = speaker;
+    });
+}
+
+fn level_meter(stream: &MediaStream) -> Result<(web_sys::AudioContext, web_sys::AnalyserNode), JsValue> {
+    let context = web_sys::AudioContext::new()?;
+    let source = context.create_media_stream_source(stream)?;
+    let analyser = context.create_analyser()?;
+    analyser.set_fft_size(512);
+    source.connect_with_audio_node(&analyser)?;
+    Ok((context, analyser))
+}
+
+/// The microphone's level now (RMS of the last samples, 0 to 1), or 0 while it is off.
+pub fn input_level() -> f32 {
+    with_hub(|hub| {
+        let Some((_, analyser)) = &hub.analyser else { return 0.0 };
+        let mut samples = vec![0.0f32; analyser.fft_size() as usize];
+        analyser.get_float_time_domain_data(&mut samples);
+        let mean_square = samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32;
+        (mean_square.sqrt() * 4.0).min(1.0)
+    })
+    .unwrap_or(0.0)
+}
+
+/// Plays a short, soft chime on the chosen speaker.
+pub fn play_test_sound() {
+    let Ok(context) = web_sys::AudioContext::new() else { return };
+    if let Some(Some(speaker)) = with_hub(|hub| hub.speaker.clone())
+        && let Ok(set_sink_id) = js_sys::Reflect::get(&context, &"setSinkId".into())
+        && let Some(function) = set_sink_id.dyn_ref::<js_sys::Function>()
+    {
+        let _ = function.call1(&context, &speaker.into());
+    }
+    let (Ok(oscillator), Ok(gain)) = (context.create_oscillator(), context.create_gain()) else { return };
+    oscillator.frequency().set_value(660.0);
+    gain.gain().set_value(0.2);
+    let now = context.current_time();
+    let _ = gain.gain().linear_ramp_to_value_at_time(0.0, now + 0.6);
+    if oscillator.connect_with_audio_node(&gain).is_ok() && gain.connect_with_audio_node(&context.destination()).is_ok()
+    {
+        let _ = oscillator.start();
+        let _ = oscillator.stop_with_when(now + 0.6);
     }
 }

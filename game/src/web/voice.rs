@@ -10,6 +10,7 @@ use protocol::{ParticipantId, PeerId, PeerMessage};
 
 use super::media::{self, MediaEvent, PeerMix};
 use crate::avatar::Avatar;
+use crate::devices::{DeviceChoice, Devices, InputLevel, PlayTestSound};
 use crate::movement::LocalPlayer;
 use crate::participation::{DeviceRequest, DevicesFailed, DevicesReady, MediaNotice};
 use crate::presence::{Links, OfferLinks, People};
@@ -29,7 +30,20 @@ pub fn plugin(app: &mut App) {
     media::start(to_peers, events_tx);
     app.insert_resource(MediaEvents(events))
         .insert_resource(MediaOutbox(outbox))
-        .add_systems(Update, (sync_connections, use_devices, read_media_events, apply_self_mute, update_speaking))
+        .add_systems(
+            Update,
+            (
+                sync_connections,
+                use_devices,
+                read_media_events,
+                apply_self_mute,
+                update_speaking,
+                apply_device_choice,
+                measure_input_level,
+                play_test_sounds,
+            ),
+        )
+        .add_systems(Startup, || wasm_bindgen_futures::spawn_local(media::list_devices()))
         .add_systems(PostUpdate, apply_voice_mix.after(crate::voice::VoiceSet));
 }
 
@@ -73,11 +87,15 @@ fn apply_voice_mix(
     }
 }
 
-fn use_devices(request: Res<DeviceRequest>, me: Query<&Taking, (With<LocalPlayer>, Changed<Taking>)>) {
+fn use_devices(
+    request: Res<DeviceRequest>,
+    choice: Res<DeviceChoice>,
+    me: Query<&Taking, (With<LocalPlayer>, Changed<Taking>)>,
+) {
     if request.is_changed()
         && let Some(wanted) = request.0
     {
-        media::use_devices(wanted);
+        media::use_devices(wanted, &choice);
         return;
     }
     // Stepping down to 聞くだけ or 見学 turns the devices off at once.
@@ -85,7 +103,42 @@ fn use_devices(request: Res<DeviceRequest>, me: Query<&Taking, (With<LocalPlayer
         && !taking.0.sends_audio()
         && request.0.is_none()
     {
-        media::use_devices(taking.0);
+        media::use_devices(taking.0, &choice);
+    }
+}
+
+fn apply_device_choice(
+    choice: Res<DeviceChoice>,
+    mut previous: Local<DeviceChoice>,
+    me: Query<&Taking, With<LocalPlayer>>,
+) {
+    if !choice.is_changed() || *choice == *previous {
+        return;
+    }
+    if choice.speaker != previous.speaker {
+        media::set_speaker(choice.speaker.clone());
+    }
+    let inputs_changed = choice.microphone != previous.microphone || choice.camera != previous.camera;
+    if inputs_changed
+        && let Ok(taking) = me.single()
+        && taking.0.sends_audio()
+    {
+        // Switch to the chosen microphone or camera now; the new tracks go out on the next mix.
+        media::use_devices(taking.0, &choice);
+    }
+    *previous = choice.clone();
+}
+
+fn measure_input_level(mut level: ResMut<InputLevel>) {
+    let now = media::input_level();
+    if (level.0 - now).abs() > f32::EPSILON {
+        level.0 = now;
+    }
+}
+
+fn play_test_sounds(mut requests: MessageReader<PlayTestSound>) {
+    if requests.read().count() > 0 {
+        media::play_test_sound();
     }
 }
 
@@ -96,6 +149,7 @@ fn read_media_events(
     mut ready: MessageWriter<DevicesReady>,
     mut failed: MessageWriter<DevicesFailed>,
     mut notice: ResMut<MediaNotice>,
+    mut devices: ResMut<Devices>,
 ) {
     while let Ok(event) = events.0.try_recv() {
         match event {
@@ -104,6 +158,9 @@ fn read_media_events(
             }
             MediaEvent::DevicesFailed(message) => {
                 failed.write(DevicesFailed(message));
+            }
+            MediaEvent::Devices(list) => {
+                *devices = list;
             }
             MediaEvent::ConnectionFailed(person) => {
                 let name = nickname(&people, &avatars, person);

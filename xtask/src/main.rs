@@ -104,36 +104,15 @@ fn setup(browser: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// wasm-opt flags for Debian's binaryen 108, which does not enable these features by itself.
-const WASM_OPT_FEATURES: &[&str] = &[
-    "--enable-bulk-memory",
-    "--enable-nontrapping-float-to-int",
-    "--enable-sign-ext",
-    "--enable-mutable-globals",
-    "--enable-reference-types",
-    "--enable-multivalue",
-];
-
-/// Builds the wasm client into dist/ with Trunk (release); with `optimize`, shrinks it with
-/// wasm-opt (about 4 minutes, halves the size; skipped in the test loop, which does not need
-/// it); then writes brotli-compressed copies for the server to send to browsers.
-fn build_client(optimize: bool) -> Result<(), String> {
+/// Builds the wasm client into dist/ with Trunk (release), then writes brotli-compressed
+/// copies of the large files for the server to send to browsers that accept them.
+///
+/// No wasm-opt: Debian's binaryen 108 mis-handles wasm-bindgen's externref table (the page fails
+/// with `WebAssembly.Table.set(): Argument 1 is invalid`); brotli alone serves 7 MB.
+fn build_client() -> Result<(), String> {
     let wasm_dir = wasm_target_dir();
     sh_in(&root(), "trunk", &["build", "--release"], &[("CARGO_TARGET_DIR", &wasm_dir)])?;
     let dist = root().join("dist");
-    if optimize {
-        if output("wasm-opt", &["--version"]).is_none() {
-            sh("apt-get", &["install", "-y", "-qq", "binaryen"])?;
-        }
-        for wasm in std::fs::read_dir(&dist).map_err(|e| format!("dist: {e}"))?.flatten().map(|e| e.path()) {
-            if wasm.extension().is_some_and(|x| x == "wasm") {
-                let path = wasm.to_string_lossy().into_owned();
-                let mut args = vec!["-Os", path.as_str(), "-o", path.as_str()];
-                args.extend_from_slice(WASM_OPT_FEATURES);
-                sh("wasm-opt", &args)?;
-            }
-        }
-    }
     let mut files =
         std::fs::read_dir(&dist).map_err(|e| format!("dist: {e}"))?.flatten().map(|e| e.path()).collect::<Vec<_>>();
     files.push(dist.join("assets/fonts/BIZUDPGothic-ibasho.ttf"));
@@ -160,7 +139,7 @@ fn compress(file: &Path) -> Result<(), String> {
 
 fn run(extra: &[String]) -> Result<(), String> {
     setup(false)?;
-    build_client(true)?;
+    build_client()?;
     let mut args =
         vec!["run", "--release", "-p", "server", "--", "--data-dir", "data", "--static-dir", "dist", "--staff-invite"];
     args.extend(extra.iter().map(String::as_str));
@@ -184,7 +163,7 @@ fn test() -> Result<(), String> {
     }
     sh("cargo", &["fmt", "--all", "--check"])?;
     sh("cargo", &["test", "--workspace", "--locked"])?;
-    build_client(false)?;
+    build_client()?;
     sh("cargo", &["build", "--locked", "-p", "server"])?;
     let server = native_target_dir().join("debug/ibasho-server");
     let dist = root().join("dist");
@@ -198,7 +177,7 @@ fn test() -> Result<(), String> {
 
 fn bench() -> Result<(), String> {
     setup(true)?;
-    build_client(true)?;
+    build_client()?;
     sh("cargo", &["build", "--release", "--locked", "-p", "server", "-p", "loadgen"])?;
     let release = native_target_dir().join("release");
     sh_in(

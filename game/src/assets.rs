@@ -36,51 +36,51 @@ pub enum AssetFileError {
     Utf8(#[from] std::string::FromUtf8Error),
 }
 
-#[derive(Default, TypePath)]
-struct TownMapLoader;
+/// An asset made from a whole file's bytes.
+trait FromFileBytes: Asset + Sized {
+    /// File extensions it is loaded from.
+    const EXTENSIONS: &'static [&'static str];
+    /// Builds the asset.
+    fn from_bytes(bytes: Vec<u8>) -> Result<Self, AssetFileError>;
+}
 
-impl AssetLoader for TownMapLoader {
-    type Asset = TownMapAsset;
-    type Settings = ();
-    type Error = AssetFileError;
-
-    async fn load(
-        &self,
-        reader: &mut dyn Reader,
-        _: &(),
-        _: &mut LoadContext<'_>,
-    ) -> Result<TownMapAsset, AssetFileError> {
-        let mut bytes = Vec::new();
-        reader.read_to_end(&mut bytes).await?;
+impl FromFileBytes for TownMapAsset {
+    const EXTENSIONS: &'static [&'static str] = &["ron"];
+    fn from_bytes(bytes: Vec<u8>) -> Result<Self, AssetFileError> {
         Ok(TownMapAsset(TownMap::from_ron(&String::from_utf8(bytes)?)?))
-    }
-
-    fn extensions(&self) -> &[&str] {
-        &["ron"]
     }
 }
 
-#[derive(Default, TypePath)]
-struct FontBytesLoader;
+impl FromFileBytes for FontBytes {
+    const EXTENSIONS: &'static [&'static str] = &["ttf"];
+    fn from_bytes(bytes: Vec<u8>) -> Result<Self, AssetFileError> {
+        Ok(FontBytes(bytes))
+    }
+}
 
-impl AssetLoader for FontBytesLoader {
-    type Asset = FontBytes;
+/// Loads any [`FromFileBytes`] asset.
+#[derive(TypePath)]
+struct FileLoader<A>(std::marker::PhantomData<A>);
+
+impl<A> Default for FileLoader<A> {
+    fn default() -> Self {
+        FileLoader(std::marker::PhantomData)
+    }
+}
+
+impl<A: FromFileBytes> AssetLoader for FileLoader<A> {
+    type Asset = A;
     type Settings = ();
     type Error = AssetFileError;
 
-    async fn load(
-        &self,
-        reader: &mut dyn Reader,
-        _: &(),
-        _: &mut LoadContext<'_>,
-    ) -> Result<FontBytes, AssetFileError> {
+    async fn load(&self, reader: &mut dyn Reader, _: &(), _: &mut LoadContext<'_>) -> Result<A, AssetFileError> {
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes).await?;
-        Ok(FontBytes(bytes))
+        A::from_bytes(bytes)
     }
 
     fn extensions(&self) -> &[&str] {
-        &["ttf"]
+        A::EXTENSIONS
     }
 }
 
@@ -122,8 +122,8 @@ pub struct Welcomed(pub bool);
 pub(super) fn plugin(app: &mut App) {
     app.init_asset::<TownMapAsset>()
         .init_asset::<FontBytes>()
-        .init_asset_loader::<TownMapLoader>()
-        .init_asset_loader::<FontBytesLoader>()
+        .init_asset_loader::<FileLoader<TownMapAsset>>()
+        .init_asset_loader::<FileLoader<FontBytes>>()
         .init_resource::<PendingAssets>()
         .init_resource::<LoadingProgress>()
         .init_resource::<Welcomed>()

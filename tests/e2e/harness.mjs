@@ -50,6 +50,20 @@ export async function launchBrowser() {
   });
 }
 
+/** Starts a server and a browser before the file's tests and stops them after; returns getters. */
+export function useServerAndBrowser({ before, after }) {
+  const context = {};
+  before(async () => {
+    context.server = await startServer();
+    context.browser = await launchBrowser();
+  });
+  after(async () => {
+    await context.browser?.close();
+    context.server?.stop();
+  });
+  return context;
+}
+
 /** Reads the game's test snapshot. */
 export function snapshot(page) {
   return page.evaluate(() => window.__ibasho ?? null);

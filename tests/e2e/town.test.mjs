@@ -5,22 +5,13 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  artifacts, createInvite, distance, eventually, launchBrowser, register, snapshot, startServer, walkTo,
+  artifacts, createInvite, distance, eventually, register, snapshot, useServerAndBrowser, walkTo,
 } from "./harness.mjs";
 
-let server, browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const running = useServerAndBrowser({ before, after });
 
 test("three participants meet, and only the near one hears A", { timeout: 600_000 }, async () => {
+  const { server, browser } = running;
   const staff = await register(browser, server.staffInvite, "スタッフ", 3);
   await staff.goto(`${server.url}/staff`);
   await staff.selectOption("#role", "participant");
@@ -81,6 +72,7 @@ test("three participants meet, and only the near one hears A", { timeout: 600_00
 });
 
 test("a used invite shows a clear Japanese page in the browser", { timeout: 120_000 }, async () => {
+  const { server, browser } = running;
   const context = await browser.newContext();
   const page = await context.newPage();
   const response = await page.goto(server.staffInvite);

@@ -6,24 +6,15 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  artifacts, choose, createInvite, eventually, launchBrowser, register, rtp, snapshot, startServer, walkTo,
+  artifacts, choose, createInvite, eventually, register, rtp, snapshot, useServerAndBrowser, walkTo,
 } from "./harness.mjs";
 
-let server, browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const running = useServerAndBrowser({ before, after });
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test("voice follows proximity, places and the participation ladder", { timeout: 900_000 }, async () => {
+  const { server, browser } = running;
   const staff = await register(browser, server.staffInvite, "スタッフ");
   const invites = [];
   for (let i = 0; i < 4; i++) invites.push(await createInvite(staff));
@@ -56,6 +47,8 @@ test("voice follows proximity, places and the participation ladder", { timeout: 
     return f && f.audioIn > 0 && f;
   }, 120_000);
   await eventually("A's audio level above 0 at B", async () => (await rtp(b, idA))?.audioLevel > 0);
+  await eventually("A's speaking indicator on B's page", async () =>
+    (await snapshot(b)).people.find((p) => p.id === idA)?.speaking);
   await sleep(1500);
   assert.ok((await rtp(b, idA)).audioIn > first.audioIn, "B's inbound audio from A keeps growing");
   assert.ok((await snapshot(b)).people.find((p) => p.id === idA).gain > 0.9, "A at full volume next to B");

@@ -17,7 +17,7 @@ use crate::movement::{LocalPlayer, WalkTo};
 use crate::participation::ChooseParticipation;
 use crate::presence::{Links, Me, RemotePerson};
 use crate::screens::Screen;
-use crate::voice::{SelfMuted, Taking, VoiceMix};
+use crate::voice::{SelfMuted, Speaking, Taking, VoiceMix};
 use protocol::Participation;
 
 /// Snapshots published per second.
@@ -202,6 +202,8 @@ struct PersonView {
     participation: Participation,
     /// Volume of their voice for us (0 for ourselves).
     gain: f32,
+    /// Whether their speaking indicator is on.
+    speaking: bool,
 }
 
 #[derive(Serialize)]
@@ -228,6 +230,7 @@ fn publish_snapshot(
     log: Res<ChatLog>,
     voice_mix: Res<VoiceMix>,
     self_muted: Res<SelfMuted>,
+    speaking: Res<Speaking>,
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
     mut last: Local<f32>,
 ) {
@@ -247,6 +250,7 @@ fn publish_snapshot(
             bubble: bubble.map(|b| b.text.clone()),
             participation: taking.0,
             gain: voice_mix.gains.get(&protocol::ParticipantId(id)).copied().unwrap_or(0.0),
+            speaking: speaking.0.contains(&protocol::ParticipantId(id)),
         }
     };
     let mut snapshot = Snapshot {

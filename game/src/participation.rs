@@ -41,12 +41,22 @@ pub struct EntryChoice {
 #[derive(Resource, Debug, Default, Clone)]
 pub struct MediaNotice(pub Option<String>);
 
+/// The person whose voice connection failed, offered a retry in the notice.
+#[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FailedConnection(pub Option<protocol::ParticipantId>);
+
+/// Try the failed voice connection with this person again.
+#[derive(Message, Debug, Clone, Copy)]
+pub struct RetryConnection(pub protocol::ParticipantId);
+
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<ChooseParticipation>()
         .add_message::<DevicesReady>()
         .add_message::<DevicesFailed>()
         .init_resource::<DeviceRequest>()
         .init_resource::<MediaNotice>()
+        .init_resource::<FailedConnection>()
+        .add_message::<RetryConnection>()
         .init_resource::<EntryChoice>()
         .add_systems(OnEnter(Screen::Town), |mut entry: ResMut<EntryChoice>| {
             *entry = EntryChoice { open: true, picked: Participation::default() };

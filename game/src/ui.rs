@@ -13,7 +13,9 @@ use crate::chat::Bubble;
 use crate::devices::{DeviceChoice, DeviceInfo, Devices, InputLevel, PlayTestSound, SettingsOpen};
 use crate::map::{Town, to_vec2};
 use crate::movement::LocalPlayer;
-use crate::participation::{ChooseParticipation, DeviceRequest, EntryChoice, MediaNotice};
+use crate::participation::{
+    ChooseParticipation, DeviceRequest, EntryChoice, FailedConnection, MediaNotice, RetryConnection,
+};
 use crate::presence::People;
 use crate::presence::RemotePerson;
 use crate::screens::{ClosedReason, Screen};
@@ -113,7 +115,16 @@ fn top_bar(
                 ui.label(format!("現在地：{place}"));
                 ui.separator();
                 ui.label(format!("町にいる人：{}人", people.0.len()));
-                ui.separator();
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.button("？ 使い方").clicked() {
+                        help.0 = !help.0;
+                    }
+                    if ui.button("機器の設定").clicked() {
+                        settings.0 = !settings.0;
+                    }
+                });
+            });
+            ui.horizontal_wrapped(|ui| {
                 ui.label("参加のしかた：");
                 for step in Participation::ALL {
                     let text = if request.0 == Some(step) {
@@ -141,14 +152,6 @@ fn top_bar(
                     }
                     ui.checkbox(&mut push_to_talk.0, "押して話す");
                 }
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    if ui.button("？ 使い方").clicked() {
-                        help.0 = !help.0;
-                    }
-                    if ui.button("機器の設定").clicked() {
-                        settings.0 = !settings.0;
-                    }
-                });
             });
         });
     });
@@ -301,18 +304,32 @@ fn settings_window(
     Ok(())
 }
 
-fn media_notice(mut contexts: EguiContexts, mut notice: ResMut<MediaNotice>) -> Result {
+fn media_notice(
+    mut contexts: EguiContexts,
+    mut notice: ResMut<MediaNotice>,
+    mut failed: ResMut<FailedConnection>,
+    mut retry: MessageWriter<RetryConnection>,
+) -> Result {
     let Some(message) = notice.0.clone() else { return Ok(()) };
     let mut close = false;
     egui::Window::new("お知らせ").collapsible(false).resizable(false).anchor(Align2::CENTER_TOP, [0.0, 60.0]).show(
         contexts.ctx_mut()?,
         |ui| {
             ui.label(message);
-            close = ui.button("閉じる").clicked();
+            ui.horizontal(|ui| {
+                if let Some(person) = failed.0
+                    && ui.button("もう一度つなぐ").clicked()
+                {
+                    retry.write(RetryConnection(person));
+                    close = true;
+                }
+                close |= ui.button("閉じる").clicked();
+            });
         },
     );
     if close {
         notice.0 = None;
+        failed.0 = None;
     }
     Ok(())
 }

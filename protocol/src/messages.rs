@@ -335,6 +335,9 @@ pub enum MediaSignal {
         /// The candidate.
         json: String,
     },
+    /// The connection failed on my side: please restart ICE (sent by the polite side, which
+    /// does not make offers itself).
+    RestartIce,
 }
 
 #[cfg(test)]
@@ -347,6 +350,11 @@ mod tests {
         let json = serde_json::to_string(&message).expect("json");
         assert_eq!(json, r#"{"type":"move","position":{"x":1.0,"y":2.0}}"#);
         assert_eq!(serde_json::from_str::<ClientMessage>(&json).expect("parse"), message);
+        for signal in [MediaSignal::Offer { sdp: "v=0".into() }, MediaSignal::RestartIce] {
+            let media = PeerMessage::Media { signal };
+            let json = serde_json::to_string(&media).expect("json");
+            assert_eq!(serde_json::from_str::<PeerMessage>(&json).expect("parse"), media);
+        }
         let chat = PeerMessage::Chat { text: "こんにちは".into() };
         let json = serde_json::to_string(&chat).expect("json");
         assert_eq!(serde_json::from_str::<PeerMessage>(&json).expect("parse"), chat);

@@ -334,6 +334,11 @@ async fn apply_signal(peer: &MediaPeer, signal: MediaSignal) -> Result<(), JsVal
         MediaSignal::Answer { sdp } => {
             JsFuture::from(pc.set_remote_description(&description(RtcSdpType::Answer, &sdp))).await?;
         }
+        MediaSignal::RestartIce => {
+            if !peer.polite {
+                restart_ice(pc);
+            }
+        }
         MediaSignal::Candidate { json } => {
             let init = js_sys::JSON::parse(&json)?.unchecked_into::<web_sys::RtcIceCandidateInit>();
             if let Err(error) = JsFuture::from(pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init))).await
@@ -661,5 +666,26 @@ pub fn play_test_sound() {
     {
         let _ = oscillator.start();
         let _ = oscillator.stop_with_when(now + 0.6);
+    }
+}
+
+/// Restarts ICE on a connection (`restartIce()` is not in web-sys yet); the impolite side's
+/// negotiationneeded handler then makes a fresh offer.
+fn restart_ice(pc: &RtcPeerConnection) {
+    if let Ok(function) = js_sys::Reflect::get(pc, &"restartIce".into())
+        && let Some(function) = function.dyn_ref::<js_sys::Function>()
+    {
+        let _ = function.call0(pc);
+    }
+}
+
+/// Tries a failed connection with `person` again: an ICE restart, asked of the side that
+/// makes offers.
+pub fn retry(person: ParticipantId) {
+    let Some(Some(peer)) = with_hub(|hub| hub.peers.values().find(|p| p.person == person).cloned()) else { return };
+    if peer.polite {
+        send_signal(peer.link, MediaSignal::RestartIce);
+    } else {
+        restart_ice(&peer.pc);
     }
 }

@@ -12,7 +12,9 @@ use super::media::{self, MediaEvent, PeerMix};
 use crate::avatar::Avatar;
 use crate::devices::{DeviceChoice, Devices, InputLevel, PlayTestSound};
 use crate::movement::LocalPlayer;
-use crate::participation::{DeviceRequest, DevicesFailed, DevicesReady, MediaNotice};
+use crate::participation::{
+    DeviceRequest, DevicesFailed, DevicesReady, FailedConnection, MediaNotice, RetryConnection,
+};
 use crate::presence::{Links, OfferLinks, People};
 use crate::voice::{PersonalVolumes, SelfMuted, Speaking, Taking, VoiceMix};
 
@@ -41,6 +43,7 @@ pub fn plugin(app: &mut App) {
                 apply_device_choice,
                 measure_input_level,
                 play_test_sounds,
+                retry_connections,
             ),
         )
         .add_systems(Startup, || wasm_bindgen_futures::spawn_local(media::list_devices()))
@@ -149,6 +152,7 @@ fn read_media_events(
     mut ready: MessageWriter<DevicesReady>,
     mut failed: MessageWriter<DevicesFailed>,
     mut notice: ResMut<MediaNotice>,
+    mut failed_connection: ResMut<FailedConnection>,
     mut devices: ResMut<Devices>,
 ) {
     while let Ok(event) = events.0.try_recv() {
@@ -165,8 +169,9 @@ fn read_media_events(
             MediaEvent::ConnectionFailed(person) => {
                 let name = nickname(&people, &avatars, person);
                 notice.0 = Some(format!(
-                    "{name}さんとの音声の接続がうまくいきませんでした。少し離れてから近づくと、つなぎ直します。"
+                    "{name}さんとの音声の接続がうまくいきませんでした。「もう一度つなぐ」を押すか、少し離れてから近づくと、つなぎ直します。"
                 ));
+                failed_connection.0 = Some(person);
             }
         }
     }
@@ -192,5 +197,11 @@ fn update_speaking(voice_mix: Res<VoiceMix>, mut speaking: ResMut<Speaking>) {
         .collect();
     if speaking.0 != now {
         speaking.0 = now;
+    }
+}
+
+fn retry_connections(mut retries: MessageReader<RetryConnection>) {
+    for RetryConnection(person) in retries.read() {
+        media::retry(*person);
     }
 }

@@ -91,7 +91,6 @@ fn spawn_avatar(commands: &mut Commands, person: &Person) -> Entity {
         .id()
 }
 
-#[allow(clippy::too_many_arguments)]
 fn receive_server_messages(
     mut commands: Commands,
     link: Res<ServerLink>,

@@ -67,10 +67,10 @@ fn locked_wasm_bindgen_version() -> Result<String, String> {
     let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                return Ok(version.trim_end_matches('"').to_owned());
-            }
+        if line == "name = \"wasm-bindgen\""
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_owned());
         }
     }
     Err("wasm-bindgen is not in Cargo.lock".into())
@@ -162,6 +162,12 @@ fn test() -> Result<(), String> {
         refresh_workspace_sources()?;
     }
     sh("cargo", &["fmt", "--all", "--check"])?;
+    sh("cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
+    // The browser-only code (game/src/web) is checked for the wasm target it compiles for.
+    let wasm_dir = wasm_target_dir();
+    let wasm_clippy =
+        ["clippy", "--release", "--locked", "--target", "wasm32-unknown-unknown", "-p", "game", "--", "-D", "warnings"];
+    sh_in(&root(), "cargo", &wasm_clippy, &[("CARGO_TARGET_DIR", &wasm_dir)])?;
     sh("cargo", &["test", "--workspace", "--locked"])?;
     build_client()?;
     sh("cargo", &["build", "--locked", "-p", "server"])?;

@@ -219,7 +219,6 @@ struct Snapshot {
     media: std::collections::HashMap<i64, super::media::PeerFigures>,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn publish_snapshot(
     time: Res<Time>,
     screen: Res<State<Screen>>,

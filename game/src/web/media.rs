@@ -341,11 +341,12 @@ async fn apply_signal(peer: &MediaPeer, signal: MediaSignal) -> Result<(), JsVal
         }
         MediaSignal::Candidate { json } => {
             let init = js_sys::JSON::parse(&json)?.unchecked_into::<web_sys::RtcIceCandidateInit>();
-            if let Err(error) = JsFuture::from(pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init))).await
+            // Candidates of an offer we ignored (glare, impolite side) are expected to fail.
+            let added = JsFuture::from(pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init))).await;
+            if let Err(error) = added
+                && !peer.ignore_offer.get()
             {
-                if !peer.ignore_offer.get() {
-                    return Err(error);
-                }
+                return Err(error);
             }
         }
     }

@@ -372,7 +372,8 @@ fn world_labels(
             .collect::<Vec<_>>()
             .join("\n");
         let galley = painter.layout(text, FontId::proportional(13.0), Color32::from_rgb(40, 30, 20), 260.0);
-        let rect = Align2::CENTER_BOTTOM.anchor_size(at + egui::vec2(0.0, -20.0), galley.size()).expand(6.0);
+        // Below the board: above it, the text would slide under the top bar.
+        let rect = Align2::CENTER_TOP.anchor_size(at + egui::vec2(0.0, 24.0), galley.size()).expand(6.0);
         painter.rect_filled(rect, 6.0, Color32::from_rgba_unmultiplied(255, 248, 230, 235));
         painter.rect_stroke(rect, 6.0, Stroke::new(1.5, Color32::from_rgb(140, 100, 60)), egui::StrokeKind::Outside);
         painter.galley(rect.min + egui::vec2(6.0, 6.0), galley, Color32::BLACK);

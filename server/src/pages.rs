@@ -41,7 +41,9 @@ input[type=text], select, input[type=number] { font: inherit; padding: .5rem; wi
 button { font: inherit; padding: .6rem 1.4rem; border: 0; border-radius: .5rem; background: #3d7a5c; color: white; cursor: pointer; margin-top: 1rem; }
 .avatars { display: flex; gap: .5rem; flex-wrap: wrap; } .avatars label { margin: 0; font-weight: normal; }
 .avatars input { position: absolute; opacity: 0; }
-.avatar { width: 64px; height: 64px; background-size: 192px 256px; image-rendering: pixelated; border: 3px solid transparent; border-radius: .5rem; display: block; }
+.avatar { width: 64px; height: 64px; background-size: 192px 256px; background-position: -64px 0; background-repeat: no-repeat;
+          background-origin: content-box; background-clip: content-box; image-rendering: pixelated;
+          border: 3px solid transparent; border-radius: .5rem; display: block; }
 .avatars input:checked + .avatar { border-color: #3d7a5c; background-color: #e3f1e9; }
 .avatars input:focus-visible + .avatar { outline: 2px solid #1a4d8f; }
 .error { color: #a33; min-height: 1.5rem; } .small { font-size: .9rem; color: #555; }

@@ -142,7 +142,8 @@ fn run(extra: &[String]) -> Result<(), String> {
     build_client()?;
     let mut args =
         vec!["run", "--release", "-p", "server", "--", "--data-dir", "data", "--static-dir", "dist", "--staff-invite"];
-    args.extend(extra.iter().map(String::as_str));
+    // `cargo xtask run -- --listen …` and `cargo xtask run --listen …` both pass the flags on.
+    args.extend(extra.iter().map(String::as_str).filter(|arg| *arg != "--"));
     sh("cargo", &args)
 }
 

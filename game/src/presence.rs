@@ -57,6 +57,10 @@ pub struct RemotePerson(pub ParticipantId);
 #[derive(Component, Debug, Clone, Copy)]
 pub struct RemoteTarget(pub Vec2);
 
+/// The presence systems; whatever reads links, people or positions this frame runs after.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PresenceSet;
+
 /// What we last told the server.
 #[derive(Resource, Debug, Default)]
 struct LastSent {
@@ -73,6 +77,7 @@ pub(super) fn plugin(app: &mut App) {
             Update,
             (receive_server_messages, interpolate_remote_avatars, send_position)
                 .chain()
+                .in_set(PresenceSet)
                 .run_if(resource_exists::<ServerLink>),
         );
 }

@@ -68,6 +68,9 @@ struct MediaPeer {
     tile: HtmlElement,
     sending_audio: Cell<bool>,
     sending_video: Cell<bool>,
+    /// The mix last applied; an unchanged mix is skipped. Cleared when the local tracks or
+    /// the negotiated transceivers change, so the next mix applies again.
+    applied: Cell<Option<PeerMix>>,
     signals: async_channel::Sender<MediaSignal>,
     figures: RefCell<PeerFigures>,
     /// Event handlers, kept alive as long as the connection.
@@ -207,6 +210,7 @@ pub fn open_peer(link: PeerId, person: ParticipantId, nickname: &str, offerer: b
         tile,
         sending_audio: Cell::new(false),
         sending_video: Cell::new(false),
+        applied: Cell::new(None),
         signals,
         figures: RefCell::default(),
         _handlers: handlers,
@@ -330,6 +334,8 @@ async fn apply_signal(peer: &MediaPeer, signal: MediaSignal) -> Result<(), JsVal
             let sdp = sdp_of(&answer);
             JsFuture::from(pc.set_local_description(&description(RtcSdpType::Answer, &sdp))).await?;
             send_signal(peer.link, MediaSignal::Answer { sdp });
+            // Our senders exist now: apply the current mix to them.
+            peer.applied.set(None);
         }
         MediaSignal::Answer { sdp } => {
             JsFuture::from(pc.set_remote_description(&description(RtcSdpType::Answer, &sdp))).await?;
@@ -377,6 +383,10 @@ pub struct PeerMix {
 /// Applies volumes and what is sent. Nothing goes to a peer out of hearing.
 pub fn apply_mix(link: PeerId, mix: PeerMix) {
     let Some(peer) = peer(link) else { return };
+    if peer.applied.get() == Some(mix) {
+        return;
+    }
+    peer.applied.set(Some(mix));
     peer.audio.set_volume(f64::from(mix.volume.clamp(0.0, 1.0)));
     peer.tile.set_hidden(!mix.show_video);
     let (audio_track, video_track) = with_hub(|hub| {
@@ -434,6 +444,7 @@ pub fn use_devices(participation: Participation, choice: &crate::devices::Device
                     for peer in hub.peers.values() {
                         peer.sending_audio.set(false);
                         peer.sending_video.set(false);
+                        peer.applied.set(None);
                     }
                 });
                 // Names of devices are only given once one was allowed.
@@ -462,6 +473,7 @@ fn stop_local() {
             }
             peer.sending_audio.set(false);
             peer.sending_video.set(false);
+            peer.applied.set(None);
         }
     });
 }

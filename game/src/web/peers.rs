@@ -18,7 +18,7 @@ use super::media;
 use super::socket::from_matchbox;
 use super::voice::MediaOutbox;
 use crate::chat::PeerMail;
-use crate::presence::Links;
+use crate::presence::{Links, PresenceSet};
 
 /// Index of the reliable data channel.
 const RELIABLE: usize = 0;
@@ -61,7 +61,8 @@ pub fn plugin(
     app.insert_resource(PeerSocket(socket))
         .init_resource::<ConnectedPeers>()
         .init_resource::<WaitingMail>()
-        .add_systems(Update, (track_peers, send_mail, receive_mail).chain());
+        // After presence: a peer's first message must find the link its introduction added.
+        .add_systems(Update, (track_peers, send_mail, receive_mail).chain().after(PresenceSet));
 }
 
 fn track_peers(mut socket: ResMut<PeerSocket>, mut connected: ResMut<ConnectedPeers>) {

@@ -148,6 +148,8 @@ pub struct VoiceMix {
     pub gains: HashMap<ParticipantId, f32>,
     /// The people who can hear us now (only they get our audio).
     pub heard_by: HashSet<ParticipantId>,
+    /// What each voice is played at: the gain times our own per-person volume (0 when muted).
+    pub volumes: HashMap<ParticipantId, f32>,
 }
 
 #[derive(Resource, Debug, Default)]
@@ -233,6 +235,7 @@ fn mix_voices(
     town: Res<Town>,
     me: Single<(&Transform, &Taking), With<LocalPlayer>>,
     others: Query<(&RemotePerson, &Transform, &Taking)>,
+    personal: Res<PersonalVolumes>,
     mut audible: ResMut<Audible>,
     mut voice_mix: ResMut<VoiceMix>,
 ) {
@@ -261,7 +264,8 @@ fn mix_voices(
     } else {
         HashSet::new()
     };
-    let new_mix = VoiceMix { gains, heard_by };
+    let volumes = gains.iter().map(|(id, gain)| (*id, gain * personal.factor(*id))).collect();
+    let new_mix = VoiceMix { gains, heard_by, volumes };
     if *voice_mix != new_mix {
         *voice_mix = new_mix;
     }

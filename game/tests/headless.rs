@@ -360,3 +360,37 @@ fn push_to_talk_opens_the_microphone_only_while_space_is_held() {
     client.frames(1);
     assert_eq!(*client.app.world().resource::<SelfMuted>(), SelfMuted(false), "off again: microphone live");
 }
+
+#[test]
+fn a_persons_own_volume_and_mute_apply_on_top_of_distance() {
+    use ibasho_game::voice::{PersonalVolume, PersonalVolumes};
+    let map = town_map();
+    let mut client = Client::new();
+    client.load();
+    let (near, nearer) = (map.tile_center(6, 18), map.tile_center(5, 19));
+    client.welcome(
+        person(1, "わたし", map.spawn_position()),
+        vec![person(2, "となり", near), person(3, "うしろ", nearer)],
+    );
+    for id in [2, 3] {
+        let change = ServerMessage::ParticipationChanged { id: ParticipantId(id), participation: Participation::Voice };
+        client.to_client.try_send(change).expect("send");
+    }
+    client.frames(2);
+    let mix = |client: &Client, id: i64| {
+        let mix = client.app.world().resource::<VoiceMix>();
+        (mix.gains.get(&ParticipantId(id)).copied(), mix.volumes.get(&ParticipantId(id)).copied())
+    };
+    assert_eq!(mix(&client, 2), (Some(1.0), Some(1.0)), "next to us, played at full volume");
+
+    let mut personal = client.app.world_mut().resource_mut::<PersonalVolumes>();
+    personal.0.insert(ParticipantId(2), PersonalVolume { muted: true, volume: 1.0 });
+    personal.0.insert(ParticipantId(3), PersonalVolume { muted: false, volume: 0.5 });
+    client.frames(1);
+    assert_eq!(mix(&client, 2), (Some(1.0), Some(0.0)), "muted for us only: still in hearing, played at 0");
+    assert_eq!(mix(&client, 3), (Some(1.0), Some(0.5)), "half of the distance's volume");
+
+    client.app.world_mut().resource_mut::<PersonalVolumes>().0.remove(&ParticipantId(2));
+    client.frames(1);
+    assert_eq!(mix(&client, 2), (Some(1.0), Some(1.0)), "unmuted again");
+}

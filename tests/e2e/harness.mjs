@@ -86,22 +86,64 @@ export async function eventually(what, check, ms = 60_000) {
 }
 
 /** Opens an invite link in a fresh browser context and registers; resolves in the town. */
-export async function register(browser, inviteUrl, nickname, avatar = 0) {
-  const context = await browser.newContext({ viewport: { width: 960, height: 640 }, locale: "ja-JP" });
+export async function register(browser, inviteUrl, nickname, avatar = 0, viewport = { width: 960, height: 640 }) {
+  const context = await browser.newContext({ viewport, locale: "ja-JP" });
+  await context.addInitScript(emulateHiding);
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error(`[${nickname}] page error:`, error.message));
   page.on("console", (message) => {
-    if (message.type() === "error") console.error(`[${nickname}] console:`, message.text().slice(0, 2000));
+    if (message.type() === "error" || (process.env.SHOW_WARNINGS && message.type() === "warning")) console.error(`[${nickname}] console:`, message.text().slice(0, 2000));
   });
   await page.goto(inviteUrl);
   await page.fill("#nickname", nickname);
   await page.click(`.avatars label:nth-child(${avatar + 1})`);
   await page.click("#enter");
   await page.waitForURL((url) => url.pathname === "/");
-  await eventually(`${nickname} entering the town`, async () => (await snapshot(page))?.screen === "town", 240_000);
+  try {
+    await eventually(`${nickname} entering the town`, async () => (await snapshot(page))?.screen === "town", 240_000);
+  } catch (error) {
+    await page.screenshot({ path: join(artifacts, `not-entered-${nickname}.png`) }).catch(() => {});
+    const shown = await page.evaluate(() => ({ snapshot: window.__ibasho ?? null, loading: document.getElementById("loading-text")?.textContent }));
+    throw new Error(`${error.message}; the page shows ${JSON.stringify(shown).slice(0, 500)}`);
+  }
   // Answer the entry dialog with its default, 聞くだけ, as a person pressing はじめる would.
   await choose(page, "listening");
   return page;
+}
+
+/**
+ * Headless Chromium shows every page as a visible foreground tab, even minimised or behind
+ * another tab. This init script lets a test put a page in the background the way a browser does
+ * for a hidden tab: `document.hidden` turns true, `visibilitychange` fires, and animation frames
+ * stop until the page is shown again. Call `window.__setHidden(true|false)`.
+ */
+function emulateHiding() {
+  let hidden = false;
+  const nativeFrame = window.requestAnimationFrame.bind(window);
+  const nativeCancel = window.cancelAnimationFrame.bind(window);
+  const held = new Map();
+  let nextHeld = 1_000_000_000;
+  Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+  Object.defineProperty(document, "visibilityState", { configurable: true, get: () => (hidden ? "hidden" : "visible") });
+  window.requestAnimationFrame = (callback) => {
+    if (!hidden) return nativeFrame(callback);
+    held.set(nextHeld, callback);
+    return nextHeld++;
+  };
+  window.cancelAnimationFrame = (id) => (held.has(id) ? held.delete(id) : nativeCancel(id));
+  window.__setHidden = (value) => {
+    hidden = value;
+    document.dispatchEvent(new Event("visibilitychange"));
+    if (!hidden) {
+      for (const callback of held.values()) nativeFrame(callback);
+      held.clear();
+    }
+  };
+}
+
+/** Puts a page in the background (hidden tab) or brings it back; see `emulateHiding`. */
+export function setHidden(page, hidden) {
+  return page.evaluate((hidden) => window.__setHidden(hidden), hidden);
 }
 
 /** Picks a step of the participation ladder, like the top bar's buttons. */

@@ -1,12 +1,13 @@
 // Proximity voice and camera end to end, asserted on getStats() of the real peer connections:
 // A and B talk by voice side by side; C watches (見学) and never sends; B's camera reaches A;
 // A steps out of hearing and B stops receiving; D in the quiet corner hears nothing from B
-// next to it; in a booth only its members are introduced.
+// next to it; in a booth only its members are introduced. A tab in the background keeps hearing
+// people come and go.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  artifacts, choose, createInvite, eventually, register, rtp, snapshot, useServerAndBrowser, walkTo,
+  artifacts, choose, createInvite, eventually, register, rtp, setHidden, snapshot, useServerAndBrowser, walkTo,
 } from "./harness.mjs";
 
 const running = useServerAndBrowser({ before, after });
@@ -95,4 +96,40 @@ test("voice follows proximity, places and the participation ladder", { timeout: 
     assert.ok(!introduced.includes(idA) && !introduced.includes(idD), "nobody outside joins the booth");
     await sleep(300);
   }
+});
+
+test("a tab in the background keeps hearing people as they come and go", { timeout: 600_000 }, async () => {
+  const { server, browser } = running;
+  const staff = await register(browser, server.staffInvite, "スタッフ2");
+  const [ie, iff] = [await createInvite(staff), await createInvite(staff)];
+  await staff.close();
+  const e = await register(browser, ie, "E", 4);
+  const f = await register(browser, iff, "F", 5);
+  const [idE, idF] = [(await snapshot(e)).me.id, (await snapshot(f)).me.id];
+  await choose(e, "voice");
+  await choose(f, "voice");
+  await walkTo(e, 20, 16);
+  await walkTo(f, 36, 16);
+  await eventually("E and F apart", async () => !(await snapshot(e)).introduced.includes(idF));
+
+  // E switches to another tab: no more animation frames. F walks up to E.
+  await setHidden(e, true);
+  assert.equal(await e.evaluate(() => document.visibilityState), "hidden");
+  await walkTo(f, 21, 16);
+  await eventually("E, in the background, receiving F's audio", async () => (await rtp(e, idF))?.audioIn > 0, 120_000);
+  await eventually("F receiving E's audio", async () => (await rtp(f, idE))?.audioIn > 0, 60_000);
+  await eventually("F at full volume for E", async () => (await snapshot(e)).people.find((p) => p.id === idF)?.gain > 0.9);
+
+  // F steps out of hearing: E, still hidden, turns F down to silence and stops sending to F.
+  await walkTo(f, 27, 16);
+  await eventually("F's gain at E reaching 0", async () => (await snapshot(e)).people.find((p) => p.id === idF)?.gain === 0);
+  await sleep(1500);
+  const stopped = await rtp(f, idE);
+  await sleep(2500);
+  assert.equal((await rtp(f, idE)).audioIn, stopped.audioIn, "E sends nothing to F out of hearing");
+
+  // Back in the foreground, frames resume.
+  await setHidden(e, false);
+  await walkTo(f, 21, 16);
+  await eventually("F heard again at E", async () => (await snapshot(e)).people.find((p) => p.id === idF)?.gain > 0.9);
 });

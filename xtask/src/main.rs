@@ -197,5 +197,6 @@ fn bench() -> Result<(), String> {
     let env =
         [("IBASHO_SERVER_BIN", server.as_path()), ("IBASHO_DIST", dist.as_path()), ("IBASHO_ROOT", project.as_path())];
     sh_in(&root().join("tests/e2e"), "node", &["bench-client.mjs"], &env)?;
-    sh_in(&root().join("tests/e2e"), "node", &["bench-voice.mjs"], &env)
+    sh_in(&root().join("tests/e2e"), "node", &["bench-voice.mjs"], &env)?;
+    sh_in(&root().join("tests/e2e"), "node", &["bench-voice-cpu.mjs"], &env)
 }

@@ -2,6 +2,7 @@
 //! IME works) and log, the loading overlay, and `window.__ibasho`, a read-only snapshot of the
 //! town for end-to-end tests, with `window.__ibashoWalkTo(x, y)` to walk like a click does.
 
+use bevy::diagnostic::FrameCount;
 use bevy::prelude::*;
 use serde::Serialize;
 use wasm_bindgen::JsCast;
@@ -202,6 +203,8 @@ struct PersonView {
     participation: Participation,
     /// Volume of their voice for us (0 for ourselves).
     gain: f32,
+    /// What their voice is played at: the gain times our own volume for them (0 when muted).
+    volume: f32,
     /// Whether their speaking indicator is on.
     speaking: bool,
 }
@@ -209,9 +212,13 @@ struct PersonView {
 #[derive(Serialize)]
 struct Snapshot {
     screen: &'static str,
+    /// Frames run since the page started (benchmarks divide CPU time by it).
+    frame: u32,
     me: Option<PersonView>,
     people: Vec<PersonView>,
     introduced: Vec<i64>,
+    /// The people who can hear us now (our microphone goes only to them).
+    heard_by: Vec<i64>,
     connected_peers: usize,
     chat: Vec<(String, String)>,
     self_muted: bool,
@@ -221,6 +228,7 @@ struct Snapshot {
 
 fn publish_snapshot(
     time: Res<Time>,
+    frames: Res<FrameCount>,
     screen: Res<State<Screen>>,
     me: Option<Res<Me>>,
     town: Option<Res<Town>>,
@@ -249,6 +257,7 @@ fn publish_snapshot(
             bubble: bubble.map(|b| b.text.clone()),
             participation: taking.0,
             gain: voice_mix.gains.get(&protocol::ParticipantId(id)).copied().unwrap_or(0.0),
+            volume: voice_mix.volumes.get(&protocol::ParticipantId(id)).copied().unwrap_or(0.0),
             speaking: speaking.0.contains(&protocol::ParticipantId(id)),
         }
     };
@@ -258,9 +267,11 @@ fn publish_snapshot(
             Screen::Town => "town",
             Screen::Closed => "closed",
         },
+        frame: frames.0,
         me: None,
         people: Vec::new(),
         introduced: links.0.values().map(|id| id.0).collect(),
+        heard_by: voice_mix.heard_by.iter().map(|id| id.0).collect(),
         connected_peers: connected.0.len(),
         chat: log.lines.iter().map(|line| (line.nickname.clone(), line.text.clone())).collect(),
         self_muted: self_muted.0,

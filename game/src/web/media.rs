@@ -66,10 +66,9 @@ struct MediaPeer {
     ignore_offer: Cell<bool>,
     audio: HtmlAudioElement,
     tile: HtmlElement,
-    sending_audio: Cell<bool>,
-    sending_video: Cell<bool>,
-    /// The mix last applied; an unchanged mix is skipped. Cleared when the local tracks or
-    /// the negotiated transceivers change, so the next mix applies again.
+    /// The mix last applied; an unchanged mix is skipped. Cleared when the local tracks, the
+    /// negotiated transceivers or the connection's state change, or a `replaceTrack` fails, so
+    /// the next mix applies again.
     applied: Cell<Option<PeerMix>>,
     signals: async_channel::Sender<MediaSignal>,
     figures: RefCell<PeerFigures>,
@@ -186,6 +185,10 @@ pub fn open_peer(link: PeerId, person: ParticipantId, nickname: &str, offerer: b
 
     let pc_for_state = pc.clone();
     let on_state = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        // Whatever changed, the next frame checks the senders against the mix again.
+        if let Some(peer) = peer(link) {
+            peer.applied.set(None);
+        }
         if pc_for_state.connection_state() == RtcPeerConnectionState::Failed {
             with_hub(|hub| hub.events.try_send(MediaEvent::ConnectionFailed(person)));
         }
@@ -208,8 +211,6 @@ pub fn open_peer(link: PeerId, person: ParticipantId, nickname: &str, offerer: b
         ignore_offer: Cell::new(false),
         audio,
         tile,
-        sending_audio: Cell::new(false),
-        sending_video: Cell::new(false),
         applied: Cell::new(None),
         signals,
         figures: RefCell::default(),
@@ -399,28 +400,22 @@ pub fn apply_mix(link: PeerId, mix: PeerMix) {
     .unwrap_or((None, None));
     let senders: Vec<RtcRtpSender> =
         peer.pc.get_transceivers().iter().map(|t| t.unchecked_into::<RtcRtpTransceiver>().sender()).collect();
-    // Transceivers come in the order they were negotiated: audio, then video.
-    let send_audio = mix.send_audio && audio_track.is_some();
-    if let Some(sender) = senders.first()
-        && send_audio != peer.sending_audio.get()
-    {
-        peer.sending_audio.set(send_audio);
-        let track = if send_audio { audio_track.as_ref() } else { None };
-        spawn_local(replace(sender.clone(), track.cloned()));
-    }
-    let send_video = mix.send_video && video_track.is_some();
-    if let Some(sender) = senders.get(1)
-        && send_video != peer.sending_video.get()
-    {
-        peer.sending_video.set(send_video);
-        let track = if send_video { video_track.as_ref() } else { None };
-        spawn_local(replace(sender.clone(), track.cloned()));
+    // Transceivers come in the order they were negotiated: audio, then video. What a sender
+    // carries is read from the sender itself, so nothing here can drift from what is sent.
+    let wanted = [mix.send_audio.then_some(audio_track).flatten(), mix.send_video.then_some(video_track).flatten()];
+    for (sender, track) in senders.iter().zip(wanted) {
+        if sender.track().map(|t| t.id()) != track.as_ref().map(|t| t.id()) {
+            spawn_local(replace(link, sender.clone(), track));
+        }
     }
 }
 
-async fn replace(sender: RtcRtpSender, track: Option<MediaStreamTrack>) {
+async fn replace(link: PeerId, sender: RtcRtpSender, track: Option<MediaStreamTrack>) {
     if let Err(error) = JsFuture::from(sender.replace_track(track.as_ref())).await {
-        bevy::log::warn!("replaceTrack failed: {error:?}");
+        bevy::log::warn!("replaceTrack failed, trying again on the next frame: {error:?}");
+        if let Some(peer) = peer(link) {
+            peer.applied.set(None);
+        }
     }
 }
 
@@ -442,8 +437,6 @@ pub fn use_devices(participation: Participation, choice: &crate::devices::Device
                     hub.local = Some(stream);
                     // Send the new tracks on the next mix.
                     for peer in hub.peers.values() {
-                        peer.sending_audio.set(false);
-                        peer.sending_video.set(false);
                         peer.applied.set(None);
                     }
                 });
@@ -469,10 +462,8 @@ fn stop_local() {
         for peer in hub.peers.values() {
             for transceiver in peer.pc.get_transceivers().iter() {
                 let sender = transceiver.unchecked_into::<RtcRtpTransceiver>().sender();
-                spawn_local(replace(sender, None));
+                spawn_local(replace(peer.link, sender, None));
             }
-            peer.sending_audio.set(false);
-            peer.sending_video.set(false);
             peer.applied.set(None);
         }
     });

@@ -1,6 +1,7 @@
 //! The browser side of the client (wasm32 only): the WebSocket to the server, matchbox peers
 //! signalled over it, and the DOM (chat input and log, loading overlay, test snapshot).
 
+mod background;
 mod dom;
 mod media;
 mod peers;
@@ -28,6 +29,7 @@ pub fn plugin(app: &mut App) {
         }
     }
     dom::plugin(app);
+    background::plugin(app);
 }
 
 /// Reloads the page (the closed screen's button).

@@ -16,7 +16,7 @@ use crate::participation::{
     DeviceRequest, DevicesFailed, DevicesReady, FailedConnection, MediaNotice, RetryConnection,
 };
 use crate::presence::{Links, OfferLinks, People};
-use crate::voice::{PersonalVolumes, SelfMuted, Speaking, Taking, VoiceMix};
+use crate::voice::{SelfMuted, Speaking, Taking, VoiceMix};
 
 /// News from the media layer.
 #[derive(Resource)]
@@ -68,7 +68,6 @@ fn sync_connections(links: Res<Links>, offers: Res<OfferLinks>, people: Res<Peop
 
 fn apply_voice_mix(
     voice_mix: Res<VoiceMix>,
-    volumes: Res<PersonalVolumes>,
     links: Res<Links>,
     me: Single<&Taking, With<LocalPlayer>>,
     people: Res<People>,
@@ -81,7 +80,7 @@ fn apply_voice_mix(
         media::apply_mix(
             *link,
             PeerMix {
-                volume: gain * volumes.factor(*person),
+                volume: voice_mix.volumes.get(person).copied().unwrap_or(0.0),
                 send_audio: me.0.sends_audio() && heard,
                 send_video: me.0.sends_video() && heard,
                 show_video: their_camera && gain > 0.0,

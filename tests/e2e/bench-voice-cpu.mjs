@@ -1,0 +1,120 @@
+// Voice benchmark: client CPU per frame with 8 active audio peers against none. M picks voice and
+// stands in the free space; 8 peers pick voice too. First each waits alone in a different corner
+// of the town, out of everyone's range (none); then they stand on the 8 tiles around M, all in
+// hearing of each other and sending (8 peers).
+// M's renderer process CPU time and main-thread CPU time (Chrome's Performance metrics) are
+// divided by the frames M's game ran in the same window. The peers' tabs are in the background
+// (10 Hz frames, nothing drawn) so that nine clients fit on two cores. M is measured twice in
+// each case: visible (drawing, frames paced by the browser, which slows when the two cores are
+// saturated by the nine clients and their 36 audio connections) and in a background tab (10 Hz
+// frames from the timer, no drawing: the frame's CPU cost without the pacing).
+//
+//     cargo xtask bench      (or: IBASHO_SERVER_BIN=... node bench-voice-cpu.mjs)
+import { choose, createInvite, eventually, launchBrowser, register, rtp, setHidden, snapshot, startServer, walkTo } from "./harness.mjs";
+
+const PEERS = 8;
+const WINDOWS = Number(process.env.WINDOWS ?? 3);
+const WINDOW_SECONDS = Number(process.env.WINDOW_SECONDS ?? 15);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** CPU figures of `page` per frame of its game over one window. */
+async function measure(page, cdp) {
+  const metrics = async () =>
+    Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
+  const [s0, m0] = [await snapshot(page), await metrics()];
+  await sleep(WINDOW_SECONDS * 1000);
+  const [s1, m1] = [await snapshot(page), await metrics()];
+  const frames = s1.frame - s0.frame;
+  const seconds = m1.Timestamp - m0.Timestamp;
+  return {
+    fps: frames / seconds,
+    load: (m1.ProcessTime - m0.ProcessTime) / seconds,
+    process: ((m1.ProcessTime - m0.ProcessTime) * 1000) / frames,
+    main: ((m1.ThreadTime - m0.ThreadTime) * 1000) / frames,
+    script: ((m1.ScriptDuration - m0.ScriptDuration) * 1000) / frames,
+  };
+}
+
+async function measureMedian(page, cdp) {
+  const runs = [];
+  for (let i = 0; i < WINDOWS; i++) runs.push(await measure(page, cdp));
+  const median = (key) => runs.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+  return { fps: median("fps"), load: median("load"), process: median("process"), main: median("main"), script: median("script") };
+}
+
+const describe = (what, r) =>
+  `${what}: renderer process ${r.process.toFixed(2)} ms CPU/frame, main thread ${r.main.toFixed(2)} ms/frame ` +
+  `(script ${r.script.toFixed(2)} ms), ${r.fps.toFixed(1)} frames/s; renderer process ${(r.load * 100).toFixed(0)}% of a core`;
+
+const server = await startServer();
+const browser = await launchBrowser();
+try {
+  const staff = await register(browser, server.staffInvite, "bench-staff");
+  const invites = [];
+  for (let i = 0; i <= PEERS; i++) invites.push(await createInvite(staff));
+  await staff.close();
+  const m = await register(browser, invites[0], "M");
+  await choose(m, "voice");
+  await walkTo(m, 24, 16);
+  // Gallery, both booths, both halls, two ends of the entrance, the quiet corner: apart from each
+  // other and from M.
+  const alone = [[5, 3], [13, 4], [19, 4], [28, 4], [40, 5], [3, 12], [3, 23], [44, 23]];
+  const peers = [];
+  for (let i = 1; i <= PEERS; i++) {
+    const peer = await register(browser, invites[i], `P${i}`, i % 6, { width: 320, height: 240 });
+    await choose(peer, "voice");
+    await setHidden(peer, true);
+    await walkTo(peer, ...alone[i - 1]);
+    peers.push(peer);
+  }
+  const peerIds = await Promise.all(peers.map(async (p) => (await snapshot(p)).me.id));
+  const cdp = await m.context().newCDPSession(m);
+  await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
+
+  await eventually("everyone alone", async () => {
+    const introduced = await Promise.all([m, ...peers].map(async (p) => (await snapshot(p)).introduced.length));
+    return introduced.every((n) => n === 0);
+  }, 180_000);
+  await sleep(3000);
+  const none = await measureMedian(m, cdp);
+  console.log(describe("visible, voice, no audio peers", none));
+  await setHidden(m, true);
+  const noneHidden = await measureMedian(m, cdp);
+  console.log(describe("background tab, voice, no audio peers", noneHidden));
+  await setHidden(m, false);
+
+  const around = [[23, 15], [24, 15], [25, 15], [23, 16], [25, 16], [23, 17], [24, 17], [25, 17]];
+  await Promise.all(peers.map((peer, i) => walkTo(peer, ...around[i])));
+  try {
+    for (const id of peerIds) {
+      await eventually(`M receiving audio from ${id}`, async () => (await rtp(m, id))?.audioIn > 0, 180_000);
+    }
+  } catch (error) {
+    for (const page of [m, ...peers]) {
+      const s = await snapshot(page);
+      console.error(s.me.nickname, Math.round(s.me.x), Math.round(s.me.y), "introduced", JSON.stringify(s.introduced),
+        "heard by", JSON.stringify(s.heard_by), "sees", s.people.map((q) => `${q.id}:${Math.round(q.x)},${Math.round(q.y)},${q.gain.toFixed(2)},${q.participation}`).join(" "),
+        "media", JSON.stringify(s.media));
+      console.error(await page.evaluate(() => Object.entries(window.__ibashoMedia ?? {}).map(([id, pc]) =>
+        `${id}: ${pc.signalingState} ` + pc.getTransceivers().map((t) => `${t.mid}:${t.direction}/${t.currentDirection}:${t.sender.track?.kind ?? "none"}`).join(",")).join(" | ")));
+    }
+    throw error;
+  }
+  await eventually("all 8 at full volume for M", async () => {
+    const people = (await snapshot(m)).people;
+    return peerIds.every((id) => people.find((p) => p.id === id)?.gain > 0.9);
+  });
+  await sleep(3000);
+  const eight = await measureMedian(m, cdp);
+  console.log(describe(`visible, voice, ${PEERS} audio peers in hearing`, eight));
+  await setHidden(m, true);
+  const eightHidden = await measureMedian(m, cdp);
+  console.log(describe(`background tab, voice, ${PEERS} audio peers in hearing`, eightHidden));
+  console.log(`background tab, ${PEERS} audio peers against none: main thread ` +
+    `${noneHidden.main.toFixed(2)} → ${eightHidden.main.toFixed(2)} ms/frame, renderer process ` +
+    `${noneHidden.process.toFixed(2)} → ${eightHidden.process.toFixed(2)} ms/frame ` +
+    `(median of ${WINDOWS} windows of ${WINDOW_SECONDS} s)`);
+} finally {
+  await browser.close();
+  server.stop();
+}

@@ -150,15 +150,24 @@ fn receive_server_messages(
             ServerMessage::Moved { moves } => {
                 for movement in moves {
                     let Some(entity) = people.0.get(&movement.id) else { continue };
-                    if let Ok(mut target) = targets.get_mut(*entity) {
-                        target.0 = to_vec2(movement.position);
+                    let position = to_vec2(movement.position);
+                    match targets.get_mut(*entity) {
+                        Ok(mut target) => target.0 = position,
+                        // Spawned by a welcome or a join earlier in this same batch: not in the
+                        // world until the commands apply, so the move goes through them too.
+                        Err(_) => {
+                            commands.entity(*entity).insert(RemoteTarget(position));
+                        }
                     }
                 }
             }
             ServerMessage::ParticipationChanged { id, participation } => {
                 let Some(entity) = people.0.get(&id) else { continue };
-                if let Ok(mut taking) = takings.get_mut(*entity) {
-                    taking.0 = participation;
+                match takings.get_mut(*entity) {
+                    Ok(mut taking) => taking.0 = participation,
+                    Err(_) => {
+                        commands.entity(*entity).insert(Taking(participation));
+                    }
                 }
             }
             ServerMessage::Introduce { link, person, offer } => {

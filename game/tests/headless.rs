@@ -204,6 +204,37 @@ fn remote_avatars_glide_and_leave() {
 }
 
 #[test]
+fn a_move_in_the_same_batch_as_the_welcome_is_not_lost() {
+    // A background tab runs few frames, so the welcome, a join and the moves that follow them
+    // often arrive together; the last move of someone who then stands still must not be lost.
+    let map = town_map();
+    let mut client = Client::new();
+    client.load();
+    let (from, to) = (map.tile_center(10, 18), map.tile_center(24, 16));
+    let welcome = ServerMessage::Welcome {
+        you: person(1, "わたし", map.spawn_position()),
+        peer_id: PeerId(uuid::Uuid::from_u128(1)),
+        people: vec![person(2, "あるく人", from)],
+    };
+    let joined = ServerMessage::Joined { person: person(3, "あとから", from) };
+    let moves = vec![
+        Movement { id: ParticipantId(2), position: to, place: None },
+        Movement { id: ParticipantId(3), position: to, place: None },
+    ];
+    let voice = |id| ServerMessage::ParticipationChanged { id: ParticipantId(id), participation: Participation::Voice };
+    for message in [welcome, joined, ServerMessage::Moved { moves }, voice(2), voice(3)] {
+        client.to_client.try_send(message).expect("send");
+    }
+    client.frames(60);
+    for id in [2, 3] {
+        let entity = client.avatar_of(id).expect("avatar");
+        let at = client.app.world().get::<Transform>(entity).expect("transform").translation.truncate();
+        assert!(at.distance(to_vec2(to)) < 0.5, "person {id} stands where they went: {at}");
+        assert_eq!(client.app.world().get::<Taking>(entity), Some(&Taking(Participation::Voice)));
+    }
+}
+
+#[test]
 fn chat_reaches_introduced_peers_only() {
     let map = town_map();
     let mut a = Client::new();

@@ -12,7 +12,7 @@
 //     cargo xtask bench      (or: IBASHO_SERVER_BIN=... node bench-voice-cpu.mjs)
 import { choose, createInvite, eventually, launchBrowser, register, rtp, setHidden, snapshot, startServer, walkTo } from "./harness.mjs";
 
-const PEERS = 8;
+const PEERS = Number(process.env.PEERS ?? 8);
 const WINDOWS = Number(process.env.WINDOWS ?? 3);
 const WINDOW_SECONDS = Number(process.env.WINDOW_SECONDS ?? 15);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -413,9 +413,11 @@ pub fn apply_mix(link: PeerId, mix: PeerMix) {
 async fn replace(link: PeerId, sender: RtcRtpSender, track: Option<MediaStreamTrack>) {
     if let Err(error) = JsFuture::from(sender.replace_track(track.as_ref())).await {
         bevy::log::warn!("replaceTrack failed, trying again on the next frame: {error:?}");
-        if let Some(peer) = peer(link) {
-            peer.applied.set(None);
-        }
+    }
+    // `sender.track` changes only now. A mix applied while this was under way compared against
+    // the old track, so the next frame checks the senders against the mix again.
+    if let Some(peer) = peer(link) {
+        peer.applied.set(None);
     }
 }
 

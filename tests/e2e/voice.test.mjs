@@ -14,16 +14,25 @@ const running = useServerAndBrowser({ before, after });
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The staff invite is single-use: one staff page, signed in once, makes every test's invites. */
+let staffPage;
+async function invites(count) {
+  if (!staffPage) {
+    staffPage = await register(running.browser, running.server.staffInvite, "スタッフ");
+    await setHidden(staffPage, true); // in the background, where it costs little
+  }
+  const urls = [];
+  for (let i = 0; i < count; i++) urls.push(await createInvite(staffPage));
+  return urls;
+}
+
 test("voice follows proximity, places and the participation ladder", { timeout: 900_000 }, async () => {
-  const { server, browser } = running;
-  const staff = await register(browser, server.staffInvite, "スタッフ");
-  const invites = [];
-  for (let i = 0; i < 4; i++) invites.push(await createInvite(staff));
-  await staff.close();
-  const a = await register(browser, invites[0], "A", 0);
-  const b = await register(browser, invites[1], "B", 1);
-  const c = await register(browser, invites[2], "C", 2);
-  const d = await register(browser, invites[3], "D", 3);
+  const { browser } = running;
+  const [ia, ib, ic, id_] = await invites(4);
+  const a = await register(browser, ia, "A", 0);
+  const b = await register(browser, ib, "B", 1);
+  const c = await register(browser, ic, "C", 2);
+  const d = await register(browser, id_, "D", 3);
   const id = async (page) => (await snapshot(page)).me.id;
   const [idA, idB, idC, idD] = [await id(a), await id(b), await id(c), await id(d)];
 
@@ -96,13 +105,12 @@ test("voice follows proximity, places and the participation ladder", { timeout: 
     assert.ok(!introduced.includes(idA) && !introduced.includes(idD), "nobody outside joins the booth");
     await sleep(300);
   }
+  for (const page of [a, b, c, d]) await page.context().close();
 });
 
 test("a tab in the background keeps hearing people as they come and go", { timeout: 600_000 }, async () => {
-  const { server, browser } = running;
-  const staff = await register(browser, server.staffInvite, "スタッフ2");
-  const [ie, iff] = [await createInvite(staff), await createInvite(staff)];
-  await staff.close();
+  const { browser } = running;
+  const [ie, iff] = await invites(2);
   const e = await register(browser, ie, "E", 4);
   const f = await register(browser, iff, "F", 5);
   const [idE, idF] = [(await snapshot(e)).me.id, (await snapshot(f)).me.id];

@@ -47,8 +47,12 @@ pub enum MediaEvent {
 pub struct PeerFigures {
     /// Inbound audio bytes so far.
     pub audio_bytes_received: f64,
-    /// Latest inbound audio level (0 to 1).
+    /// Inbound audio level (0 to 1): the louder of the latest and the mean since the last reading.
     pub audio_level: f64,
+    /// Inbound audio energy so far (`totalAudioEnergy`).
+    pub audio_energy: f64,
+    /// Inbound audio seconds so far (`totalSamplesDuration`).
+    pub audio_seconds: f64,
     /// Outbound audio bytes so far.
     pub audio_bytes_sent: f64,
     /// Video frames decoded so far.
@@ -579,6 +583,8 @@ async fn read_stats() {
                 (Some("inbound-rtp"), Some("audio")) => {
                     figures.audio_bytes_received = number(&entry, "bytesReceived").unwrap_or(0.0);
                     figures.audio_level = number(&entry, "audioLevel").unwrap_or(0.0);
+                    figures.audio_energy = number(&entry, "totalAudioEnergy").unwrap_or(0.0);
+                    figures.audio_seconds = number(&entry, "totalSamplesDuration").unwrap_or(0.0);
                 }
                 (Some("inbound-rtp"), Some("video")) => {
                     figures.video_frames_decoded = number(&entry, "framesDecoded").unwrap_or(0.0);
@@ -588,6 +594,14 @@ async fn read_stats() {
                 }
                 _ => {}
             }
+        }
+        // The level over the whole interval since the last reading (root mean square), not only the
+        // instant of this reading, so a short word between two readings still lights the ring.
+        let previous = peer.figures.borrow().clone();
+        let span = figures.audio_seconds - previous.audio_seconds;
+        if span > 0.0 {
+            let mean = ((figures.audio_energy - previous.audio_energy) / span).max(0.0).sqrt();
+            figures.audio_level = figures.audio_level.max(mean);
         }
         *peer.figures.borrow_mut() = figures;
     }

@@ -1,29 +1,44 @@
-// Voice benchmark: client CPU per frame with 8 active audio peers against none. M picks voice and
-// stands in the free space; 8 peers pick voice too. First each waits alone in a different corner
-// of the town, out of everyone's range (none); then they stand on the 8 tiles around M, all in
-// hearing of each other and sending (8 peers).
+// Voice benchmark: client CPU per frame with 8 active audio peers against none. M (the real
+// client) picks voice and stands in the free space. The 8 peers are plain-JS voice peers
+// (`voice-peer.mjs`): they speak the protocol and send the fake microphone like the game does,
+// but draw nothing and connect only to M, so that M's cost, not nine games and 36 connections,
+// is what the two cores of this machine measure. First each peer waits alone in a different
+// corner of the town, out of M's range (none); then they stand on the 8 tiles around M, all
+// sending to M and heard at full volume (8 peers).
 // M's renderer process CPU time and main-thread CPU time (Chrome's Performance metrics) are
-// divided by the frames M's game ran in the same window. The peers' tabs are in the background
-// (10 Hz frames, nothing drawn) so that nine clients fit on two cores. M is measured twice in
-// each case: visible (drawing, frames paced by the browser, which slows when the two cores are
-// saturated by the nine clients and their 36 audio connections) and in a background tab (10 Hz
-// frames from the timer, no drawing: the frame's CPU cost without the pacing).
+// divided by the frames M's game ran in the same window. M is measured twice in each case:
+// visible (drawing, frames paced by the browser) and in a background tab (10 Hz frames from the
+// timer, no drawing: the frame's CPU cost without the pacing).
 //
 //     cargo xtask bench      (or: IBASHO_SERVER_BIN=... node bench-voice-cpu.mjs)
 import { choose, createInvite, eventually, launchBrowser, register, rtp, setHidden, snapshot, startServer, walkTo } from "./harness.mjs";
+import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { joinAsVoicePeer } from "./voice-peer.mjs";
 
 const PEERS = Number(process.env.PEERS ?? 8);
 const WINDOWS = Number(process.env.WINDOWS ?? 3);
 const WINDOW_SECONDS = Number(process.env.WINDOW_SECONDS ?? 15);
+/** Busy and total CPU ticks of the whole machine so far (Linux), to show how contended it was. */
+function machineTicks() {
+  try {
+    const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
+    const idle = ticks[3] + ticks[4];
+    const total = ticks.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: NaN, total: NaN };
+  }
+}
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** CPU figures of `page` per frame of its game over one window. */
 async function measure(page, cdp) {
   const metrics = async () =>
     Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
-  const [s0, m0] = [await snapshot(page), await metrics()];
+  const [s0, m0, t0] = [await snapshot(page), await metrics(), machineTicks()];
   await sleep(WINDOW_SECONDS * 1000);
-  const [s1, m1] = [await snapshot(page), await metrics()];
+  const [s1, m1, t1] = [await snapshot(page), await metrics(), machineTicks()];
   const frames = s1.frame - s0.frame;
   const seconds = m1.Timestamp - m0.Timestamp;
   return {
@@ -32,6 +47,7 @@ async function measure(page, cdp) {
     process: ((m1.ProcessTime - m0.ProcessTime) * 1000) / frames,
     main: ((m1.ThreadTime - m0.ThreadTime) * 1000) / frames,
     script: ((m1.ScriptDuration - m0.ScriptDuration) * 1000) / frames,
+    machine: (t1.busy - t0.busy) / (t1.total - t0.total),
   };
 }
 
@@ -39,12 +55,13 @@ async function measureMedian(page, cdp) {
   const runs = [];
   for (let i = 0; i < WINDOWS; i++) runs.push(await measure(page, cdp));
   const median = (key) => runs.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
-  return { fps: median("fps"), load: median("load"), process: median("process"), main: median("main"), script: median("script") };
+  return { fps: median("fps"), load: median("load"), process: median("process"), main: median("main"), script: median("script"), machine: median("machine") };
 }
 
 const describe = (what, r) =>
   `${what}: renderer process ${r.process.toFixed(2)} ms CPU/frame, main thread ${r.main.toFixed(2)} ms/frame ` +
-  `(script ${r.script.toFixed(2)} ms), ${r.fps.toFixed(1)} frames/s; renderer process ${(r.load * 100).toFixed(0)}% of a core`;
+  `(script ${r.script.toFixed(2)} ms), ${r.fps.toFixed(1)} frames/s; renderer process ${(r.load * 100).toFixed(0)}% of a core; ` +
+  `machine ${(r.machine * 100).toFixed(0)}% busy (${cpus().length} cores)`;
 
 const server = await startServer();
 const browser = await launchBrowser();
@@ -59,22 +76,18 @@ try {
   // Gallery, both booths, both halls, two ends of the entrance, the quiet corner: apart from each
   // other and from M.
   const alone = [[5, 3], [13, 4], [19, 4], [28, 4], [40, 5], [3, 12], [3, 23], [44, 23]];
+  const mId = (await snapshot(m)).me.id;
   const peers = [];
   for (let i = 1; i <= PEERS; i++) {
-    const peer = await register(browser, invites[i], `P${i}`, i % 6, { width: 320, height: 240 });
-    await choose(peer, "voice");
-    await setHidden(peer, true);
-    await walkTo(peer, ...alone[i - 1]);
+    const peer = await joinAsVoicePeer(browser, invites[i], `P${i}`, { listenTo: mId, avatar: i % 6 });
+    await peer.moveToTile(...alone[i - 1]);
     peers.push(peer);
   }
-  const peerIds = await Promise.all(peers.map(async (p) => (await snapshot(p)).me.id));
+  const peerIds = await Promise.all(peers.map((p) => p.page.evaluate(() => window.__voicePeer.id)));
   const cdp = await m.context().newCDPSession(m);
   await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
 
-  await eventually("everyone alone", async () => {
-    const introduced = await Promise.all([m, ...peers].map(async (p) => (await snapshot(p)).introduced.length));
-    return introduced.every((n) => n === 0);
-  }, 180_000);
+  await eventually("M alone", async () => (await snapshot(m)).introduced.length === 0, 180_000);
   await sleep(3000);
   const none = await measureMedian(m, cdp);
   console.log(describe("visible, voice, no audio peers", none));
@@ -84,20 +97,15 @@ try {
   await setHidden(m, false);
 
   const around = [[23, 15], [24, 15], [25, 15], [23, 16], [25, 16], [23, 17], [24, 17], [25, 17]];
-  await Promise.all(peers.map((peer, i) => walkTo(peer, ...around[i])));
+  await Promise.all(peers.map((peer, i) => peer.moveToTile(...around[i])));
   try {
     for (const id of peerIds) {
       await eventually(`M receiving audio from ${id}`, async () => (await rtp(m, id))?.audioIn > 0, 180_000);
     }
   } catch (error) {
-    for (const page of [m, ...peers]) {
-      const s = await snapshot(page);
-      console.error(s.me.nickname, Math.round(s.me.x), Math.round(s.me.y), "introduced", JSON.stringify(s.introduced),
-        "heard by", JSON.stringify(s.heard_by), "sees", s.people.map((q) => `${q.id}:${Math.round(q.x)},${Math.round(q.y)},${q.gain.toFixed(2)},${q.participation}`).join(" "),
-        "media", JSON.stringify(s.media));
-      console.error(await page.evaluate(() => Object.entries(window.__ibashoMedia ?? {}).map(([id, pc]) =>
-        `${id}: ${pc.signalingState} ` + pc.getTransceivers().map((t) => `${t.mid}:${t.direction}/${t.currentDirection}:${t.sender.track?.kind ?? "none"}`).join(",")).join(" | ")));
-    }
+    const s = await snapshot(m);
+    console.error("M introduced", JSON.stringify(s.introduced), "heard by", JSON.stringify(s.heard_by), "media", JSON.stringify(s.media));
+    for (const peer of peers) console.error(await peer.figures());
     throw error;
   }
   await eventually("all 8 at full volume for M", async () => {

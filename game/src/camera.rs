@@ -60,12 +60,18 @@ fn click_to_walk(
     people: Query<(&RemotePerson, &Transform)>,
     mut panel: ResMut<PersonPanel>,
 ) -> Result {
-    if egui.ctx_mut()?.is_pointer_over_egui() {
-        return Ok(());
-    }
     let pressed = if mouse.just_pressed(MouseButton::Left) { window.cursor_position() } else { None };
     let tapped = touches.iter_just_pressed().next().map(|touch| touch.position());
     let Some(screen_point) = pressed.or(tapped) else { return Ok(()) };
+    // Whether egui's windows and bars cover the point pressed, not where the pointer was when
+    // egui last drew: a quick move-and-click (or a tap) on a slow frame lands in one frame.
+    let ctx = egui.ctx_mut()?;
+    let point = bevy_egui::egui::pos2(screen_point.x, screen_point.y);
+    // (Labels drawn over the world are on the background layer and do not count.)
+    let over_egui = ctx.layer_id_at(point).is_some_and(|layer| layer.order != bevy_egui::egui::Order::Background);
+    if over_egui || ctx.dragged_id().is_some() {
+        return Ok(());
+    }
     let (camera, camera_transform) = *camera;
     let Ok(world) = camera.viewport_to_world_2d(camera_transform, screen_point) else { return Ok(()) };
     // A click on someone opens their voice settings; anywhere else walks there.

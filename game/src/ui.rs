@@ -35,20 +35,46 @@ pub struct HelpOpen(pub bool);
 #[derive(Resource, Debug, Default)]
 pub struct PersonPanel(pub Option<protocol::ParticipantId>);
 
+/// Where the named controls were drawn in the last frame: `[x, y, width, height]` in CSS
+/// pixels. egui draws on the canvas with no DOM, so end-to-end tests read this to click them
+/// as a person does.
+#[derive(Resource, Debug, Default)]
+pub struct ControlRects(pub std::collections::HashMap<String, [f32; 4]>);
+
+impl ControlRects {
+    fn note(&mut self, name: impl Into<String>, rect: egui::Rect) {
+        self.0.insert(name.into(), [rect.min.x, rect.min.y, rect.width(), rect.height()]);
+    }
+}
+
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<HelpOpen>()
         .init_resource::<PersonPanel>()
+        .init_resource::<ControlRects>()
         .add_systems(Update, (toggle_help_with_key, toggle_mute_with_key).run_if(in_state(Screen::Town)))
         .add_systems(
             EguiPrimaryContextPass,
             (
                 install_font,
-                (world_labels, top_bar, help_overlay, entry_dialog, media_notice, person_panel, settings_window)
+                (
+                    forget_control_rects,
+                    world_labels,
+                    top_bar,
+                    help_overlay,
+                    entry_dialog,
+                    media_notice,
+                    person_panel,
+                    settings_window,
+                )
                     .chain()
                     .run_if(in_state(Screen::Town)),
                 closed_screen.run_if(in_state(Screen::Closed)),
             ),
         );
+}
+
+fn forget_control_rects(mut rects: ResMut<ControlRects>) {
+    rects.0.clear();
 }
 
 fn install_font(
@@ -100,6 +126,7 @@ fn top_bar(
     mut muted: ResMut<SelfMuted>,
     mut push_to_talk: ResMut<PushToTalk>,
     mut settings: ResMut<SettingsOpen>,
+    mut rects: ResMut<ControlRects>,
 ) -> Result {
     let (transform, taking) = *player;
     let place = town.place_name(transform.translation.truncate()).unwrap_or("通路");
@@ -119,7 +146,9 @@ fn top_bar(
                     if ui.button("？ 使い方").clicked() {
                         help.0 = !help.0;
                     }
-                    if ui.button("機器の設定").clicked() {
+                    let settings_button = ui.button("機器の設定");
+                    rects.note("settings", settings_button.rect);
+                    if settings_button.clicked() {
                         settings.0 = !settings.0;
                     }
                 });
@@ -146,11 +175,18 @@ fn top_bar(
                         } else {
                             "マイク：オン（M でミュート）"
                         };
-                        if ui.selectable_label(muted.0, label).clicked() {
+                        let mute_button = ui.selectable_label(muted.0, label);
+                        rects.note("self-mute", mute_button.rect);
+                        if mute_button.clicked() {
                             muted.0 = !muted.0;
                         }
                     }
-                    ui.checkbox(&mut push_to_talk.0, "押して話す");
+                    // Written back only when clicked: a write every frame would look like a change
+                    // every frame, and turning push-to-talk off unmutes.
+                    let mut wanted = push_to_talk.0;
+                    if ui.checkbox(&mut wanted, "押して話す").changed() {
+                        push_to_talk.0 = wanted;
+                    }
                 }
             });
         });
@@ -181,7 +217,9 @@ fn help_overlay(mut contexts: EguiContexts, mut help: ResMut<HelpOpen>) -> Resul
             ui.label("・読書コーナーは静かな場所です（声は届きません）。個別相談の声は外に聞こえません。");
             ui.label("・H キーでこの説明を開いたり閉じたりできます。");
         });
-    help.0 = open;
+    if help.0 != open {
+        help.0 = open;
+    }
     Ok(())
 }
 
@@ -225,6 +263,7 @@ fn person_panel(
     mut panel: ResMut<PersonPanel>,
     mut volumes: ResMut<PersonalVolumes>,
     people: Query<(&RemotePerson, &Avatar)>,
+    mut rects: ResMut<ControlRects>,
 ) -> Result {
     let Some(id) = panel.0 else { return Ok(()) };
     let Some((_, avatar)) = people.iter().find(|(person, _)| person.0 == id) else {
@@ -236,8 +275,12 @@ fn person_panel(
     egui::Window::new(format!("{}さん", avatar.nickname)).open(&mut open).collapsible(false).resizable(false).show(
         contexts.ctx_mut()?,
         |ui| {
-            ui.checkbox(&mut setting.muted, "この人の声をミュートする");
-            ui.add(egui::Slider::new(&mut setting.volume, 0.0..=1.0).text("音量").show_value(false));
+            rects.note("person-mute", ui.checkbox(&mut setting.muted, "この人の声をミュートする").rect);
+            let slider = ui.add(egui::Slider::new(&mut setting.volume, 0.0..=1.0).text("音量").show_value(false));
+            // The rail only, without the label: a click at its middle sets half volume.
+            let rail =
+                egui::Rect::from_min_size(slider.rect.min, [ui.spacing().slider_width, slider.rect.height()].into());
+            rects.note("person-volume", rail);
         },
     );
     if setting != volumes.0.get(&id).copied().unwrap_or(PersonalVolume::default()) {
@@ -249,7 +292,14 @@ fn person_panel(
     Ok(())
 }
 
-fn device_picker(ui: &mut egui::Ui, id: &str, label: &str, devices: &[DeviceInfo], chosen: &mut Option<String>) {
+fn device_picker(
+    ui: &mut egui::Ui,
+    rects: &mut ControlRects,
+    id: &str,
+    label: &str,
+    devices: &[DeviceInfo],
+    chosen: &mut Option<String>,
+) {
     let name = |index: usize, device: &DeviceInfo| {
         if device.label.is_empty() { format!("{label} {}", index + 1) } else { device.label.clone() }
     };
@@ -258,12 +308,14 @@ fn device_picker(ui: &mut egui::Ui, id: &str, label: &str, devices: &[DeviceInfo
         .and_then(|id| devices.iter().enumerate().find(|(_, d)| &d.id == id))
         .map_or_else(|| "既定".to_owned(), |(i, d)| name(i, d));
     ui.label(label);
-    egui::ComboBox::from_id_salt(id).selected_text(current).show_ui(ui, |ui| {
-        ui.selectable_value(chosen, None, "既定");
+    let combo = egui::ComboBox::from_id_salt(id).selected_text(current).show_ui(ui, |ui| {
+        rects.note(format!("{id}:既定"), ui.selectable_value(chosen, None, "既定").rect);
         for (index, device) in devices.iter().enumerate() {
-            ui.selectable_value(chosen, Some(device.id.clone()), name(index, device));
+            let option = ui.selectable_value(chosen, Some(device.id.clone()), name(index, device));
+            rects.note(format!("{id}:{}", name(index, device)), option.rect);
         }
     });
+    rects.note(id, combo.response.rect);
     ui.end_row();
 }
 
@@ -274,6 +326,7 @@ fn settings_window(
     mut choice: ResMut<DeviceChoice>,
     level: Res<InputLevel>,
     mut test_sound: MessageWriter<PlayTestSound>,
+    mut rects: ResMut<ControlRects>,
 ) -> Result {
     if !open.0 {
         return Ok(());
@@ -284,15 +337,17 @@ fn settings_window(
         contexts.ctx_mut()?,
         |ui| {
             egui::Grid::new("devices").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
-                device_picker(ui, "microphone", "マイク", &devices.microphones, &mut picked.microphone);
-                device_picker(ui, "camera", "カメラ", &devices.cameras, &mut picked.camera);
-                device_picker(ui, "speaker", "スピーカー", &devices.speakers, &mut picked.speaker);
+                device_picker(ui, &mut rects, "microphone", "マイク", &devices.microphones, &mut picked.microphone);
+                device_picker(ui, &mut rects, "camera", "カメラ", &devices.cameras, &mut picked.camera);
+                device_picker(ui, &mut rects, "speaker", "スピーカー", &devices.speakers, &mut picked.speaker);
                 ui.label("マイクの入力");
                 ui.add(egui::ProgressBar::new(level.0).desired_width(160.0));
                 ui.end_row();
             });
             ui.label("入力の表示は、声で参加しているときに動きます。");
-            if ui.button("テスト音を鳴らす").clicked() {
+            let test_button = ui.button("テスト音を鳴らす");
+            rects.note("test-sound", test_button.rect);
+            if test_button.clicked() {
                 test_sound.write(PlayTestSound);
             }
         },
@@ -300,7 +355,9 @@ fn settings_window(
     if picked != *choice {
         *choice = picked;
     }
-    open.0 = still_open;
+    if !still_open {
+        open.0 = false;
+    }
     Ok(())
 }
 
@@ -309,6 +366,7 @@ fn media_notice(
     mut notice: ResMut<MediaNotice>,
     mut failed: ResMut<FailedConnection>,
     mut retry: MessageWriter<RetryConnection>,
+    mut rects: ResMut<ControlRects>,
 ) -> Result {
     let Some(message) = notice.0.clone() else { return Ok(()) };
     let mut close = false;
@@ -317,11 +375,13 @@ fn media_notice(
         |ui| {
             ui.label(message);
             ui.horizontal(|ui| {
-                if let Some(person) = failed.0
-                    && ui.button("もう一度つなぐ").clicked()
-                {
-                    retry.write(RetryConnection(person));
-                    close = true;
+                if let Some(person) = failed.0 {
+                    let retry_button = ui.button("もう一度つなぐ");
+                    rects.note("retry", retry_button.rect);
+                    if retry_button.clicked() {
+                        retry.write(RetryConnection(person));
+                        close = true;
+                    }
                 }
                 close |= ui.button("閉じる").clicked();
             });

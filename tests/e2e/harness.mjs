@@ -188,3 +188,28 @@ export function walkTo(page, col, row) {
 export function distance(a, b) {
   return Math.hypot(a.x - b.x, a.y - b.y);
 }
+
+/**
+ * Clicks one of the game's named controls (egui draws them on the canvas; the snapshot says
+ * where) with the mouse, as a person does. `across` is where along its width, 0 to 1.
+ */
+export async function clickControl(page, name, across = 0.5) {
+  const [x, y, width, height] = await eventually(`control ${name} shown`, async () => (await snapshot(page))?.controls?.[name]);
+  await pointAndClick(page, x + width * across, y + height / 2);
+}
+
+/** Clicks a person's avatar on the page (CSS pixels from the snapshot). */
+export async function clickPerson(page, personId) {
+  const [x, y] = await eventually(`person ${personId} on screen`, async () =>
+    (await snapshot(page))?.people.find((p) => p.id === personId)?.screen);
+  await pointAndClick(page, x, y);
+}
+
+/** Moves the mouse to a point, rests there a moment (as a hand does), then clicks. */
+async function pointAndClick(page, x, y) {
+  await page.mouse.move(x, y, { steps: 4 });
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  await page.mouse.down();
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  await page.mouse.up();
+}

@@ -12,12 +12,15 @@ use web_sys::{Document, HtmlElement, HtmlInputElement, KeyboardEvent};
 use super::peers::ConnectedPeers;
 use crate::assets::LoadingProgress;
 use crate::avatar::Avatar;
+use crate::camera::TownCamera;
 use crate::chat::{Bubble, ChatLog, Say};
+use crate::devices::{InputLevel, SettingsOpen};
 use crate::map::Town;
 use crate::movement::{LocalPlayer, WalkTo};
 use crate::participation::ChooseParticipation;
 use crate::presence::{Links, Me, RemotePerson};
 use crate::screens::Screen;
+use crate::ui::{ControlRects, PersonPanel};
 use crate::voice::{SelfMuted, Speaking, Taking, VoiceMix};
 use protocol::Participation;
 
@@ -198,6 +201,8 @@ struct PersonView {
     nickname: String,
     x: f32,
     y: f32,
+    /// Where the avatar is on the page (CSS pixels), to click it.
+    screen: Option<(f32, f32)>,
     place: Option<String>,
     bubble: Option<String>,
     participation: Participation,
@@ -224,7 +229,17 @@ struct Snapshot {
     self_muted: bool,
     /// getStats() figures per person id.
     media: std::collections::HashMap<i64, super::media::PeerFigures>,
+    /// The microphone's input level, as the settings window's meter shows it.
+    input_level: f32,
+    settings_open: bool,
+    /// Whose voice settings are open.
+    person_panel: Option<i64>,
+    /// Where egui drew its named controls: `[x, y, width, height]`.
+    controls: std::collections::HashMap<String, [f32; 4]>,
 }
+
+/// The settings and panels shown, for the snapshot.
+type Shown<'w> = (Res<'w, ControlRects>, Res<'w, SettingsOpen>, Res<'w, PersonPanel>, Res<'w, InputLevel>);
 
 fn publish_snapshot(
     time: Res<Time>,
@@ -239,6 +254,8 @@ fn publish_snapshot(
     self_muted: Res<SelfMuted>,
     speaking: Res<Speaking>,
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
+    camera: Option<Single<(&Camera, &GlobalTransform), With<TownCamera>>>,
+    (controls, settings_open, person_panel, input_level): Shown,
     mut last: Local<f32>,
 ) {
     let now = time.elapsed_secs();
@@ -253,6 +270,10 @@ fn publish_snapshot(
             nickname: avatar.nickname.clone(),
             x: at.x,
             y: at.y,
+            screen: camera
+                .as_ref()
+                .and_then(|c| c.0.world_to_viewport(c.1, transform.translation).ok())
+                .map(|p| (p.x, p.y)),
             place: town.as_ref().and_then(|t| t.place_name(at)).map(str::to_owned),
             bubble: bubble.map(|b| b.text.clone()),
             participation: taking.0,
@@ -276,6 +297,10 @@ fn publish_snapshot(
         chat: log.lines.iter().map(|line| (line.nickname.clone(), line.text.clone())).collect(),
         self_muted: self_muted.0,
         media: super::media::figures().into_iter().map(|(id, figures)| (id.0, figures)).collect(),
+        input_level: input_level.0,
+        settings_open: settings_open.0,
+        person_panel: person_panel.0.map(|id| id.0),
+        controls: controls.0.clone(),
     };
     for (avatar, transform, taking, remote, local, bubble) in &avatars {
         if local.is_some() {

@@ -145,6 +145,8 @@ pub fn open_peer(link: PeerId, person: ParticipantId, nickname: &str, offerer: b
     let audio: HtmlAudioElement = create("audio").ok_or("no audio element")?;
     audio.set_autoplay(true);
     audio.set_volume(0.0);
+    // Whose voice it plays, for tests and for reading the page.
+    let _ = audio.set_attribute("data-person", &person.0.to_string());
     if let Some(Some(speaker)) = with_hub(|hub| hub.speaker.clone()) {
         set_sink(&audio, &speaker);
     }
@@ -682,10 +684,18 @@ pub fn play_test_sound() {
     gain.gain().set_value(0.2);
     let now = context.current_time();
     let _ = gain.gain().linear_ramp_to_value_at_time(0.0, now + 0.6);
+    // The context is closed when the chime ends: browsers allow only a few open at once.
+    let context_to_close = context.clone();
+    let on_ended = Closure::once_into_js(move || {
+        let _ = context_to_close.close();
+    });
+    oscillator.set_onended(Some(on_ended.unchecked_ref()));
     if oscillator.connect_with_audio_node(&gain).is_ok() && gain.connect_with_audio_node(&context.destination()).is_ok()
     {
         let _ = oscillator.start();
         let _ = oscillator.stop_with_when(now + 0.6);
+    } else {
+        let _ = context.close();
     }
 }
 

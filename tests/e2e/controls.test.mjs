@@ -1,0 +1,108 @@
+// The voice controls, clicked with the mouse as a person does: the device settings (choose a
+// microphone and a speaker, the input level meter, the test sound), the per-person panel
+// (mute and volume of one person) and the self-mute button. Asserted on what the browser does:
+// the track sent to the other person, the speaker of the audio elements, the sound started, the
+// volume of the element that plays the other person, and what the other person hears.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  artifacts, choose, clickControl, clickPerson, eventually, register, rtp, snapshot, useServerAndBrowser, walkTo,
+  createInvite,
+} from "./harness.mjs";
+
+const running = useServerAndBrowser({ before, after });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Notes every tone started through Web Audio, with its context (for its speaker and state). */
+function recordTones() {
+  window.__tones = [];
+  const start = OscillatorNode.prototype.start;
+  OscillatorNode.prototype.start = function (...args) {
+    window.__tones.push({ frequency: this.frequency.value, context: this.context });
+    return start.apply(this, args);
+  };
+}
+
+test("device settings, a person's volume and self-mute, clicked like a person does", { timeout: 600_000 }, async () => {
+  const { browser, server } = running;
+  const staff = await register(browser, server.staffInvite, "スタッフ");
+  const [ia, ib] = [await createInvite(staff), await createInvite(staff)];
+  await staff.close();
+  const a = await register(browser, ia, "A", 0);
+  const b = await register(browser, ib, "B", 1);
+  const idA = (await snapshot(a)).me.id;
+  const idB = (await snapshot(b)).me.id;
+  await a.evaluate(recordTones);
+  await choose(a, "voice");
+  await choose(b, "voice");
+  await walkTo(a, 24, 20);
+  await walkTo(b, 26, 20);
+  await eventually("B receiving A's audio", async () => (await rtp(b, idA))?.audioIn > 0, 120_000);
+  await eventually("A receiving B's audio", async () => (await rtp(a, idB))?.audioIn > 0, 120_000);
+
+  // 機器の設定: the meter moves with the fake microphone's beeps.
+  await clickControl(a, "settings");
+  await eventually("the settings window open", async () => (await snapshot(a)).settings_open);
+  await eventually("the input level meter moving", async () => (await snapshot(a)).input_level > 0.01);
+
+  // Another microphone: what B receives now comes from it.
+  const sentLabel = () => a.evaluate((id) => window.__ibashoMedia[id].getSenders().find((s) => s.track?.kind === "audio")?.track.label, idB);
+  assert.equal(await sentLabel(), "Fake Default Audio Input");
+  await clickControl(a, "microphone");
+  await clickControl(a, "microphone:Fake Audio Input 2");
+  await eventually("A sending the chosen microphone to B", async () => (await sentLabel()) === "Fake Audio Input 2");
+  const before = (await rtp(b, idA)).audioIn;
+  await eventually("B still receiving A after the switch", async () => (await rtp(b, idA)).audioIn > before + 2000);
+
+  // Another speaker: the voices and the test sound play on it.
+  await clickControl(a, "speaker");
+  await clickControl(a, "speaker:Fake Audio Output 1");
+  const speakerId = await a.evaluate(async () =>
+    (await navigator.mediaDevices.enumerateDevices()).find((d) => d.label === "Fake Audio Output 1").deviceId);
+  await eventually("B's voice played on the chosen speaker", () =>
+    a.evaluate(([id, sink]) => document.querySelector(`audio[data-person="${id}"]`)?.sinkId === sink, [idB, speakerId]));
+  await clickControl(a, "test-sound");
+  const tones = await eventually("the test sound played and its audio closed when done", async () => {
+    const tones = await a.evaluate(() => window.__tones.map((t) => ({ frequency: t.frequency, sink: t.context.sinkId, state: t.context.state })));
+    return tones.length > 0 && tones.every((t) => t.state === "closed") && tones;
+  });
+  assert.deepEqual(tones, [{ frequency: 660, sink: speakerId, state: "closed" }]);
+  await a.screenshot({ path: join(artifacts, "controls-settings.png") });
+  await clickControl(a, "settings"); // closes it again
+  await eventually("the settings window closed", async () => !(await snapshot(a)).settings_open);
+
+  // Clicking B's avatar opens B's panel; mute, then half volume, act on the element playing B.
+  const played = () => a.evaluate((id) => document.querySelector(`audio[data-person="${id}"]`).volume, idB);
+  const seenB = async () => (await snapshot(a)).people.find((p) => p.id === idB);
+  await eventually("B at full volume for A", async () => (await seenB()).volume > 0.9);
+  await clickPerson(a, idB);
+  await eventually("B's panel open", async () => (await snapshot(a)).person_panel === idB);
+  await clickControl(a, "person-mute");
+  await eventually("B muted for A", async () => (await seenB()).volume === 0 && (await played()) === 0);
+  assert.ok((await seenB()).gain > 0.9, "B is still in hearing: only A's own setting silences B");
+  await clickControl(a, "person-mute");
+  await eventually("B unmuted for A", async () => (await seenB()).volume > 0.9);
+  await clickControl(a, "person-volume", 0.5);
+  await eventually("B at half volume for A", async () => {
+    const volume = await played();
+    return volume > 0.4 && volume < 0.6;
+  });
+  assert.equal((await snapshot(a)).me.id, idA);
+  await a.screenshot({ path: join(artifacts, "controls-person.png") });
+
+  // The self-mute button: B stops hearing A speak, and A's page says so.
+  await eventually("A speaking, as B sees it", async () => (await snapshot(b)).people.find((p) => p.id === idA)?.speaking, 60_000);
+  await clickControl(a, "self-mute");
+  await eventually("A muted", async () => (await snapshot(a)).self_muted);
+  await eventually("A not speaking at B", async () => !(await snapshot(b)).people.find((p) => p.id === idA)?.speaking);
+  for (let i = 0; i < 15; i++) {
+    const level = (await rtp(b, idA)).audioLevel;
+    assert.ok(level < 0.01, `B hears nothing from A while A is muted (level ${level})`);
+    await sleep(200);
+  }
+  // The M key unmutes again (the page, not the chat input, has the keyboard).
+  await a.keyboard.press("m");
+  await eventually("A unmuted with M", async () => !(await snapshot(a)).self_muted);
+  await eventually("A speaking again at B", async () => (await snapshot(b)).people.find((p) => p.id === idA)?.speaking, 60_000);
+});

@@ -1,17 +1,20 @@
 // The voice controls, clicked with the mouse as a person does: the device settings (choose a
 // microphone and a speaker, the input level meter, the test sound), the per-person panel
-// (mute and volume of one person) and the self-mute button. Asserted on what the browser does:
-// the track sent to the other person, the speaker of the audio elements, the sound started, the
-// volume of the element that plays the other person, and what the other person hears.
+// (mute and volume of one person), the self-mute button and the M key, and the retry offered
+// when a voice connection fails. Asserted on what the browser does: the track sent to the other
+// person, the speaker of the audio elements, the sound started, the volume of the element that
+// plays the other person, what the other person hears, and the connection's getStats().
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  artifacts, choose, clickControl, clickPerson, eventually, register, rtp, snapshot, useServerAndBrowser, walkTo,
-  createInvite,
+  artifacts, choose, clickControl, clickPerson, eventually, inviter, register, rtp, snapshot, useServerAndBrowser,
+  walkTo,
 } from "./harness.mjs";
+import { joinAsVoicePeer } from "./voice-peer.mjs";
 
 const running = useServerAndBrowser({ before, after });
+const invites = inviter(running);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Notes every tone started through Web Audio, with its context (for its speaker and state). */
@@ -25,10 +28,8 @@ function recordTones() {
 }
 
 test("device settings, a person's volume and self-mute, clicked like a person does", { timeout: 600_000 }, async () => {
-  const { browser, server } = running;
-  const staff = await register(browser, server.staffInvite, "スタッフ");
-  const [ia, ib] = [await createInvite(staff), await createInvite(staff)];
-  await staff.close();
+  const { browser } = running;
+  const [ia, ib] = await invites(2);
   const a = await register(browser, ia, "A", 0);
   const b = await register(browser, ib, "B", 1);
   const idA = (await snapshot(a)).me.id;
@@ -105,4 +106,35 @@ test("device settings, a person's volume and self-mute, clicked like a person do
   await a.keyboard.press("m");
   await eventually("A unmuted with M", async () => !(await snapshot(a)).self_muted);
   await eventually("A speaking again at B", async () => (await snapshot(b)).people.find((p) => p.id === idA)?.speaking, 60_000);
+  await a.close();
+  await b.close();
+});
+
+test("a voice connection that fails says so and offers a retry that connects", { timeout: 600_000 }, async () => {
+  const { browser } = running;
+  const [ic, ip] = await invites(2);
+  // C enters first, so C makes the offers and restarts ICE when asked to retry.
+  const c = await register(browser, ic, "C", 2);
+  const idC = (await snapshot(c)).me.id;
+  await choose(c, "voice");
+  await walkTo(c, 24, 20);
+  // A voice peer behind a network that drops its audio connection (see voice-peer.mjs).
+  const far = await joinAsVoicePeer(browser, ip, "遠い人", { listenTo: idC, unreachable: true });
+  const idFar = await far.page.evaluate(() => window.__voicePeer.id);
+  await far.moveToTile(25, 20);
+
+  const notice = await eventually("the notice about the failed connection", async () => (await snapshot(c)).notice, 120_000);
+  assert.equal(notice, "遠い人さんとの音声の接続がうまくいきませんでした。「もう一度つなぐ」を押すか、少し離れてから近づくと、つなぎ直します。");
+  const failed = await rtp(c, idFar);
+  assert.equal(failed.state, "failed");
+  assert.equal(failed.audioIn, 0);
+  await c.screenshot({ path: join(artifacts, "controls-retry.png") });
+
+  // The network recovers; もう一度つなぐ restarts the connection, and the voices flow both ways.
+  await far.becomeReachable();
+  await clickControl(c, "retry");
+  await eventually("the notice closed", async () => (await snapshot(c)).notice === null);
+  await eventually("C receiving the peer's audio after the retry", async () => (await rtp(c, idFar))?.audioIn > 0, 60_000);
+  assert.equal((await rtp(c, idFar)).state, "connected");
+  await eventually("the peer receiving C's audio", async () => (await far.figures()).audioIn > 0, 60_000);
 });

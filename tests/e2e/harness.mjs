@@ -64,6 +64,23 @@ export function useServerAndBrowser({ before, after }) {
   return context;
 }
 
+/**
+ * Returns `invites(count)`, making participant invites for a file's tests. The staff invite is
+ * single-use, so one staff page, signed in once and kept in the background, makes them all.
+ */
+export function inviter(running) {
+  let staffPage;
+  return async (count) => {
+    if (!staffPage) {
+      staffPage = await register(running.browser, running.server.staffInvite, "スタッフ");
+      await setHidden(staffPage, true); // in the background, where it costs little
+    }
+    const urls = [];
+    for (let i = 0; i < count; i++) urls.push(await createInvite(staffPage));
+    return urls;
+  };
+}
+
 /** Reads the game's test snapshot. */
 export function snapshot(page) {
   return page.evaluate(() => window.__ibasho ?? null);

@@ -8,32 +8,37 @@
 //     const peer = await joinAsVoicePeer(browser, inviteUrl, "P1", { listenTo: personId });
 //     await peer.moveToTile(24, 15);
 //     await peer.figures();   // { links, connection, audioOut, audioIn }
+//
+// With `unreachable: true` its audio connection cannot be reached, as behind a network that
+// drops it: it hides its own addresses and ignores the other side's, so the other side's ICE
+// fails. `peer.becomeReachable()` lifts that; the next negotiation (an ICE restart) connects.
 import { eventually } from "./harness.mjs";
 
 const TILE = 32;
 const ROWS = 26;
 
 /** Registers through the invite and enters the town with the fake microphone on (声で参加). */
-export async function joinAsVoicePeer(browser, inviteUrl, nickname, { listenTo, avatar = 0 }) {
+export async function joinAsVoicePeer(browser, inviteUrl, nickname, { listenTo, avatar = 0, unreachable = false }) {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error(`[${nickname}] page error:`, error.message));
   // The registration page gives the origin (cookies, WebSocket); the peer replaces its script.
   await page.goto(inviteUrl);
   const token = new URL(inviteUrl).pathname.split("/").pop();
-  await page.evaluate(runVoicePeer, { token, nickname, avatar, listenTo });
+  await page.evaluate(runVoicePeer, { token, nickname, avatar, listenTo, unreachable });
   await eventually(`${nickname} in the town`, () => page.evaluate(() => window.__voicePeer?.ready));
   return {
     page,
     moveToTile: (col, row) =>
       page.evaluate(([x, y]) => window.__voicePeer.move(x, y), [(col + 0.5) * TILE, (ROWS - 1 - row + 0.5) * TILE]),
     figures: () => page.evaluate(() => window.__voicePeer.figures()),
+    becomeReachable: () => page.evaluate(() => window.__voicePeer.becomeReachable()),
     close: () => context.close(),
   };
 }
 
 /** Runs in the page. Everything the peer does, as the game's `web/` modules do it. */
-async function runVoicePeer({ token, nickname, avatar, listenTo }) {
+async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable }) {
   const registered = await fetch("/api/register", {
     method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token, nickname, avatar }),
   });
@@ -46,7 +51,12 @@ async function runVoicePeer({ token, nickname, avatar, listenTo }) {
   const send = (message) => socket.send(JSON.stringify(message));
   /** link → { data, channel, media } for the one person listened to. */
   const links = new Map();
-  const state = { ready: false, id: null, position: null };
+  const state = { ready: false, id: null, position: null, unreachable };
+  /** Without ICE candidates, and with one nobody answers at (TEST-NET-1, RFC 5737). */
+  const hideAddresses = (sdp, replacement) =>
+    sdp.split("\r\n").filter((line) => !line.startsWith("a=candidate") && !line.startsWith("a=end-of-candidates"))
+      .flatMap((line) => (replacement && line.startsWith("a=mid:") ? [line, replacement] : [line])).join("\r\n");
+  const NOBODY = "a=candidate:1 1 udp 2122260223 192.0.2.1 40000 typ host";
 
   const waitGathered = (pc) => new Promise((resolve) => {
     if (pc.iceGatheringState === "complete") return resolve();
@@ -90,7 +100,8 @@ async function runVoicePeer({ token, nickname, avatar, listenTo }) {
     const mail = (signal) =>
       entry.channel.readyState === "open" &&
       entry.channel.send(new TextEncoder().encode(JSON.stringify({ type: "media", signal })));
-    pc.onicecandidate = ({ candidate }) => candidate && mail({ kind: "candidate", json: JSON.stringify(candidate.toJSON()) });
+    pc.onicecandidate = ({ candidate }) =>
+      candidate && !state.unreachable && mail({ kind: "candidate", json: JSON.stringify(candidate.toJSON()) });
     pc.ontrack = ({ track }) => {
       // Played, as a person's browser would; muted so that the machine stays quiet.
       const audio = new Audio();
@@ -102,14 +113,16 @@ async function runVoicePeer({ token, nickname, avatar, listenTo }) {
     const receive = (signal) => {
       queue = queue.then(async () => {
         if (signal.kind === "offer") {
-          await pc.setRemoteDescription({ type: "offer", sdp: signal.sdp });
+          const offer = state.unreachable ? hideAddresses(signal.sdp) : signal.sdp;
+          await pc.setRemoteDescription({ type: "offer", sdp: offer });
           for (const transceiver of pc.getTransceivers()) {
             transceiver.direction = "sendrecv";
             if (transceiver.receiver.track.kind === "audio") await transceiver.sender.replaceTrack(voice);
           }
           await pc.setLocalDescription(await pc.createAnswer());
-          mail({ kind: "answer", sdp: pc.localDescription.sdp });
-        } else if (signal.kind === "candidate") {
+          const answer = pc.localDescription.sdp;
+          mail({ kind: "answer", sdp: state.unreachable ? hideAddresses(answer, NOBODY) : answer });
+        } else if (signal.kind === "candidate" && !state.unreachable) {
           await pc.addIceCandidate(JSON.parse(signal.json)).catch(() => {});
         }
       }).catch((error) => console.error("media negotiation failed:", error.message));
@@ -155,6 +168,9 @@ async function runVoicePeer({ token, nickname, avatar, listenTo }) {
   window.__voicePeer = {
     get ready() { return state.ready; },
     get id() { return state.id; },
+    becomeReachable() {
+      state.unreachable = false;
+    },
     move(x, y) {
       send({ type: "move", position: { x, y } });
       state.position = { x, y };

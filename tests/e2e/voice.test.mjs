@@ -7,24 +7,14 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  artifacts, choose, createInvite, eventually, register, rtp, setHidden, snapshot, useServerAndBrowser, walkTo,
+  artifacts, choose, eventually, inviter, register, rtp, setHidden, snapshot, useServerAndBrowser, walkTo,
 } from "./harness.mjs";
 
 const running = useServerAndBrowser({ before, after });
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The staff invite is single-use: one staff page, signed in once, makes every test's invites. */
-let staffPage;
-async function invites(count) {
-  if (!staffPage) {
-    staffPage = await register(running.browser, running.server.staffInvite, "スタッフ");
-    await setHidden(staffPage, true); // in the background, where it costs little
-  }
-  const urls = [];
-  for (let i = 0; i < count; i++) urls.push(await createInvite(staffPage));
-  return urls;
-}
+const invites = inviter(running);
 
 test("voice follows proximity, places and the participation ladder", { timeout: 900_000 }, async () => {
   const { browser } = running;

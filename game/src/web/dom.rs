@@ -17,7 +17,7 @@ use crate::chat::{Bubble, ChatLog, Say};
 use crate::devices::{InputLevel, SettingsOpen};
 use crate::map::Town;
 use crate::movement::{LocalPlayer, WalkTo};
-use crate::participation::ChooseParticipation;
+use crate::participation::{ChooseParticipation, MediaNotice};
 use crate::presence::{Links, Me, RemotePerson};
 use crate::screens::Screen;
 use crate::ui::{ControlRects, PersonPanel};
@@ -236,10 +236,13 @@ struct Snapshot {
     person_panel: Option<i64>,
     /// Where egui drew its named controls: `[x, y, width, height]`.
     controls: std::collections::HashMap<String, [f32; 4]>,
+    /// The notice shown about devices or connections, if any.
+    notice: Option<String>,
 }
 
 /// The settings and panels shown, for the snapshot.
-type Shown<'w> = (Res<'w, ControlRects>, Res<'w, SettingsOpen>, Res<'w, PersonPanel>, Res<'w, InputLevel>);
+type Shown<'w> =
+    (Res<'w, ControlRects>, Res<'w, SettingsOpen>, Res<'w, PersonPanel>, Res<'w, InputLevel>, Res<'w, MediaNotice>);
 
 fn publish_snapshot(
     time: Res<Time>,
@@ -255,7 +258,7 @@ fn publish_snapshot(
     speaking: Res<Speaking>,
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
     camera: Option<Single<(&Camera, &GlobalTransform), With<TownCamera>>>,
-    (controls, settings_open, person_panel, input_level): Shown,
+    (controls, settings_open, person_panel, input_level, notice): Shown,
     mut last: Local<f32>,
 ) {
     let now = time.elapsed_secs();
@@ -301,6 +304,7 @@ fn publish_snapshot(
         settings_open: settings_open.0,
         person_panel: person_panel.0.map(|id| id.0),
         controls: controls.0.clone(),
+        notice: notice.0.clone(),
     };
     for (avatar, transform, taking, remote, local, bubble) in &avatars {
         if local.is_some() {

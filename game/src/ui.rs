@@ -161,7 +161,9 @@ fn top_bar(
                     } else {
                         step.label().to_owned()
                     };
-                    if ui.selectable_label(taking.0 == step, text).clicked() && taking.0 != step {
+                    let step_button = ui.selectable_label(taking.0 == step, text);
+                    rects.note(format!("step:{}", step.label()), step_button.rect);
+                    if step_button.clicked() && taking.0 != step {
                         choose.write(ChooseParticipation(step));
                     }
                 }
@@ -184,7 +186,9 @@ fn top_bar(
                     // Written back only when clicked: a write every frame would look like a change
                     // every frame, and turning push-to-talk off unmutes.
                     let mut wanted = push_to_talk.0;
-                    if ui.checkbox(&mut wanted, "押して話す").changed() {
+                    let checkbox = ui.checkbox(&mut wanted, "押して話す");
+                    rects.note("push-to-talk", checkbox.rect);
+                    if checkbox.changed() {
                         push_to_talk.0 = wanted;
                     }
                 }

@@ -106,8 +106,58 @@ test("device settings, a person's volume and self-mute, clicked like a person do
   await a.keyboard.press("m");
   await eventually("A unmuted with M", async () => !(await snapshot(a)).self_muted);
   await eventually("A speaking again at B", async () => (await snapshot(b)).people.find((p) => p.id === idA)?.speaking, 60_000);
+
+  // 押して話す: muted until Space is held, heard while it is, muted again when it is let go.
+  await clickControl(a, "push-to-talk");
+  await eventually("A muted with push-to-talk on", async () => (await snapshot(a)).self_muted);
+  await eventually("A silent at B", async () => !(await snapshot(b)).people.find((p) => p.id === idA)?.speaking);
+  await a.keyboard.down("Space");
+  await eventually("A heard while Space is held", async () => !(await snapshot(a)).self_muted &&
+    (await snapshot(b)).people.find((p) => p.id === idA)?.speaking, 60_000);
+  await a.keyboard.up("Space");
+  await eventually("A muted again when Space is let go", async () => (await snapshot(a)).self_muted);
   await a.close();
   await b.close();
+});
+
+/** Makes getUserMedia fail as a browser does when `window.__refuseDevices` names an error. */
+function refuseDevicesWhenAsked() {
+  const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (constraints) =>
+    window.__refuseDevices
+      ? Promise.reject(new DOMException("refused in this test", window.__refuseDevices))
+      : getUserMedia(constraints);
+}
+
+test("a refused or missing microphone gets a clear message, and the person stays 聞くだけ", { timeout: 600_000 }, async () => {
+  const { browser } = running;
+  const [ie] = await invites(1);
+  const e = await register(browser, ie, "E", 4);
+  await e.evaluate(refuseDevicesWhenAsked);
+  const me = async () => (await snapshot(e)).me;
+
+  await e.evaluate(() => (window.__refuseDevices = "NotAllowedError"));
+  await clickControl(e, "step:声で参加");
+  assert.equal(
+    await eventually("the refusal explained", async () => (await snapshot(e)).notice),
+    "マイクの使用が許可されませんでした。ブラウザのアドレスバーの設定から許可すると使えます。聞くだけ・見学のままでも参加できます。",
+  );
+  assert.equal((await me()).participation, "listening");
+  await e.screenshot({ path: join(artifacts, "controls-refused.png") });
+
+  await e.evaluate(() => (window.__refuseDevices = "NotFoundError"));
+  await clickControl(e, "step:カメラも");
+  assert.equal(
+    await eventually("the missing device explained", async () => (await snapshot(e)).notice?.includes("見つかりません") && (await snapshot(e)).notice),
+    "マイクまたはカメラが見つかりませんでした。機器がつながっているか確かめて、もう一度選んでください。",
+  );
+  assert.equal((await me()).participation, "listening");
+
+  // Allowed again: the same button now works, and the notice goes.
+  await e.evaluate(() => (window.__refuseDevices = null));
+  await clickControl(e, "step:声で参加");
+  await eventually("E on voice", async () => (await me()).participation === "voice" && (await snapshot(e)).notice === null);
+  await e.close();
 });
 
 test("a voice connection that fails says so and offers a retry that connects", { timeout: 600_000 }, async () => {

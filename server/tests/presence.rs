@@ -224,3 +224,42 @@ async fn everyone_enters_listening_and_sees_each_others_participation() {
     });
     assert_eq!(joined.await, Some(protocol::Participation::Listening));
 }
+
+#[tokio::test]
+async fn people_arriving_together_do_not_stand_on_each_other() {
+    let server = TestServer::start().await;
+    let mut arrivals = Vec::new();
+    for nickname in ["いち", "に", "さん", "よん"] {
+        let browser = server.register(Role::Participant, nickname).await;
+        let mut socket = browser.connect().await;
+        let ServerMessage::Welcome { you, .. } = socket.welcome().await else { unreachable!() };
+        arrivals.push((you, socket));
+    }
+    let spawn = server.map.spawn_position();
+    assert_eq!(arrivals[0].0.position, spawn, "the first arrives on the spawn tile");
+    for (i, (person, _)) in arrivals.iter().enumerate() {
+        assert_eq!(
+            person.place.as_ref().map(|p| p.0.as_str()),
+            Some("entrance"),
+            "{} in the entrance",
+            person.nickname
+        );
+        assert!(person.position.distance(spawn) <= 32.0 * 1.5, "{} next to the spawn tile", person.nickname);
+        for (other, _) in &arrivals[..i] {
+            assert_ne!(person.position, other.position, "{} and {} on one spot", person.nickname, other.nickname);
+        }
+    }
+
+    // The first walks away: the spawn tile is free for the next.
+    let (first, mut socket) = arrivals.remove(0);
+    socket.move_to(server.at(30, 20)).await;
+    let others = &mut arrivals[0].1;
+    let moved = others.until(WAIT, |m| match m {
+        ServerMessage::Moved { moves } => moves.iter().any(|mv| mv.id == first.id).then_some(()),
+        _ => None,
+    });
+    assert!(moved.await.is_some());
+    let browser = server.register(Role::Participant, "ご").await;
+    let ServerMessage::Welcome { you, .. } = browser.connect().await.welcome().await else { unreachable!() };
+    assert_eq!(you.position, spawn);
+}

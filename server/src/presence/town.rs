@@ -24,7 +24,10 @@ pub const MAX_PEERS_PER_PERSON: usize = 8;
 /// Messages queued for one connection before it counts as stuck and is dropped.
 pub const OUTBOX_CAPACITY: usize = 512;
 /// How far from the spawn tile newcomers may appear, in tiles, when it is taken.
-const ARRIVAL_REACH: i64 = 3;
+const ARRIVAL_REACH: i64 = 4;
+/// Spacing of arrival spots (columns, rows): an avatar with its name tag and badge below is
+/// about two tiles wide and three tall, so spots this far apart do not overlap.
+const ARRIVAL_SPACING: (i64, i64) = (2, 3);
 
 /// Where the server puts messages for one connection.
 pub type Outbox = mpsc::Sender<ServerMessage>;
@@ -102,28 +105,32 @@ impl Town {
         connection
     }
 
-    /// Where a newcomer appears: the spawn tile, or else the nearest free floor tile around it in
-    /// the same place, so that people arriving together do not stand (and their name tags do not
-    /// overlap) on one spot. When all are taken, the spawn tile.
+    /// Where a newcomer appears: the spawn tile, or else the nearest free spot around it in the
+    /// same place, so that people arriving together do not stand (and their name tags do not
+    /// overlap) on one spot: first spots spaced by [`ARRIVAL_SPACING`], then any free floor
+    /// tile. When all are taken, the spawn tile.
     fn arrival_position(&self) -> Position {
         let map = &self.map;
         let (col, row) = (i64::from(map.spawn.0), i64::from(map.spawn.1));
         let arrival_place = map.place_at(map.spawn_position()).map(|place| &place.id);
         let taken: HashSet<(u32, u32)> =
             self.people.values().filter_map(|present| map.tile_at(present.person.position)).collect();
-        let mut free: Vec<(i64, (u32, u32))> = Vec::new();
+        let mut free: Vec<(bool, i64, (u32, u32))> = Vec::new();
         for dr in -ARRIVAL_REACH..=ARRIVAL_REACH {
             for dc in -ARRIVAL_REACH..=ARRIVAL_REACH {
                 let (Ok(c), Ok(r)) = (u32::try_from(col + dc), u32::try_from(row + dr)) else { continue };
                 let same_place = map.place_at(map.tile_center(c, r)).map(|place| &place.id) == arrival_place;
                 if map.is_walkable(c, r) && same_place && !taken.contains(&(c, r)) {
-                    free.push((dc * dc + dr * dr, (c, r)));
+                    let spaced = dc % ARRIVAL_SPACING.0 == 0 && dr % ARRIVAL_SPACING.1 == 0;
+                    // Along the row first (rows apart look farther apart), then below.
+                    free.push((!spaced, dc * dc + 4 * dr * dr, (c, r)));
                 }
             }
         }
-        // Nearest first; ties in reading order, so arrivals are predictable.
-        free.sort_by_key(|(distance, (c, r))| (*distance, *r, *c));
-        free.first().map_or_else(|| map.spawn_position(), |(_, (c, r))| map.tile_center(*c, *r))
+        // Spaced spots first, nearest first; below before above (the guide board's text hangs
+        // above the spawn tile), then left before right, so arrivals are predictable.
+        free.sort_by_key(|(crowded, distance, (c, r))| (*crowded, *distance, std::cmp::Reverse(*r), *c));
+        free.first().map_or_else(|| map.spawn_position(), |(_, _, (c, r))| map.tile_center(*c, *r))
     }
 
     /// A connection ended. Ignored when that connection was already replaced.

@@ -116,8 +116,8 @@ test("device settings, a person's volume and self-mute, clicked like a person do
     (await snapshot(b)).people.find((p) => p.id === idA)?.speaking, 60_000);
   await a.keyboard.up("Space");
   await eventually("A muted again when Space is let go", async () => (await snapshot(a)).self_muted);
-  await a.close();
-  await b.close();
+  await a.context().close();
+  await b.context().close();
 });
 
 /** Makes getUserMedia fail as a browser does when `window.__refuseDevices` names an error. */
@@ -157,21 +157,29 @@ test("a refused or missing microphone gets a clear message, and the person stays
   await e.evaluate(() => (window.__refuseDevices = null));
   await clickControl(e, "step:声で参加");
   await eventually("E on voice", async () => (await me()).participation === "voice" && (await snapshot(e)).notice === null);
-  await e.close();
+  await e.context().close();
 });
 
+/**
+ * `nickname` enters on voice and stands in the free space; then a voice peer (`voice-peer.mjs`)
+ * with `network` options comes to stand beside them. The person enters first, so they make the
+ * offers (and restart ICE when asked to retry).
+ */
+async function personMeetsVoicePeer(nickname, peerName, network) {
+  const [ip, iv] = await invites(2);
+  const page = await register(running.browser, ip, nickname, 2);
+  const id = (await snapshot(page)).me.id;
+  await choose(page, "voice");
+  await walkTo(page, 24, 20);
+  const peer = await joinAsVoicePeer(running.browser, iv, peerName, { listenTo: id, ...network });
+  const peerId = await peer.page.evaluate(() => window.__voicePeer.id);
+  await peer.moveToTile(25, 20);
+  return { page, peer, peerId };
+}
+
 test("a voice connection that fails says so and offers a retry that connects", { timeout: 600_000 }, async () => {
-  const { browser } = running;
-  const [ic, ip] = await invites(2);
-  // C enters first, so C makes the offers and restarts ICE when asked to retry.
-  const c = await register(browser, ic, "C", 2);
-  const idC = (await snapshot(c)).me.id;
-  await choose(c, "voice");
-  await walkTo(c, 24, 20);
-  // A voice peer behind a network that drops its audio connection (see voice-peer.mjs).
-  const far = await joinAsVoicePeer(browser, ip, "遠い人", { listenTo: idC, unreachable: true });
-  const idFar = await far.page.evaluate(() => window.__voicePeer.id);
-  await far.moveToTile(25, 20);
+  // A voice peer behind a network that drops its audio connection.
+  const { page: c, peer: far, peerId: idFar } = await personMeetsVoicePeer("C", "遠い人", { unreachable: true });
 
   const notice = await eventually("the notice about the failed connection", async () => (await snapshot(c)).notice, 120_000);
   assert.equal(notice, "遠い人さんとの音声の接続がうまくいきませんでした。「もう一度つなぐ」を押すか、少し離れてから近づくと、つなぎ直します。");
@@ -187,4 +195,25 @@ test("a voice connection that fails says so and offers a retry that connects", {
   await eventually("C receiving the peer's audio after the retry", async () => (await rtp(c, idFar))?.audioIn > 0, 60_000);
   assert.equal((await rtp(c, idFar)).state, "connected");
   await eventually("the peer receiving C's audio", async () => (await far.figures()).audioIn > 0, 60_000);
+  await c.context().close();
+  await far.close();
+});
+
+test("a voice connection that never starts is reported too, and stepping away and back starts afresh", { timeout: 600_000 }, async () => {
+  // A voice peer that answers but gives no address at all: G's connection never starts checking.
+  const { page: g, peer: quiet, peerId: idQuiet } =
+    await personMeetsVoicePeer("G", "しずか", { unreachable: true, silent: true });
+  const notice = await eventually("the notice about the connection that never started", async () => (await snapshot(g)).notice, 120_000);
+  assert.match(notice, /^しずかさんとの音声の接続がうまくいきませんでした。/);
+  assert.ok(["new", "connecting"].includes((await rtp(g, idQuiet)).state));
+
+  // As the notice says: stepping away and coming back near again makes a fresh connection.
+  await quiet.becomeReachable();
+  await quiet.moveToTile(40, 5);
+  await eventually("G separated from しずか", async () => !(await snapshot(g)).introduced.includes(idQuiet));
+  await quiet.moveToTile(25, 20);
+  await eventually("G receiving しずか's audio on the fresh connection", async () => (await rtp(g, idQuiet))?.audioIn > 0, 120_000);
+  assert.equal((await rtp(g, idQuiet)).state, "connected");
+  await g.context().close();
+  await quiet.close();
 });

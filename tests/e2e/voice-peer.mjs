@@ -11,21 +11,23 @@
 //
 // With `unreachable: true` its audio connection cannot be reached, as behind a network that
 // drops it: it hides its own addresses and ignores the other side's, so the other side's ICE
-// fails. `peer.becomeReachable()` lifts that; the next negotiation (an ICE restart) connects.
+// fails. With `silent: true` as well it gives no address at all, so the other side's connection
+// never even starts checking. `peer.becomeReachable()` lifts both; the next negotiation (an ICE
+// restart, or a fresh introduction) connects.
 import { eventually } from "./harness.mjs";
 
 const TILE = 32;
 const ROWS = 26;
 
 /** Registers through the invite and enters the town with the fake microphone on (声で参加). */
-export async function joinAsVoicePeer(browser, inviteUrl, nickname, { listenTo, avatar = 0, unreachable = false }) {
+export async function joinAsVoicePeer(browser, inviteUrl, nickname, { listenTo, avatar = 0, unreachable = false, silent = false }) {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error(`[${nickname}] page error:`, error.message));
   // The registration page gives the origin (cookies, WebSocket); the peer replaces its script.
   await page.goto(inviteUrl);
   const token = new URL(inviteUrl).pathname.split("/").pop();
-  await page.evaluate(runVoicePeer, { token, nickname, avatar, listenTo, unreachable });
+  await page.evaluate(runVoicePeer, { token, nickname, avatar, listenTo, unreachable, silent });
   await eventually(`${nickname} in the town`, () => page.evaluate(() => window.__voicePeer?.ready));
   return {
     page,
@@ -38,7 +40,7 @@ export async function joinAsVoicePeer(browser, inviteUrl, nickname, { listenTo, 
 }
 
 /** Runs in the page. Everything the peer does, as the game's `web/` modules do it. */
-async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable }) {
+async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, silent }) {
   const registered = await fetch("/api/register", {
     method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token, nickname, avatar }),
   });
@@ -121,7 +123,7 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable }) 
           }
           await pc.setLocalDescription(await pc.createAnswer());
           const answer = pc.localDescription.sdp;
-          mail({ kind: "answer", sdp: state.unreachable ? hideAddresses(answer, NOBODY) : answer });
+          mail({ kind: "answer", sdp: state.unreachable ? hideAddresses(answer, silent ? null : NOBODY) : answer });
         } else if (signal.kind === "candidate" && !state.unreachable) {
           await pc.addIceCandidate(JSON.parse(signal.json)).catch(() => {});
         }

@@ -26,6 +26,9 @@ use web_sys::{
 const STATS_INTERVAL_MS: i32 = 500;
 /// Signals kept per link before its connection opens (an offer and its candidates).
 const MAX_EARLY_SIGNALS: usize = 64;
+/// How long a new connection may take to connect before the person is told, in milliseconds.
+/// One that never gets going (no answer, no usable address) reports no failure of its own.
+const CONNECT_TIMEOUT_MS: i32 = 20_000;
 /// An inbound audio level above this counts as speaking.
 pub const SPEAKING_LEVEL: f64 = 0.02;
 
@@ -201,6 +204,7 @@ pub fn open_peer(link: PeerId, person: ParticipantId, nickname: &str, offerer: b
     });
     pc.set_onconnectionstatechange(Some(on_state.as_ref().unchecked_ref()));
     handlers.push(on_state);
+    report_if_never_connected(&pc, person);
 
     if offerer {
         let on_negotiation = Closure::<dyn FnMut(JsValue)>::new(move |_| spawn_local(make_offer(link)));
@@ -241,6 +245,20 @@ pub fn open_peer(link: PeerId, person: ParticipantId, nickname: &str, offerer: b
     }
     spawn_local(process_signals(peer, signal_queue));
     Ok(())
+}
+
+/// Tells Bevy when `pc` has not connected after [`CONNECT_TIMEOUT_MS`] (a closed one is left alone:
+/// the person walked away).
+fn report_if_never_connected(pc: &RtcPeerConnection, person: ParticipantId) {
+    let pc = pc.clone();
+    let check = Closure::once_into_js(move || {
+        if matches!(pc.connection_state(), RtcPeerConnectionState::New | RtcPeerConnectionState::Connecting) {
+            with_hub(|hub| hub.events.try_send(MediaEvent::ConnectionFailed(person)));
+        }
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(check.unchecked_ref(), CONNECT_TIMEOUT_MS);
+    }
 }
 
 /// Closes the media connection with a peer who is no longer near.

@@ -50,6 +50,11 @@ test("device settings, a person's volume and self-mute, clicked like a person do
   // Another microphone: what B receives now comes from it.
   const sentLabel = () => a.evaluate((id) => window.__ibashoMedia[id].getSenders().find((s) => s.track?.kind === "audio")?.track.label, idB);
   assert.equal(await sentLabel(), "Fake Default Audio Input");
+  const processing = await a.evaluate((id) => {
+    const settings = window.__ibashoMedia[id].getSenders().find((s) => s.track?.kind === "audio").track.getSettings();
+    return [settings.echoCancellation, settings.noiseSuppression, settings.autoGainControl];
+  }, idB);
+  assert.deepEqual(processing, [true, true, true], "echo cancellation, noise suppression and auto gain on");
   await clickControl(a, "microphone");
   await clickControl(a, "microphone:Fake Audio Input 2");
   await eventually("A sending the chosen microphone to B", async () => (await sentLabel()) === "Fake Audio Input 2");

@@ -1,10 +1,15 @@
 //! Plain data shared by the ibasho client and server: the town map and the wire messages.
 #![warn(missing_docs)]
 
+pub mod booth;
 pub mod map;
 pub mod messages;
 pub mod nickname;
 
-pub use map::{MapError, Place, PlaceId, PlaceKind, Position, TileRect, TownMap};
+pub use booth::{
+    ADMISSION_SECS, BoothRequest, BoothSign, BoothState, Caller, CounselorCard, Desk, HOST_GRACE_SECS, JobTitle,
+    KNOCK_REACH, KNOCK_TIMEOUT_SECS, KnockAnswer, MAX_KNOCK_NOTE_CHARS, Ticket,
+};
+pub use map::{Door, MapError, Place, PlaceId, PlaceKind, Position, TileRect, TownMap};
 pub use messages::*;
 pub use nickname::{NicknameError, validate_nickname};

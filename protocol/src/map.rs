@@ -252,6 +252,42 @@ impl TownMap {
     pub fn place(&self, id: &PlaceId) -> Option<&Place> {
         self.places.iter().find(|place| &place.id == id)
     }
+
+    /// The kind of place at a world position, if any.
+    pub fn kind_at(&self, position: Position) -> Option<PlaceKind> {
+        self.place_at(position).map(|place| place.kind)
+    }
+
+    /// A place's doors: each pair of its walkable edge tile and the walkable tile just outside
+    /// it (the four straight neighbours), top-left first.
+    pub fn doors(&self, place: &Place) -> Vec<Door> {
+        let area = place.area;
+        let mut doors = Vec::new();
+        for row in area.row..area.row + area.height {
+            for col in area.col..area.col + area.width {
+                if !self.is_walkable(col, row) {
+                    continue;
+                }
+                let outside = [(0i64, -1i64), (0, 1), (-1, 0), (1, 0)].into_iter().find_map(|(dc, dr)| {
+                    let (c, r) = (u32::try_from(i64::from(col) + dc).ok()?, u32::try_from(i64::from(row) + dr).ok()?);
+                    (!area.contains(c, r) && self.is_walkable(c, r)).then_some((c, r))
+                });
+                if let Some(outside) = outside {
+                    doors.push(Door { inside: (col, row), outside });
+                }
+            }
+        }
+        doors
+    }
+}
+
+/// A way into a place: its tile on the inside edge and the tile in front of it outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Door {
+    /// The place's own tile at the door (col, row).
+    pub inside: (u32, u32),
+    /// The tile in front of the door, outside the place (col, row).
+    pub outside: (u32, u32),
 }
 
 #[cfg(test)]
@@ -317,5 +353,15 @@ mod tests {
         let stage = hall.stage.expect("hall A has a stage");
         assert!(map.on_stage(map.tile_center(stage.col, stage.row)));
         assert!(!map.on_stage(map.tile_center(hall.area.col, hall.area.row + hall.area.height - 1)));
+    }
+
+    #[test]
+    fn booths_have_one_door_each() {
+        let map = TownMap::from_ron(include_str!("../../assets/maps/town.ron")).expect("town.ron");
+        let booth = map.place(&PlaceId("booth-1".into())).expect("booth 1");
+        assert_eq!(map.doors(booth), vec![Door { inside: (13, 7), outside: (13, 8) }]);
+        for booth in map.places.iter().filter(|p| p.kind == PlaceKind::Booth) {
+            assert_eq!(map.doors(booth).len(), 1, "{} has one door", booth.id.0);
+        }
     }
 }

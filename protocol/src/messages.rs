@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::booth::{BoothRequest, BoothSign, Desk, Ticket};
 use crate::map::{PlaceId, Position};
 
 /// Number of avatar looks shipped in `assets/avatars/`.
@@ -169,6 +170,17 @@ pub struct Movement {
     pub place: Option<PlaceId>,
 }
 
+/// An ICE server (TURN relay) for peer connections, with time-limited credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceServer {
+    /// `turn:` URLs.
+    pub urls: Vec<String>,
+    /// Username (coturn's shared-secret scheme: `expiry:account`).
+    pub username: String,
+    /// Password for that username.
+    pub credential: String,
+}
+
 /// A WebRTC signal between two peers, relayed by the server (mirrors matchbox's `PeerSignal`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PeerSignal {
@@ -201,6 +213,11 @@ pub enum ClientMessage {
         /// The chosen step of the ladder.
         participation: Participation,
     },
+    /// About counseling booths: open, knock, answer, leave.
+    Booth {
+        /// The request.
+        request: BoothRequest,
+    },
     /// Nothing to say; keeps the connection open.
     KeepAlive,
 }
@@ -215,8 +232,12 @@ pub enum ServerMessage {
         you: Person,
         /// Your own matchbox peer id.
         peer_id: PeerId,
-        /// Everyone else in the town.
+        /// Everyone else in the town you may see (people inside a booth you are not in are
+        /// not listed).
         people: Vec<Person>,
+        /// TURN relays for peer connections (empty when the server has none).
+        #[serde(default)]
+        ice_servers: Vec<IceServer>,
     },
     /// Someone entered the town.
     Joined {
@@ -248,6 +269,10 @@ pub enum ServerMessage {
         person: ParticipantId,
         /// Whether you make the offer (exactly one side does).
         offer: bool,
+        /// Whether the connection must go through the TURN relay only (booths): no address of
+        /// either person reaches the other.
+        #[serde(default)]
+        relay_only: bool,
     },
     /// You and the person behind `link` are no longer near each other.
     Separate {
@@ -260,6 +285,26 @@ pub enum ServerMessage {
         from: PeerId,
         /// The signal.
         signal: PeerSignal,
+    },
+    /// You are now here (the server moved you, or refused a move and you are still here).
+    Placed {
+        /// Your position.
+        position: Position,
+    },
+    /// The door signs of every booth.
+    BoothSigns {
+        /// One per booth.
+        signs: Vec<BoothSign>,
+    },
+    /// Where you stand with a booth (knocking, waiting, let in, or a notice), or nothing.
+    BoothTicket {
+        /// Your ticket.
+        ticket: Option<Ticket>,
+    },
+    /// Your counselor's desk while you receive in a booth, or nothing.
+    BoothDesk {
+        /// The desk.
+        desk: Option<Desk>,
     },
     /// Your last message was refused; nothing changed.
     Rejected {
@@ -288,6 +333,20 @@ pub enum RejectCode {
     BadPosition,
     /// A signal for a link that is not (or no longer) yours.
     UnknownPeer,
+    /// A move into a booth that has not let you in.
+    BoothLocked,
+    /// Your role does not allow this (e.g. a participant opening a booth or answering a knock).
+    NotAllowed,
+    /// You already receive in another booth.
+    AlreadyReceiving,
+    /// Knocking needs you at the booth's door; opening needs you inside the booth.
+    WrongPlace,
+    /// Nobody receives in that booth now.
+    NotReceiving,
+    /// A knock note longer than allowed.
+    NoteTooLong,
+    /// Nobody by that id is knocking or waiting at your booth.
+    NoSuchCaller,
 }
 
 /// Why the server is closing a connection.

@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::turn::Turn;
+
 /// Everything the server needs to know about where it runs.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -20,11 +22,17 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Print a fresh staff invite at start even if staff exist.
     pub staff_invite: bool,
+    /// The TURN relay booth connections go through, if any.
+    pub turn: Option<Turn>,
+    /// Start coturn on this address (`--spawn-turn IP:PORT`, port 0 for any free one); the
+    /// server fills in `turn` once it runs.
+    pub spawn_turn: Option<SocketAddr>,
 }
 
 impl Config {
     /// Reads flags (`--listen`, `--data-dir`, `--static-dir`, `--map`, `--public-url`,
-    /// `--staff-invite`) and `IBASHO_*` environment variables.
+    /// `--staff-invite`, `--turn-url` with `--turn-secret`, or `--spawn-turn`) and `IBASHO_*`
+    /// environment variables.
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
         let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
         let mut listen = env("IBASHO_LISTEN", "127.0.0.1:8080");
@@ -33,6 +41,9 @@ impl Config {
         let mut map_path = env("IBASHO_MAP", "assets/maps/town.ron");
         let mut public_url = std::env::var("IBASHO_PUBLIC_URL").ok();
         let mut staff_invite = false;
+        let mut turn_url = std::env::var("IBASHO_TURN_URL").ok();
+        let mut turn_secret = std::env::var("IBASHO_TURN_SECRET").ok();
+        let mut spawn_turn = std::env::var("IBASHO_SPAWN_TURN").ok();
         let mut args = args.into_iter();
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -43,10 +54,24 @@ impl Config {
                 "--map" => map_path = value()?,
                 "--public-url" => public_url = Some(value()?),
                 "--staff-invite" => staff_invite = true,
+                "--turn-url" => turn_url = Some(value()?),
+                "--turn-secret" => turn_secret = Some(value()?),
+                "--spawn-turn" => spawn_turn = Some(value()?),
                 other => return Err(format!("unknown flag {other}")),
             }
         }
         let listen: SocketAddr = listen.parse().map_err(|_| format!("--listen: not an address: {listen}"))?;
+        let turn = match (turn_url, turn_secret) {
+            (Some(url), Some(secret)) if url.starts_with("turn:") && !secret.is_empty() => Some(Turn { url, secret }),
+            (None, None) => None,
+            _ => return Err("--turn-url (turn:HOST:PORT) and --turn-secret go together".into()),
+        };
+        let spawn_turn = spawn_turn
+            .map(|address| address.parse().map_err(|_| format!("--spawn-turn: not an IP:PORT: {address}")))
+            .transpose()?;
+        if turn.is_some() && spawn_turn.is_some() {
+            return Err("choose either --turn-url or --spawn-turn".into());
+        }
         // Without --public-url, the address is known only once bound (the port may be 0).
         let public_url = public_url.unwrap_or_default().trim_end_matches('/').to_owned();
         Ok(Config {
@@ -57,6 +82,8 @@ impl Config {
             secure_cookies: public_url.starts_with("https://"),
             public_url,
             staff_invite,
+            turn,
+            spawn_turn,
         })
     }
 

@@ -6,10 +6,12 @@ pub mod error;
 pub mod invites;
 pub mod json;
 pub mod pages;
+pub mod places;
 pub mod presence;
 pub mod sessions;
 pub mod store;
 pub mod tokens;
+pub mod turn;
 
 use std::sync::Arc;
 
@@ -17,7 +19,7 @@ use axum::Router;
 use tower_http::services::ServeDir;
 
 pub use config::Config;
-pub use presence::TownHandle;
+pub use presence::{TownHandle, TownOptions};
 pub use store::Store;
 
 /// Everything a request handler may use.

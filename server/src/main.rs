@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ibasho_server::{AppState, Config, Store, TownHandle, app};
+use ibasho_server::{AppState, Config, Store, TownHandle, TownOptions, app};
 use protocol::{Role, TownMap};
 use tracing_subscriber::EnvFilter;
 
@@ -38,6 +38,19 @@ async fn run() -> Result<(), String> {
     if config.public_url.is_empty() {
         config.public_url = format!("http://{address}");
     }
+    // Kept alive until the server stops, which stops coturn too.
+    let _turn_process = match config.spawn_turn {
+        Some(address) => {
+            let (turn, process) = ibasho_server::turn::spawn(address.ip(), address.port(), &config.data_dir)?;
+            println!("ibasho: TURN relay for booths at {}", turn.url);
+            config.turn = Some(turn);
+            Some(process)
+        }
+        None => None,
+    };
+    if config.turn.is_none() {
+        eprintln!("ibasho-server: no TURN relay configured: booth connections are direct (see --spawn-turn)");
+    }
     let no_staff = store.staff_count().map_err(|e| e.to_string())? == 0;
     let staff_invite = if config.staff_invite || no_staff {
         let invite =
@@ -47,7 +60,8 @@ async fn run() -> Result<(), String> {
         None
     };
     let public_url = config.public_url.clone();
-    let state = AppState { store, town: TownHandle::start(Arc::new(map)), config: Arc::new(config) };
+    let options = TownOptions { relayed: config.turn.is_some(), ..TownOptions::default() };
+    let state = AppState { store, town: TownHandle::start(Arc::new(map), options), config: Arc::new(config) };
     println!("ibasho: listening on {public_url}/");
     if let Some(url) = staff_invite {
         println!("ibasho: staff invite (one use, valid 24 hours): {url}");

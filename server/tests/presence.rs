@@ -3,52 +3,8 @@
 
 mod common;
 
-use common::{Browser, Socket, TestServer, WAIT, WATCH};
-use protocol::{ClientMessage, ParticipantId, PeerId, PeerSignal, Position, RejectCode, Role, ServerMessage};
-
-struct Person {
-    id: ParticipantId,
-    socket: Socket,
-}
-
-async fn enter(server: &TestServer, nickname: &str) -> Person {
-    let browser = server.register(Role::Participant, nickname).await;
-    let mut socket = browser.connect().await;
-    let ServerMessage::Welcome { you, .. } = socket.welcome().await else { unreachable!() };
-    Person { id: you.id, socket }
-}
-
-async fn introduced_to(person: &mut Person, other: ParticipantId) -> Option<(PeerId, bool)> {
-    person
-        .socket
-        .until(WAIT, |m| match m {
-            ServerMessage::Introduce { link, person, offer } if *person == other => Some((*link, *offer)),
-            _ => None,
-        })
-        .await
-}
-
-async fn never_introduced(person: &mut Person) -> bool {
-    person.socket.until(WATCH, |m| matches!(m, ServerMessage::Introduce { .. }).then_some(())).await.is_none()
-}
-
-async fn separated(person: &mut Person, from: PeerId) -> bool {
-    person
-        .socket
-        .until(WAIT, |m| matches!(m, ServerMessage::Separate { link } if *link == from).then_some(()))
-        .await
-        .is_some()
-}
-
-async fn rejected(person: &mut Person) -> Option<RejectCode> {
-    person
-        .socket
-        .until(WAIT, |m| match m {
-            ServerMessage::Rejected { code } => Some(*code),
-            _ => None,
-        })
-        .await
-}
+use common::{Browser, TestServer, WAIT, WATCH, enter, introduced_to, rejected, separated};
+use protocol::{ClientMessage, Position, RejectCode, Role, ServerMessage};
 
 #[tokio::test]
 async fn only_signed_in_browsers_connect() {
@@ -120,33 +76,6 @@ async fn near_people_are_introduced_far_people_are_not_and_moving_apart_separate
     let (again, _) = introduced_to(&mut b, a.id).await.expect("B meets A again");
     assert_ne!(again, b_link);
     let _ = c_link;
-}
-
-#[tokio::test]
-async fn booths_admit_only_the_people_inside() {
-    let server = TestServer::start().await;
-    let mut a = enter(&server, "A").await;
-    let mut b = enter(&server, "B").await;
-    let mut c = enter(&server, "C").await;
-    // Everyone spreads out first, so nobody is introduced.
-    a.socket.move_to(server.at(12, 2)).await;
-    b.socket.move_to(server.at(15, 6)).await;
-    c.socket.move_to(server.at(40, 22)).await;
-    let (a_link, _) = introduced_to(&mut a, b.id).await.expect("A and B in the booth");
-    introduced_to(&mut b, a.id).await.expect("B and A in the booth");
-    // C stands just outside the booth's door, close to B through the wall.
-    c.socket.move_to(server.at(15, 9)).await;
-    assert!(never_introduced(&mut c).await, "nobody outside joins the booth");
-    // Signals between the booth members are relayed; C cannot use their links.
-    a.socket.send(&ClientMessage::Signal { to: a_link, signal: PeerSignal::Offer("sdp".into()) }).await;
-    let relayed = b.socket.until(WAIT, |m| match m {
-        ServerMessage::Signal { signal, .. } => Some(signal.clone()),
-        _ => None,
-    });
-    assert_eq!(relayed.await, Some(PeerSignal::Offer("sdp".into())));
-    c.socket.send(&ClientMessage::Signal { to: a_link, signal: PeerSignal::Offer("intruder".into()) }).await;
-    assert_eq!(rejected(&mut c).await, Some(RejectCode::UnknownPeer));
-    assert!(b.socket.until(WATCH, |m| matches!(m, ServerMessage::Signal { .. }).then_some(())).await.is_none());
 }
 
 #[tokio::test]

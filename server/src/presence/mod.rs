@@ -1,6 +1,7 @@
 //! Presence and signaling: one WebSocket per signed-in browser carries positions, roster
 //! changes, introductions and WebRTC signals. See `town.rs` for the rules.
 
+mod relay;
 mod town;
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -18,7 +19,7 @@ use protocol::{
 };
 use tokio::sync::mpsc;
 
-pub use town::{INTRODUCE_RADIUS, MAX_PEERS_PER_PERSON, OUTBOX_CAPACITY, SEPARATE_RADIUS, Town};
+pub use town::{INTRODUCE_RADIUS, MAX_PEERS_PER_PERSON, OUTBOX_CAPACITY, SEPARATE_RADIUS, Town, TownOptions};
 
 use crate::AppState;
 use crate::auth::SignedIn;
@@ -44,8 +45,8 @@ pub struct TownHandle {
 
 impl TownHandle {
     /// An empty town on `map`; spawns the ticker on the current tokio runtime.
-    pub fn start(map: Arc<TownMap>) -> TownHandle {
-        let town = Arc::new(Mutex::new(Town::new(map)));
+    pub fn start(map: Arc<TownMap>, options: TownOptions) -> TownHandle {
+        let town = Arc::new(Mutex::new(Town::new(map, options)));
         tokio::spawn(run_ticker(Arc::downgrade(&town)));
         TownHandle { town }
     }
@@ -121,7 +122,8 @@ fn read(text: &str, limit: &mut RateLimit) -> Result<ClientMessage, RejectCode> 
 async fn connection(socket: WebSocket, state: AppState, session: Session) {
     let id = session.account.id;
     let (outbox, mut inbox) = mpsc::channel(OUTBOX_CAPACITY);
-    let connection = state.town.lock().join(session.account, session.id, outbox);
+    let ice_servers = state.config.turn.iter().map(|turn| turn.ice_server(id)).collect();
+    let connection = state.town.lock().join(session.account, session.id, outbox, ice_servers);
     tracing::info!(account = id.0, "entered the town");
     let (mut sink, mut stream) = socket.split();
     let mut limit = RateLimit::new();

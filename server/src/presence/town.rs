@@ -1,17 +1,22 @@
 //! The town's live state: who is present, where, and which pairs are introduced as peers.
 //! Pure logic with no I/O: each person has an outbox, and every change is a message put in
-//! the right outboxes. The server is the authority on places and introductions.
+//! the right outboxes. The server is the authority on places and introductions; the booths'
+//! rules (`places::booth`) decide who may step into a booth, and people inside a booth are
+//! seen only by the others inside it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Instant;
 
 use protocol::{
-    ClientMessage, CloseCode, Movement, ParticipantId, Participation, PeerId, Person, PlaceKind, Position, RejectCode,
-    ServerMessage, TownMap,
+    BoothRequest, BoothSign, ClientMessage, CloseCode, Desk, IceServer, KNOCK_REACH, Movement, ParticipantId,
+    Participation, PeerId, Person, PlaceId, PlaceKind, Position, RejectCode, ServerMessage, Ticket, TownMap,
 };
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use super::relay::relay_only;
+use crate::places::booth::{BoothTimes, Booths};
 use crate::store::Account;
 
 /// Two people in open places are introduced when they come this close (pixels; 5 tiles).
@@ -42,6 +47,9 @@ struct Present {
     connection: ConnectionId,
     outbox: Outbox,
     moved: bool,
+    /// The booth ticket and desk this person was last sent.
+    ticket: Option<Ticket>,
+    desk: Option<Desk>,
 }
 
 /// One side of an introduction: `owner` knows `other` under this link's id.
@@ -50,6 +58,17 @@ struct Link {
     other: ParticipantId,
     /// The id under which `other` knows `owner`.
     reverse: PeerId,
+    /// Only TURN relay candidates may pass (a booth link).
+    relay_only: bool,
+}
+
+/// How the town is set up beyond its map.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TownOptions {
+    /// The booths' waiting times.
+    pub booth_times: BoothTimes,
+    /// Whether a TURN relay is configured: booth links are then relay-only.
+    pub relayed: bool,
 }
 
 /// An introduced pair, `low < high`, with the link id each side uses for the other.
@@ -66,12 +85,25 @@ pub struct Town {
     links: HashMap<PeerId, Link>,
     pairs: HashMap<Pair, (PeerId, PeerId)>,
     next_connection: u64,
+    booths: Booths,
+    /// The door signs everyone was last sent.
+    signs: Vec<BoothSign>,
+    relayed: bool,
 }
 
 impl Town {
     /// An empty town on `map`.
-    pub fn new(map: Arc<TownMap>) -> Town {
-        Town { map, people: BTreeMap::new(), links: HashMap::new(), pairs: HashMap::new(), next_connection: 0 }
+    pub fn new(map: Arc<TownMap>, options: TownOptions) -> Town {
+        Town {
+            booths: Booths::new(&map, options.booth_times),
+            map,
+            people: BTreeMap::new(),
+            links: HashMap::new(),
+            pairs: HashMap::new(),
+            next_connection: 0,
+            signs: Vec::new(),
+            relayed: options.relayed,
+        }
     }
 
     /// Number of people present.
@@ -79,8 +111,24 @@ impl Town {
         self.people.len()
     }
 
+    /// The booth a person stands in, if any.
+    fn booth_of<'a>(&self, person: &'a Person) -> Option<&'a PlaceId> {
+        person.place.as_ref().filter(|place| self.map.place(place).is_some_and(|p| p.kind == PlaceKind::Booth))
+    }
+
+    /// Whether `viewer` is shown `subject`: people inside a booth are seen only from inside it.
+    fn sees(&self, viewer: &Person, subject: &Person) -> bool {
+        self.booth_of(subject).is_none_or(|booth| viewer.place.as_ref() == Some(booth))
+    }
+
     /// Someone connected. A previous connection of the same account is closed first.
-    pub fn join(&mut self, account: Account, session_id: i64, outbox: Outbox) -> ConnectionId {
+    pub fn join(
+        &mut self,
+        account: Account,
+        session_id: i64,
+        outbox: Outbox,
+        ice_servers: Vec<IceServer>,
+    ) -> ConnectionId {
         if let Some(previous) = self.people.get(&account.id) {
             send(&previous.outbox, ServerMessage::Closing { code: CloseCode::OpenedElsewhere });
             self.remove(account.id);
@@ -96,12 +144,17 @@ impl Town {
             // Every entry starts at 聞くだけ, microphone and camera off.
             participation: Participation::default(),
         };
-        let people = self.people.values().map(|present| present.person.clone()).collect();
-        send(&outbox, ServerMessage::Welcome { you: person.clone(), peer_id: new_peer_id(), people });
-        self.broadcast(ServerMessage::Joined { person: person.clone() });
+        let people =
+            self.people.values().map(|p| &p.person).filter(|other| self.sees(&person, other)).cloned().collect();
+        send(&outbox, ServerMessage::Welcome { you: person.clone(), peer_id: new_peer_id(), people, ice_servers });
+        send(&outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
+        self.broadcast_about(&person, ServerMessage::Joined { person: person.clone() });
         self.next_connection += 1;
         let connection = ConnectionId(self.next_connection);
-        self.people.insert(person.id, Present { person, session_id, connection, outbox, moved: false });
+        let present = Present { person, session_id, connection, outbox, moved: false, ticket: None, desk: None };
+        self.people.insert(present.person.id, present);
+        // A counselor coming back within the grace period finds their desk again.
+        self.publish_booths(true);
         connection
     }
 
@@ -156,22 +209,78 @@ impl Town {
     /// reason.
     pub fn handle(&mut self, from: ParticipantId, message: ClientMessage) -> Result<(), RejectCode> {
         match message {
-            ClientMessage::Move { position } => self.move_person(from, position),
+            ClientMessage::Move { position } => self.move_person(from, position).inspect_err(|_| {
+                // Refused: the client learns where the server still has it.
+                if let Some(present) = self.people.get(&from) {
+                    send(&present.outbox, ServerMessage::Placed { position: present.person.position });
+                }
+            }),
             ClientMessage::Signal { to, signal } => {
                 let link = self.links.get(&to).filter(|link| link.owner == from).ok_or(RejectCode::UnknownPeer)?;
                 let target = self.people.get(&link.other).ok_or(RejectCode::UnknownPeer)?;
-                send(&target.outbox, ServerMessage::Signal { from: link.reverse, signal });
+                // A booth link passes relay candidates only: dropped ones are not an error.
+                let signal = if link.relay_only { relay_only(signal) } else { Some(signal) };
+                if let Some(signal) = signal {
+                    send(&target.outbox, ServerMessage::Signal { from: link.reverse, signal });
+                }
                 Ok(())
             }
             ClientMessage::SetParticipation { participation } => {
                 let present = self.people.get_mut(&from).ok_or(RejectCode::UnknownPeer)?;
                 if present.person.participation != participation {
                     present.person.participation = participation;
-                    self.broadcast_except(from, ServerMessage::ParticipationChanged { id: from, participation });
+                    let person = present.person.clone();
+                    self.broadcast_about(&person, ServerMessage::ParticipationChanged { id: from, participation });
                 }
                 Ok(())
             }
+            ClientMessage::Booth { request } => {
+                let outcome = self.handle_booth(from, request, Instant::now());
+                self.publish_booths(false);
+                outcome
+            }
             ClientMessage::KeepAlive => Ok(()),
+        }
+    }
+
+    fn handle_booth(&mut self, from: ParticipantId, request: BoothRequest, now: Instant) -> Result<(), RejectCode> {
+        let person = self.people.get(&from).map(|present| present.person.clone()).ok_or(RejectCode::UnknownPeer)?;
+        match request {
+            BoothRequest::Open { title } => {
+                self.booths.open(from, &person.nickname, person.role, self.booth_of(&person), title)
+            }
+            BoothRequest::Close => self.booths.close(from),
+            BoothRequest::Knock { booth, note } => {
+                let at_door = self.map.place(&booth).is_some_and(|place| {
+                    self.map.doors(place).iter().any(|door| {
+                        let front = self.map.tile_center(door.outside.0, door.outside.1);
+                        front.distance(person.position) <= KNOCK_REACH
+                    })
+                });
+                let outside = self.booth_of(&person).is_none();
+                self.booths.knock(from, &person.nickname, &booth, &note, at_door && outside, now)
+            }
+            BoothRequest::Withdraw => {
+                self.booths.withdraw(from);
+                Ok(())
+            }
+            BoothRequest::Answer { person: caller, answer } => self.booths.answer(from, caller, answer, now),
+            BoothRequest::Leave => {
+                self.booths.withdraw(from);
+                if let Some(booth) = self.booth_of(&person).cloned() {
+                    let door = self.map.place(&booth).and_then(|place| self.map.doors(place).first().copied());
+                    if let Some(door) = door {
+                        let outside = self.map.tile_center(door.outside.0, door.outside.1);
+                        self.move_person(from, outside)?;
+                        if let Some(present) = self.people.get(&from) {
+                            send(&present.outbox, ServerMessage::Placed { position: outside });
+                        }
+                        // Separated from the booth at once, not at the next beat.
+                        self.update_introductions();
+                    }
+                }
+                Ok(())
+            }
         }
     }
 
@@ -180,38 +289,121 @@ impl Town {
         if !walkable {
             return Err(RejectCode::BadPosition);
         }
+        let before = self.people.get(&id).map(|present| present.person.clone()).ok_or(RejectCode::UnknownPeer)?;
         let place = self.map.place_at(position).map(|place| place.id.clone());
-        let present = self.people.get_mut(&id).ok_or(RejectCode::UnknownPeer)?;
-        present.person.position = position;
-        present.person.place = place;
+        let after = Person { position, place, ..before.clone() };
+        let (old_booth, new_booth) = (self.booth_of(&before).cloned(), self.booth_of(&after).cloned());
+        let now = Instant::now();
+        if let Some(booth) = new_booth.as_ref().filter(|booth| old_booth.as_ref() != Some(*booth))
+            && !self.booths.may_enter(booth, id, before.role, now)
+        {
+            return Err(RejectCode::BoothLocked);
+        }
+        if old_booth != new_booth {
+            if let Some(booth) = &old_booth {
+                self.booths.left(booth, id, now);
+            }
+            if let Some(booth) = &new_booth {
+                self.booths.entered(booth, id);
+            }
+            self.show_place_change(&before, &after);
+            self.publish_booths(false);
+        }
+        let Some(present) = self.people.get_mut(&id) else { return Err(RejectCode::UnknownPeer) };
+        present.person = after;
         present.moved = true;
         Ok(())
     }
 
+    /// Someone crossed a booth's wall: the people who stop or start seeing them are told, and so
+    /// are they, about the people they stop or start seeing.
+    fn show_place_change(&self, before: &Person, after: &Person) {
+        let Some(mover) = self.people.get(&before.id) else { return };
+        for other in self.people.values().filter(|other| other.person.id != before.id) {
+            let viewer = &other.person;
+            match (self.sees(viewer, before), self.sees(viewer, after)) {
+                (true, false) => send(&other.outbox, ServerMessage::Left { id: before.id }),
+                (false, true) => send(&other.outbox, ServerMessage::Joined { person: after.clone() }),
+                _ => {}
+            }
+            match (self.sees(before, viewer), self.sees(after, viewer)) {
+                (true, false) => send(&mover.outbox, ServerMessage::Left { id: viewer.id }),
+                (false, true) => send(&mover.outbox, ServerMessage::Joined { person: viewer.clone() }),
+                _ => {}
+            }
+        }
+    }
+
+    /// Sends door signs, tickets and desks to whoever's view of them changed. `all` checks
+    /// every person even if the booths did not change (someone new arrived).
+    fn publish_booths(&mut self, all: bool) {
+        if !self.booths.take_changed() && !all {
+            return;
+        }
+        let signs = self.booths.signs();
+        if signs != self.signs {
+            self.signs = signs;
+            self.broadcast(ServerMessage::BoothSigns { signs: self.signs.clone() });
+        }
+        for present in self.people.values_mut() {
+            let id = present.person.id;
+            let ticket = self.booths.ticket(id);
+            if ticket != present.ticket {
+                present.ticket = ticket.clone();
+                send(&present.outbox, ServerMessage::BoothTicket { ticket });
+            }
+            let desk = self.booths.desk(id, self.relayed);
+            if desk != present.desk {
+                present.desk = desk.clone();
+                send(&present.outbox, ServerMessage::BoothDesk { desk });
+            }
+        }
+    }
+
     /// One beat of the town (10 per second): sends the batched movements, then updates
-    /// introductions.
+    /// introductions and the booths' timers.
     pub fn tick(&mut self) {
+        self.tick_at(Instant::now());
+    }
+
+    /// [`Town::tick`] at a given time (tests move time forward).
+    pub fn tick_at(&mut self, now: Instant) {
         self.send_movements();
         self.update_introductions();
+        self.booths.tick(now);
+        self.publish_booths(false);
     }
 
     fn send_movements(&mut self) {
-        let moves: Vec<Movement> = self
+        let moves: Vec<(Movement, Option<PlaceId>)> = self
             .people
             .values_mut()
             .filter_map(|present| {
-                std::mem::take(&mut present.moved).then(|| Movement {
-                    id: present.person.id,
-                    position: present.person.position,
-                    place: present.person.place.clone(),
+                std::mem::take(&mut present.moved).then(|| {
+                    let movement = Movement {
+                        id: present.person.id,
+                        position: present.person.position,
+                        place: present.person.place.clone(),
+                    };
+                    (movement, present.person.place.clone())
                 })
+            })
+            .map(|(movement, place)| {
+                let booth = place.filter(|p| self.map.place(p).is_some_and(|p| p.kind == PlaceKind::Booth));
+                (movement, booth)
             })
             .collect();
         if moves.is_empty() {
             return;
         }
         for present in self.people.values() {
-            let others: Vec<Movement> = moves.iter().filter(|m| m.id != present.person.id).cloned().collect();
+            let others: Vec<Movement> = moves
+                .iter()
+                .filter(|(m, booth)| {
+                    m.id != present.person.id && booth.as_ref().is_none_or(|b| present.person.place.as_ref() == Some(b))
+                })
+                .map(|(m, _)| m.clone())
+                .collect();
             if !others.is_empty() {
                 send(&present.outbox, ServerMessage::Moved { moves: others });
             }
@@ -273,11 +465,13 @@ impl Town {
             return;
         };
         let (low_link, high_link) = (new_peer_id(), new_peer_id());
+        let in_booth = self.booth_of(&low.person).is_some() || self.booth_of(&high.person).is_some();
+        let relay_only = self.relayed && in_booth;
         // The lower id makes the offer, so exactly one side does.
-        send(&low.outbox, ServerMessage::Introduce { link: low_link, person: pair.high, offer: true });
-        send(&high.outbox, ServerMessage::Introduce { link: high_link, person: pair.low, offer: false });
-        self.links.insert(low_link, Link { owner: pair.low, other: pair.high, reverse: high_link });
-        self.links.insert(high_link, Link { owner: pair.high, other: pair.low, reverse: low_link });
+        send(&low.outbox, ServerMessage::Introduce { link: low_link, person: pair.high, offer: true, relay_only });
+        send(&high.outbox, ServerMessage::Introduce { link: high_link, person: pair.low, offer: false, relay_only });
+        self.links.insert(low_link, Link { owner: pair.low, other: pair.high, reverse: high_link, relay_only });
+        self.links.insert(high_link, Link { owner: pair.high, other: pair.low, reverse: low_link, relay_only });
         self.pairs.insert(pair, (low_link, high_link));
     }
 
@@ -300,14 +494,22 @@ impl Town {
         for pair in theirs {
             self.separate(pair);
         }
-        if self.people.remove(&id).is_some() {
-            self.broadcast(ServerMessage::Left { id });
+        let Some(gone) = self.people.remove(&id) else { return };
+        let now = Instant::now();
+        if let Some(booth) = self.booth_of(&gone.person).cloned() {
+            self.booths.left(&booth, id, now);
         }
+        self.booths.gone(id, now);
+        self.broadcast_about(&gone.person, ServerMessage::Left { id });
+        self.publish_booths(false);
     }
 
-    fn broadcast_except(&self, except: ParticipantId, message: ServerMessage) {
-        for present in self.people.values().filter(|present| present.person.id != except) {
-            send(&present.outbox, message.clone());
+    /// Sends a message about `subject` to everyone else who sees them.
+    fn broadcast_about(&self, subject: &Person, message: ServerMessage) {
+        for present in self.people.values() {
+            if present.person.id != subject.id && self.sees(&present.person, subject) {
+                send(&present.outbox, message.clone());
+            }
         }
     }
 

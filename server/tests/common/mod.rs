@@ -6,8 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use ibasho_server::{AppState, Config, Store, TownHandle, app};
-use protocol::{ClientMessage, Position, Role, ServerMessage, TownMap};
+use ibasho_server::{AppState, Config, Store, TownHandle, TownOptions, app};
+use protocol::{
+    BoothRequest, ClientMessage, ParticipantId, PeerId, Position, RejectCode, Role, ServerMessage, TownMap,
+};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -27,6 +29,11 @@ pub fn town_map() -> TownMap {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        TestServer::start_with(TownOptions::default()).await
+    }
+
+    /// A server whose town runs with `options` (e.g. short booth timers, a TURN relay).
+    pub async fn start_with(options: TownOptions) -> TestServer {
         let static_dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(static_dir.path().join("index.html"), "<!doctype html><title>town</title>").expect("index");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -40,10 +47,12 @@ impl TestServer {
             public_url: format!("http://{address}"),
             secure_cookies: false,
             staff_invite: false,
+            turn: None,
+            spawn_turn: None,
         };
         let state = AppState {
             store: Store::in_memory().expect("store"),
-            town: TownHandle::start(map.clone()),
+            town: TownHandle::start(map.clone(), options),
             config: Arc::new(config),
         };
         let router = app(state.clone());
@@ -174,4 +183,85 @@ impl Socket {
     pub async fn welcome(&mut self) -> ServerMessage {
         self.until(WAIT, |m| matches!(m, ServerMessage::Welcome { .. }).then(|| m.clone())).await.expect("welcome")
     }
+}
+
+/// One person in the town, with their presence socket.
+pub struct Person {
+    pub id: ParticipantId,
+    pub socket: Socket,
+}
+
+impl Person {
+    pub async fn send(&mut self, message: &ClientMessage) {
+        self.socket.send(message).await;
+    }
+
+    pub async fn booth(&mut self, request: BoothRequest) {
+        self.socket.send(&ClientMessage::Booth { request }).await;
+    }
+
+    pub async fn move_to(&mut self, position: Position) {
+        self.socket.move_to(position).await;
+    }
+
+    /// Reads until a message matches, within [`WAIT`].
+    pub async fn until<T>(&mut self, pick: impl FnMut(&ServerMessage) -> Option<T>) -> Option<T> {
+        self.socket.until(WAIT, pick).await
+    }
+
+    /// Every message that comes within [`WATCH`].
+    pub async fn gather(&mut self) -> Vec<ServerMessage> {
+        let mut seen = Vec::new();
+        let deadline = tokio::time::Instant::now() + WATCH;
+        while let Some(message) =
+            self.socket.next(deadline.saturating_duration_since(tokio::time::Instant::now())).await
+        {
+            seen.push(message);
+        }
+        seen
+    }
+
+    /// Whether no message matching `pick` comes within [`WATCH`].
+    pub async fn never(&mut self, mut pick: impl FnMut(&ServerMessage) -> bool) -> bool {
+        self.socket.until(WATCH, |m| pick(m).then_some(())).await.is_none()
+    }
+}
+
+/// A new participant in the town.
+pub async fn enter(server: &TestServer, nickname: &str) -> Person {
+    enter_as(server, Role::Participant, nickname).await
+}
+
+/// A new account of `role` in the town.
+pub async fn enter_as(server: &TestServer, role: Role, nickname: &str) -> Person {
+    let browser = server.register(role, nickname).await;
+    let mut socket = browser.connect().await;
+    let ServerMessage::Welcome { you, .. } = socket.welcome().await else { unreachable!() };
+    Person { id: you.id, socket }
+}
+
+pub async fn introduced_to(person: &mut Person, other: ParticipantId) -> Option<(PeerId, bool)> {
+    person
+        .until(|m| match m {
+            ServerMessage::Introduce { link, person, offer, .. } if *person == other => Some((*link, *offer)),
+            _ => None,
+        })
+        .await
+}
+
+pub async fn never_introduced(person: &mut Person) -> bool {
+    person.never(|m| matches!(m, ServerMessage::Introduce { .. })).await
+}
+
+pub async fn separated(person: &mut Person, from: PeerId) -> bool {
+    person.until(|m| matches!(m, ServerMessage::Separate { link } if *link == from).then_some(())).await.is_some()
+}
+
+pub async fn rejected(person: &mut Person) -> Option<RejectCode> {
+    person
+        .until(|m| match m {
+            ServerMessage::Rejected { code } => Some(*code),
+            _ => None,
+        })
+        .await
 }

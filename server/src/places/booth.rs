@@ -1,0 +1,528 @@
+//! The counseling booths' rules: who receives in which booth, knocks and their answers, the
+//! queue, whom a door lets in, and what each person is shown (door signs, tickets, desks).
+//! Pure state with time passed in; the town applies it to moves, visibility and introductions.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use protocol::{
+    ADMISSION_SECS, BoothSign, BoothState, Caller, CounselorCard, Desk, HOST_GRACE_SECS, JobTitle, KNOCK_TIMEOUT_SECS,
+    KnockAnswer, MAX_KNOCK_NOTE_CHARS, ParticipantId, PlaceId, PlaceKind, RejectCode, Role, Ticket, TownMap,
+};
+
+/// How long the booth rules wait for things; shortened in tests.
+#[derive(Debug, Clone, Copy)]
+pub struct BoothTimes {
+    /// A knock with no answer ends after this.
+    pub knock_timeout: Duration,
+    /// A person let in may enter within this.
+    pub admission: Duration,
+    /// A counselor away from their booth stays its counselor this long.
+    pub host_grace: Duration,
+}
+
+impl Default for BoothTimes {
+    fn default() -> Self {
+        BoothTimes {
+            knock_timeout: Duration::from_secs(KNOCK_TIMEOUT_SECS),
+            admission: Duration::from_secs(ADMISSION_SECS),
+            host_grace: Duration::from_secs(HOST_GRACE_SECS),
+        }
+    }
+}
+
+struct Host {
+    id: ParticipantId,
+    nickname: String,
+    title: JobTitle,
+    /// Since when the counselor has been outside the booth (or gone), if they are.
+    away_since: Option<Instant>,
+}
+
+struct Knock {
+    caller: Caller,
+    since: Instant,
+}
+
+struct Admission {
+    caller: Caller,
+    /// Until when the door lets them in; None once they are inside.
+    until: Option<Instant>,
+}
+
+#[derive(Default)]
+struct Booth {
+    host: Option<Host>,
+    knocks: Vec<Knock>,
+    queue: Vec<Caller>,
+    admitted: Vec<Admission>,
+    inside: BTreeSet<ParticipantId>,
+}
+
+impl Booth {
+    fn host_id(&self) -> Option<ParticipantId> {
+        self.host.as_ref().map(|host| host.id)
+    }
+
+    fn state(&self) -> BoothState {
+        match self.host_id() {
+            None => BoothState::Preparing,
+            Some(host) if self.inside.iter().any(|id| *id != host) => BoothState::InSession,
+            Some(_) => BoothState::Open,
+        }
+    }
+
+    /// Takes a person out of the knocks, the queue and the admissions not yet used.
+    fn forget(&mut self, who: ParticipantId) -> bool {
+        let before = (self.knocks.len(), self.queue.len(), self.admitted.len());
+        self.knocks.retain(|knock| knock.caller.id != who);
+        self.queue.retain(|caller| caller.id != who);
+        self.admitted.retain(|admission| admission.caller.id != who || admission.until.is_none());
+        before != (self.knocks.len(), self.queue.len(), self.admitted.len())
+    }
+
+    /// Ends receiving: whoever waits is told, with `Closed`.
+    fn stop_receiving(&mut self, booth: &PlaceId, notices: &mut HashMap<ParticipantId, Ticket>) {
+        self.host = None;
+        let waiting = self.knocks.drain(..).map(|knock| knock.caller.id);
+        let queued = self.queue.drain(..).map(|caller| caller.id);
+        let mut on_the_way = Vec::new();
+        self.admitted.retain(|admission| {
+            if admission.until.is_some() {
+                on_the_way.push(admission.caller.id);
+            }
+            admission.until.is_none()
+        });
+        for id in waiting.chain(queued).collect::<Vec<_>>().into_iter().chain(on_the_way) {
+            notices.insert(id, Ticket::Closed { booth: booth.clone() });
+        }
+    }
+}
+
+/// Every booth of the town.
+pub struct Booths {
+    booths: BTreeMap<PlaceId, Booth>,
+    /// Notices waiting to be put away: declined, timed out, closed.
+    notices: HashMap<ParticipantId, Ticket>,
+    times: BoothTimes,
+    /// Whether anything shown changed since the last [`Booths::take_changed`].
+    changed: bool,
+}
+
+impl Booths {
+    /// The booths of `map`, all 準備中.
+    pub fn new(map: &TownMap, times: BoothTimes) -> Booths {
+        let booths = map
+            .places
+            .iter()
+            .filter(|place| place.kind == PlaceKind::Booth)
+            .map(|place| (place.id.clone(), Booth::default()))
+            .collect();
+        Booths { booths, notices: HashMap::new(), times, changed: true }
+    }
+
+    /// Whether what the booths show changed since the last call; resets the flag.
+    pub fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
+    }
+
+    /// Whether the door of `booth` lets `who` in now: its counselor, people let in (while the
+    /// admission lasts), and a counselor or staff member opening an empty booth nobody receives in.
+    pub fn may_enter(&self, booth: &PlaceId, who: ParticipantId, role: Role, now: Instant) -> bool {
+        let Some(state) = self.booths.get(booth) else { return false };
+        if state.host_id() == Some(who) || state.inside.contains(&who) {
+            return true;
+        }
+        let admitted = state
+            .admitted
+            .iter()
+            .any(|admission| admission.caller.id == who && admission.until.is_none_or(|until| now <= until));
+        if admitted {
+            return true;
+        }
+        let receiver = matches!(role, Role::Counselor | Role::Staff);
+        state.host.is_none() && state.inside.is_empty() && receiver && self.hosting(who).is_none()
+    }
+
+    /// `who` stepped into `booth`.
+    pub fn entered(&mut self, booth: &PlaceId, who: ParticipantId) {
+        let Some(state) = self.booths.get_mut(booth) else { return };
+        state.inside.insert(who);
+        if let Some(host) = state.host.as_mut().filter(|host| host.id == who) {
+            host.away_since = None;
+        }
+        for admission in state.admitted.iter_mut().filter(|admission| admission.caller.id == who) {
+            admission.until = None;
+        }
+        self.changed = true;
+    }
+
+    /// `who` stepped out of `booth` (or left the town from inside it). A person let in must
+    /// knock again to come back; the counselor stays its counselor for the grace period.
+    pub fn left(&mut self, booth: &PlaceId, who: ParticipantId, now: Instant) {
+        let Some(state) = self.booths.get_mut(booth) else { return };
+        state.inside.remove(&who);
+        state.admitted.retain(|admission| admission.caller.id != who);
+        if let Some(host) = state.host.as_mut().filter(|host| host.id == who) {
+            host.away_since.get_or_insert(now);
+        }
+        self.changed = true;
+    }
+
+    /// `who` left the town: their knocks and places in queues end; a counselor's grace starts.
+    pub fn gone(&mut self, who: ParticipantId, now: Instant) {
+        self.withdraw(who);
+        for state in self.booths.values_mut() {
+            if let Some(host) = state.host.as_mut().filter(|host| host.id == who) {
+                host.away_since.get_or_insert(now);
+                self.changed = true;
+            }
+        }
+    }
+
+    /// The booth `who` receives in, if any.
+    pub fn hosting(&self, who: ParticipantId) -> Option<&PlaceId> {
+        self.booths.iter().find(|(_, state)| state.host_id() == Some(who)).map(|(id, _)| id)
+    }
+
+    /// 「相談を受け付ける」 in `booth` (where `who` stands).
+    pub fn open(
+        &mut self,
+        who: ParticipantId,
+        nickname: &str,
+        role: Role,
+        standing_in: Option<&PlaceId>,
+        title: JobTitle,
+    ) -> Result<(), RejectCode> {
+        if !matches!(role, Role::Counselor | Role::Staff) {
+            return Err(RejectCode::NotAllowed);
+        }
+        let booth = standing_in.filter(|id| self.booths.contains_key(*id)).ok_or(RejectCode::WrongPlace)?.clone();
+        if self.hosting(who).is_some_and(|hosted| *hosted != booth) {
+            return Err(RejectCode::AlreadyReceiving);
+        }
+        let state = self.booths.get_mut(&booth).ok_or(RejectCode::WrongPlace)?;
+        match state.host.as_mut() {
+            Some(host) if host.id == who => host.title = title,
+            Some(_) => return Err(RejectCode::NotAllowed),
+            None => state.host = Some(Host { id: who, nickname: nickname.to_owned(), title, away_since: None }),
+        }
+        self.changed = true;
+        Ok(())
+    }
+
+    /// Stops receiving in whichever booth `who` receives in.
+    pub fn close(&mut self, who: ParticipantId) -> Result<(), RejectCode> {
+        let booth = self.hosting(who).cloned().ok_or(RejectCode::NotReceiving)?;
+        if let Some(state) = self.booths.get_mut(&booth) {
+            state.stop_receiving(&booth, &mut self.notices);
+        }
+        self.changed = true;
+        Ok(())
+    }
+
+    /// 「ノックする」: `who` knocks at `booth`, standing at its door or not (`at_door`).
+    pub fn knock(
+        &mut self,
+        who: ParticipantId,
+        nickname: &str,
+        booth: &PlaceId,
+        note: &str,
+        at_door: bool,
+        now: Instant,
+    ) -> Result<(), RejectCode> {
+        let note: String = note.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_owned();
+        if note.chars().count() > MAX_KNOCK_NOTE_CHARS {
+            return Err(RejectCode::NoteTooLong);
+        }
+        let state = self.booths.get(booth).ok_or(RejectCode::WrongPlace)?;
+        if !at_door || state.inside.contains(&who) {
+            return Err(RejectCode::WrongPlace);
+        }
+        if state.host.is_none() {
+            return Err(RejectCode::NotReceiving);
+        }
+        if self.hosting(who).is_some() {
+            return Err(RejectCode::AlreadyReceiving);
+        }
+        self.withdraw(who);
+        let caller = Caller { id: who, nickname: nickname.to_owned(), note };
+        if let Some(state) = self.booths.get_mut(booth) {
+            state.knocks.push(Knock { caller, since: now });
+        }
+        self.changed = true;
+        Ok(())
+    }
+
+    /// Takes back whatever `who` has going at any booth (knock, queue, admission not yet used)
+    /// and puts away their notice.
+    pub fn withdraw(&mut self, who: ParticipantId) {
+        for state in self.booths.values_mut() {
+            self.changed |= state.forget(who);
+        }
+        self.changed |= self.notices.remove(&who).is_some();
+    }
+
+    /// The counselor `host` answers `person`, who knocks or waits at their booth.
+    pub fn answer(
+        &mut self,
+        host: ParticipantId,
+        person: ParticipantId,
+        answer: KnockAnswer,
+        now: Instant,
+    ) -> Result<(), RejectCode> {
+        let booth = self.hosting(host).cloned().ok_or(RejectCode::NotAllowed)?;
+        let admission = self.times.admission;
+        let state = self.booths.get_mut(&booth).ok_or(RejectCode::NotAllowed)?;
+        let knocked = state.knocks.iter().position(|knock| knock.caller.id == person);
+        let queued = state.queue.iter().position(|caller| caller.id == person);
+        let caller = match (knocked, queued) {
+            (Some(index), _) => state.knocks.remove(index).caller,
+            (None, Some(index)) => state.queue.remove(index),
+            (None, None) => return Err(RejectCode::NoSuchCaller),
+        };
+        match answer {
+            KnockAnswer::Admit => state.admitted.push(Admission { caller, until: Some(now + admission) }),
+            // Asked again to wait, a person keeps their place.
+            KnockAnswer::Wait => state.queue.insert(queued.unwrap_or(state.queue.len()), caller),
+            KnockAnswer::Decline => {
+                self.notices.insert(person, Ticket::Declined { booth: booth.clone() });
+            }
+        }
+        self.changed = true;
+        Ok(())
+    }
+
+    /// Time passes: unanswered knocks end, unused admissions lapse, and a counselor away past the
+    /// grace period stops receiving.
+    pub fn tick(&mut self, now: Instant) {
+        let times = self.times;
+        for (booth, state) in &mut self.booths {
+            let expired: Vec<ParticipantId> = state
+                .knocks
+                .iter()
+                .filter(|knock| now.duration_since(knock.since) >= times.knock_timeout)
+                .map(|knock| knock.caller.id)
+                .collect();
+            for id in expired {
+                state.knocks.retain(|knock| knock.caller.id != id);
+                self.notices.insert(id, Ticket::TimedOut { booth: booth.clone() });
+                self.changed = true;
+            }
+            let before = state.admitted.len();
+            state.admitted.retain(|admission| admission.until.is_none_or(|until| now <= until));
+            self.changed |= before != state.admitted.len();
+            let away_too_long = state
+                .host
+                .as_ref()
+                .and_then(|host| host.away_since)
+                .is_some_and(|since| now.duration_since(since) >= times.host_grace);
+            if away_too_long {
+                state.stop_receiving(booth, &mut self.notices);
+                self.changed = true;
+            }
+        }
+    }
+
+    /// Every booth's door sign.
+    pub fn signs(&self) -> Vec<BoothSign> {
+        self.booths
+            .iter()
+            .map(|(booth, state)| BoothSign {
+                booth: booth.clone(),
+                state: state.state(),
+                counselor: state
+                    .host
+                    .as_ref()
+                    .map(|host| CounselorCard { nickname: host.nickname.clone(), title: host.title }),
+            })
+            .collect()
+    }
+
+    /// What `who` is shown about their knock, wait or admission, if anything.
+    pub fn ticket(&self, who: ParticipantId) -> Option<Ticket> {
+        for (booth, state) in &self.booths {
+            if state.knocks.iter().any(|knock| knock.caller.id == who) {
+                return Some(Ticket::Knocking { booth: booth.clone() });
+            }
+            if let Some(index) = state.queue.iter().position(|caller| caller.id == who) {
+                // Everyone let in comes first: on their way, or with the counselor now.
+                let ahead = index + state.admitted.len();
+                return Some(Ticket::Waiting { booth: booth.clone(), ahead: u32::try_from(ahead).unwrap_or(u32::MAX) });
+            }
+            if state.admitted.iter().any(|admission| admission.caller.id == who && admission.until.is_some()) {
+                return Some(Ticket::Admitted { booth: booth.clone() });
+            }
+        }
+        self.notices.get(&who).cloned()
+    }
+
+    /// The desk of the counselor `who`, if they receive somewhere.
+    pub fn desk(&self, who: ParticipantId, relayed: bool) -> Option<Desk> {
+        let (booth, state) = self.booths.iter().find(|(_, state)| state.host_id() == Some(who))?;
+        let host = state.host.as_ref()?;
+        Some(Desk {
+            booth: booth.clone(),
+            title: host.title,
+            knocks: state.knocks.iter().map(|knock| knock.caller.clone()).collect(),
+            queue: state.queue.clone(),
+            admitted: state.admitted.iter().map(|admission| admission.caller.clone()).collect(),
+            relayed,
+        })
+    }
+
+    /// How many booths are 相談中.
+    pub fn sessions(&self) -> usize {
+        self.booths.values().filter(|state| state.state() == BoothState::InSession).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const K: ParticipantId = ParticipantId(1);
+    const A: ParticipantId = ParticipantId(2);
+    const B: ParticipantId = ParticipantId(3);
+    const K2: ParticipantId = ParticipantId(4);
+
+    fn booth(n: u32) -> PlaceId {
+        PlaceId(format!("booth-{n}"))
+    }
+
+    fn town() -> TownMap {
+        TownMap::from_ron(include_str!("../../../assets/maps/town.ron")).expect("town map")
+    }
+
+    /// Booth 1 with counselor K receiving inside it.
+    fn receiving(now: Instant) -> Booths {
+        let mut booths = Booths::new(&town(), BoothTimes::default());
+        assert!(booths.may_enter(&booth(1), K, Role::Counselor, now), "a counselor may enter an empty booth");
+        booths.entered(&booth(1), K);
+        booths.open(K, "けい", Role::Counselor, Some(&booth(1)), JobTitle::ClinicalPsychologist).expect("open");
+        booths
+    }
+
+    fn state(booths: &Booths, n: u32) -> BoothState {
+        booths.signs().into_iter().find(|sign| sign.booth == booth(n)).map(|sign| sign.state).expect("sign")
+    }
+
+    #[test]
+    fn a_booth_admits_only_its_counselor_and_the_people_let_in() {
+        let now = Instant::now();
+        let mut booths = receiving(now);
+        assert_eq!(state(&booths, 1), BoothState::Open);
+        assert!(!booths.may_enter(&booth(1), A, Role::Participant, now), "a participant who did not knock");
+        assert!(!booths.may_enter(&booth(1), K2, Role::Counselor, now), "another counselor");
+        assert!(!booths.may_enter(&booth(1), K2, Role::Staff, now), "staff");
+        assert!(!booths.may_enter(&booth(2), A, Role::Participant, now), "a participant, into an empty booth");
+        booths.knock(A, "あお", &booth(1), "はじめてです", true, now).expect("knock");
+        assert!(!booths.may_enter(&booth(1), A, Role::Participant, now), "knocking is not being let in");
+        booths.answer(K, A, KnockAnswer::Admit, now).expect("admit");
+        assert!(booths.may_enter(&booth(1), A, Role::Participant, now));
+        let late = now + Duration::from_secs(ADMISSION_SECS + 1);
+        assert!(!booths.may_enter(&booth(1), A, Role::Participant, late), "the admission lapses");
+        booths.entered(&booth(1), A);
+        assert_eq!(state(&booths, 1), BoothState::InSession);
+        assert!(booths.may_enter(&booth(1), A, Role::Participant, late), "once inside, they belong");
+        booths.left(&booth(1), A, now);
+        assert!(!booths.may_enter(&booth(1), A, Role::Participant, now), "leaving ends it: knock again");
+        assert_eq!(state(&booths, 1), BoothState::Open);
+    }
+
+    #[test]
+    fn only_counselors_open_and_only_one_booth_each() {
+        let now = Instant::now();
+        let mut booths = receiving(now);
+        let title = JobTitle::SocialWorker;
+        assert_eq!(booths.open(A, "あお", Role::Participant, Some(&booth(2)), title), Err(RejectCode::NotAllowed));
+        assert_eq!(booths.open(K, "けい", Role::Counselor, Some(&booth(2)), title), Err(RejectCode::AlreadyReceiving));
+        assert_eq!(booths.open(K2, "けに", Role::Counselor, None, title), Err(RejectCode::WrongPlace));
+        assert_eq!(booths.open(K2, "けに", Role::Counselor, Some(&booth(1)), title), Err(RejectCode::NotAllowed));
+        booths.entered(&booth(2), K2);
+        booths.open(K2, "けに", Role::Staff, Some(&booth(2)), title).expect("staff may receive");
+        assert!(!booths.may_enter(&booth(2), K, Role::Counselor, now), "a counselor does not enter another's booth");
+    }
+
+    #[test]
+    fn participants_cannot_answer_knocks() {
+        let now = Instant::now();
+        let mut booths = receiving(now);
+        booths.knock(B, "びー", &booth(1), "", true, now).expect("knock");
+        assert_eq!(booths.answer(A, B, KnockAnswer::Admit, now), Err(RejectCode::NotAllowed));
+        assert_eq!(booths.answer(K, A, KnockAnswer::Admit, now), Err(RejectCode::NoSuchCaller));
+        assert!(!booths.may_enter(&booth(1), B, Role::Participant, now));
+    }
+
+    #[test]
+    fn knocks_need_the_door_a_receiving_booth_and_a_short_note() {
+        let now = Instant::now();
+        let mut booths = receiving(now);
+        assert_eq!(booths.knock(A, "あお", &booth(1), "", false, now), Err(RejectCode::WrongPlace));
+        assert_eq!(booths.knock(A, "あお", &booth(2), "", true, now), Err(RejectCode::NotReceiving));
+        let long = "あ".repeat(MAX_KNOCK_NOTE_CHARS + 1);
+        assert_eq!(booths.knock(A, "あお", &booth(1), &long, true, now), Err(RejectCode::NoteTooLong));
+        assert_eq!(booths.knock(A, "あお", &PlaceId("hall-1".into()), "", true, now), Err(RejectCode::WrongPlace));
+        assert_eq!(booths.ticket(A), None, "refused knocks leave nothing");
+        booths.knock(A, "あお", &booth(1), &"あ".repeat(MAX_KNOCK_NOTE_CHARS), true, now).expect("100 characters");
+        assert_eq!(booths.ticket(A), Some(Ticket::Knocking { booth: booth(1) }));
+    }
+
+    #[test]
+    fn the_queue_keeps_order_and_counts_who_comes_first() {
+        let now = Instant::now();
+        let mut booths = receiving(now);
+        booths.knock(A, "あお", &booth(1), "", true, now).expect("knock");
+        booths.answer(K, A, KnockAnswer::Admit, now).expect("admit");
+        booths.entered(&booth(1), A);
+        let c = ParticipantId(9);
+        booths.knock(B, "びー", &booth(1), "", true, now).expect("knock");
+        booths.knock(c, "しー", &booth(1), "", true, now).expect("knock");
+        booths.answer(K, B, KnockAnswer::Wait, now).expect("wait");
+        booths.answer(K, c, KnockAnswer::Wait, now).expect("wait");
+        assert_eq!(booths.ticket(B), Some(Ticket::Waiting { booth: booth(1), ahead: 1 }), "A is with K");
+        assert_eq!(booths.ticket(c), Some(Ticket::Waiting { booth: booth(1), ahead: 2 }));
+        booths.withdraw(B);
+        assert_eq!(booths.ticket(B), None, "one click leaves the queue");
+        assert_eq!(booths.ticket(c), Some(Ticket::Waiting { booth: booth(1), ahead: 1 }));
+        booths.left(&booth(1), A, now);
+        assert_eq!(booths.ticket(c), Some(Ticket::Waiting { booth: booth(1), ahead: 0 }));
+        let desk = booths.desk(K, true).expect("desk");
+        assert_eq!(desk.queue.iter().map(|caller| caller.id).collect::<Vec<_>>(), vec![c]);
+        booths.answer(K, c, KnockAnswer::Admit, now).expect("called from the queue");
+        assert_eq!(booths.ticket(c), Some(Ticket::Admitted { booth: booth(1) }));
+    }
+
+    #[test]
+    fn unanswered_knocks_time_out_politely_and_declines_are_kind_notices() {
+        let now = Instant::now();
+        let mut booths = receiving(now);
+        booths.knock(A, "あお", &booth(1), "", true, now).expect("knock");
+        booths.knock(B, "びー", &booth(1), "", true, now).expect("knock");
+        booths.answer(K, B, KnockAnswer::Decline, now).expect("decline");
+        assert_eq!(booths.ticket(B), Some(Ticket::Declined { booth: booth(1) }));
+        booths.tick(now + Duration::from_secs(KNOCK_TIMEOUT_SECS - 1));
+        assert_eq!(booths.ticket(A), Some(Ticket::Knocking { booth: booth(1) }));
+        booths.tick(now + Duration::from_secs(KNOCK_TIMEOUT_SECS));
+        assert_eq!(booths.ticket(A), Some(Ticket::TimedOut { booth: booth(1) }));
+        assert!(booths.desk(K, true).expect("desk").knocks.is_empty());
+        booths.withdraw(A);
+        assert_eq!(booths.ticket(A), None, "the notice is put away");
+    }
+
+    #[test]
+    fn a_counselor_away_past_the_grace_period_stops_receiving() {
+        let now = Instant::now();
+        let mut booths = receiving(now);
+        booths.knock(A, "あお", &booth(1), "", true, now).expect("knock");
+        booths.left(&booth(1), K, now);
+        booths.tick(now + Duration::from_secs(HOST_GRACE_SECS - 1));
+        assert_eq!(state(&booths, 1), BoothState::Open, "a short step outside does not end receiving");
+        booths.entered(&booth(1), K);
+        booths.gone(K, now + Duration::from_secs(10));
+        booths.tick(now + Duration::from_secs(10 + HOST_GRACE_SECS));
+        assert_eq!(state(&booths, 1), BoothState::Preparing);
+        assert_eq!(booths.ticket(A), Some(Ticket::Closed { booth: booth(1) }));
+        assert!(booths.desk(K, true).is_none());
+    }
+}

@@ -1,0 +1,3 @@
+//! The rules of each kind of place, one module each; the town applies them.
+
+pub mod booth;

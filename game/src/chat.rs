@@ -7,6 +7,7 @@ use bevy::prelude::*;
 use protocol::{MAX_CHAT_CHARS, ParticipantId, PeerId, PeerMessage};
 
 use crate::avatar::Avatar;
+use crate::places::booth::BoothSpot;
 use crate::presence::{Links, Me, People};
 use crate::voice::Taking;
 
@@ -37,18 +38,31 @@ pub struct ChatLine {
     pub nickname: String,
     /// What they said.
     pub text: String,
+    /// Said inside a booth: forgotten when we leave it.
+    pub private: bool,
 }
 
-/// The chat log, oldest first; `added` counts every line ever added (for the DOM to catch up).
+/// The chat log, oldest first; `added` counts every line ever added (for the DOM to catch up),
+/// `forgotten` how many times lines were taken out (the DOM then draws the log anew).
 #[derive(Resource, Debug, Default)]
 pub struct ChatLog {
     /// Latest lines.
     pub lines: Vec<ChatLine>,
     /// Lines added since the start.
     pub added: usize,
+    /// Times lines were forgotten since the start.
+    pub forgotten: usize,
 }
 
 impl ChatLog {
+    /// Takes out every line said inside a booth.
+    pub fn forget_private(&mut self) {
+        if self.lines.iter().any(|line| line.private) {
+            self.lines.retain(|line| !line.private);
+            self.forgotten += 1;
+        }
+    }
+
     fn push(&mut self, line: ChatLine) {
         self.lines.push(line);
         self.added += 1;
@@ -92,6 +106,7 @@ fn say(
     mut log: ResMut<ChatLog>,
     mut commands: Commands,
     takings: Query<&Taking>,
+    spot: Res<BoothSpot>,
 ) {
     let can_chat = people.0.get(&me.id).and_then(|entity| takings.get(*entity).ok()).is_none_or(|t| t.0.can_chat());
     for Say(raw) in requests.read() {
@@ -106,7 +121,7 @@ fn say(
         if let Some(entity) = people.0.get(&me.id) {
             commands.entity(*entity).insert(Bubble { text: text.clone(), until: time.elapsed_secs() + BUBBLE_SECONDS });
         }
-        log.push(ChatLine { from: me.id, nickname: me.nickname.clone(), text });
+        log.push(ChatLine { from: me.id, nickname: me.nickname.clone(), text, private: spot.inside.is_some() });
     }
 }
 
@@ -118,6 +133,7 @@ fn receive_chat(
     mut mail: ResMut<PeerMail>,
     mut log: ResMut<ChatLog>,
     mut commands: Commands,
+    spot: Res<BoothSpot>,
 ) {
     for (link, message) in std::mem::take(&mut mail.incoming) {
         // Only peers we are introduced to right now may speak to us.
@@ -132,7 +148,8 @@ fn receive_chat(
                 commands
                     .entity(*entity)
                     .insert(Bubble { text: text.clone(), until: time.elapsed_secs() + BUBBLE_SECONDS });
-                log.push(ChatLine { from: *from, nickname: avatar.nickname.clone(), text });
+                let private = spot.inside.is_some();
+                log.push(ChatLine { from: *from, nickname: avatar.nickname.clone(), text, private });
             }
             // Media negotiation is handled by the browser's media layer.
             PeerMessage::Media { .. } => {}

@@ -14,6 +14,7 @@ pub mod map;
 pub mod movement;
 pub mod participation;
 pub mod pathfinding;
+pub mod places;
 pub mod presence;
 pub mod screens;
 pub mod ui;
@@ -47,7 +48,14 @@ impl Plugin for AppPlugin {
         );
         app.add_plugins(bevy_egui::EguiPlugin::default());
         app.insert_resource(ClearColor(Color::srgb(0.16, 0.18, 0.17)));
-        app.add_plugins((core_plugin, avatar::render_plugin, map::render_plugin, camera::plugin, ui::plugin));
+        app.add_plugins((
+            core_plugin,
+            avatar::render_plugin,
+            map::render_plugin,
+            camera::plugin,
+            ui::plugin,
+            places::render_plugin,
+        ));
         #[cfg(target_arch = "wasm32")]
         app.add_plugins(web::plugin);
     }
@@ -66,5 +74,6 @@ pub fn core_plugin(app: &mut App) {
         participation::plugin,
         voice::plugin,
         devices::plugin,
+        places::plugin,
     ));
 }

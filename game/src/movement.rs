@@ -4,7 +4,7 @@
 use bevy::prelude::*;
 
 use crate::avatar::{Facing, Walking};
-use crate::map::{Town, to_position, to_vec2};
+use crate::map::{Barriers, Town, to_position, to_vec2};
 use crate::pathfinding::find_path;
 
 /// Walking speed in pixels per second.
@@ -55,6 +55,7 @@ fn read_keyboard(keys: Option<Res<ButtonInput<KeyCode>>>, mut input: ResMut<Move
 
 fn plan_walks(
     town: Res<Town>,
+    barriers: Res<Barriers>,
     mut requests: MessageReader<WalkTo>,
     mut player: Query<(&Transform, &mut WalkPath), With<LocalPlayer>>,
 ) {
@@ -63,11 +64,13 @@ fn plan_walks(
     let map = &town.0;
     let from = transform.translation.truncate();
     let (Some(start), Some(end)) = (map.tile_at(to_position(from)), map.tile_at(to_position(goal))) else { return };
-    let Some(tiles) = find_path(map, start, end) else { return };
+    // A click inside a closed booth walks to its door instead, never through it.
+    let (end, redirected) = barriers.0.get(&end).map_or((end, false), |door| (*door, true));
+    let Some(tiles) = find_path(map, start, end, &|tile| barriers.0.contains_key(&tile)) else { return };
     let mut waypoints: Vec<Vec2> =
         tiles.iter().skip(1).map(|(col, row)| to_vec2(map.tile_center(*col, *row))).collect();
     // End exactly on the clicked point when it is free, not on its tile's centre.
-    if !town.blocked(goal) {
+    if !redirected && !town.blocked_by(goal, &barriers) {
         waypoints.pop();
         waypoints.push(goal);
     }
@@ -77,6 +80,7 @@ fn plan_walks(
 fn move_local_player(
     time: Res<Time>,
     town: Res<Town>,
+    barriers: Res<Barriers>,
     input: Res<MoveInput>,
     mut player: Query<(&mut Transform, &mut WalkPath, &mut Facing, &mut Walking), With<LocalPlayer>>,
 ) {
@@ -97,7 +101,7 @@ fn move_local_player(
     } else {
         Vec2::ZERO
     };
-    let to = town.slide(from, wanted);
+    let to = town.slide(from, wanted, &barriers);
     let moved = to - from;
     if let Some(new_facing) = Facing::from_motion(moved) {
         *facing = new_facing;

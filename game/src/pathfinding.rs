@@ -10,8 +10,14 @@ const STRAIGHT: u32 = 10;
 const DIAGONAL: u32 = 14;
 
 /// The tiles from `start` to `goal`, both included, or None when the goal cannot be reached.
-pub fn find_path(map: &TownMap, start: (u32, u32), goal: (u32, u32)) -> Option<Vec<(u32, u32)>> {
-    if !map.is_walkable(goal.0, goal.1) || !map.is_walkable(start.0, start.1) {
+/// `closed` tiles count as walls (booths whose door is closed to us), except the start.
+pub fn find_path(
+    map: &TownMap,
+    start: (u32, u32),
+    goal: (u32, u32),
+    closed: &impl Fn((u32, u32)) -> bool,
+) -> Option<Vec<(u32, u32)>> {
+    if !map.is_walkable(goal.0, goal.1) || !map.is_walkable(start.0, start.1) || closed(goal) {
         return None;
     }
     let estimate = |(c, r): (u32, u32)| {
@@ -35,7 +41,7 @@ pub fn find_path(map: &TownMap, start: (u32, u32), goal: (u32, u32)) -> Option<V
         if spent > cost.get(&tile).copied().unwrap_or(u32::MAX) {
             continue;
         }
-        for (next, step) in neighbours(map, tile) {
+        for (next, step) in neighbours(map, tile, closed) {
             let total = spent + step;
             if total < cost.get(&next).copied().unwrap_or(u32::MAX) {
                 cost.insert(next, total);
@@ -47,8 +53,13 @@ pub fn find_path(map: &TownMap, start: (u32, u32), goal: (u32, u32)) -> Option<V
     None
 }
 
-fn neighbours(map: &TownMap, (col, row): (u32, u32)) -> impl Iterator<Item = ((u32, u32), u32)> + '_ {
-    let walkable = move |c: i64, r: i64| c >= 0 && r >= 0 && map.is_walkable(c as u32, r as u32);
+fn neighbours<'a>(
+    map: &'a TownMap,
+    (col, row): (u32, u32),
+    closed: &'a impl Fn((u32, u32)) -> bool,
+) -> impl Iterator<Item = ((u32, u32), u32)> + 'a {
+    let walkable =
+        move |c: i64, r: i64| c >= 0 && r >= 0 && map.is_walkable(c as u32, r as u32) && !closed((c as u32, r as u32));
     [(-1i64, 0i64), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1)].into_iter().filter_map(
         move |(dc, dr)| {
             let (c, r) = (col as i64 + dc, row as i64 + dr);
@@ -69,6 +80,8 @@ fn neighbours(map: &TownMap, (col, row): (u32, u32)) -> impl Iterator<Item = ((u
 mod tests {
     use super::*;
 
+    const OPEN: fn((u32, u32)) -> bool = |_| false;
+
     fn map(rows: &[&str]) -> TownMap {
         TownMap {
             tile_size: 32.0,
@@ -82,7 +95,7 @@ mod tests {
     #[test]
     fn goes_around_a_wall_through_the_door() {
         let map = map(&["#######", "#..#..#", "#..#..#", "#.....#", "#######"]);
-        let path = find_path(&map, (1, 1), (5, 1)).expect("path");
+        let path = find_path(&map, (1, 1), (5, 1), &OPEN).expect("path");
         assert_eq!(path.first(), Some(&(1, 1)));
         assert_eq!(path.last(), Some(&(5, 1)));
         assert!(path.iter().all(|(c, r)| map.is_walkable(*c, *r)));
@@ -95,16 +108,21 @@ mod tests {
     #[test]
     fn unreachable_and_wall_goals_have_no_path() {
         let map = map(&["#####", "#.#.#", "#####"]);
-        assert_eq!(find_path(&map, (1, 1), (3, 1)), None);
-        assert_eq!(find_path(&map, (1, 1), (2, 1)), None);
-        assert_eq!(find_path(&map, (1, 1), (1, 1)), Some(vec![(1, 1)]));
+        assert_eq!(find_path(&map, (1, 1), (3, 1), &OPEN), None);
+        assert_eq!(find_path(&map, (1, 1), (2, 1), &OPEN), None);
+        assert_eq!(find_path(&map, (1, 1), (1, 1), &OPEN), Some(vec![(1, 1)]));
     }
 
     #[test]
     fn finds_paths_across_the_shipped_town() {
         let map = TownMap::from_ron(include_str!("../../assets/maps/town.ron")).expect("map");
         // From the entrance into counseling booth 2, through two doors.
-        let path = find_path(&map, map.spawn, (19, 3)).expect("path to the booth");
+        let path = find_path(&map, map.spawn, (19, 3), &OPEN).expect("path to the booth");
         assert!(path.contains(&(19, 7)), "through the booth's door");
+        // With booth 2 closed to us, no path goes in, nor through its door.
+        let booth = map.places.iter().find(|p| p.id.0 == "booth-2").expect("booth 2").area;
+        let closed = |(c, r): (u32, u32)| booth.contains(c, r);
+        assert_eq!(find_path(&map, map.spawn, (19, 3), &closed), None);
+        assert_eq!(find_path(&map, map.spawn, (19, 7), &closed), None);
     }
 }

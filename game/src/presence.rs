@@ -6,13 +6,15 @@ use std::collections::HashMap;
 
 use bevy::prelude::*;
 use protocol::{
-    ClientMessage, CloseCode, POSITION_UPDATES_PER_SECOND, ParticipantId, PeerId, Person, RejectCode, ServerMessage,
+    ClientMessage, CloseCode, IceServer, POSITION_UPDATES_PER_SECOND, ParticipantId, PeerId, Person, RejectCode, Role,
+    ServerMessage,
 };
 
 use crate::assets::Welcomed;
 use crate::avatar::{Avatar, Facing, Walking};
 use crate::map::{to_position, to_vec2};
 use crate::movement::{LocalPlayer, WalkPath};
+use crate::places::booth::BoothNews;
 use crate::screens::{ClosedReason, Screen};
 use crate::voice::Taking;
 
@@ -35,7 +37,13 @@ pub struct Me {
     pub id: ParticipantId,
     /// Our nickname.
     pub nickname: String,
+    /// Our role.
+    pub role: Role,
 }
+
+/// TURN relays the server gave us for peer connections (empty when it has none).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct IceServers(pub Vec<IceServer>);
 
 /// Avatars by account id.
 #[derive(Resource, Debug, Default)]
@@ -48,6 +56,10 @@ pub struct Links(pub HashMap<PeerId, ParticipantId>);
 /// The links on which we make the offer (the impolite side of media negotiation).
 #[derive(Resource, Debug, Default)]
 pub struct OfferLinks(pub std::collections::HashSet<PeerId>);
+
+/// The links that must go through the TURN relay only (booths): no address is exchanged.
+#[derive(Resource, Debug, Default)]
+pub struct RelayLinks(pub std::collections::HashSet<PeerId>);
 
 /// Someone else's avatar.
 #[derive(Component, Debug, Clone, Copy)]
@@ -72,6 +84,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<People>()
         .init_resource::<Links>()
         .init_resource::<OfferLinks>()
+        .init_resource::<RelayLinks>()
         .init_resource::<LastSent>()
         .add_systems(
             Update,
@@ -96,16 +109,21 @@ fn spawn_avatar(commands: &mut Commands, person: &Person) -> Entity {
         .id()
 }
 
+/// Where the links' own bookkeeping lives: all introduced links, ours to offer, relay-only.
+type LinkBook<'w> = (ResMut<'w, Links>, ResMut<'w, OfferLinks>, ResMut<'w, RelayLinks>);
+
 fn receive_server_messages(
     mut commands: Commands,
     link: Res<ServerLink>,
     mut people: ResMut<People>,
-    mut links: ResMut<Links>,
-    mut offers: ResMut<OfferLinks>,
+    (mut links, mut offers, mut relays): LinkBook,
     mut welcomed: ResMut<Welcomed>,
     mut next: ResMut<NextState<Screen>>,
     mut targets: Query<&mut RemoteTarget>,
     mut takings: Query<&mut Taking, With<RemotePerson>>,
+    mut me: Query<(&mut Transform, &mut WalkPath), With<LocalPlayer>>,
+    mut last_sent: ResMut<LastSent>,
+    mut booth_news: MessageWriter<BoothNews>,
     closed: Option<Res<ClosedReason>>,
 ) {
     if link.incoming.is_closed() && link.incoming.is_empty() {
@@ -118,16 +136,18 @@ fn receive_server_messages(
     }
     while let Ok(message) = link.incoming.try_recv() {
         match message {
-            ServerMessage::Welcome { you, people: others, .. } => {
+            ServerMessage::Welcome { you, people: others, ice_servers, .. } => {
                 for entity in people.0.drain().map(|(_, entity)| entity) {
                     commands.entity(entity).despawn();
                 }
                 links.0.clear();
                 offers.0.clear();
-                let me = spawn_avatar(&mut commands, &you);
-                commands.entity(me).insert((LocalPlayer, WalkPath::default()));
-                people.0.insert(you.id, me);
-                commands.insert_resource(Me { id: you.id, nickname: you.nickname.clone() });
+                relays.0.clear();
+                let entity = spawn_avatar(&mut commands, &you);
+                commands.entity(entity).insert((LocalPlayer, WalkPath::default()));
+                people.0.insert(you.id, entity);
+                commands.insert_resource(Me { id: you.id, nickname: you.nickname.clone(), role: you.role });
+                commands.insert_resource(IceServers(ice_servers));
                 for person in &others {
                     let entity = spawn_avatar(&mut commands, person);
                     commands.entity(entity).insert((RemotePerson(person.id), RemoteTarget(to_vec2(person.position))));
@@ -170,19 +190,45 @@ fn receive_server_messages(
                     }
                 }
             }
-            ServerMessage::Introduce { link, person, offer } => {
+            ServerMessage::Introduce { link, person, offer, relay_only } => {
                 links.0.insert(link, person);
                 if offer {
                     offers.0.insert(link);
+                }
+                if relay_only {
+                    relays.0.insert(link);
                 }
             }
             ServerMessage::Separate { link } => {
                 links.0.remove(&link);
                 offers.0.remove(&link);
+                relays.0.remove(&link);
+            }
+            ServerMessage::Placed { position } => {
+                let at = to_vec2(position);
+                if let Ok((mut transform, mut path)) = me.single_mut() {
+                    transform.translation.x = at.x;
+                    transform.translation.y = at.y;
+                    path.0.clear();
+                }
+                // The server already has us there: nothing to send back.
+                last_sent.position = Some(at);
+            }
+            ServerMessage::BoothSigns { signs } => {
+                booth_news.write(BoothNews::Signs(signs));
+            }
+            ServerMessage::BoothTicket { ticket } => {
+                booth_news.write(BoothNews::Ticket(ticket));
+            }
+            ServerMessage::BoothDesk { desk } => {
+                booth_news.write(BoothNews::Desk(desk));
             }
             // Signals go straight to the peer layer, which reads them off the socket itself.
             ServerMessage::Signal { .. } => {}
-            ServerMessage::Rejected { code } => warn!("the server refused a message: {}", reject_reason(code)),
+            ServerMessage::Rejected { code } => {
+                warn!("the server refused a message: {}", reject_reason(code));
+                booth_news.write(BoothNews::Refused(code));
+            }
             ServerMessage::Closing { code } => {
                 commands.insert_resource(ClosedReason(close_reason(code).into()));
                 next.set(Screen::Closed);
@@ -198,6 +244,13 @@ fn reject_reason(code: RejectCode) -> &'static str {
         RejectCode::TooFrequent => "too frequent",
         RejectCode::BadPosition => "bad position",
         RejectCode::UnknownPeer => "unknown peer",
+        RejectCode::BoothLocked => "booth locked",
+        RejectCode::NotAllowed => "not allowed",
+        RejectCode::AlreadyReceiving => "already receiving",
+        RejectCode::WrongPlace => "wrong place",
+        RejectCode::NotReceiving => "not receiving",
+        RejectCode::NoteTooLong => "note too long",
+        RejectCode::NoSuchCaller => "no such caller",
     }
 }
 

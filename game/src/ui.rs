@@ -16,6 +16,7 @@ use crate::movement::LocalPlayer;
 use crate::participation::{
     ChooseParticipation, DeviceRequest, EntryChoice, FailedConnection, MediaNotice, RetryConnection,
 };
+use crate::places::booth::BoothSigns;
 use crate::presence::People;
 use crate::presence::RemotePerson;
 use crate::screens::{ClosedReason, Screen};
@@ -42,10 +43,15 @@ pub struct PersonPanel(pub Option<protocol::ParticipantId>);
 pub struct ControlRects(pub std::collections::HashMap<String, [f32; 4]>);
 
 impl ControlRects {
-    fn note(&mut self, name: impl Into<String>, rect: egui::Rect) {
+    /// Notes where the control `name` was drawn.
+    pub fn note(&mut self, name: impl Into<String>, rect: egui::Rect) {
         self.0.insert(name.into(), [rect.min.x, rect.min.y, rect.width(), rect.height()]);
     }
 }
+
+/// The town's own UI systems; panels of places are drawn after them.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UiSet;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<HelpOpen>()
@@ -67,6 +73,7 @@ pub(super) fn plugin(app: &mut App) {
                     settings_window,
                 )
                     .chain()
+                    .in_set(UiSet)
                     .run_if(in_state(Screen::Town)),
                 closed_screen.run_if(in_state(Screen::Closed)),
             ),
@@ -119,6 +126,7 @@ fn top_bar(
     mut contexts: EguiContexts,
     town: Res<Town>,
     people: Res<People>,
+    booths: Res<BoothSigns>,
     player: Single<(&Transform, &Taking), With<LocalPlayer>>,
     mut help: ResMut<HelpOpen>,
     request: Res<DeviceRequest>,
@@ -142,6 +150,11 @@ fn top_bar(
                 ui.label(format!("現在地：{place}"));
                 ui.separator();
                 ui.label(format!("町にいる人：{}人", people.0.len()));
+                // People in a booth are not shown, only how many talks are going on.
+                let sessions = booths.sessions();
+                if sessions > 0 {
+                    ui.label(format!("（相談中 {sessions} 組）"));
+                }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui.button("？ 使い方").clicked() {
                         help.0 = !help.0;
@@ -218,7 +231,11 @@ fn help_overlay(mut contexts: EguiContexts, mut help: ResMut<HelpOpen>) -> Resul
             ui.label("・M キーまたは上のボタンで自分のマイクをミュートできます。");
             ui.label("・「押して話す」をオンにすると、スペースキーを押している間だけ声が届きます。");
             ui.label("・人のアバターをクリックすると、その人の音量やミュートを変えられます。");
-            ui.label("・読書コーナーは静かな場所です（声は届きません）。個別相談の声は外に聞こえません。");
+            ui.label("・読書コーナーは静かな場所です（声は届きません）。");
+            ui.label("・個別相談のブースは、入口でノックして、相談員の「どうぞ」を待ってから入ります。");
+            ui.label(
+                "　中の声とチャットは外に届かず、中にいる人は外から見えません。「そっと退出」でいつでも出られます。",
+            );
             ui.label("・H キーでこの説明を開いたり閉じたりできます。");
         });
     if help.0 != open {

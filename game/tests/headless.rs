@@ -16,6 +16,7 @@ use ibasho_game::movement::{LocalPlayer, WalkTo};
 use ibasho_game::participation::{
     ChooseParticipation, DeviceRequest, DevicesFailed, DevicesReady, EntryChoice, MediaNotice,
 };
+use ibasho_game::places::booth::BoothSpot;
 use ibasho_game::presence::{Links, People, ServerLink};
 use ibasho_game::screens::{ClosedReason, Screen};
 use ibasho_game::voice::{Taking, VoiceMix};
@@ -23,6 +24,7 @@ use protocol::{
     AvatarId, ClientMessage, CloseCode, Movement, ParticipantId, Participation, PeerId, PeerMessage, Person, Position,
     Role, ServerMessage, TownMap,
 };
+use protocol::{BoothSign, BoothState, CounselorCard, JobTitle, PlaceId, Ticket};
 
 /// Simulated time per frame.
 const FRAME: Duration = Duration::from_millis(50);
@@ -80,7 +82,12 @@ impl Client {
 
     fn welcome(&mut self, you: Person, people: Vec<Person>) {
         self.to_client
-            .try_send(ServerMessage::Welcome { you, peer_id: PeerId(uuid::Uuid::from_u128(1)), people })
+            .try_send(ServerMessage::Welcome {
+                you,
+                peer_id: PeerId(uuid::Uuid::from_u128(1)),
+                people,
+                ice_servers: vec![],
+            })
             .expect("send");
         for _ in 0..5 {
             self.app.update();
@@ -163,20 +170,20 @@ fn arrow_keys_move_walls_stop_and_positions_go_out_at_most_ten_a_second() {
 }
 
 #[test]
-fn a_click_walks_around_the_walls_into_a_booth() {
+fn a_click_walks_around_the_walls_into_a_hall() {
     let mut client = Client::new();
     client.enter(1, "わたし");
     let map = town_map();
-    let inside_booth = to_vec2(map.tile_center(19, 3));
-    client.app.world_mut().write_message(WalkTo(inside_booth));
+    let inside_hall = to_vec2(map.tile_center(26, 4));
+    client.app.world_mut().write_message(WalkTo(inside_hall));
     let town = client.app.world().resource::<Town>().clone();
     for _ in 0..400 {
         client.app.update();
         assert!(!town.blocked(client.player_at()), "never inside a wall");
     }
     let at = client.player_at();
-    assert!(at.distance(inside_booth) < 1.0, "arrived: {at}");
-    assert_eq!(town.place_name(at), Some("個別相談 2"));
+    assert!(at.distance(inside_hall) < 1.0, "arrived: {at}");
+    assert_eq!(town.place_name(at), Some("交流スペース A"));
 }
 
 #[test]
@@ -215,6 +222,7 @@ fn a_move_in_the_same_batch_as_the_welcome_is_not_lost() {
         you: person(1, "わたし", map.spawn_position()),
         peer_id: PeerId(uuid::Uuid::from_u128(1)),
         people: vec![person(2, "あるく人", from)],
+        ice_servers: vec![],
     };
     let joined = ServerMessage::Joined { person: person(3, "あとから", from) };
     let moves = vec![
@@ -246,10 +254,10 @@ fn chat_reaches_introduced_peers_only() {
     b.welcome(pb, vec![pa]);
     let (a_link, b_link) = (PeerId(uuid::Uuid::from_u128(10)), PeerId(uuid::Uuid::from_u128(11)));
     a.to_client
-        .try_send(ServerMessage::Introduce { link: a_link, person: ParticipantId(2), offer: true })
+        .try_send(ServerMessage::Introduce { link: a_link, person: ParticipantId(2), offer: true, relay_only: false })
         .expect("send");
     b.to_client
-        .try_send(ServerMessage::Introduce { link: b_link, person: ParticipantId(1), offer: false })
+        .try_send(ServerMessage::Introduce { link: b_link, person: ParticipantId(1), offer: false, relay_only: false })
         .expect("send");
     a.frames(1);
     b.frames(1);
@@ -356,7 +364,10 @@ fn watching_sends_no_chat_and_others_badges_follow_the_server() {
     client.load();
     client.welcome(person(1, "わたし", map.spawn_position()), vec![person(2, "となり", map.tile_center(6, 18))]);
     let link = PeerId(uuid::Uuid::from_u128(7));
-    client.to_client.try_send(ServerMessage::Introduce { link, person: ParticipantId(2), offer: true }).expect("send");
+    client
+        .to_client
+        .try_send(ServerMessage::Introduce { link, person: ParticipantId(2), offer: true, relay_only: false })
+        .expect("send");
     client.app.world_mut().write_message(ChooseParticipation(Participation::Watching));
     client.frames(2);
     client.app.world_mut().write_message(Say("こんにちは".into()));
@@ -424,4 +435,62 @@ fn a_persons_own_volume_and_mute_apply_on_top_of_distance() {
     client.app.world_mut().resource_mut::<PersonalVolumes>().0.remove(&ParticipantId(2));
     client.frames(1);
     assert_eq!(mix(&client, 2), (Some(1.0), Some(1.0)), "unmuted again");
+}
+
+fn booth_sign(state: BoothState) -> ServerMessage {
+    let counselor = Some(CounselorCard { nickname: "けい".into(), title: JobTitle::ClinicalPsychologist });
+    let sign = |n: u32| BoothSign { booth: PlaceId(format!("booth-{n}")), state, counselor: counselor.clone() };
+    ServerMessage::BoothSigns { signs: vec![sign(1), sign(2)] }
+}
+
+fn walk_and_wait(client: &mut Client, tile: (u32, u32)) -> Vec2 {
+    client.app.world_mut().write_message(WalkTo(to_vec2(town_map().tile_center(tile.0, tile.1))));
+    client.frames(400);
+    client.player_at()
+}
+
+#[test]
+fn a_closed_booth_is_a_wall_and_a_click_inside_walks_to_its_door() {
+    let mut client = Client::new();
+    client.enter(1, "わたし");
+    let map = town_map();
+    client.to_client.try_send(booth_sign(BoothState::InSession)).expect("send");
+    client.frames(3);
+    // A click deep inside booth 1 stops in front of its door, and the door panel's booth is known.
+    let at = walk_and_wait(&mut client, (12, 3));
+    assert!(at.distance(to_vec2(map.tile_center(13, 8))) < 1.0, "at the door's front: {at}");
+    assert_eq!(client.app.world().resource::<BoothSpot>().at_door, Some(PlaceId("booth-1".into())));
+    // Walking straight up into the door does not get in.
+    client.app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::ArrowUp);
+    client.frames(40);
+    client.app.world_mut().resource_mut::<ButtonInput<KeyCode>>().release(KeyCode::ArrowUp);
+    let town = client.app.world().resource::<Town>().clone();
+    assert_eq!(town.place_name(client.player_at()), Some("フリースペース"), "stopped at the closed door");
+
+    // Let in: the same click now walks through the door into the booth.
+    let admitted = Ticket::Admitted { booth: PlaceId("booth-1".into()) };
+    client.to_client.try_send(ServerMessage::BoothTicket { ticket: Some(admitted) }).expect("send");
+    client.frames(3);
+    let at = walk_and_wait(&mut client, (12, 3));
+    assert_eq!(town.place_name(at), Some("個別相談 1"), "inside once let in: {at}");
+    assert_eq!(client.app.world().resource::<BoothSpot>().inside, Some(PlaceId("booth-1".into())));
+}
+
+#[test]
+fn being_placed_moves_us_and_what_was_said_in_a_booth_is_forgotten_outside() {
+    let mut client = Client::new();
+    client.enter(1, "わたし");
+    let map = town_map();
+    let inside = map.tile_center(12, 3);
+    client.to_client.try_send(ServerMessage::Placed { position: inside }).expect("send");
+    client.frames(3);
+    assert_eq!(client.player_at(), to_vec2(inside), "the server put us in the booth");
+    client.app.world_mut().write_message(Say("ここだけの話です".into()));
+    client.frames(2);
+    assert_eq!(client.app.world().resource::<ChatLog>().lines.len(), 1);
+    // そっと退出: the server places us outside the door; the booth's words are gone.
+    client.to_client.try_send(ServerMessage::Placed { position: map.tile_center(13, 8) }).expect("send");
+    client.frames(3);
+    assert!(client.app.world().resource::<ChatLog>().lines.is_empty(), "forgotten on leaving the booth");
+    assert!(client.sent_moves().iter().all(|p| *p != map.tile_center(13, 8)), "a placement is not echoed back");
 }

@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod booth;
+pub mod ice;
 pub mod map;
 pub mod messages;
 pub mod nickname;

@@ -18,6 +18,7 @@ use crate::devices::{InputLevel, SettingsOpen};
 use crate::map::Town;
 use crate::movement::{LocalPlayer, WalkTo};
 use crate::participation::{ChooseParticipation, MediaNotice};
+use crate::places::booth::{BoothSigns, BoothSpot, KnockNote, MyDesk, MyTicket};
 use crate::presence::{Links, Me, RemotePerson};
 use crate::screens::Screen;
 use crate::ui::{ControlRects, PersonPanel};
@@ -29,27 +30,37 @@ const SNAPSHOTS_PER_SECOND: f32 = 10.0;
 /// Chat lines kept in the page.
 const DOM_CHAT_LINES: u32 = 100;
 
-/// Lines typed into the chat input, points asked for by the walk hook, and ladder steps
-/// asked for by the participation hook.
+/// Lines typed into the chat input, points asked for by the walk hook, ladder steps asked for
+/// by the participation hook, and the knock note as it is typed.
 #[derive(Resource)]
 struct PageInput {
     said: async_channel::Receiver<String>,
     walk: async_channel::Receiver<(f32, f32)>,
     choose: async_channel::Receiver<String>,
+    note: async_channel::Receiver<String>,
 }
 
 pub fn plugin(app: &mut App) {
     let (said_tx, said) = async_channel::unbounded();
     let (walk_tx, walk) = async_channel::unbounded();
     let (choose_tx, choose) = async_channel::unbounded();
+    let (note_tx, note) = async_channel::unbounded();
     if let Some(document) = document() {
         listen_to_chat_input(&document, said_tx);
+        listen_to_knock_note(&document, note_tx);
     }
     install_hooks(walk_tx, choose_tx);
-    app.insert_resource(PageInput { said, walk, choose })
+    app.insert_resource(PageInput { said, walk, choose, note })
         .add_systems(
             Update,
-            (read_page_input, show_loading_progress, append_chat_lines, publish_snapshot, lock_chat_when_watching),
+            (
+                read_page_input,
+                show_loading_progress,
+                append_chat_lines,
+                publish_snapshot,
+                lock_chat_when_watching,
+                place_knock_note,
+            ),
         )
         .add_systems(OnExit(Screen::Loading), hide_loading_overlay)
         .add_systems(OnEnter(Screen::Town), show_chat_panel)
@@ -84,6 +95,47 @@ fn listen_to_chat_input(document: &Document, said: async_channel::Sender<String>
     });
     let _ = input.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
     on_key.forget();
+}
+
+fn knock_note_field() -> Option<HtmlInputElement> {
+    document()?.get_element_by_id("knock-note")?.dyn_into().ok()
+}
+
+fn listen_to_knock_note(document: &Document, note: async_channel::Sender<String>) {
+    let Some(input) = document.get_element_by_id("knock-note").and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+    else {
+        return;
+    };
+    let field = input.clone();
+    let on_input = Closure::<dyn FnMut()>::new(move || {
+        let _ = note.try_send(field.value());
+    });
+    let _ = input.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
+    on_input.forget();
+}
+
+/// The knock note is a real `<input>` (IME-safe) laid over the space the door panel keeps for
+/// it; hidden when the panel is not shown, emptied once the note is sent.
+fn place_knock_note(rects: Res<ControlRects>, note: Res<KnockNote>, mut placed: Local<Option<[f32; 4]>>) {
+    let Some(field) = knock_note_field() else { return };
+    let wanted = rects.0.get("knock-note").copied();
+    if wanted != *placed {
+        match wanted {
+            Some([x, y, width, height]) => {
+                let style = field.style();
+                let _ = style.set_property("left", &format!("{x}px"));
+                let _ = style.set_property("top", &format!("{y}px"));
+                let _ = style.set_property("width", &format!("{width}px"));
+                let _ = style.set_property("height", &format!("{height}px"));
+                field.set_hidden(false);
+            }
+            None => field.set_hidden(true),
+        }
+        *placed = wanted;
+    }
+    if note.is_changed() && note.0.is_empty() && !field.value().is_empty() {
+        field.set_value("");
+    }
 }
 
 /// `__ibashoWalkTo(x, y)` walks like a click; `__ibashoChoose("voice")` picks a ladder step
@@ -121,6 +173,7 @@ fn lock_chat_when_watching(me: Query<&Taking, (With<LocalPlayer>, Changed<Taking
 
 fn read_page_input(
     input: Res<PageInput>,
+    mut note: ResMut<KnockNote>,
     mut say: MessageWriter<Say>,
     mut walk: MessageWriter<WalkTo>,
     mut choose: MessageWriter<ChooseParticipation>,
@@ -136,6 +189,9 @@ fn read_page_input(
     }
     while let Ok((x, y)) = input.walk.try_recv() {
         walk.write(WalkTo(Vec2::new(x, y)));
+    }
+    while let Ok(text) = input.note.try_recv() {
+        note.0 = text;
     }
 }
 
@@ -174,11 +230,17 @@ fn hide_chat_panel() {
     }
 }
 
-fn append_chat_lines(log: Res<ChatLog>, mut shown: Local<usize>) {
-    if log.added == *shown {
+fn append_chat_lines(log: Res<ChatLog>, mut shown: Local<usize>, mut forgotten: Local<usize>) {
+    if log.added == *shown && log.forgotten == *forgotten {
         return;
     }
     let (Some(document), Some(list)) = (document(), element("chat-log")) else { return };
+    // Lines were taken out (what was said in a booth): draw the log anew.
+    if log.forgotten != *forgotten {
+        list.set_text_content(None);
+        *shown = log.added - log.lines.len();
+        *forgotten = log.forgotten;
+    }
     let new = (log.added - *shown).min(log.lines.len());
     for line in &log.lines[log.lines.len() - new..] {
         let Ok(item) = document.create_element("li") else { continue };
@@ -238,7 +300,24 @@ struct Snapshot {
     controls: std::collections::HashMap<String, [f32; 4]>,
     /// The notice shown about devices or connections, if any.
     notice: Option<String>,
+    /// The booths as we see them.
+    booth: BoothView,
 }
+
+#[derive(Serialize)]
+struct BoothView {
+    signs: Vec<protocol::BoothSign>,
+    ticket: Option<protocol::Ticket>,
+    desk: Option<protocol::Desk>,
+    inside: Option<String>,
+    at_door: Option<String>,
+    /// How many tiles are walls for us now (closed booths).
+    barrier_tiles: usize,
+}
+
+/// The booths as we see them, for the snapshot.
+type BoothsShown<'w> =
+    (Res<'w, BoothSigns>, Res<'w, MyTicket>, Res<'w, MyDesk>, Res<'w, BoothSpot>, Res<'w, crate::map::Barriers>);
 
 /// The settings and panels shown, for the snapshot.
 type Shown<'w> =
@@ -259,6 +338,7 @@ fn publish_snapshot(
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
     camera: Option<Single<(&Camera, &GlobalTransform), With<TownCamera>>>,
     (controls, settings_open, person_panel, input_level, notice): Shown,
+    (signs, ticket, desk, spot, barriers): BoothsShown,
     mut last: Local<f32>,
 ) {
     let now = time.elapsed_secs();
@@ -305,6 +385,14 @@ fn publish_snapshot(
         person_panel: person_panel.0.map(|id| id.0),
         controls: controls.0.clone(),
         notice: notice.0.clone(),
+        booth: BoothView {
+            signs: signs.0.clone(),
+            ticket: ticket.0.clone(),
+            desk: desk.0.clone(),
+            inside: spot.inside.as_ref().map(|id| id.0.clone()),
+            at_door: spot.at_door.as_ref().map(|id| id.0.clone()),
+            barrier_tiles: barriers.0.len(),
+        },
     };
     for (avatar, transform, taking, remote, local, bubble) in &avatars {
         if local.is_some() {

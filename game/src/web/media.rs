@@ -11,15 +11,16 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use protocol::{MediaSignal, ParticipantId, Participation, PeerId, PeerMessage};
+use protocol::ice::relay_candidate;
+use protocol::{IceServer, MediaSignal, ParticipantId, Participation, PeerId, PeerMessage};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{
     DomException, HtmlAudioElement, HtmlElement, HtmlVideoElement, MediaStream, MediaStreamConstraints,
-    MediaStreamTrack, RtcConfiguration, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState,
-    RtcRtpSender, RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType,
-    RtcSessionDescriptionInit, RtcSignalingState, RtcTrackEvent,
+    MediaStreamTrack, RtcConfiguration, RtcIceServer, RtcIceTransportPolicy, RtcPeerConnection,
+    RtcPeerConnectionIceEvent, RtcPeerConnectionState, RtcRtpSender, RtcRtpTransceiver, RtcRtpTransceiverDirection,
+    RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit, RtcSignalingState, RtcTrackEvent,
 };
 
 /// How often the stats of every connection are read (milliseconds).
@@ -136,14 +137,49 @@ fn create<T: JsCast>(tag: &str) -> Option<T> {
     document()?.create_element(tag).ok()?.dyn_into().ok()
 }
 
+/// How a new media connection is made.
+pub struct PeerSetup<'a> {
+    /// Who is behind the link.
+    pub person: ParticipantId,
+    /// Their nickname, for their camera tile.
+    pub nickname: &'a str,
+    /// Whether we make the offer (the impolite side).
+    pub offerer: bool,
+    /// A booth link: only through the TURN relay, so no address of ours reaches them.
+    pub relay_only: bool,
+    /// The TURN relays the server gave us.
+    pub ice_servers: &'a [IceServer],
+}
+
+fn rtc_configuration(ice_servers: &[IceServer], relay_only: bool) -> RtcConfiguration {
+    let config = RtcConfiguration::new();
+    let servers = js_sys::Array::new();
+    // Loopback and LAN need no ICE server; the TURN relay is for booths.
+    for server in ice_servers {
+        let entry = RtcIceServer::new();
+        let urls = js_sys::Array::new();
+        for url in &server.urls {
+            urls.push(&JsValue::from_str(url));
+        }
+        entry.set_urls(&urls);
+        entry.set_username(&server.username);
+        entry.set_credential(&server.credential);
+        servers.push(&entry);
+    }
+    config.set_ice_servers(&servers);
+    if relay_only {
+        config.set_ice_transport_policy(RtcIceTransportPolicy::Relay);
+    }
+    config
+}
+
 /// Opens the media connection with a newly introduced peer.
-pub fn open_peer(link: PeerId, person: ParticipantId, nickname: &str, offerer: bool) -> Result<(), JsValue> {
+pub fn open_peer(link: PeerId, setup: PeerSetup) -> Result<(), JsValue> {
     if with_hub(|hub| hub.peers.contains_key(&link)).unwrap_or(true) {
         return Ok(());
     }
-    let config = RtcConfiguration::new();
-    // Loopback and LAN need no ICE server; none is reachable from here anyway.
-    config.set_ice_servers(&js_sys::Array::new());
+    let PeerSetup { person, nickname, offerer, relay_only, ice_servers } = setup;
+    let config = rtc_configuration(ice_servers, relay_only);
     let pc = RtcPeerConnection::new_with_configuration(&config)?;
     let audio: HtmlAudioElement = create("audio").ok_or("no audio element")?;
     audio.set_autoplay(true);
@@ -173,7 +209,13 @@ pub fn open_peer(link: PeerId, person: ParticipantId, nickname: &str, offerer: b
     let mut handlers: Vec<Closure<dyn FnMut(JsValue)>> = Vec::new();
     let on_candidate = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
         let Some(candidate) = event.unchecked_into::<RtcPeerConnectionIceEvent>().candidate() else { return };
-        if let Ok(json) = js_sys::JSON::stringify(&candidate.to_json()) {
+        let init = candidate.to_json();
+        if relay_only {
+            // Only relay candidates, without our own address in them, go to a booth peer.
+            let Some(line) = relay_candidate(&candidate.candidate()) else { return };
+            let _ = js_sys::Reflect::set(&init, &"candidate".into(), &JsValue::from_str(&line));
+        }
+        if let Ok(json) = js_sys::JSON::stringify(&init) {
             send_signal(link, MediaSignal::Candidate { json: json.into() });
         }
     });

@@ -18,7 +18,7 @@ use super::media;
 use super::socket::from_matchbox;
 use super::voice::MediaOutbox;
 use crate::chat::PeerMail;
-use crate::presence::{Links, PresenceSet};
+use crate::presence::{IceServers, Links, PresenceSet};
 
 /// Index of the reliable data channel.
 const RELIABLE: usize = 0;
@@ -39,16 +39,46 @@ pub struct ConnectedPeers(pub HashSet<PeerId>);
 #[derive(Resource, Debug, Default)]
 struct WaitingMail(Vec<(PeerId, PeerMessage, f32)>);
 
+/// The signaling channels, until the welcome tells us the TURN relay to build the socket with.
+#[derive(Resource)]
+struct PendingSignaller(Option<TownSignallerBuilder>);
+
 pub fn plugin(
     app: &mut App,
     events: async_channel::Receiver<PeerEvent>,
     requests: async_channel::Sender<ClientMessage>,
 ) {
     let builder = TownSignallerBuilder { channels: Mutex::new(Some((events, requests))) };
+    app.insert_resource(PendingSignaller(Some(builder)))
+        .init_resource::<ConnectedPeers>()
+        .init_resource::<WaitingMail>()
+        .add_systems(Update, start_peer_socket.run_if(resource_exists::<IceServers>).after(PresenceSet))
+        // After presence: a peer's first message must find the link its introduction added.
+        .add_systems(
+            Update,
+            (track_peers, send_mail, receive_mail)
+                .chain()
+                .after(start_peer_socket)
+                .run_if(resource_exists::<PeerSocket>),
+        );
+}
+
+/// Builds the matchbox socket once the welcome gave the TURN relay: booth links pass relay
+/// candidates only, so matchbox must gather them. Signaling events that came before wait in
+/// their channel.
+fn start_peer_socket(mut commands: Commands, mut pending: ResMut<PendingSignaller>, ice: Res<IceServers>) {
+    let Some(builder) = pending.0.take() else { return };
+    // Loopback and LAN need no ICE server; an unreachable one would delay every connection.
+    let relay = ice.0.first().map_or(RtcIceServerConfig { urls: vec![], username: None, credential: None }, |server| {
+        RtcIceServerConfig {
+            urls: server.urls.clone(),
+            username: Some(server.username.clone()),
+            credential: Some(server.credential.clone()),
+        }
+    });
     let (socket, message_loop) = WebRtcSocket::builder("ibasho://town")
         .signaller_builder(Arc::new(builder))
-        // Loopback and LAN need no ICE server; an unreachable one would delay every connection.
-        .ice_server(RtcIceServerConfig { urls: vec![], username: None, credential: None })
+        .ice_server(relay)
         .reconnect_attempts(Some(1))
         .signaling_keep_alive_interval(Some(Duration::from_secs(20)))
         .add_reliable_channel()
@@ -58,11 +88,7 @@ pub fn plugin(
             error!("peer connections stopped: {error}");
         }
     });
-    app.insert_resource(PeerSocket(socket))
-        .init_resource::<ConnectedPeers>()
-        .init_resource::<WaitingMail>()
-        // After presence: a peer's first message must find the link its introduction added.
-        .add_systems(Update, (track_peers, send_mail, receive_mail).chain().after(PresenceSet));
+    commands.insert_resource(PeerSocket(socket));
 }
 
 fn track_peers(mut socket: ResMut<PeerSocket>, mut connected: ResMut<ConnectedPeers>) {

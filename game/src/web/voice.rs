@@ -8,14 +8,14 @@ use std::collections::HashSet;
 use bevy::prelude::*;
 use protocol::{ParticipantId, PeerId, PeerMessage};
 
-use super::media::{self, MediaEvent, PeerMix};
+use super::media::{self, MediaEvent, PeerMix, PeerSetup};
 use crate::avatar::Avatar;
 use crate::devices::{DeviceChoice, Devices, InputLevel, PlayTestSound};
 use crate::movement::LocalPlayer;
 use crate::participation::{
     DeviceRequest, DevicesFailed, DevicesReady, FailedConnection, MediaNotice, RetryConnection,
 };
-use crate::presence::{Links, OfferLinks, People};
+use crate::presence::{IceServers, Links, OfferLinks, People, RelayLinks};
 use crate::voice::{SelfMuted, Speaking, Taking, VoiceMix};
 
 /// News from the media layer.
@@ -50,7 +50,14 @@ pub fn plugin(app: &mut App) {
         .add_systems(PostUpdate, apply_voice_mix.after(crate::voice::VoiceSet));
 }
 
-fn sync_connections(links: Res<Links>, offers: Res<OfferLinks>, people: Res<People>, avatars: Query<&Avatar>) {
+fn sync_connections(
+    links: Res<Links>,
+    offers: Res<OfferLinks>,
+    relays: Res<RelayLinks>,
+    ice: Option<Res<IceServers>>,
+    people: Res<People>,
+    avatars: Query<&Avatar>,
+) {
     if !links.is_changed() {
         return;
     }
@@ -58,9 +65,17 @@ fn sync_connections(links: Res<Links>, offers: Res<OfferLinks>, people: Res<Peop
     for link in open.iter().filter(|link| !links.0.contains_key(link)) {
         media::close_peer(*link);
     }
+    let ice_servers = ice.as_ref().map_or(&[][..], |ice| ice.0.as_slice());
     for (link, person) in links.0.iter().filter(|(link, _)| !open.contains(link)) {
         let nickname = people.0.get(person).and_then(|e| avatars.get(*e).ok()).map_or("", |a| a.nickname.as_str());
-        if let Err(error) = media::open_peer(*link, *person, nickname, offers.0.contains(link)) {
+        let setup = PeerSetup {
+            person: *person,
+            nickname,
+            offerer: offers.0.contains(link),
+            relay_only: relays.0.contains(link),
+            ice_servers,
+        };
+        if let Err(error) = media::open_peer(*link, setup) {
             warn!("cannot open a media connection: {error:?}");
         }
     }

@@ -4,6 +4,7 @@
 //! browser sends.
 
 use protocol::PeerSignal;
+use protocol::ice::relay_candidate;
 
 /// The signal as it may reach the other side of a relay-only link, or None when nothing of it
 /// may (a host or server-reflexive candidate).
@@ -23,33 +24,6 @@ fn relay_candidate_json(json: &str) -> Option<String> {
     let kept = if line.is_empty() { String::new() } else { relay_candidate(line)? };
     value["candidate"] = serde_json::Value::String(kept);
     serde_json::to_string(&value).ok()
-}
-
-/// One candidate line (`candidate:… typ relay raddr … rport …`): kept, with its related
-/// address blanked, only when its type is relay.
-fn relay_candidate(line: &str) -> Option<String> {
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let kind = words.iter().position(|word| *word == "typ").and_then(|at| words.get(at + 1))?;
-    if *kind != "relay" {
-        return None;
-    }
-    let mut out: Vec<String> = Vec::with_capacity(words.len());
-    let mut words = words.into_iter();
-    while let Some(word) = words.next() {
-        out.push(word.to_owned());
-        match word {
-            "raddr" => {
-                words.next();
-                out.push("0.0.0.0".to_owned());
-            }
-            "rport" => {
-                words.next();
-                out.push("0".to_owned());
-            }
-            _ => {}
-        }
-    }
-    Some(out.join(" "))
 }
 
 /// An SDP with only relay candidates and no address in its connection or RTCP lines.

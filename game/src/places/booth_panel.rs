@@ -1,0 +1,325 @@
+//! What a person sees of the booths (egui, Japanese): the door signs on the wall, the calm
+//! panel at a booth's door with 「ノックする」, the ticket while knocking, waiting or let in, the
+//! counselor's desk with the knocks and the queue, and, inside, 「そっと退出」.
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, Align2, Color32, FontId, RichText};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use protocol::{
+    BoothRequest, BoothState, Caller, JobTitle, KnockAnswer, MAX_KNOCK_NOTE_CHARS, PlaceKind, Role, Ticket,
+};
+
+use super::booth::{AskBooth, BoothSigns, BoothSpot, KnockNote, MyDesk, MyTicket, walk_into};
+use crate::camera::TownCamera;
+use crate::map::{Town, to_vec2};
+use crate::movement::WalkTo;
+use crate::presence::Me;
+use crate::screens::Screen;
+use crate::ui::ControlRects;
+
+/// Where the booth panels stand: top right, below the top bar.
+const PANEL_OFFSET: [f32; 2] = [-12.0, 104.0];
+/// Widest a booth panel gets, in points.
+const PANEL_WIDTH: f32 = 330.0;
+/// Height kept for the note's text field (a DOM input placed over it).
+const NOTE_HEIGHT: f32 = 34.0;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(
+        EguiPrimaryContextPass,
+        (door_signs, door_panel, ticket_panel, desk_panel, inside_panel)
+            .chain()
+            .after(crate::ui::UiSet)
+            .run_if(in_state(Screen::Town))
+            .run_if(resource_exists::<Me>),
+    );
+}
+
+fn booth_name<'a>(town: &'a Town, booth: &protocol::PlaceId) -> &'a str {
+    town.0.place(booth).map_or("個別相談", |place| place.name.as_str())
+}
+
+fn panel(title: impl Into<egui::WidgetText>) -> egui::Window<'static> {
+    egui::Window::new(title)
+        .collapsible(false)
+        .resizable(false)
+        .anchor(Align2::RIGHT_TOP, PANEL_OFFSET)
+        .max_width(PANEL_WIDTH)
+}
+
+/// A button whose place is noted for tests, clicked or not.
+fn button(ui: &mut egui::Ui, rects: &mut ControlRects, name: &str, text: &str) -> bool {
+    let response = ui.button(text);
+    rects.note(name, response.rect);
+    response.clicked()
+}
+
+fn state_colors(state: BoothState) -> (Color32, Color32) {
+    match state {
+        BoothState::Open => (Color32::from_rgb(46, 112, 80), Color32::WHITE),
+        BoothState::InSession => (Color32::from_rgb(170, 84, 40), Color32::WHITE),
+        BoothState::Preparing => (Color32::from_rgb(214, 208, 196), Color32::from_rgb(50, 50, 50)),
+    }
+}
+
+/// Each booth's sign, on the wall beside its door, seen from anywhere.
+fn door_signs(
+    mut contexts: EguiContexts,
+    town: Res<Town>,
+    signs: Res<BoothSigns>,
+    camera: Single<(&Camera, &GlobalTransform), With<TownCamera>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let (camera, camera_transform) = *camera;
+    let painter = ctx.layer_painter(egui::LayerId::background());
+    let map = &town.0;
+    for place in map.places.iter().filter(|place| place.kind == PlaceKind::Booth) {
+        let Some(door) = map.doors(place).first().copied() else { continue };
+        let state = signs.of(&place.id).map_or(BoothState::Preparing, |sign| sign.state);
+        // On the wall to the right of the door.
+        let wall = to_vec2(map.tile_center(door.inside.0 + 1, door.inside.1));
+        let Ok(at) = camera.world_to_viewport(camera_transform, wall.extend(0.0)) else { continue };
+        let (fill, text) = state_colors(state);
+        let galley = painter.layout_no_wrap(state.label().to_owned(), FontId::proportional(13.0), text);
+        let rect = Align2::LEFT_CENTER.anchor_size(egui::pos2(at.x - 12.0, at.y), galley.size()).expand(3.0);
+        painter.rect_filled(rect, 4.0, fill);
+        painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, text);
+    }
+    Ok(())
+}
+
+/// At a booth's door (outside, with nothing going on): what the booth is, who may be inside,
+/// and 「ノックする」 with an optional note.
+fn door_panel(
+    mut contexts: EguiContexts,
+    town: Res<Town>,
+    signs: Res<BoothSigns>,
+    spot: Res<BoothSpot>,
+    ticket: Res<MyTicket>,
+    desk: Res<MyDesk>,
+    mut note: ResMut<KnockNote>,
+    mut ask: MessageWriter<AskBooth>,
+    mut rects: ResMut<ControlRects>,
+) -> Result {
+    let Some(booth) = spot.at_door.clone() else { return Ok(()) };
+    if ticket.0.is_some() || desk.0.is_some() {
+        return Ok(());
+    }
+    let sign = signs.of(&booth);
+    let state = sign.map_or(BoothState::Preparing, |sign| sign.state);
+    let mut knock = false;
+    panel(booth_name(&town, &booth)).show(contexts.ctx_mut()?, |ui| {
+        ui.label("相談員と一対一で話せる部屋です。話した内容は記録されず、外には聞こえません。");
+        if let Some(card) = sign.and_then(|sign| sign.counselor.as_ref()) {
+            ui.label(format!("相談員：{}さん（{}）", card.nickname, card.title.label()));
+        }
+        let (fill, text) = state_colors(state);
+        ui.label(RichText::new(format!(" {} ", state.label())).background_color(fill).color(text));
+        match state {
+            BoothState::Preparing => {
+                ui.label("いまは相談員がいません。開いている時間にまたお越しください。");
+            }
+            BoothState::Open | BoothState::InSession => {
+                if state == BoothState::InSession {
+                    ui.label("この部屋は相談中です。ノックすると、順番をお待ちいただけます。");
+                } else {
+                    ui.label("ノックすると、相談員に届きます。返事があるまで少しお待ちください。");
+                }
+                ui.add_space(4.0);
+                ui.label(format!("ひとことメモ（なくても大丈夫です・{MAX_KNOCK_NOTE_CHARS}文字まで）"));
+                let (field, _) =
+                    ui.allocate_exact_size(egui::vec2(ui.available_width(), NOTE_HEIGHT), egui::Sense::hover());
+                rects.note("knock-note", field);
+                knock = button(ui, &mut rects, "knock", "ノックする");
+            }
+        }
+    });
+    if knock {
+        ask.write(AskBooth(BoothRequest::Knock { booth, note: std::mem::take(&mut note.0) }));
+    }
+    Ok(())
+}
+
+/// Knocking, waiting (「あと 2 人」), let in (「向かう」), or a kind notice.
+fn ticket_panel(
+    mut contexts: EguiContexts,
+    town: Res<Town>,
+    ticket: Res<MyTicket>,
+    mut ask: MessageWriter<AskBooth>,
+    mut walk: MessageWriter<WalkTo>,
+    mut rects: ResMut<ControlRects>,
+) -> Result {
+    let Some(ticket) = ticket.0.clone() else { return Ok(()) };
+    let booth = ticket.booth().clone();
+    let (mut withdraw, mut go) = (false, false);
+    panel(booth_name(&town, &booth)).show(contexts.ctx_mut()?, |ui| match &ticket {
+        Ticket::Knocking { .. } => {
+            ui.label("ノックしました。相談員の返事を待っています…");
+            ui.label("待っているあいだも、町を歩いたりチャットしたりできます。");
+            withdraw = button(ui, &mut rects, "withdraw", "取り消す");
+        }
+        Ticket::Waiting { ahead, .. } => {
+            ui.label("「少しお待ちください」とのことです。");
+            if *ahead == 0 {
+                ui.heading("次の番です");
+            } else {
+                ui.heading(format!("あと {ahead} 人"));
+            }
+            ui.label("待っているあいだも、町を歩いたりチャットしたりできます。順番が来たらお知らせします。");
+            withdraw = button(ui, &mut rects, "withdraw", "列から離れる");
+        }
+        Ticket::Admitted { .. } => {
+            ui.label("「どうぞ」とのことです。相談員が待っています。");
+            ui.label("数分のあいだ、入口からお入りいただけます。");
+            ui.horizontal(|ui| {
+                go = button(ui, &mut rects, "go-to-booth", "向かう");
+                withdraw = button(ui, &mut rects, "withdraw", "やめておく");
+            });
+        }
+        Ticket::Declined { .. } => {
+            ui.label("ごめんなさい。相談員は、今日はお話しするのが難しいようです。");
+            ui.label("別の日に、また来てください。予約をして来ていただくこともできます。");
+            withdraw = button(ui, &mut rects, "withdraw", "閉じる");
+        }
+        Ticket::TimedOut { .. } => {
+            ui.label("相談員は、いま手が離せないようです。");
+            ui.label("少し時間をおいてもう一度ノックするか、予約をして来ていただくこともできます。");
+            withdraw = button(ui, &mut rects, "withdraw", "閉じる");
+        }
+        Ticket::Closed { .. } => {
+            ui.label("相談員が、今日の受付を終えました。");
+            ui.label("またの機会にお越しください。予約をして来ていただくこともできます。");
+            withdraw = button(ui, &mut rects, "withdraw", "閉じる");
+        }
+    });
+    if go {
+        walk_into(&town, &booth, &mut walk);
+    }
+    if withdraw {
+        ask.write(AskBooth(BoothRequest::Withdraw));
+    }
+    Ok(())
+}
+
+fn caller_line(ui: &mut egui::Ui, caller: &Caller) {
+    if caller.note.is_empty() {
+        ui.label(format!("{}さん", caller.nickname));
+    } else {
+        ui.label(format!("{}さん：「{}」", caller.nickname, caller.note));
+    }
+}
+
+/// The counselor's desk: knocks with どうぞ / 少しお待ちください / 今日は難しいです, the queue,
+/// who was let in, and 「受付を終える」.
+fn desk_panel(
+    mut contexts: EguiContexts,
+    town: Res<Town>,
+    desk: Res<MyDesk>,
+    mut ask: MessageWriter<AskBooth>,
+    mut rects: ResMut<ControlRects>,
+) -> Result {
+    let Some(desk) = desk.0.clone() else { return Ok(()) };
+    let mut answers: Vec<(protocol::ParticipantId, KnockAnswer)> = Vec::new();
+    let mut close = false;
+    let title = format!("{}（{}・受付中）", booth_name(&town, &desk.booth), desk.title.label());
+    panel(title).show(contexts.ctx_mut()?, |ui| {
+        if !desk.relayed {
+            ui.colored_label(
+                Color32::from_rgb(150, 60, 20),
+                "TURN サーバーが設定されていないため、このブースの通信は中継されていません（相手に IP アドレスが見える可能性があります）。",
+            );
+        }
+        if desk.knocks.is_empty() && desk.queue.is_empty() && desk.admitted.is_empty() {
+            ui.label("ノックを待っています。");
+        }
+        for caller in &desk.knocks {
+            ui.label(RichText::new("ノックがありました").strong());
+            caller_line(ui, caller);
+            ui.horizontal_wrapped(|ui| {
+                let id = caller.id.0;
+                if button(ui, &mut rects, &format!("answer:{id}:admit"), "どうぞ") {
+                    answers.push((caller.id, KnockAnswer::Admit));
+                }
+                if button(ui, &mut rects, &format!("answer:{id}:wait"), "少しお待ちください") {
+                    answers.push((caller.id, KnockAnswer::Wait));
+                }
+                if button(ui, &mut rects, &format!("answer:{id}:decline"), "今日は難しいです") {
+                    answers.push((caller.id, KnockAnswer::Decline));
+                }
+            });
+            ui.separator();
+        }
+        if !desk.queue.is_empty() {
+            ui.label(RichText::new("お待ちの方").strong());
+            for (index, caller) in desk.queue.iter().enumerate() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(format!("{}.", index + 1));
+                    caller_line(ui, caller);
+                    if button(ui, &mut rects, &format!("answer:{}:admit", caller.id.0), "どうぞ") {
+                        answers.push((caller.id, KnockAnswer::Admit));
+                    }
+                });
+            }
+            ui.separator();
+        }
+        for caller in &desk.admitted {
+            ui.label(format!("{}さんをお通ししました", caller.nickname));
+        }
+        close = button(ui, &mut rects, "close-booth", "受付を終える");
+    });
+    for (person, answer) in answers {
+        ask.write(AskBooth(BoothRequest::Answer { person, answer }));
+    }
+    if close {
+        ask.write(AskBooth(BoothRequest::Close));
+    }
+    Ok(())
+}
+
+/// Inside a booth: what this room is, 「そっと退出」, and for a counselor in a booth nobody
+/// receives in, 「相談を受け付ける」 with their title.
+fn inside_panel(
+    mut contexts: EguiContexts,
+    town: Res<Town>,
+    me: Res<Me>,
+    signs: Res<BoothSigns>,
+    spot: Res<BoothSpot>,
+    desk: Res<MyDesk>,
+    mut title: Local<Option<JobTitle>>,
+    mut ask: MessageWriter<AskBooth>,
+    mut rects: ResMut<ControlRects>,
+) -> Result {
+    let Some(booth) = spot.inside.clone() else { return Ok(()) };
+    if desk.0.is_some() {
+        return Ok(());
+    }
+    let receiver = matches!(me.role, Role::Counselor | Role::Staff);
+    let preparing = signs.of(&booth).is_none_or(|sign| sign.state == BoothState::Preparing);
+    let (mut open, mut leave) = (false, false);
+    let chosen = title.get_or_insert(JobTitle::Counselor);
+    panel(booth_name(&town, &booth)).show(contexts.ctx_mut()?, |ui| {
+        if receiver && preparing {
+            ui.label("肩書きを選んで受付を始めると、入口の表示が「受付中」になります。");
+            egui::ComboBox::from_id_salt("job-title").selected_text(chosen.label()).show_ui(ui, |ui| {
+                for option in JobTitle::ALL {
+                    rects.note(
+                        format!("title:{}", option.label()),
+                        ui.selectable_value(chosen, option, option.label()).rect,
+                    );
+                }
+            });
+            open = button(ui, &mut rects, "open-booth", "相談を受け付ける");
+        } else {
+            ui.label("ここでの声とチャットは、この部屋の中の人にだけ届きます。どこにも記録されません。");
+            ui.label("いつでも、だまって出ていって大丈夫です。");
+        }
+        leave = button(ui, &mut rects, "leave-booth", "そっと退出");
+    });
+    if open {
+        ask.write(AskBooth(BoothRequest::Open { title: *chosen }));
+    }
+    if leave {
+        ask.write(AskBooth(BoothRequest::Leave));
+    }
+    Ok(())
+}

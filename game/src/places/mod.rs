@@ -1,0 +1,17 @@
+//! The rules and panels of each kind of place, one module each: `booth` (logic, headless) and
+//! `booth_panel` (what the person sees and clicks).
+
+pub mod booth;
+pub mod booth_panel;
+
+use bevy::prelude::*;
+
+/// The places' logic (runs headless).
+pub(super) fn plugin(app: &mut App) {
+    app.add_plugins(booth::plugin);
+}
+
+/// The places' panels and signs (egui).
+pub(super) fn render_plugin(app: &mut App) {
+    app.add_plugins(booth_panel::plugin);
+}

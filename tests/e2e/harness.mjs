@@ -10,8 +10,11 @@ import { chromium } from "playwright-core";
 const root = process.env.IBASHO_ROOT ?? join(import.meta.dirname, "..", "..");
 export const artifacts = join(import.meta.dirname, "artifacts");
 
-/** Starts the server; resolves with its URL, the printed staff invite and a stop function. */
-export async function startServer() {
+/**
+ * Starts the server; resolves with its URL, the printed staff invite and a stop function.
+ * `turn: true` has it start a TURN relay (coturn) on loopback for the booths.
+ */
+export async function startServer({ turn = false } = {}) {
   const bin = process.env.IBASHO_SERVER_BIN;
   if (!bin) throw new Error("IBASHO_SERVER_BIN is not set (run through `cargo xtask test`)");
   const dataDir = mkdtempSync(join(tmpdir(), "ibasho-e2e-"));
@@ -19,6 +22,7 @@ export async function startServer() {
     "--listen", "127.0.0.1:0", "--data-dir", dataDir,
     "--static-dir", process.env.IBASHO_DIST ?? join(root, "dist"),
     "--map", join(root, "assets/maps/town.ron"),
+    ...(turn ? ["--spawn-turn", "127.0.0.1:0"] : []),
   ], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
   const lines = createInterface({ input: child.stdout });
   let url, staffInvite;
@@ -51,10 +55,10 @@ export async function launchBrowser() {
 }
 
 /** Starts a server and a browser before the file's tests and stops them after; returns getters. */
-export function useServerAndBrowser({ before, after }) {
+export function useServerAndBrowser({ before, after, turn = false }) {
   const context = {};
   before(async () => {
-    context.server = await startServer();
+    context.server = await startServer({ turn });
     context.browser = await launchBrowser();
   });
   after(async () => {
@@ -70,13 +74,13 @@ export function useServerAndBrowser({ before, after }) {
  */
 export function inviter(running) {
   let staffPage;
-  return async (count) => {
+  return async (count, role = "participant") => {
     if (!staffPage) {
       staffPage = await register(running.browser, running.server.staffInvite, "スタッフ");
       await setHidden(staffPage, true); // in the background, where it costs little
     }
     const urls = [];
-    for (let i = 0; i < count; i++) urls.push(await createInvite(staffPage));
+    for (let i = 0; i < count; i++) urls.push(await createInvite(staffPage, role));
     return urls;
   };
 }
@@ -186,6 +190,25 @@ export function rtp(page, personId) {
   }, personId);
 }
 
+/** The selected candidate pair of the page's media connection with `personId`: the two types. */
+export function selectedPair(page, personId) {
+  return page.evaluate(async (id) => {
+    const pc = window.__ibashoMedia?.[id];
+    if (!pc) return null;
+    const stats = await pc.getStats();
+    let pairId = null;
+    stats.forEach((s) => { if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId; });
+    const pair = pairId && stats.get(pairId);
+    if (!pair) return null;
+    return { local: stats.get(pair.localCandidateId)?.candidateType, remote: stats.get(pair.remoteCandidateId)?.candidateType };
+  }, personId);
+}
+
+/** Sends a client message as a modified client would, past the game's own checks. */
+export function sendRaw(page, message) {
+  return page.evaluate((json) => window.__ibashoSendRaw(json), JSON.stringify(message));
+}
+
 /** Creates an invite through the staff API from a signed-in staff page. */
 export async function createInvite(staffPage, role = "participant") {
   return staffPage.evaluate(async (role) => {
@@ -211,7 +234,14 @@ export function distance(a, b) {
  * where) with the mouse, as a person does. `across` is where along its width, 0 to 1.
  */
 export async function clickControl(page, name, across = 0.5) {
-  const [x, y, width, height] = await eventually(`control ${name} shown`, async () => (await snapshot(page))?.controls?.[name]);
+  // A window is laid out over its first frames; a hand reaches for a button that stays put.
+  let previous = null;
+  const [x, y, width, height] = await eventually(`control ${name} shown`, async () => {
+    const rect = (await snapshot(page))?.controls?.[name];
+    const steady = rect && previous && rect.every((value, i) => Math.abs(value - previous[i]) < 0.5);
+    previous = rect ?? null;
+    return steady && rect;
+  });
   await pointAndClick(page, x + width * across, y + height / 2);
 }
 

@@ -1,6 +1,6 @@
 //! `cargo xtask run|test|bench`: the project's orchestration in Rust. Each command first
 //! installs what is missing on the machine (wasm target, trunk, wasm-bindgen-cli at the
-//! lockfile's version, Chromium, npm packages), then builds and runs.
+//! lockfile's version, coturn, Chromium, npm packages), then builds and runs.
 //!
 //! Build folders: native builds use `CARGO_TARGET_DIR` (default `target/`); the wasm client
 //! uses `IBASHO_WASM_TARGET_DIR` (default: the same), so both can live outside the checkout.
@@ -10,6 +10,8 @@ use std::process::{Command, ExitCode};
 
 /// Trunk version that builds with this toolchain.
 const TRUNK_VERSION: &str = "0.21.14";
+/// coturn's server, from Debian's `coturn` package.
+const TURNSERVER: &str = "/usr/bin/turnserver";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,6 +46,11 @@ fn wasm_target_dir() -> PathBuf {
 /// Runs a command in the project root; fails with its name when it fails.
 fn sh(program: &str, args: &[&str]) -> Result<(), String> {
     sh_in(&root(), program, args, &[])
+}
+
+fn sh_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    let env: Vec<(&str, &Path)> = env.iter().map(|(key, value)| (*key, Path::new(*value))).collect();
+    sh_in(&root(), program, args, &env)
 }
 
 fn sh_in(dir: &Path, program: &str, args: &[&str], env: &[(&str, &Path)]) -> Result<(), String> {
@@ -91,11 +98,21 @@ fn setup(browser: bool) -> Result<(), String> {
     if !bindgen.split_whitespace().any(|word| word == wanted) {
         sh("cargo", &["install", "wasm-bindgen-cli", "--version", &format!("={wanted}")])?;
     }
+    // coturn relays the booths' connections (no addresses between the people in a booth).
+    let mut packages: Vec<&str> = Vec::new();
+    if !Path::new(TURNSERVER).exists() {
+        packages.push("coturn");
+    }
+    if browser && !Path::new("/usr/bin/chromium").exists() {
+        packages.push("chromium");
+    }
+    if !packages.is_empty() {
+        sh("apt-get", &["update", "-qq"])?;
+        let mut args = vec!["install", "-y", "-qq"];
+        args.extend(&packages);
+        sh_env("apt-get", &args, &[("DEBIAN_FRONTEND", "noninteractive")])?;
+    }
     if browser {
-        if !Path::new("/usr/bin/chromium").exists() {
-            sh("apt-get", &["update", "-qq"])?;
-            sh("apt-get", &["install", "-y", "-qq", "chromium"])?;
-        }
         let e2e = root().join("tests/e2e");
         if !e2e.join("node_modules/playwright-core").exists() {
             sh_in(&e2e, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
@@ -144,6 +161,10 @@ fn run(extra: &[String]) -> Result<(), String> {
         vec!["run", "--release", "-p", "server", "--", "--data-dir", "data", "--static-dir", "dist", "--staff-invite"];
     // `cargo xtask run -- --listen …` and `cargo xtask run --listen …` both pass the flags on.
     args.extend(extra.iter().map(String::as_str).filter(|arg| *arg != "--"));
+    // Booths go through a TURN relay: a local coturn unless another one is named.
+    if !args.iter().any(|arg| arg.starts_with("--turn") || *arg == "--spawn-turn") {
+        args.extend(["--spawn-turn", "127.0.0.1:3478"]);
+    }
     sh("cargo", &args)
 }
 

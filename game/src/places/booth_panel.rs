@@ -221,8 +221,9 @@ fn desk_panel(
     let Some(desk) = desk.0.clone() else { return Ok(()) };
     let mut answers: Vec<(protocol::ParticipantId, KnockAnswer)> = Vec::new();
     let mut close = false;
-    let title = format!("{}（{}・受付中）", booth_name(&town, &desk.booth), desk.title.label());
+    let title = format!("{}・受付中", booth_name(&town, &desk.booth));
     panel(title).show(contexts.ctx_mut()?, |ui| {
+        ui.label(format!("肩書き：{}", desk.title.label()));
         if !desk.relayed {
             ui.colored_label(
                 Color32::from_rgb(150, 60, 20),
@@ -300,7 +301,7 @@ fn inside_panel(
     panel(booth_name(&town, &booth)).show(contexts.ctx_mut()?, |ui| {
         if receiver && preparing {
             ui.label("肩書きを選んで受付を始めると、入口の表示が「受付中」になります。");
-            egui::ComboBox::from_id_salt("job-title").selected_text(chosen.label()).show_ui(ui, |ui| {
+            let combo = egui::ComboBox::from_id_salt("job-title").selected_text(chosen.label()).show_ui(ui, |ui| {
                 for option in JobTitle::ALL {
                     rects.note(
                         format!("title:{}", option.label()),
@@ -308,6 +309,7 @@ fn inside_panel(
                     );
                 }
             });
+            rects.note("job-title", combo.response.rect);
             open = button(ui, &mut rects, "open-booth", "相談を受け付ける");
         } else {
             ui.label("ここでの声とチャットは、この部屋の中の人にだけ届きます。どこにも記録されません。");

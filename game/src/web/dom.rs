@@ -19,7 +19,7 @@ use crate::map::Town;
 use crate::movement::{LocalPlayer, WalkTo};
 use crate::participation::{ChooseParticipation, MediaNotice};
 use crate::places::booth::{BoothSigns, BoothSpot, KnockNote, MyDesk, MyTicket};
-use crate::presence::{Links, Me, RemotePerson};
+use crate::presence::{Links, Me, RemotePerson, ServerLink};
 use crate::screens::Screen;
 use crate::ui::{ControlRects, PersonPanel};
 use crate::voice::{SelfMuted, Speaking, Taking, VoiceMix};
@@ -38,6 +38,7 @@ struct PageInput {
     walk: async_channel::Receiver<(f32, f32)>,
     choose: async_channel::Receiver<String>,
     note: async_channel::Receiver<String>,
+    raw: async_channel::Receiver<String>,
 }
 
 pub fn plugin(app: &mut App) {
@@ -45,12 +46,13 @@ pub fn plugin(app: &mut App) {
     let (walk_tx, walk) = async_channel::unbounded();
     let (choose_tx, choose) = async_channel::unbounded();
     let (note_tx, note) = async_channel::unbounded();
+    let (raw_tx, raw) = async_channel::unbounded();
     if let Some(document) = document() {
         listen_to_chat_input(&document, said_tx);
         listen_to_knock_note(&document, note_tx);
     }
-    install_hooks(walk_tx, choose_tx);
-    app.insert_resource(PageInput { said, walk, choose, note })
+    install_hooks(walk_tx, choose_tx, raw_tx);
+    app.insert_resource(PageInput { said, walk, choose, note, raw })
         .add_systems(
             Update,
             (
@@ -139,8 +141,15 @@ fn place_knock_note(rects: Res<ControlRects>, note: Res<KnockNote>, mut placed: 
 }
 
 /// `__ibashoWalkTo(x, y)` walks like a click; `__ibashoChoose("voice")` picks a ladder step
-/// like the top bar's buttons (`watching`, `listening`, `voice`, `camera`).
-fn install_hooks(walk: async_channel::Sender<(f32, f32)>, choose: async_channel::Sender<String>) {
+/// like the top bar's buttons (`watching`, `listening`, `voice`, `camera`);
+/// `__ibashoSendRaw(json)` sends a client message as a modified client would, past every check
+/// of the game's own (any script on the page could open its own WebSocket to do the same), so
+/// tests show that the server's rules hold.
+fn install_hooks(
+    walk: async_channel::Sender<(f32, f32)>,
+    choose: async_channel::Sender<String>,
+    raw: async_channel::Sender<String>,
+) {
     let Some(window) = web_sys::window() else { return };
     let walk_hook = Closure::<dyn FnMut(f32, f32)>::new(move |x: f32, y: f32| {
         let _ = walk.try_send((x, y));
@@ -152,6 +161,11 @@ fn install_hooks(walk: async_channel::Sender<(f32, f32)>, choose: async_channel:
     });
     let _ = js_sys::Reflect::set(&window, &"__ibashoChoose".into(), choose_hook.as_ref());
     choose_hook.forget();
+    let raw_hook = Closure::<dyn FnMut(String)>::new(move |json: String| {
+        let _ = raw.try_send(json);
+    });
+    let _ = js_sys::Reflect::set(&window, &"__ibashoSendRaw".into(), raw_hook.as_ref());
+    raw_hook.forget();
 }
 
 /// 見学 does not chat: the input is disabled while watching.
@@ -173,6 +187,7 @@ fn lock_chat_when_watching(me: Query<&Taking, (With<LocalPlayer>, Changed<Taking
 
 fn read_page_input(
     input: Res<PageInput>,
+    link: Option<Res<ServerLink>>,
     mut note: ResMut<KnockNote>,
     mut say: MessageWriter<Say>,
     mut walk: MessageWriter<WalkTo>,
@@ -192,6 +207,11 @@ fn read_page_input(
     }
     while let Ok(text) = input.note.try_recv() {
         note.0 = text;
+    }
+    while let Ok(json) = input.raw.try_recv() {
+        if let (Some(link), Ok(message)) = (link.as_ref(), serde_json::from_str::<protocol::ClientMessage>(&json)) {
+            let _ = link.outgoing.try_send(message);
+        }
     }
 }
 

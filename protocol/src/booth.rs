@@ -136,6 +136,13 @@ pub enum Ticket {
         /// Which booth.
         booth: PlaceId,
     },
+    /// It is the time this person reserved: the door lets them in.
+    Reserved {
+        /// Which booth.
+        booth: PlaceId,
+        /// When, e.g. 「11月25日（水）14:00」.
+        label: String,
+    },
 }
 
 impl Ticket {
@@ -147,7 +154,8 @@ impl Ticket {
             | Ticket::Admitted { booth }
             | Ticket::Declined { booth }
             | Ticket::TimedOut { booth }
-            | Ticket::Closed { booth } => booth,
+            | Ticket::Closed { booth }
+            | Ticket::Reserved { booth, .. } => booth,
         }
     }
 }
@@ -176,6 +184,9 @@ pub struct Desk {
     pub queue: Vec<Caller>,
     /// People let in (on their way or inside).
     pub admitted: Vec<Caller>,
+    /// The next reservation in this booth, e.g. 「あおさん 14:00」.
+    #[serde(default)]
+    pub next_reservation: Option<String>,
     /// Whether the booth's connections are relayed (no addresses exchanged between the people
     /// inside). False when the server has no TURN relay configured.
     pub relayed: bool,
@@ -222,4 +233,40 @@ pub enum BoothRequest {
     },
     /// 「そっと退出」: leave the booth I am in, at once, to just outside its door.
     Leave,
+}
+
+/// How long before a reserved time the door lets its person in, in seconds.
+pub const RESERVATION_EARLY_SECS: i64 = 5 * 60;
+
+/// Whose a published counseling time is, as the person asking sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlotState {
+    /// Nobody booked it.
+    Free,
+    /// I booked it.
+    Mine,
+    /// Someone else booked it.
+    Taken,
+}
+
+/// A counseling time a counselor published (`GET /api/booth-slots`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotView {
+    /// Its id.
+    pub id: i64,
+    /// Which booth.
+    pub booth: PlaceId,
+    /// When, in the city's time, e.g. 「11月25日（水）14:00〜14:50」.
+    pub label: String,
+    /// Start, Unix seconds.
+    pub starts_at: i64,
+    /// Length in minutes.
+    pub minutes: i64,
+    /// The counselor's nickname.
+    pub counselor: String,
+    /// Free, mine, or taken.
+    pub state: SlotState,
+    /// Who booked it: shown only to its counselor and to staff.
+    pub booked_by: Option<String>,
 }

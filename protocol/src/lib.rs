@@ -9,7 +9,8 @@ pub mod nickname;
 
 pub use booth::{
     ADMISSION_SECS, BoothRequest, BoothSign, BoothState, Caller, CounselorCard, Desk, HOST_GRACE_SECS, JobTitle,
-    KNOCK_REACH, KNOCK_TIMEOUT_SECS, KnockAnswer, MAX_KNOCK_NOTE_CHARS, Ticket,
+    KNOCK_REACH, KNOCK_TIMEOUT_SECS, KnockAnswer, MAX_KNOCK_NOTE_CHARS, RESERVATION_EARLY_SECS, SlotState, SlotView,
+    Ticket,
 };
 pub use map::{Door, MapError, Place, PlaceId, PlaceKind, Position, TileRect, TownMap};
 pub use messages::*;

@@ -33,6 +33,9 @@ pub enum AppError {
     /// Nothing with that id.
     #[error("not found")]
     NotFound,
+    /// The request clashes with the current state (code says how).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
@@ -50,6 +53,7 @@ impl AppError {
             AppError::NotSignedIn => "not_signed_in",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
+            AppError::Conflict(code) => code,
             AppError::Database(_) => "internal",
         }
     }
@@ -62,6 +66,7 @@ impl AppError {
             AppError::BadRequest(_) | AppError::Nickname(_) => StatusCode::BAD_REQUEST,
             AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -77,6 +82,10 @@ impl AppError {
             AppError::NotSignedIn => "ログインしていません。招待リンクから入ってください。".into(),
             AppError::Forbidden => "この操作はスタッフのみ行えます。".into(),
             AppError::NotFound => "見つかりませんでした。".into(),
+            AppError::Conflict("slot_overlaps") => "その時間には、このブースの別の枠があります。".into(),
+            AppError::Conflict("slot_taken") => "その時間は、もう予約が入っているか、終わっています。ほかの時間をお選びください。".into(),
+            AppError::Conflict("too_many_bookings") => "予約できるのは2つまでです。ほかの予約をキャンセルしてからお選びください。".into(),
+            AppError::Conflict(_) => "いまはその操作ができません。".into(),
             AppError::Database(_) => "サーバーで問題が起きました。時間をおいてもう一度お試しください。".into(),
         }
     }

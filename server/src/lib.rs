@@ -8,6 +8,7 @@ pub mod json;
 pub mod pages;
 pub mod places;
 pub mod presence;
+pub mod reservations;
 pub mod sessions;
 pub mod store;
 pub mod tokens;
@@ -43,6 +44,7 @@ pub fn app(state: AppState) -> Router {
         .merge(invites::router())
         .merge(sessions::router())
         .merge(presence::router())
+        .merge(reservations::router())
         .fallback_service(static_files)
         .with_state(state)
 }

@@ -62,6 +62,7 @@ async fn run() -> Result<(), String> {
     let public_url = config.public_url.clone();
     let options = TownOptions { relayed: config.turn.is_some(), ..TownOptions::default() };
     let state = AppState { store, town: TownHandle::start(Arc::new(map), options), config: Arc::new(config) };
+    ibasho_server::reservations::keep_in_step(state.clone());
     println!("ibasho: listening on {public_url}/");
     if let Some(url) = staff_invite {
         println!("ibasho: staff invite (one use, valid 24 hours): {url}");

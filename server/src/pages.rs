@@ -51,7 +51,8 @@ table { border-collapse: collapse; width: 100%; font-size: .9rem; } td, th { bor
 code { word-break: break-all; background: #eee; padding: .2rem; }
 "#;
 
-fn page(title: &str, body: &str) -> String {
+/// A whole Japanese page with the house style.
+pub fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\

@@ -13,7 +13,30 @@ use crate::error::AppError;
 use crate::tokens::{hash_token, new_token};
 
 /// Migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_init.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/001_init.sql"), include_str!("../migrations/002_booth_slots.sql")];
+
+/// How long a booth reservation is kept after its time, in seconds (30 days).
+pub const SLOT_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
+
+/// A counseling time a counselor published, as the store has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    /// Its id.
+    pub id: i64,
+    /// The booth (`PlaceId`).
+    pub booth: String,
+    /// The counselor who receives then.
+    pub counselor: ParticipantId,
+    /// Their nickname.
+    pub counselor_nickname: String,
+    /// Start, Unix seconds.
+    pub starts_at: i64,
+    /// Length in minutes.
+    pub minutes: i64,
+    /// Who booked it, with their nickname.
+    pub booked_by: Option<(ParticipantId, String)>,
+}
 
 /// How long a session cookie lasts, in seconds (180 days).
 pub const SESSION_SECONDS: i64 = 180 * 24 * 3600;
@@ -281,6 +304,108 @@ impl Store {
         let mut statement = connection.prepare(sql)?;
         let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Publishes a counseling time. Refused when it overlaps another time of the same booth.
+    pub fn create_slot(
+        &self,
+        booth: &str,
+        counselor: ParticipantId,
+        starts_at: i64,
+        minutes: i64,
+    ) -> Result<i64, AppError> {
+        let mut connection = self.lock();
+        let tx = connection.transaction()?;
+        let overlapping: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM booth_slots WHERE booth = ?1 AND starts_at < ?2 + ?3 * 60 AND starts_at + minutes * 60 > ?2",
+            params![booth, starts_at, minutes],
+            |row| row.get(0),
+        )?;
+        if overlapping > 0 {
+            return Err(AppError::Conflict("slot_overlaps"));
+        }
+        tx.execute(
+            "INSERT INTO booth_slots (booth, counselor_id, starts_at, minutes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![booth, counselor.0, starts_at, minutes, now()],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Counseling times that end after `from` and start before `until`, earliest first.
+    pub fn slots(&self, from: i64, until: i64) -> Result<Vec<Slot>, AppError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(
+            "SELECT s.id, s.booth, s.counselor_id, c.nickname, s.starts_at, s.minutes, s.booked_by, b.nickname
+             FROM booth_slots s JOIN accounts c ON c.id = s.counselor_id LEFT JOIN accounts b ON b.id = s.booked_by
+             WHERE s.starts_at + s.minutes * 60 > ?1 AND s.starts_at < ?2 ORDER BY s.starts_at, s.id",
+        )?;
+        let rows = statement.query_map(params![from, until], |row| {
+            let booked: Option<i64> = row.get(6)?;
+            let booked_nickname: Option<String> = row.get(7)?;
+            Ok(Slot {
+                id: row.get(0)?,
+                booth: row.get(1)?,
+                counselor: ParticipantId(row.get(2)?),
+                counselor_nickname: row.get(3)?,
+                starts_at: row.get(4)?,
+                minutes: row.get(5)?,
+                booked_by: booked.map(|id| (ParticipantId(id), booked_nickname.unwrap_or_default())),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Books a free, future time for `who`; a person holds at most `limit` upcoming bookings.
+    pub fn book_slot(&self, slot: i64, who: ParticipantId, limit: i64) -> Result<(), AppError> {
+        let mut connection = self.lock();
+        let tx = connection.transaction()?;
+        let held: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM booth_slots WHERE booked_by = ?1 AND starts_at + minutes * 60 > ?2",
+            params![who.0, now()],
+            |row| row.get(0),
+        )?;
+        if held >= limit {
+            return Err(AppError::Conflict("too_many_bookings"));
+        }
+        let changed = tx.execute(
+            "UPDATE booth_slots SET booked_by = ?1 WHERE id = ?2 AND booked_by IS NULL AND starts_at + minutes * 60 > ?3",
+            params![who.0, slot, now()],
+        )?;
+        if changed == 0 {
+            return Err(AppError::Conflict("slot_taken"));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Cancels `who`'s booking of a time.
+    pub fn cancel_booking(&self, slot: i64, who: ParticipantId) -> Result<(), AppError> {
+        let changed = self.lock().execute(
+            "UPDATE booth_slots SET booked_by = NULL WHERE id = ?1 AND booked_by = ?2",
+            params![slot, who.0],
+        )?;
+        if changed == 0 { Err(AppError::NotFound) } else { Ok(()) }
+    }
+
+    /// Deletes a time; counselors only their own (`owner`), staff any (`owner` None).
+    pub fn delete_slot(&self, slot: i64, owner: Option<ParticipantId>) -> Result<(), AppError> {
+        let changed = match owner {
+            Some(owner) => self
+                .lock()
+                .execute("DELETE FROM booth_slots WHERE id = ?1 AND counselor_id = ?2", params![slot, owner.0])?,
+            None => self.lock().execute("DELETE FROM booth_slots WHERE id = ?1", params![slot])?,
+        };
+        if changed == 0 { Err(AppError::NotFound) } else { Ok(()) }
+    }
+
+    /// Deletes the times that ended more than [`SLOT_RETENTION_SECONDS`] before `at`.
+    pub fn purge_old_slots(&self, at: i64) -> Result<usize, AppError> {
+        Ok(self.lock().execute(
+            "DELETE FROM booth_slots WHERE starts_at + minutes * 60 < ?1",
+            params![at - SLOT_RETENTION_SECONDS],
+        )?)
     }
 
     /// Moves an invite's expiry, for tests of expired invites.

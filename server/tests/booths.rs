@@ -284,3 +284,59 @@ async fn a_counselor_receives_in_one_booth_and_nobody_enters_another_counselors_
     k.booth(BoothRequest::Close).await;
     assert!(state_becomes(&mut k, BoothState::Preparing).await);
 }
+
+async fn slots(browser: &common::Browser) -> Vec<protocol::SlotView> {
+    browser.get("/api/booth-slots").await.json().await.expect("slots")
+}
+
+#[tokio::test]
+async fn a_reserved_time_lets_its_person_in_and_nobody_else() {
+    let server = TestServer::start().await;
+    let counselor = server.register(Role::Counselor, "けい").await;
+    let d_browser = server.register(Role::Participant, "でい").await;
+    let e_browser = server.register(Role::Participant, "いい").await;
+    let starts_at = ibasho_server::store::now() + 120;
+    let slot = serde_json::json!({ "booth": "booth-1", "starts_at": starts_at, "minutes": 30 });
+    // Only counselors and staff publish times; a time must be in a booth, and not overlap.
+    assert_eq!(d_browser.post("/api/booth-slots", slot.clone()).await.status(), 403);
+    let elsewhere = serde_json::json!({ "booth": "hall-1", "starts_at": starts_at, "minutes": 30 });
+    assert_eq!(counselor.post("/api/booth-slots", elsewhere).await.status(), 400);
+    let created = counselor.post("/api/booth-slots", slot.clone()).await;
+    assert_eq!(created.status(), 201);
+    let id = created.json::<serde_json::Value>().await.expect("json")["id"].as_i64().expect("id");
+    let overlap = counselor.post("/api/booth-slots", slot).await;
+    assert_eq!(overlap.status(), 409);
+    assert!(overlap.text().await.expect("text").contains("別の枠があります"));
+
+    // D books it; E cannot book it too; only the counselor sees who booked.
+    let free = slots(&d_browser).await;
+    assert_eq!((free.len(), free[0].state, free[0].booked_by.clone()), (1, protocol::SlotState::Free, None));
+    assert_eq!(d_browser.post(&format!("/api/booth-slots/{id}/book"), serde_json::json!({})).await.status(), 204);
+    assert_eq!(e_browser.post(&format!("/api/booth-slots/{id}/book"), serde_json::json!({})).await.status(), 409);
+    assert_eq!(slots(&d_browser).await[0].state, protocol::SlotState::Mine);
+    let seen_by_e = slots(&e_browser).await;
+    assert_eq!((seen_by_e[0].state, seen_by_e[0].booked_by.clone()), (protocol::SlotState::Taken, None));
+    assert_eq!(slots(&counselor).await[0].booked_by.as_deref(), Some("でい"));
+
+    // At its time (from five minutes before), the door lets D in, and only D.
+    let mut d = Person { id: d_browser.me().await, socket: d_browser.connect().await };
+    let mut e = Person { id: e_browser.me().await, socket: e_browser.connect().await };
+    let reserved = d.until(|m| match m {
+        ServerMessage::BoothTicket { ticket: Some(Ticket::Reserved { booth, .. }) } => Some(booth.clone()),
+        _ => None,
+    });
+    assert_eq!(reserved.await, Some(booth_1()));
+    e.move_to(server.at(DOOR.0, DOOR.1)).await;
+    assert_eq!(rejected(&mut e).await, Some(RejectCode::BoothLocked));
+    d.move_to(server.at(DOOR.0, DOOR.1)).await;
+    assert!(d.never(|m| matches!(m, ServerMessage::Rejected { .. })).await, "D walks in");
+
+    // Cancelled, a reservation opens nothing: D steps out and cannot come back.
+    d.booth(BoothRequest::Leave).await;
+    assert_eq!(d_browser.delete(&format!("/api/booth-slots/{id}/book")).await.status(), 204);
+    let cleared = d.until(|m| matches!(m, ServerMessage::BoothTicket { ticket: None }).then_some(()));
+    assert!(cleared.await.is_some(), "the reserved ticket is gone");
+    d.move_to(server.at(DOOR.0, DOOR.1)).await;
+    assert_eq!(rejected(&mut d).await, Some(RejectCode::BoothLocked));
+    assert_eq!(e_browser.delete(&format!("/api/booth-slots/{id}/book")).await.status(), 404, "not E's to cancel");
+}

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use protocol::{
     ADMISSION_SECS, BoothSign, BoothState, Caller, CounselorCard, Desk, HOST_GRACE_SECS, JobTitle, KNOCK_TIMEOUT_SECS,
-    KnockAnswer, MAX_KNOCK_NOTE_CHARS, ParticipantId, PlaceId, PlaceKind, RejectCode, Role, Ticket, TownMap,
+    KnockAnswer, MAX_KNOCK_NOTE_CHARS, ParticipantId, PlaceId, PlaceKind, RESERVATION_EARLY_SECS, RejectCode, Role,
+    Ticket, TownMap,
 };
 
 /// How long the booth rules wait for things; shortened in tests.
@@ -99,9 +100,37 @@ impl Booth {
     }
 }
 
+/// A booked counseling time, as the door needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation {
+    /// Which booth.
+    pub booth: PlaceId,
+    /// Who booked it.
+    pub person: ParticipantId,
+    /// Their nickname.
+    pub nickname: String,
+    /// Start and end, Unix seconds.
+    pub starts_at: i64,
+    /// End, Unix seconds.
+    pub ends_at: i64,
+    /// When, e.g. 「11月25日（水）14:00」.
+    pub label: String,
+    /// The start time alone, e.g. 「14:00」.
+    pub time: String,
+}
+
+impl Reservation {
+    /// Whether the door lets its person in at `unix_now` (from a few minutes before).
+    fn open_at(&self, unix_now: i64) -> bool {
+        self.starts_at - RESERVATION_EARLY_SECS <= unix_now && unix_now < self.ends_at
+    }
+}
+
 /// Every booth of the town.
 pub struct Booths {
     booths: BTreeMap<PlaceId, Booth>,
+    /// Booked times from today on, earliest first.
+    reservations: Vec<Reservation>,
     /// Notices waiting to be put away: declined, timed out, closed.
     notices: HashMap<ParticipantId, Ticket>,
     times: BoothTimes,
@@ -118,7 +147,27 @@ impl Booths {
             .filter(|place| place.kind == PlaceKind::Booth)
             .map(|place| (place.id.clone(), Booth::default()))
             .collect();
-        Booths { booths, notices: HashMap::new(), times, changed: true }
+        Booths { booths, reservations: Vec::new(), notices: HashMap::new(), times, changed: true }
+    }
+
+    /// The booked times, as the store has them now.
+    pub fn set_reservations(&mut self, reservations: Vec<Reservation>) {
+        if self.reservations != reservations {
+            self.reservations = reservations;
+            self.changed = true;
+        }
+    }
+
+    /// The reservation letting `who` into `booth` at `unix_now`, if any, while nobody else
+    /// than its counselor is inside (a talk that runs late is never walked in on).
+    fn reservation_for(&self, booth: &PlaceId, who: ParticipantId, unix_now: i64) -> Option<&Reservation> {
+        let state = self.booths.get(booth)?;
+        let host = state.host_id();
+        let busy = state.inside.iter().any(|id| Some(*id) != host && *id != who);
+        if busy {
+            return None;
+        }
+        self.reservations.iter().find(|r| &r.booth == booth && r.person == who && r.open_at(unix_now))
     }
 
     /// Whether what the booths show changed since the last call; resets the flag.
@@ -128,9 +177,12 @@ impl Booths {
 
     /// Whether the door of `booth` lets `who` in now: its counselor, people let in (while the
     /// admission lasts), and a counselor or staff member opening an empty booth nobody receives in.
-    pub fn may_enter(&self, booth: &PlaceId, who: ParticipantId, role: Role, now: Instant) -> bool {
+    pub fn may_enter(&self, booth: &PlaceId, who: ParticipantId, role: Role, now: Instant, unix_now: i64) -> bool {
         let Some(state) = self.booths.get(booth) else { return false };
         if state.host_id() == Some(who) || state.inside.contains(&who) {
+            return true;
+        }
+        if self.reservation_for(booth, who, unix_now).is_some() {
             return true;
         }
         let admitted = state
@@ -339,9 +391,14 @@ impl Booths {
             .collect()
     }
 
-    /// What `who` is shown about their knock, wait or admission, if anything.
-    pub fn ticket(&self, who: ParticipantId) -> Option<Ticket> {
+    /// What `who` is shown about their knock, wait, admission or reserved time, if anything.
+    pub fn ticket(&self, who: ParticipantId, unix_now: i64) -> Option<Ticket> {
         for (booth, state) in &self.booths {
+            if !state.inside.contains(&who)
+                && let Some(reservation) = self.reservation_for(booth, who, unix_now)
+            {
+                return Some(Ticket::Reserved { booth: booth.clone(), label: reservation.label.clone() });
+            }
             if state.knocks.iter().any(|knock| knock.caller.id == who) {
                 return Some(Ticket::Knocking { booth: booth.clone() });
             }
@@ -358,10 +415,12 @@ impl Booths {
     }
 
     /// The desk of the counselor `who`, if they receive somewhere.
-    pub fn desk(&self, who: ParticipantId, relayed: bool) -> Option<Desk> {
+    pub fn desk(&self, who: ParticipantId, relayed: bool, unix_now: i64) -> Option<Desk> {
         let (booth, state) = self.booths.iter().find(|(_, state)| state.host_id() == Some(who))?;
         let host = state.host.as_ref()?;
+        let next = self.reservations.iter().find(|r| &r.booth == booth && r.ends_at > unix_now);
         Some(Desk {
+            next_reservation: next.map(|r| format!("{}さん {}", r.nickname, r.time)),
             booth: booth.clone(),
             title: host.title,
             knocks: state.knocks.iter().map(|knock| knock.caller.clone()).collect(),
@@ -397,7 +456,7 @@ mod tests {
     /// Booth 1 with counselor K receiving inside it.
     fn receiving(now: Instant) -> Booths {
         let mut booths = Booths::new(&town(), BoothTimes::default());
-        assert!(booths.may_enter(&booth(1), K, Role::Counselor, now), "a counselor may enter an empty booth");
+        assert!(booths.may_enter(&booth(1), K, Role::Counselor, now, 0), "a counselor may enter an empty booth");
         booths.entered(&booth(1), K);
         booths.open(K, "けい", Role::Counselor, Some(&booth(1)), JobTitle::ClinicalPsychologist).expect("open");
         booths
@@ -412,21 +471,21 @@ mod tests {
         let now = Instant::now();
         let mut booths = receiving(now);
         assert_eq!(state(&booths, 1), BoothState::Open);
-        assert!(!booths.may_enter(&booth(1), A, Role::Participant, now), "a participant who did not knock");
-        assert!(!booths.may_enter(&booth(1), K2, Role::Counselor, now), "another counselor");
-        assert!(!booths.may_enter(&booth(1), K2, Role::Staff, now), "staff");
-        assert!(!booths.may_enter(&booth(2), A, Role::Participant, now), "a participant, into an empty booth");
+        assert!(!booths.may_enter(&booth(1), A, Role::Participant, now, 0), "a participant who did not knock");
+        assert!(!booths.may_enter(&booth(1), K2, Role::Counselor, now, 0), "another counselor");
+        assert!(!booths.may_enter(&booth(1), K2, Role::Staff, now, 0), "staff");
+        assert!(!booths.may_enter(&booth(2), A, Role::Participant, now, 0), "a participant, into an empty booth");
         booths.knock(A, "あお", &booth(1), "はじめてです", true, now).expect("knock");
-        assert!(!booths.may_enter(&booth(1), A, Role::Participant, now), "knocking is not being let in");
+        assert!(!booths.may_enter(&booth(1), A, Role::Participant, now, 0), "knocking is not being let in");
         booths.answer(K, A, KnockAnswer::Admit, now).expect("admit");
-        assert!(booths.may_enter(&booth(1), A, Role::Participant, now));
+        assert!(booths.may_enter(&booth(1), A, Role::Participant, now, 0));
         let late = now + Duration::from_secs(ADMISSION_SECS + 1);
-        assert!(!booths.may_enter(&booth(1), A, Role::Participant, late), "the admission lapses");
+        assert!(!booths.may_enter(&booth(1), A, Role::Participant, late, 0), "the admission lapses");
         booths.entered(&booth(1), A);
         assert_eq!(state(&booths, 1), BoothState::InSession);
-        assert!(booths.may_enter(&booth(1), A, Role::Participant, late), "once inside, they belong");
+        assert!(booths.may_enter(&booth(1), A, Role::Participant, late, 0), "once inside, they belong");
         booths.left(&booth(1), A, now);
-        assert!(!booths.may_enter(&booth(1), A, Role::Participant, now), "leaving ends it: knock again");
+        assert!(!booths.may_enter(&booth(1), A, Role::Participant, now, 0), "leaving ends it: knock again");
         assert_eq!(state(&booths, 1), BoothState::Open);
     }
 
@@ -441,7 +500,7 @@ mod tests {
         assert_eq!(booths.open(K2, "けに", Role::Counselor, Some(&booth(1)), title), Err(RejectCode::NotAllowed));
         booths.entered(&booth(2), K2);
         booths.open(K2, "けに", Role::Staff, Some(&booth(2)), title).expect("staff may receive");
-        assert!(!booths.may_enter(&booth(2), K, Role::Counselor, now), "a counselor does not enter another's booth");
+        assert!(!booths.may_enter(&booth(2), K, Role::Counselor, now, 0), "a counselor does not enter another's booth");
     }
 
     #[test]
@@ -451,7 +510,7 @@ mod tests {
         booths.knock(B, "びー", &booth(1), "", true, now).expect("knock");
         assert_eq!(booths.answer(A, B, KnockAnswer::Admit, now), Err(RejectCode::NotAllowed));
         assert_eq!(booths.answer(K, A, KnockAnswer::Admit, now), Err(RejectCode::NoSuchCaller));
-        assert!(!booths.may_enter(&booth(1), B, Role::Participant, now));
+        assert!(!booths.may_enter(&booth(1), B, Role::Participant, now, 0));
     }
 
     #[test]
@@ -463,9 +522,9 @@ mod tests {
         let long = "あ".repeat(MAX_KNOCK_NOTE_CHARS + 1);
         assert_eq!(booths.knock(A, "あお", &booth(1), &long, true, now), Err(RejectCode::NoteTooLong));
         assert_eq!(booths.knock(A, "あお", &PlaceId("hall-1".into()), "", true, now), Err(RejectCode::WrongPlace));
-        assert_eq!(booths.ticket(A), None, "refused knocks leave nothing");
+        assert_eq!(booths.ticket(A, 0), None, "refused knocks leave nothing");
         booths.knock(A, "あお", &booth(1), &"あ".repeat(MAX_KNOCK_NOTE_CHARS), true, now).expect("100 characters");
-        assert_eq!(booths.ticket(A), Some(Ticket::Knocking { booth: booth(1) }));
+        assert_eq!(booths.ticket(A, 0), Some(Ticket::Knocking { booth: booth(1) }));
     }
 
     #[test]
@@ -480,17 +539,17 @@ mod tests {
         booths.knock(c, "しー", &booth(1), "", true, now).expect("knock");
         booths.answer(K, B, KnockAnswer::Wait, now).expect("wait");
         booths.answer(K, c, KnockAnswer::Wait, now).expect("wait");
-        assert_eq!(booths.ticket(B), Some(Ticket::Waiting { booth: booth(1), ahead: 1 }), "A is with K");
-        assert_eq!(booths.ticket(c), Some(Ticket::Waiting { booth: booth(1), ahead: 2 }));
+        assert_eq!(booths.ticket(B, 0), Some(Ticket::Waiting { booth: booth(1), ahead: 1 }), "A is with K");
+        assert_eq!(booths.ticket(c, 0), Some(Ticket::Waiting { booth: booth(1), ahead: 2 }));
         booths.withdraw(B);
-        assert_eq!(booths.ticket(B), None, "one click leaves the queue");
-        assert_eq!(booths.ticket(c), Some(Ticket::Waiting { booth: booth(1), ahead: 1 }));
+        assert_eq!(booths.ticket(B, 0), None, "one click leaves the queue");
+        assert_eq!(booths.ticket(c, 0), Some(Ticket::Waiting { booth: booth(1), ahead: 1 }));
         booths.left(&booth(1), A, now);
-        assert_eq!(booths.ticket(c), Some(Ticket::Waiting { booth: booth(1), ahead: 0 }));
-        let desk = booths.desk(K, true).expect("desk");
+        assert_eq!(booths.ticket(c, 0), Some(Ticket::Waiting { booth: booth(1), ahead: 0 }));
+        let desk = booths.desk(K, true, 0).expect("desk");
         assert_eq!(desk.queue.iter().map(|caller| caller.id).collect::<Vec<_>>(), vec![c]);
         booths.answer(K, c, KnockAnswer::Admit, now).expect("called from the queue");
-        assert_eq!(booths.ticket(c), Some(Ticket::Admitted { booth: booth(1) }));
+        assert_eq!(booths.ticket(c, 0), Some(Ticket::Admitted { booth: booth(1) }));
     }
 
     #[test]
@@ -500,14 +559,14 @@ mod tests {
         booths.knock(A, "あお", &booth(1), "", true, now).expect("knock");
         booths.knock(B, "びー", &booth(1), "", true, now).expect("knock");
         booths.answer(K, B, KnockAnswer::Decline, now).expect("decline");
-        assert_eq!(booths.ticket(B), Some(Ticket::Declined { booth: booth(1) }));
+        assert_eq!(booths.ticket(B, 0), Some(Ticket::Declined { booth: booth(1) }));
         booths.tick(now + Duration::from_secs(KNOCK_TIMEOUT_SECS - 1));
-        assert_eq!(booths.ticket(A), Some(Ticket::Knocking { booth: booth(1) }));
+        assert_eq!(booths.ticket(A, 0), Some(Ticket::Knocking { booth: booth(1) }));
         booths.tick(now + Duration::from_secs(KNOCK_TIMEOUT_SECS));
-        assert_eq!(booths.ticket(A), Some(Ticket::TimedOut { booth: booth(1) }));
-        assert!(booths.desk(K, true).expect("desk").knocks.is_empty());
+        assert_eq!(booths.ticket(A, 0), Some(Ticket::TimedOut { booth: booth(1) }));
+        assert!(booths.desk(K, true, 0).expect("desk").knocks.is_empty());
         booths.withdraw(A);
-        assert_eq!(booths.ticket(A), None, "the notice is put away");
+        assert_eq!(booths.ticket(A, 0), None, "the notice is put away");
     }
 
     #[test]
@@ -522,7 +581,39 @@ mod tests {
         booths.gone(K, now + Duration::from_secs(10));
         booths.tick(now + Duration::from_secs(10 + HOST_GRACE_SECS));
         assert_eq!(state(&booths, 1), BoothState::Preparing);
-        assert_eq!(booths.ticket(A), Some(Ticket::Closed { booth: booth(1) }));
-        assert!(booths.desk(K, true).is_none());
+        assert_eq!(booths.ticket(A, 0), Some(Ticket::Closed { booth: booth(1) }));
+        assert!(booths.desk(K, true, 0).is_none());
+    }
+
+    #[test]
+    fn a_reservation_opens_the_door_at_its_time_but_never_onto_another_talk() {
+        let now = Instant::now();
+        let mut booths = receiving(now);
+        let at = 1_000_000;
+        let reservation = Reservation {
+            booth: booth(1),
+            person: B,
+            nickname: "びー".into(),
+            starts_at: at,
+            ends_at: at + 50 * 60,
+            label: "11月25日（水）14:00".into(),
+            time: "14:00".into(),
+        };
+        booths.set_reservations(vec![reservation]);
+        let early = at - RESERVATION_EARLY_SECS - 1;
+        assert!(!booths.may_enter(&booth(1), B, Role::Participant, now, early), "not yet");
+        assert_eq!(booths.ticket(B, early), None);
+        assert!(booths.may_enter(&booth(1), B, Role::Participant, now, at - 60), "a few minutes early is fine");
+        assert!(matches!(booths.ticket(B, at), Some(Ticket::Reserved { .. })));
+        assert_eq!(booths.desk(K, true, at).and_then(|desk| desk.next_reservation), Some("びーさん 14:00".into()));
+        assert!(!booths.may_enter(&booth(1), A, Role::Participant, now, at), "only the person who booked");
+        // A walk-in talk runs late: the reserved person waits outside until it ends.
+        booths.knock(A, "あお", &booth(1), "", true, now).expect("knock");
+        booths.answer(K, A, KnockAnswer::Admit, now).expect("admit");
+        booths.entered(&booth(1), A);
+        assert!(!booths.may_enter(&booth(1), B, Role::Participant, now, at));
+        booths.left(&booth(1), A, now);
+        assert!(booths.may_enter(&booth(1), B, Role::Participant, now, at));
+        assert!(!booths.may_enter(&booth(1), B, Role::Participant, now, at + 50 * 60), "over");
     }
 }

@@ -61,6 +61,16 @@ impl TownHandle {
         self.lock().population()
     }
 
+    /// The town's map.
+    pub fn map(&self) -> Arc<TownMap> {
+        self.lock().map()
+    }
+
+    /// The booked counseling times, as the store has them now.
+    pub fn set_reservations(&self, reservations: Vec<crate::places::booth::Reservation>) {
+        self.lock().set_reservations(reservations);
+    }
+
     /// Closes every connection of a session.
     pub fn close_session(&self, session_id: i64, code: CloseCode) {
         self.lock().close_session(session_id, code);

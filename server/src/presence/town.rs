@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::relay::relay_only;
-use crate::places::booth::{BoothTimes, Booths};
+use crate::places::booth::{BoothTimes, Booths, Reservation};
 use crate::store::Account;
 
 /// Two people in open places are introduced when they come this close (pixels; 5 tiles).
@@ -89,7 +89,11 @@ pub struct Town {
     /// The door signs everyone was last sent.
     signs: Vec<BoothSign>,
     relayed: bool,
+    ticks: u64,
 }
+
+/// Beats of the town per second.
+const TICKS_PER_SECOND: u64 = protocol::POSITION_UPDATES_PER_SECOND as u64;
 
 impl Town {
     /// An empty town on `map`.
@@ -103,12 +107,24 @@ impl Town {
             next_connection: 0,
             signs: Vec::new(),
             relayed: options.relayed,
+            ticks: 0,
         }
     }
 
     /// Number of people present.
     pub fn population(&self) -> usize {
         self.people.len()
+    }
+
+    /// The town's map.
+    pub fn map(&self) -> Arc<TownMap> {
+        self.map.clone()
+    }
+
+    /// The booked counseling times, as the store has them now.
+    pub fn set_reservations(&mut self, reservations: Vec<Reservation>) {
+        self.booths.set_reservations(reservations);
+        self.publish_booths(false);
     }
 
     /// The booth a person stands in, if any.
@@ -295,7 +311,7 @@ impl Town {
         let (old_booth, new_booth) = (self.booth_of(&before).cloned(), self.booth_of(&after).cloned());
         let now = Instant::now();
         if let Some(booth) = new_booth.as_ref().filter(|booth| old_booth.as_ref() != Some(*booth))
-            && !self.booths.may_enter(booth, id, before.role, now)
+            && !self.booths.may_enter(booth, id, before.role, now, crate::store::now())
         {
             return Err(RejectCode::BoothLocked);
         }
@@ -340,6 +356,7 @@ impl Town {
         if !self.booths.take_changed() && !all {
             return;
         }
+        let unix_now = crate::store::now();
         let signs = self.booths.signs();
         if signs != self.signs {
             self.signs = signs;
@@ -347,12 +364,12 @@ impl Town {
         }
         for present in self.people.values_mut() {
             let id = present.person.id;
-            let ticket = self.booths.ticket(id);
+            let ticket = self.booths.ticket(id, unix_now);
             if ticket != present.ticket {
                 present.ticket = ticket.clone();
                 send(&present.outbox, ServerMessage::BoothTicket { ticket });
             }
-            let desk = self.booths.desk(id, self.relayed);
+            let desk = self.booths.desk(id, self.relayed, unix_now);
             if desk != present.desk {
                 present.desk = desk.clone();
                 send(&present.outbox, ServerMessage::BoothDesk { desk });
@@ -371,7 +388,9 @@ impl Town {
         self.send_movements();
         self.update_introductions();
         self.booths.tick(now);
-        self.publish_booths(false);
+        // Reserved times open the door by the clock alone: look at every ticket once a second.
+        self.ticks += 1;
+        self.publish_booths(self.ticks % TICKS_PER_SECOND == 0);
     }
 
     fn send_movements(&mut self) {

@@ -55,6 +55,7 @@ impl TestServer {
             town: TownHandle::start(map.clone(), options),
             config: Arc::new(config),
         };
+        ibasho_server::reservations::keep_in_step(state.clone());
         let router = app(state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         TestServer { base: format!("http://{address}"), state, map, _static_dir: static_dir }
@@ -121,6 +122,12 @@ impl Browser {
 
     pub async fn delete(&self, path: &str) -> reqwest::Response {
         self.with_cookie(self.client.delete(format!("{}{path}", self.base))).send().await.expect("delete")
+    }
+
+    /// This browser's account id.
+    pub async fn me(&self) -> ParticipantId {
+        let me: serde_json::Value = self.get("/api/me").await.json().await.expect("me");
+        ParticipantId(me["id"].as_i64().expect("id"))
     }
 
     pub async fn connect(&self) -> Socket {

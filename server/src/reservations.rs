@@ -1,0 +1,294 @@
+//! Booth reservations (the seed service works 原則事前予約制): counselors publish counseling
+//! times on `/slots`, people book and cancel them under their nickname from a booth's door, and
+//! the town learns the booked times so that the door lets each person in at their time. The
+//! only booth data stored; purged 30 days after the time.
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use protocol::{PlaceId, PlaceKind, Role, SlotState, SlotView};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::error::AppError;
+use crate::json::JsonBody;
+use crate::pages::{escape, page};
+use crate::places::booth::Reservation;
+use crate::store::{Slot, now};
+
+/// The city's offset from UTC in seconds (Asia/Tokyo: +9 hours, no summer time).
+pub const CITY_OFFSET_SECONDS: i64 = 9 * 3600;
+/// How far ahead times are listed and may be published, in days.
+pub const BOOKING_HORIZON_DAYS: i64 = 60;
+/// Upcoming bookings one person may hold.
+pub const MAX_BOOKINGS_PER_PERSON: i64 = 2;
+/// How often the town's copy of the booked times is refreshed.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(5);
+
+/// Routes of this area.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/slots", get(slots_page))
+        .route("/api/booth-slots", get(list_slots).post(create_slot))
+        .route("/api/booth-slots/{id}", delete(delete_slot))
+        .route("/api/booth-slots/{id}/book", post(book).delete(cancel))
+}
+
+fn receives(role: Role) -> bool {
+    matches!(role, Role::Counselor | Role::Staff)
+}
+
+/// Year, month and day of a count of days since 1970-01-01 (proleptic Gregorian).
+fn civil_date(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// 「11月25日（水）14:00」 in the city's time.
+pub fn city_label(unix: i64) -> String {
+    let local = unix + CITY_OFFSET_SECONDS;
+    let days = local.div_euclid(86_400);
+    let (_, month, day) = civil_date(days);
+    let weekday = ["日", "月", "火", "水", "木", "金", "土"][(days + 4).rem_euclid(7) as usize];
+    format!("{month}月{day}日（{weekday}）{}", city_time(unix))
+}
+
+/// 「14:00」 in the city's time.
+pub fn city_time(unix: i64) -> String {
+    let seconds = (unix + CITY_OFFSET_SECONDS).rem_euclid(86_400);
+    format!("{:02}:{:02}", seconds / 3600, seconds % 3600 / 60)
+}
+
+fn slot_view(slot: &Slot, viewer: ParticipantView) -> SlotView {
+    let booked = slot.booked_by.as_ref();
+    let state = match booked {
+        None => SlotState::Free,
+        Some((id, _)) if *id == viewer.id => SlotState::Mine,
+        Some(_) => SlotState::Taken,
+    };
+    let sees_who = viewer.role == Role::Staff || slot.counselor == viewer.id;
+    SlotView {
+        id: slot.id,
+        booth: PlaceId(slot.booth.clone()),
+        label: format!("{}〜{}", city_label(slot.starts_at), city_time(slot.starts_at + slot.minutes * 60)),
+        starts_at: slot.starts_at,
+        minutes: slot.minutes,
+        counselor: slot.counselor_nickname.clone(),
+        state,
+        booked_by: booked.filter(|_| sees_who).map(|(_, nickname)| nickname.clone()),
+    }
+}
+
+#[derive(Clone, Copy)]
+struct ParticipantView {
+    id: protocol::ParticipantId,
+    role: Role,
+}
+
+async fn list_slots(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+) -> Result<Json<Vec<SlotView>>, AppError> {
+    let viewer = ParticipantView { id: session.account.id, role: session.account.role };
+    let at = now();
+    let slots = state.store.slots(at, at + BOOKING_HORIZON_DAYS * 86_400)?;
+    Ok(Json(slots.iter().map(|slot| slot_view(slot, viewer)).collect()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSlot {
+    booth: String,
+    starts_at: i64,
+    minutes: i64,
+}
+
+async fn create_slot(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    JsonBody(request): JsonBody<NewSlot>,
+) -> Result<impl IntoResponse, AppError> {
+    if !receives(session.account.role) {
+        return Err(AppError::Forbidden);
+    }
+    let is_booth = state.town.map().place(&PlaceId(request.booth.clone())).is_some_and(|p| p.kind == PlaceKind::Booth);
+    if !is_booth {
+        return Err(AppError::BadRequest("unknown booth"));
+    }
+    if !(10..=120).contains(&request.minutes) {
+        return Err(AppError::BadRequest("minutes out of range"));
+    }
+    let at = now();
+    if request.starts_at + request.minutes * 60 <= at || request.starts_at > at + BOOKING_HORIZON_DAYS * 86_400 {
+        return Err(AppError::BadRequest("time out of range"));
+    }
+    let id = state.store.create_slot(&request.booth, session.account.id, request.starts_at, request.minutes)?;
+    tracing::info!(slot = id, counselor = session.account.id.0, "counseling time published");
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+async fn delete_slot(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    let owner = match session.account.role {
+        Role::Staff => None,
+        Role::Counselor => Some(session.account.id),
+        _ => return Err(AppError::Forbidden),
+    };
+    state.store.delete_slot(id, owner)?;
+    refresh_town(&state)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn book(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    state.store.book_slot(id, session.account.id, MAX_BOOKINGS_PER_PERSON)?;
+    refresh_town(&state)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    state.store.cancel_booking(id, session.account.id)?;
+    refresh_town(&state)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Gives the town the booked times from an hour ago to two days ahead.
+pub fn refresh_town(state: &AppState) -> Result<(), AppError> {
+    let at = now();
+    let reservations = state
+        .store
+        .slots(at - 3600, at + 2 * 86_400)?
+        .into_iter()
+        .filter_map(|slot| {
+            let (person, nickname) = slot.booked_by?;
+            Some(Reservation {
+                booth: PlaceId(slot.booth),
+                person,
+                nickname,
+                starts_at: slot.starts_at,
+                ends_at: slot.starts_at + slot.minutes * 60,
+                label: city_label(slot.starts_at),
+                time: city_time(slot.starts_at),
+            })
+        })
+        .collect();
+    state.town.set_reservations(reservations);
+    Ok(())
+}
+
+/// Keeps the town's booked times fresh (a time's window opens by the clock too) and deletes
+/// times past their retention; runs while the server runs.
+pub fn keep_in_step(state: AppState) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(REFRESH_EVERY);
+        loop {
+            interval.tick().await;
+            if let Err(error) = state.store.purge_old_slots(now()).and_then(|_| refresh_town(&state)) {
+                tracing::warn!(%error, "cannot refresh the booked counseling times");
+            }
+        }
+    });
+}
+
+/// `/slots`: counselors (and staff) publish counseling times and see who booked them.
+async fn slots_page(State(state): State<AppState>, SignedIn(session): SignedIn) -> Result<impl IntoResponse, AppError> {
+    if !receives(session.account.role) {
+        let body = "<h1>相談の枠</h1><p>このページは相談員とスタッフのためのページです。</p>";
+        return Ok((StatusCode::FORBIDDEN, Html(page("相談の枠", body))));
+    }
+    let viewer = ParticipantView { id: session.account.id, role: session.account.role };
+    let at = now();
+    let map = state.town.map();
+    let booths: Vec<_> = map.places.iter().filter(|place| place.kind == PlaceKind::Booth).collect();
+    let options: String = booths
+        .iter()
+        .map(|place| format!("<option value=\"{}\">{}</option>", escape(&place.id.0), escape(&place.name)))
+        .collect();
+    let rows: String = state
+        .store
+        .slots(at, at + BOOKING_HORIZON_DAYS * 86_400)?
+        .iter()
+        .map(|slot| {
+            let view = slot_view(slot, viewer);
+            let booth = map.place(&view.booth).map_or(view.booth.0.clone(), |place| place.name.clone());
+            let who = match (&view.booked_by, view.state) {
+                (Some(nickname), _) => format!("{}さん", escape(nickname)),
+                (None, SlotState::Free) => "空き".into(),
+                (None, _) => "予約あり".into(),
+            };
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&view.label),
+                escape(&booth),
+                escape(&view.counselor),
+                who
+            )
+        })
+        .collect();
+    let body = format!(
+        r#"<h1>相談の枠</h1>
+<p class="small">公開した時間は、参加者がブースの入口から予約できます（ニックネームだけ）。予約の時間になると、その人だけがブースに入れます。
+予約の記録は、その時間の30日後に消えます。</p>
+<form id="slot-form">
+<label for="booth">ブース</label><select id="booth">{options}</select>
+<label for="date">日付</label><input id="date" type="date" required>
+<label for="time">開始時刻</label><input id="time" type="time" required>
+<label for="minutes">長さ（分）</label><input id="minutes" type="number" min="10" max="120" value="50" required>
+<button id="publish" type="submit">この時間を公開する</button>
+<p id="result" class="error" role="status"></p>
+</form>
+<h2>これからの枠</h2>
+<table><thead><tr><th>日時</th><th>ブース</th><th>相談員</th><th>予約</th></tr></thead><tbody id="slots">{rows}</tbody></table>
+<script>
+document.getElementById("slot-form").addEventListener("submit", async (event) => {{
+  event.preventDefault();
+  const date = document.getElementById("date").value, time = document.getElementById("time").value;
+  const startsAt = Math.floor(new Date(`${{date}}T${{time}}:00+09:00`).getTime() / 1000);
+  const response = await fetch("/api/booth-slots", {{ method: "POST", headers: {{ "content-type": "application/json" }},
+    body: JSON.stringify({{ booth: document.getElementById("booth").value, starts_at: startsAt,
+      minutes: Number(document.getElementById("minutes").value) }}) }});
+  if (response.ok) {{ location.reload(); return; }}
+  const problem = await response.json().catch(() => ({{}}));
+  document.getElementById("result").textContent = problem.message ?? "公開できませんでした。";
+}});
+</script>"#
+    );
+    Ok((StatusCode::OK, Html(page("相談の枠", &body))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_in_the_citys_clock() {
+        // 2026-11-25 05:00 UTC is 14:00 in Tokyo, a Wednesday.
+        let at = 1_795_582_800;
+        assert_eq!(city_label(at), "11月25日（水）14:00");
+        assert_eq!(city_time(at + 50 * 60), "14:50");
+        assert_eq!(civil_date(0), (1970, 1, 1));
+        assert_eq!(civil_date(19_782), (2024, 2, 29));
+    }
+}

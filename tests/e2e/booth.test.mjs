@@ -15,6 +15,16 @@ const running = useServerAndBrowser({ before, after, turn: true });
 const invites = inviter(running);
 const tile = (col, row) => ({ x: (col + 0.5) * 32, y: (25 - row + 0.5) * 32 });
 
+/** Walks to a tile and waits until standing there (a person reaches a door, then knocks). */
+async function arrive(page, col, row) {
+  await walkTo(page, col, row);
+  const { x, y } = tile(col, row);
+  await eventually(`arrived at (${col}, ${row})`, async () => {
+    const me = (await snapshot(page)).me;
+    return Math.hypot(me.x - x, me.y - y) < 2;
+  });
+}
+
 test("a counseling booth is private by construction", { timeout: 900_000 }, async () => {
   const { browser } = running;
   const [counselorInvite] = await invites(1, "counselor");
@@ -23,7 +33,7 @@ test("a counseling booth is private by construction", { timeout: 900_000 }, asyn
   // K walks into booth 1 and opens it as 臨床心理士.
   const k = await register(browser, counselorInvite, "けい", 3);
   const kId = (await snapshot(k)).me.id;
-  await walkTo(k, 12, 3);
+  await arrive(k, 12, 3);
   await eventually("K inside booth 1", async () => (await snapshot(k)).booth.inside === "booth-1");
   await clickControl(k, "job-title");
   await clickControl(k, "title:臨床心理士");
@@ -46,7 +56,7 @@ test("a counseling booth is private by construction", { timeout: 900_000 }, asyn
   // A walks to the door and knocks with a note typed into the page's own text field.
   const a = await register(browser, inviteA, "あおい", 0);
   const aId = (await snapshot(a)).me.id;
-  await walkTo(a, 13, 9);
+  await arrive(a, 13, 9);
   await eventually("A at booth 1's door", async () => (await snapshot(a)).booth.at_door === "booth-1");
   await eventually("the note field shown", async () => (await snapshot(a)).controls["knock-note"]);
   await a.click("#knock-note");
@@ -92,7 +102,7 @@ test("a counseling booth is private by construction", { timeout: 900_000 }, asyn
   // B knocks, is asked to wait (あと 1 人), and leaves the queue with one click.
   const b = await register(browser, inviteB, "ひかり", 1);
   const bId = (await snapshot(b)).me.id;
-  await walkTo(b, 14, 9);
+  await arrive(b, 14, 9);
   await eventually("B at the door", async () => (await snapshot(b)).booth.at_door === "booth-1");
   await clickControl(b, "knock");
   await eventually("K sees B's knock", async () => (await snapshot(k)).booth.desk?.knocks.some((kn) => kn.id === bId)).catch(async (error) => {
@@ -110,8 +120,8 @@ test("a counseling booth is private by construction", { timeout: 900_000 }, asyn
   await b.close();
 
   // そっと退出: A is outside at once, separated from K, and seen by C again.
-  const leftAt = Date.now();
   await clickControl(a, "leave-booth");
+  const leftAt = Date.now();
   await eventually("A outside", async () => (await snapshot(a)).booth.inside === null && (await snapshot(a)).me.place === "フリースペース");
   await eventually("A no longer introduced to K", async () => !(await snapshot(a)).introduced.includes(kId), 5_000);
   const separatedAfter = Date.now() - leftAt;
@@ -127,6 +137,35 @@ test("a counseling booth is private by construction", { timeout: 900_000 }, asyn
   for (const look of whileInside) {
     assert.ok(!look.ids.includes(aId) && !look.introduced.includes(aId), "C never sees A inside the booth");
   }
-  console.log(`booth: A separated from K ${separatedAfter} ms after そっと退出; C looked ${whileInside.length} times while A was inside`);
+  console.log(`booth: A's page shows the separation ${separatedAfter} ms after the click (snapshots every 100 ms); C looked ${whileInside.length} times while A was inside`);
   await setHidden(c, true);
+  await setHidden(a, true);
+
+  // K publishes a time on the counselors' page, starting in two minutes (the city's clock).
+  const slotsPage = await k.context().newPage();
+  await slotsPage.goto(`${running.server.url}/slots`);
+  const start = new Date(Date.now() + 9 * 3600_000 + 120_000).toISOString();
+  await slotsPage.selectOption("#booth", "booth-1");
+  await slotsPage.fill("#date", start.slice(0, 10));
+  await slotsPage.fill("#time", start.slice(11, 16));
+  await slotsPage.fill("#minutes", "30");
+  await slotsPage.click("#publish");
+  await slotsPage.waitForSelector("#slots td:has-text('空き')");
+  await slotsPage.close();
+
+  // D books it at the door, and at its time (the door opens five minutes early) walks in.
+  const [inviteD] = await invites(1);
+  const d = await register(browser, inviteD, "だいち", 4);
+  await arrive(d, 14, 9);
+  const slot = await eventually("the time listed at the door", async () =>
+    (await snapshot(d)).booth.slots.find((s) => s.booth === "booth-1" && s.state === "free"));
+  await clickControl(d, `book:${slot.id}`);
+  const reserved = await eventually("D's reservation opens the door", async () => (await snapshot(d)).booth.ticket?.status === "reserved" && (await snapshot(d)).booth.ticket);
+  assert.match(reserved.label, /月.*日（.）\d\d:\d\d/);
+  const dId = (await snapshot(d)).me.id;
+  await eventually("K's desk shows the next reservation", async () => (await snapshot(k)).booth.desk?.next_reservation?.startsWith("だいちさん"));
+  await d.screenshot({ path: join(artifacts, "booth-d-reserved.png") });
+  await clickControl(d, "go-to-booth");
+  await eventually("D inside booth 1", async () => (await snapshot(d)).booth.inside === "booth-1");
+  await eventually("K and D introduced", async () => (await snapshot(k)).introduced.includes(dId));
 });

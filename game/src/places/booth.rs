@@ -7,7 +7,8 @@ use std::collections::HashSet;
 
 use bevy::prelude::*;
 use protocol::{
-    BoothRequest, BoothSign, BoothState, ClientMessage, Desk, KNOCK_REACH, PlaceId, PlaceKind, RejectCode, Role, Ticket,
+    BoothRequest, BoothSign, BoothState, ClientMessage, Desk, KNOCK_REACH, PlaceId, PlaceKind, RejectCode, Role,
+    SlotView, Ticket,
 };
 
 use crate::chat::ChatLog;
@@ -70,6 +71,27 @@ pub struct BoothSpot {
 #[derive(Resource, Debug, Default, Clone, PartialEq, Eq)]
 pub struct KnockNote(pub String);
 
+/// The counseling times published, as the server lists them for us, and what the last
+/// booking or cancelling said (Japanese), if it failed.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct BoothSlots {
+    /// Upcoming times, earliest first.
+    pub slots: Vec<SlotView>,
+    /// A problem to show, if any.
+    pub problem: Option<String>,
+}
+
+/// Something we ask about reservations (carried over HTTP by the web layer).
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotAsk {
+    /// List the times again.
+    Load,
+    /// Book this time.
+    Book(i64),
+    /// Cancel our booking of this time.
+    Cancel(i64),
+}
+
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<BoothNews>()
         .add_message::<AskBooth>()
@@ -78,9 +100,18 @@ pub(super) fn plugin(app: &mut App) {
         .init_resource::<MyDesk>()
         .init_resource::<BoothSpot>()
         .init_resource::<KnockNote>()
+        .init_resource::<BoothSlots>()
+        .add_message::<SlotAsk>()
         .add_systems(
             Update,
-            (apply_booth_news, send_booth_requests, find_booth_spot, close_doors, forget_booth_chat)
+            (
+                apply_booth_news,
+                send_booth_requests,
+                find_booth_spot,
+                load_slots_at_doors,
+                close_doors,
+                forget_booth_chat,
+            )
                 .chain()
                 .after(PresenceSet)
                 .run_if(resource_exists::<Town>),
@@ -161,7 +192,7 @@ pub fn open_to_me(
 ) -> HashSet<PlaceId> {
     let mut open: HashSet<PlaceId> = spot.inside.iter().cloned().collect();
     open.extend(desk.0.as_ref().map(|desk| desk.booth.clone()));
-    if let Some(Ticket::Admitted { booth }) = &ticket.0 {
+    if let Some(Ticket::Admitted { booth } | Ticket::Reserved { booth, .. }) = &ticket.0 {
         open.insert(booth.clone());
     }
     if matches!(role, Role::Counselor | Role::Staff) && desk.0.is_none() {
@@ -194,6 +225,13 @@ fn close_doors(
     }
     if *barriers != closed {
         *barriers = closed;
+    }
+}
+
+/// Arriving at a booth's door lists the times to book there.
+fn load_slots_at_doors(spot: Res<BoothSpot>, mut asks: MessageWriter<SlotAsk>) {
+    if spot.is_changed() && spot.at_door.is_some() {
+        asks.write(SlotAsk::Load);
     }
 }
 

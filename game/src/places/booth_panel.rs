@@ -6,10 +6,10 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, Align2, Color32, FontId, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use protocol::{
-    BoothRequest, BoothState, Caller, JobTitle, KnockAnswer, MAX_KNOCK_NOTE_CHARS, PlaceKind, Role, Ticket,
+    BoothRequest, BoothState, Caller, JobTitle, KnockAnswer, MAX_KNOCK_NOTE_CHARS, PlaceKind, Role, SlotState, Ticket,
 };
 
-use super::booth::{AskBooth, BoothSigns, BoothSpot, KnockNote, MyDesk, MyTicket, walk_into};
+use super::booth::{AskBooth, BoothSigns, BoothSlots, BoothSpot, KnockNote, MyDesk, MyTicket, SlotAsk, walk_into};
 use crate::camera::TownCamera;
 use crate::map::{Town, to_vec2};
 use crate::movement::WalkTo;
@@ -23,6 +23,8 @@ const PANEL_OFFSET: [f32; 2] = [-12.0, 104.0];
 const PANEL_WIDTH: f32 = 330.0;
 /// Height kept for the note's text field (a DOM input placed over it).
 const NOTE_HEIGHT: f32 = 34.0;
+/// Free times listed at a door.
+const MAX_FREE_SLOTS_SHOWN: usize = 4;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
@@ -97,8 +99,10 @@ fn door_panel(
     spot: Res<BoothSpot>,
     ticket: Res<MyTicket>,
     desk: Res<MyDesk>,
+    slots: Res<BoothSlots>,
     mut note: ResMut<KnockNote>,
     mut ask: MessageWriter<AskBooth>,
+    mut slot_asks: MessageWriter<SlotAsk>,
     mut rects: ResMut<ControlRects>,
 ) -> Result {
     let Some(booth) = spot.at_door.clone() else { return Ok(()) };
@@ -133,11 +137,49 @@ fn door_panel(
                 knock = button(ui, &mut rects, "knock", "ノックする");
             }
         }
+        ui.separator();
+        slot_section(ui, &booth, &slots, &mut slot_asks, &mut rects);
     });
     if knock {
         ask.write(AskBooth(BoothRequest::Knock { booth, note: std::mem::take(&mut note.0) }));
     }
     Ok(())
+}
+
+/// 「予約して来る」: this booth's times to book (a few of the next free ones) and our own.
+fn slot_section(
+    ui: &mut egui::Ui,
+    booth: &protocol::PlaceId,
+    slots: &BoothSlots,
+    asks: &mut MessageWriter<SlotAsk>,
+    rects: &mut ControlRects,
+) {
+    ui.label(RichText::new("予約して来る").strong());
+    let here: Vec<&protocol::SlotView> = slots.slots.iter().filter(|slot| &slot.booth == booth).collect();
+    let mine: Vec<_> = here.iter().filter(|slot| slot.state == SlotState::Mine).collect();
+    for slot in &mine {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!("予約済み：{}", slot.label));
+            if button(ui, rects, &format!("cancel:{}", slot.id), "キャンセル") {
+                asks.write(SlotAsk::Cancel(slot.id));
+            }
+        });
+    }
+    let free: Vec<_> = here.iter().filter(|slot| slot.state == SlotState::Free).take(MAX_FREE_SLOTS_SHOWN).collect();
+    if free.is_empty() && mine.is_empty() {
+        ui.label("いま予約できる時間はありません。");
+    }
+    for slot in free {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!("{}（{}さん）", slot.label, slot.counselor));
+            if button(ui, rects, &format!("book:{}", slot.id), "予約する") {
+                asks.write(SlotAsk::Book(slot.id));
+            }
+        });
+    }
+    if let Some(problem) = &slots.problem {
+        ui.colored_label(Color32::from_rgb(150, 60, 20), problem);
+    }
 }
 
 /// Knocking, waiting (「あと 2 人」), let in (「向かう」), or a kind notice.
@@ -185,6 +227,11 @@ fn ticket_panel(
             ui.label("相談員は、いま手が離せないようです。");
             ui.label("少し時間をおいてもう一度ノックするか、予約をして来ていただくこともできます。");
             withdraw = button(ui, &mut rects, "withdraw", "閉じる");
+        }
+        Ticket::Reserved { label, .. } => {
+            ui.label(format!("ご予約の時間です（{label}）。"));
+            ui.label("どうぞ、入口からお入りください。");
+            go = button(ui, &mut rects, "go-to-booth", "向かう");
         }
         Ticket::Closed { .. } => {
             ui.label("相談員が、今日の受付を終えました。");
@@ -265,6 +312,9 @@ fn desk_panel(
         }
         for caller in &desk.admitted {
             ui.label(format!("{}さんをお通ししました", caller.nickname));
+        }
+        if let Some(next) = &desk.next_reservation {
+            ui.label(format!("次の予約：{next}"));
         }
         close = button(ui, &mut rects, "close-booth", "受付を終える");
     });

@@ -18,7 +18,7 @@ use crate::devices::{InputLevel, SettingsOpen};
 use crate::map::Town;
 use crate::movement::{LocalPlayer, WalkTo};
 use crate::participation::{ChooseParticipation, MediaNotice};
-use crate::places::booth::{BoothSigns, BoothSpot, KnockNote, MyDesk, MyTicket};
+use crate::places::booth::{BoothSigns, BoothSlots, BoothSpot, KnockNote, MyDesk, MyTicket};
 use crate::presence::{Links, Me, RemotePerson, ServerLink};
 use crate::screens::Screen;
 use crate::ui::{ControlRects, PersonPanel};
@@ -333,11 +333,19 @@ struct BoothView {
     at_door: Option<String>,
     /// How many tiles are walls for us now (closed booths).
     barrier_tiles: usize,
+    /// The counseling times listed for us.
+    slots: Vec<protocol::SlotView>,
 }
 
 /// The booths as we see them, for the snapshot.
-type BoothsShown<'w> =
-    (Res<'w, BoothSigns>, Res<'w, MyTicket>, Res<'w, MyDesk>, Res<'w, BoothSpot>, Res<'w, crate::map::Barriers>);
+type BoothsShown<'w> = (
+    Res<'w, BoothSigns>,
+    Res<'w, MyTicket>,
+    Res<'w, MyDesk>,
+    Res<'w, BoothSpot>,
+    Res<'w, crate::map::Barriers>,
+    Res<'w, BoothSlots>,
+);
 
 /// The settings and panels shown, for the snapshot.
 type Shown<'w> =
@@ -358,7 +366,7 @@ fn publish_snapshot(
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
     camera: Option<Single<(&Camera, &GlobalTransform), With<TownCamera>>>,
     (controls, settings_open, person_panel, input_level, notice): Shown,
-    (signs, ticket, desk, spot, barriers): BoothsShown,
+    (signs, ticket, desk, spot, barriers, slots): BoothsShown,
     mut last: Local<f32>,
 ) {
     let now = time.elapsed_secs();
@@ -412,6 +420,7 @@ fn publish_snapshot(
             inside: spot.inside.as_ref().map(|id| id.0.clone()),
             at_door: spot.at_door.as_ref().map(|id| id.0.clone()),
             barrier_tiles: barriers.0.len(),
+            slots: slots.slots.clone(),
         },
     };
     for (avatar, transform, taking, remote, local, bubble) in &avatars {

@@ -5,6 +5,7 @@ mod background;
 mod dom;
 mod media;
 mod peers;
+mod slots;
 mod socket;
 mod voice;
 
@@ -29,6 +30,7 @@ pub fn plugin(app: &mut App) {
         }
     }
     dom::plugin(app);
+    slots::plugin(app);
     background::plugin(app);
 }
 

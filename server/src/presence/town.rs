@@ -390,7 +390,7 @@ impl Town {
         self.booths.tick(now);
         // Reserved times open the door by the clock alone: look at every ticket once a second.
         self.ticks += 1;
-        self.publish_booths(self.ticks % TICKS_PER_SECOND == 0);
+        self.publish_booths(self.ticks.is_multiple_of(TICKS_PER_SECOND));
     }
 
     fn send_movements(&mut self) {

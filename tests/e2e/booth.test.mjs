@@ -82,6 +82,7 @@ test("a counseling booth is private by construction", { timeout: 900_000 }, asyn
     const [atA, atK] = [await rtp(a, kId), await rtp(k, aId)];
     return atA?.audioIn > 4000 && atK?.audioIn > 4000 && atA.audioLevel >= 0 && atA;
   }, 90_000);
+  assert.equal((await snapshot(a)).people.find((p) => p.id === kId)?.gain, 1, "booth members at full volume");
   const pairs = [await selectedPair(a, kId), await selectedPair(k, aId)];
   assert.deepEqual(pairs, [{ local: "relay", remote: "relay" }, { local: "relay", remote: "relay" }], "no address exchanged");
   await a.screenshot({ path: join(artifacts, "booth-a-inside.png") });

@@ -143,9 +143,17 @@ async fn staff_page(State(state): State<AppState>, headers: HeaderMap) -> Result
     }
     let roles: String =
         Role::ALL.iter().map(|role| format!("<option value=\"{}\">{}</option>", role.as_str(), role.label())).collect();
+    // Booth connections are relayed only with a TURN relay; staff must know when they are not.
+    let relay = if state.config.turn.is_some() {
+        r#"<p id="booth-relay">個別相談ブースの通信は TURN サーバーで中継されています（相談員と相談する人のあいだで IP アドレスは伝わりません）。</p>"#
+    } else {
+        r#"<p id="booth-relay" class="error">TURN サーバーが設定されていません。個別相談ブースの通信は中継されず、相手に IP アドレスが見える可能性があります（起動オプション --spawn-turn または --turn-url をご確認ください）。</p>"#
+    };
     let body = format!(
         r#"<h1>スタッフ用ページ</h1>
-<p><a href="/">町に入る</a></p>
+<p><a href="/">町に入る</a>　<a href="/slots">相談の枠（予約）</a></p>
+<h2>個別相談ブース</h2>
+{relay}
 <h2>招待リンクを作る</h2>
 <form id="invite">
 <label for="role">役割</label><select id="role">{roles}</select>

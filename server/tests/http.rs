@@ -199,3 +199,12 @@ async fn the_staff_page_is_for_staff_only() {
     assert_eq!(participant.get("/staff").await.status(), 403);
     assert_eq!(Browser::new(&server.base).get("/staff").await.status(), 401);
 }
+
+#[tokio::test]
+async fn the_staff_page_says_whether_booth_connections_are_relayed() {
+    let server = TestServer::start().await;
+    let staff = server.register(Role::Staff, "スタッフ").await;
+    let page = staff.get("/staff").await.text().await.expect("page");
+    assert!(page.contains("TURN サーバーが設定されていません"), "no relay configured in this test server");
+    assert!(page.contains("href=\"/slots\""), "the reservations page is linked");
+}

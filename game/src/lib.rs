@@ -10,6 +10,7 @@ pub mod avatar;
 pub mod camera;
 pub mod chat;
 pub mod devices;
+pub mod help_call;
 pub mod map;
 pub mod movement;
 pub mod participation;
@@ -55,6 +56,7 @@ impl Plugin for AppPlugin {
             camera::plugin,
             ui::plugin,
             places::render_plugin,
+            help_call::render_plugin,
         ));
         #[cfg(target_arch = "wasm32")]
         app.add_plugins(web::plugin);
@@ -75,5 +77,6 @@ pub fn core_plugin(app: &mut App) {
         voice::plugin,
         devices::plugin,
         places::plugin,
+        help_call::plugin,
     ));
 }

@@ -12,6 +12,7 @@ use protocol::{
 
 use crate::assets::Welcomed;
 use crate::avatar::{Avatar, Facing, Walking};
+use crate::help_call::HelpNews;
 use crate::map::{to_position, to_vec2};
 use crate::movement::{LocalPlayer, WalkPath};
 use crate::places::booth::BoothNews;
@@ -124,6 +125,7 @@ fn receive_server_messages(
     mut me: Query<(&mut Transform, &mut WalkPath), With<LocalPlayer>>,
     mut last_sent: ResMut<LastSent>,
     mut booth_news: MessageWriter<BoothNews>,
+    mut help_news: MessageWriter<HelpNews>,
     closed: Option<Res<ClosedReason>>,
 ) {
     if link.incoming.is_closed() && link.incoming.is_empty() {
@@ -224,6 +226,15 @@ fn receive_server_messages(
                 booth_news.write(BoothNews::Desk(desk));
             }
             // Signals go straight to the peer layer, which reads them off the socket itself.
+            ServerMessage::HelpCalls { calls } => {
+                help_news.write(HelpNews::Calls(calls));
+            }
+            ServerMessage::HelpState { status } => {
+                help_news.write(HelpNews::State(status));
+            }
+            ServerMessage::HelpReply { from, text } => {
+                help_news.write(HelpNews::Reply { from, text });
+            }
             ServerMessage::Signal { .. } => {}
             ServerMessage::Rejected { code } => {
                 warn!("the server refused a message: {}", reject_reason(code));
@@ -251,6 +262,7 @@ fn reject_reason(code: RejectCode) -> &'static str {
         RejectCode::NotReceiving => "not receiving",
         RejectCode::NoteTooLong => "note too long",
         RejectCode::NoSuchCaller => "no such caller",
+        RejectCode::BadText => "bad text",
     }
 }
 

@@ -11,22 +11,33 @@ use crate::avatar::{AVATAR_SCALE, Avatar, FRAME_SIZE};
 use crate::camera::TownCamera;
 use crate::chat::Bubble;
 use crate::devices::{DeviceChoice, DeviceInfo, Devices, InputLevel, PlayTestSound, SettingsOpen};
+use crate::help_call::{AskHelp, MyHelpCall, answers_calls};
 use crate::map::{Town, to_vec2};
 use crate::movement::LocalPlayer;
 use crate::participation::{
     ChooseParticipation, DeviceRequest, EntryChoice, FailedConnection, MediaNotice, RetryConnection,
 };
 use crate::places::booth::BoothSigns;
-use crate::presence::People;
 use crate::presence::RemotePerson;
+use crate::presence::{Me, People};
 use crate::screens::{ClosedReason, Screen};
 use crate::voice::{PersonalVolume, PersonalVolumes, PushToTalk, SelfMuted, Speaking, Taking};
-use protocol::Participation;
+use protocol::{HelpRequest, Participation};
 
 /// Name under which the Japanese font is registered in egui.
 const FONT_NAME: &str = "BIZ UDPGothic";
+/// Below this width (points) the top bar's buttons get a row of their own.
+const NARROW_WIDTH: f32 = 720.0;
 /// Widest a speech bubble gets, in points.
 const BUBBLE_WIDTH: f32 = 220.0;
+
+/// The buttons of the top bar, in their order from the right edge.
+#[derive(Clone, Copy)]
+enum TopButton {
+    Guide,
+    Settings,
+    CallStaff,
+}
 
 /// Whether the help overlay is open.
 #[derive(Resource, Debug, Default)]
@@ -46,6 +57,11 @@ impl ControlRects {
     /// Notes where the control `name` was drawn.
     pub fn note(&mut self, name: impl Into<String>, rect: egui::Rect) {
         self.0.insert(name.into(), [rect.min.x, rect.min.y, rect.width(), rect.height()]);
+    }
+
+    /// Where panels start below the top bar (taller on a phone, where its rows wrap).
+    pub fn below_top_bar(&self) -> f32 {
+        self.0.get("top-bar").map_or(104.0, |[_, y, _, height]| y + height + 8.0)
     }
 }
 
@@ -134,19 +150,63 @@ fn top_bar(
     mut muted: ResMut<SelfMuted>,
     mut push_to_talk: ResMut<PushToTalk>,
     mut settings: ResMut<SettingsOpen>,
+    (me, my_call, mut ask_help): (Option<Res<Me>>, Res<MyHelpCall>, MessageWriter<AskHelp>),
     mut rects: ResMut<ControlRects>,
 ) -> Result {
     let (transform, taking) = *player;
     let place = town.place_name(transform.translation.truncate()).unwrap_or("通路");
     let ctx = contexts.ctx_mut()?;
     let width = ctx.viewport_rect().width();
-    egui::Area::new("top-bar".into()).anchor(Align2::LEFT_TOP, [0.0, 0.0]).show(ctx, |ui| {
+    let bar = egui::Area::new("top-bar".into()).anchor(Align2::LEFT_TOP, [0.0, 0.0]).show(ctx, |ui| {
         let frame = egui::Frame::new().fill(Color32::from_rgba_unmultiplied(255, 252, 244, 240)).inner_margin(8);
         frame.show(ui, |ui| {
             ui.set_width(width - 16.0);
-            ui.horizontal(|ui| {
-                ui.heading("ibasho");
-                ui.separator();
+            // Narrow screens (phones) put the buttons on a row of their own, left to right.
+            let narrow = width < NARROW_WIDTH;
+            let calls_staff = me.as_ref().is_some_and(|me| !answers_calls(me.role));
+            let mut buttons = |ui: &mut egui::Ui| {
+                let mut order = [TopButton::Guide, TopButton::Settings, TopButton::CallStaff];
+                if narrow {
+                    order.reverse();
+                }
+                for which in order {
+                    match which {
+                        TopButton::Guide => {
+                            if ui.button("？ 使い方").clicked() {
+                                help.0 = !help.0;
+                            }
+                        }
+                        TopButton::Settings => {
+                            let settings_button = ui.button("機器の設定");
+                            rects.note("settings", settings_button.rect);
+                            if settings_button.clicked() {
+                                settings.0 = !settings.0;
+                            }
+                        }
+                        // A quiet call to staff, seen by nobody else; staff answer calls instead.
+                        TopButton::CallStaff if calls_staff => {
+                            let calling = my_call.status.is_some();
+                            let text = if calling {
+                                "スタッフを呼んでいます"
+                            } else {
+                                "スタッフに声をかけてほしい"
+                            };
+                            let call_button = ui.selectable_label(calling, text);
+                            rects.note("help-call", call_button.rect);
+                            if call_button.clicked() {
+                                let request = if calling { HelpRequest::Withdraw } else { HelpRequest::Ask };
+                                ask_help.write(AskHelp(request));
+                            }
+                        }
+                        TopButton::CallStaff => {}
+                    }
+                }
+            };
+            ui.horizontal_wrapped(|ui| {
+                if !narrow {
+                    ui.heading("ibasho");
+                    ui.separator();
+                }
                 ui.label(format!("現在地：{place}"));
                 ui.separator();
                 ui.label(format!("町にいる人：{}人", people.0.len()));
@@ -155,17 +215,13 @@ fn top_bar(
                 if sessions > 0 {
                     ui.label(format!("（相談中 {sessions} 組）"));
                 }
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    if ui.button("？ 使い方").clicked() {
-                        help.0 = !help.0;
-                    }
-                    let settings_button = ui.button("機器の設定");
-                    rects.note("settings", settings_button.rect);
-                    if settings_button.clicked() {
-                        settings.0 = !settings.0;
-                    }
-                });
+                if !narrow {
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), &mut buttons);
+                }
             });
+            if narrow {
+                ui.horizontal_wrapped(&mut buttons);
+            }
             ui.horizontal_wrapped(|ui| {
                 ui.label("参加のしかた：");
                 for step in Participation::ALL {
@@ -208,6 +264,7 @@ fn top_bar(
             });
         });
     });
+    rects.note("top-bar", bar.response.rect);
     Ok(())
 }
 

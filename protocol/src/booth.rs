@@ -143,6 +143,13 @@ pub enum Ticket {
         /// When, e.g. 「11月25日（水）14:00」.
         label: String,
     },
+    /// 「家族と一緒に」: someone asks this person to come along to their counseling.
+    FamilyInvite {
+        /// Which booth.
+        booth: PlaceId,
+        /// The nickname of the person asking.
+        by: String,
+    },
 }
 
 impl Ticket {
@@ -155,7 +162,8 @@ impl Ticket {
             | Ticket::Declined { booth }
             | Ticket::TimedOut { booth }
             | Ticket::Closed { booth }
-            | Ticket::Reserved { booth, .. } => booth,
+            | Ticket::Reserved { booth, .. }
+            | Ticket::FamilyInvite { booth, .. } => booth,
         }
     }
 }
@@ -169,6 +177,9 @@ pub struct Caller {
     pub nickname: String,
     /// What they wrote with the knock (may be empty). Kept in memory only, while they wait or talk.
     pub note: String,
+    /// When they come along as family: the nickname of the person who asked them.
+    #[serde(default)]
+    pub family_of: Option<String>,
 }
 
 /// What the counselor receiving in a booth sees; sent to that counselor only.
@@ -233,6 +244,14 @@ pub enum BoothRequest {
     },
     /// 「そっと退出」: leave the booth I am in, at once, to just outside its door.
     Leave,
+    /// 「家族と一緒に」: ask `person` to come along to the booth I knocked at, wait for, was let
+    /// into, reserved, or am in. They must agree, and the counselor lets them in.
+    BringFamily {
+        /// Whom.
+        person: ParticipantId,
+    },
+    /// 「一緒に行く」: agree to come along; the counselor's desk then shows me as family.
+    JoinFamily,
 }
 
 /// How long before a reserved time the door lets its person in, in seconds.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::booth::{BoothRequest, BoothSign, Desk, Ticket};
+use crate::help::{HelpCall, HelpRequest, HelpStatus};
 use crate::map::{PlaceId, Position};
 
 /// Number of avatar looks shipped in `assets/avatars/`.
@@ -218,6 +219,11 @@ pub enum ClientMessage {
         /// The request.
         request: BoothRequest,
     },
+    /// 「スタッフに声をかけてほしい」 and the answers to it.
+    Help {
+        /// What is asked.
+        request: HelpRequest,
+    },
     /// Nothing to say; keeps the connection open.
     KeepAlive,
 }
@@ -306,6 +312,23 @@ pub enum ServerMessage {
         /// The desk.
         desk: Option<Desk>,
     },
+    /// The calls for help waiting now; sent to staff and counselors only, when they change.
+    HelpCalls {
+        /// Oldest first.
+        calls: Vec<HelpCall>,
+    },
+    /// Where my own call for help stands (none: no call).
+    HelpState {
+        /// Waiting or answered.
+        status: Option<HelpStatus>,
+    },
+    /// Staff or a counselor wrote to me in answer to my call.
+    HelpReply {
+        /// Their nickname.
+        from: String,
+        /// What they wrote.
+        text: String,
+    },
     /// Your last message was refused; nothing changed.
     Rejected {
         /// Why.
@@ -347,6 +370,8 @@ pub enum RejectCode {
     NoteTooLong,
     /// Nobody by that id is knocking or waiting at your booth.
     NoSuchCaller,
+    /// A text is empty or longer than allowed.
+    BadText,
 }
 
 /// Why the server is closing a connection.

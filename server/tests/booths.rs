@@ -340,3 +340,56 @@ async fn a_reserved_time_lets_its_person_in_and_nobody_else() {
     assert_eq!(rejected(&mut d).await, Some(RejectCode::BoothLocked));
     assert_eq!(e_browser.delete(&format!("/api/booth-slots/{id}/book")).await.status(), 404, "not E's to cancel");
 }
+
+#[tokio::test]
+async fn family_comes_along_when_both_agree_and_the_counselor_lets_them_in() {
+    let server = TestServer::start().await;
+    let mut k = enter_as(&server, Role::Counselor, "けい").await;
+    let mut a = enter(&server, "あお").await;
+    let mut f = enter(&server, "えふ").await;
+    let mut c = enter(&server, "しい").await;
+    open_booth(&server, &mut k).await;
+    // Asking needs business with a booth; joining needs an invitation.
+    a.booth(BoothRequest::BringFamily { person: f.id }).await;
+    assert_eq!(rejected(&mut a).await, Some(RejectCode::NotAllowed));
+    c.booth(BoothRequest::JoinFamily).await;
+    assert_eq!(rejected(&mut c).await, Some(RejectCode::NoSuchCaller));
+    a.move_to(server.at(FRONT.0, FRONT.1)).await;
+    a.booth(BoothRequest::Knock { booth: booth_1(), note: String::new() }).await;
+    a.booth(BoothRequest::BringFamily { person: ParticipantId(999_999) }).await;
+    assert_eq!(rejected(&mut a).await, Some(RejectCode::NoSuchCaller), "nobody by that id is here");
+    a.booth(BoothRequest::BringFamily { person: f.id }).await;
+    let invite = ticket(&mut f).await;
+    assert_eq!(invite, Some(Some(Ticket::FamilyInvite { booth: booth_1(), by: "あお".into() })));
+    assert!(c.never(|m| matches!(m, ServerMessage::BoothTicket { ticket: Some(_) })).await, "C learns nothing");
+    // F agrees from wherever F stands; K's desk shows F as A's family; K lets both in.
+    f.booth(BoothRequest::JoinFamily).await;
+    let family = k.until(|m| match m {
+        ServerMessage::BoothDesk { desk: Some(desk) } => {
+            desk.knocks.iter().find(|caller| caller.id == f.id).map(|caller| caller.family_of.clone())
+        }
+        _ => None,
+    });
+    assert_eq!(family.await, Some(Some("あお".into())));
+    f.move_to(server.at(DOOR.0, DOOR.1)).await;
+    assert_eq!(rejected(&mut f).await, Some(RejectCode::BoothLocked), "the counselor still decides");
+    for person in [a.id, f.id] {
+        k.booth(BoothRequest::Answer { person, answer: KnockAnswer::Admit }).await;
+    }
+    for person in [&mut a, &mut f] {
+        let admitted = person
+            .until(|m| matches!(m, ServerMessage::BoothTicket { ticket: Some(Ticket::Admitted { .. }) }).then_some(()));
+        assert!(admitted.await.is_some());
+    }
+    a.move_to(server.at(DOOR.0, DOOR.1)).await;
+    f.move_to(server.at(DOOR.0, DOOR.1)).await;
+    f.move_to(server.at(13, 4)).await;
+    let seen = f.gather().await;
+    assert!(!seen.iter().any(|m| matches!(m, ServerMessage::Rejected { .. })), "F walks in: {seen:?}");
+    assert!(seen.iter().any(|m| matches!(m, ServerMessage::Introduce { person, .. } if *person == k.id)), "F with K");
+    let seen = a.gather().await;
+    assert!(
+        seen.iter().any(|m| matches!(m, ServerMessage::Introduce { person, .. } if *person == f.id)),
+        "A with F: {seen:?}"
+    );
+}

@@ -7,24 +7,12 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  artifacts, choose, clickControl, eventually, inviter, register, rtp, selectedPair, sendRaw, setHidden, snapshot,
-  useServerAndBrowser, walkTo,
+  arrive, artifacts, choose, clickControl, eventually, inviter, register, rtp, selectedPair, sendRaw, setHidden, snapshot,
+  tileCentre, useServerAndBrowser, walkTo,
 } from "./harness.mjs";
 
 const running = useServerAndBrowser({ before, after, turn: true });
 const invites = inviter(running);
-const tile = (col, row) => ({ x: (col + 0.5) * 32, y: (25 - row + 0.5) * 32 });
-
-/** Walks to a tile and waits until standing there (a person reaches a door, then knocks). */
-async function arrive(page, col, row) {
-  await walkTo(page, col, row);
-  const { x, y } = tile(col, row);
-  await eventually(`arrived at (${col}, ${row})`, async () => {
-    const me = (await snapshot(page)).me;
-    return Math.hypot(me.x - x, me.y - y) < 2;
-  });
-}
-
 test("a counseling booth is private by construction", { timeout: 900_000 }, async () => {
   const { browser } = running;
   const [counselorInvite] = await invites(1, "counselor");
@@ -93,7 +81,7 @@ test("a counseling booth is private by construction", { timeout: 900_000 }, asyn
   await eventually("C stopped at the door", async () => (await snapshot(c)).booth.at_door === "booth-1");
   await c.screenshot({ path: join(artifacts, "booth-c-at-door.png") });
   // A modified client that skips the game's own wall is refused by the server and put back.
-  const { x, y } = tile(13, 5);
+  const { x, y } = tileCentre(13, 5);
   await sendRaw(c, { type: "move", position: { x, y } });
   const notice = await eventually("C told why", async () => (await snapshot(c)).notice);
   assert.match(notice, /この部屋は相談中です/);

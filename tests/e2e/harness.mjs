@@ -190,8 +190,11 @@ export function rtp(page, personId) {
   }, personId);
 }
 
-/** The selected candidate pair of the page's media connection with `personId`: the two types. */
-export function selectedPair(page, personId) {
+/**
+ * The selected candidate pair of the page's media connection with `personId`: the two
+ * candidate types and the pair's current round-trip time in ms (once measured).
+ */
+export function pairFigures(page, personId) {
   return page.evaluate(async (id) => {
     const pc = window.__ibashoMedia?.[id];
     if (!pc) return null;
@@ -200,8 +203,18 @@ export function selectedPair(page, personId) {
     stats.forEach((s) => { if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId; });
     const pair = pairId && stats.get(pairId);
     if (!pair) return null;
-    return { local: stats.get(pair.localCandidateId)?.candidateType, remote: stats.get(pair.remoteCandidateId)?.candidateType };
+    return {
+      local: stats.get(pair.localCandidateId)?.candidateType,
+      remote: stats.get(pair.remoteCandidateId)?.candidateType,
+      rttMs: pair.currentRoundTripTime === undefined ? null : pair.currentRoundTripTime * 1000,
+    };
   }, personId);
+}
+
+/** The selected candidate pair of the page's media connection with `personId`: the two types. */
+export async function selectedPair(page, personId) {
+  const figures = await pairFigures(page, personId);
+  return figures && { local: figures.local, remote: figures.remote };
 }
 
 /** Sends a client message as a modified client would, past the game's own checks. */
@@ -223,6 +236,21 @@ export async function createInvite(staffPage, role = "participant") {
 export function walkTo(page, col, row) {
   const tile = 32, rows = 26;
   return page.evaluate(([x, y]) => window.__ibashoWalkTo(x, y), [(col + 0.5) * tile, (rows - 1 - row + 0.5) * tile]);
+}
+
+/** The centre of a tile in world pixels (as snapshots give positions). */
+export function tileCentre(col, row) {
+  return { x: (col + 0.5) * 32, y: (25 - row + 0.5) * 32 };
+}
+
+/** Walks to a tile and waits until standing there. */
+export async function arrive(page, col, row) {
+  await walkTo(page, col, row);
+  const { x, y } = tileCentre(col, row);
+  await eventually(`arrived at (${col}, ${row})`, async () => {
+    const me = (await snapshot(page)).me;
+    return Math.hypot(me.x - x, me.y - y) < 2;
+  });
 }
 
 export function distance(a, b) {

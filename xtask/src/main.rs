@@ -18,9 +18,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
-        Some("bench") => bench(),
+        Some("bench") => bench(args.get(1).map(String::as_str)),
         Some("setup") => setup(true),
-        _ => Err("usage: cargo xtask run [--listen ADDR] | test | bench | setup".into()),
+        _ => Err(format!("usage: cargo xtask run [--listen ADDR] | test | bench [{}] | setup", BENCHES.join("|"))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -203,21 +203,28 @@ fn test() -> Result<(), String> {
     )
 }
 
-fn bench() -> Result<(), String> {
+/// The benchmarks, by name: `server` is `loadgen`, the others `tests/e2e/bench-NAME.mjs`.
+const BENCHES: [&str; 5] = ["server", "client", "voice", "voice-cpu", "booth"];
+
+/// Runs every benchmark, or only the one named.
+fn bench(only: Option<&str>) -> Result<(), String> {
+    if let Some(name) = only.filter(|name| !BENCHES.contains(name)) {
+        return Err(format!("no benchmark named {name}; there are: {}", BENCHES.join(", ")));
+    }
     setup(true)?;
     build_client()?;
     sh("cargo", &["build", "--release", "--locked", "-p", "server", "-p", "loadgen"])?;
     let release = native_target_dir().join("release");
-    sh_in(
-        &root(),
-        &release.join("loadgen").to_string_lossy(),
-        &["--server", &release.join("ibasho-server").to_string_lossy()],
-        &[],
-    )?;
     let (server, dist, project) = (release.join("ibasho-server"), root().join("dist"), root());
     let env =
         [("IBASHO_SERVER_BIN", server.as_path()), ("IBASHO_DIST", dist.as_path()), ("IBASHO_ROOT", project.as_path())];
-    sh_in(&root().join("tests/e2e"), "node", &["bench-client.mjs"], &env)?;
-    sh_in(&root().join("tests/e2e"), "node", &["bench-voice.mjs"], &env)?;
-    sh_in(&root().join("tests/e2e"), "node", &["bench-voice-cpu.mjs"], &env)
+    for name in BENCHES.into_iter().filter(|name| only.is_none_or(|only| only == *name)) {
+        if name == "server" {
+            let loadgen = release.join("loadgen");
+            sh_in(&root(), &loadgen.to_string_lossy(), &["--server", &server.to_string_lossy()], &[])?;
+        } else {
+            sh_in(&root().join("tests/e2e"), "node", &[&format!("bench-{name}.mjs")], &env)?;
+        }
+    }
+    Ok(())
 }

@@ -147,8 +147,9 @@ pub fn refusal(code: RejectCode) -> Option<&'static str> {
         RejectCode::WrongPlace => "ブースの入口の前で、もう一度お試しください。",
         RejectCode::NotReceiving => "いまは相談員がいません（準備中）。",
         RejectCode::NoteTooLong => "メモは100文字までです。短くしてから、もう一度ノックしてください。",
-        RejectCode::NoSuchCaller => "その方は、もう待っていないようです。",
+        RejectCode::NoSuchCaller => "その方は、もういないか、待っていないようです。",
         RejectCode::NotAllowed => "この操作はできません。",
+        RejectCode::BadText => "返事が空か、長すぎます（200文字まで）。",
         _ => return None,
     })
 }

@@ -6,19 +6,21 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, Align2, Color32, FontId, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use protocol::{
-    BoothRequest, BoothState, Caller, JobTitle, KnockAnswer, MAX_KNOCK_NOTE_CHARS, PlaceKind, Role, SlotState, Ticket,
+    BoothRequest, BoothState, Caller, JobTitle, KnockAnswer, MAX_KNOCK_NOTE_CHARS, ParticipantId, PlaceKind, Role,
+    SlotState, Ticket,
 };
 
 use super::booth::{AskBooth, BoothSigns, BoothSlots, BoothSpot, KnockNote, MyDesk, MyTicket, SlotAsk, walk_into};
+use crate::avatar::Avatar;
 use crate::camera::TownCamera;
 use crate::map::{Town, to_vec2};
 use crate::movement::WalkTo;
-use crate::presence::Me;
+use crate::presence::{Me, RemotePerson};
 use crate::screens::Screen;
 use crate::ui::ControlRects;
 
-/// Where the booth panels stand: top right, below the top bar.
-const PANEL_OFFSET: [f32; 2] = [-12.0, 104.0];
+/// How far the booth panels stand from the screen's right edge, below the top bar.
+const PANEL_MARGIN: f32 = 12.0;
 /// Widest a booth panel gets, in points.
 const PANEL_WIDTH: f32 = 330.0;
 /// Height kept for the note's text field (a DOM input placed over it).
@@ -41,11 +43,11 @@ fn booth_name<'a>(town: &'a Town, booth: &protocol::PlaceId) -> &'a str {
     town.0.place(booth).map_or("個別相談", |place| place.name.as_str())
 }
 
-fn panel(title: impl Into<egui::WidgetText>) -> egui::Window<'static> {
+fn panel(title: impl Into<egui::WidgetText>, rects: &ControlRects) -> egui::Window<'static> {
     egui::Window::new(title)
         .collapsible(false)
         .resizable(false)
-        .anchor(Align2::RIGHT_TOP, PANEL_OFFSET)
+        .anchor(Align2::RIGHT_TOP, [-PANEL_MARGIN, rects.below_top_bar()])
         .max_width(PANEL_WIDTH)
 }
 
@@ -112,7 +114,7 @@ fn door_panel(
     let sign = signs.of(&booth);
     let state = sign.map_or(BoothState::Preparing, |sign| sign.state);
     let mut knock = false;
-    panel(booth_name(&town, &booth)).show(contexts.ctx_mut()?, |ui| {
+    panel(booth_name(&town, &booth), &rects).show(contexts.ctx_mut()?, |ui| {
         ui.label("相談員と一対一で話せる部屋です。話した内容は記録されず、外には聞こえません。");
         if let Some(card) = sign.and_then(|sign| sign.counselor.as_ref()) {
             ui.label(format!("相談員：{}さん（{}）", card.nickname, card.title.label()));
@@ -182,63 +184,139 @@ fn slot_section(
     }
 }
 
-/// Knocking, waiting (「あと 2 人」), let in (「向かう」), or a kind notice.
+/// 「家族と一緒に」: who we asked to come along, and whether the list of people to ask is open.
+#[derive(Default)]
+struct FamilyAsk {
+    picking: bool,
+    asked: Option<String>,
+}
+
+/// 「家族と一緒に」 with a list of the people in the town to ask; the one picked must agree too.
+fn family_section(
+    ui: &mut egui::Ui,
+    rects: &mut ControlRects,
+    people: &[(ParticipantId, String)],
+    family: &mut FamilyAsk,
+    ask: &mut MessageWriter<AskBooth>,
+) {
+    if let Some(name) = &family.asked {
+        ui.label(format!("{name}さんにお声がけしました。「一緒に行く」を選ぶと、相談員に届きます。"));
+    }
+    if !family.picking {
+        if button(ui, rects, "bring-family", "家族と一緒に") {
+            family.picking = true;
+        }
+        return;
+    }
+    ui.label("一緒に来てほしい方を選んでください（町にいる方）。");
+    if people.is_empty() {
+        ui.label("いま町には、ほかに誰もいません。");
+    }
+    for (id, nickname) in people {
+        if button(ui, rects, &format!("family:{}", id.0), &format!("{nickname}さん")) {
+            ask.write(AskBooth(BoothRequest::BringFamily { person: *id }));
+            family.asked = Some(nickname.clone());
+            family.picking = false;
+        }
+    }
+    if button(ui, rects, "family-cancel", "やめる") {
+        family.picking = false;
+    }
+}
+
+/// The people we see in the town, by nickname.
+fn people_in_town(people: &Query<(&RemotePerson, &Avatar)>) -> Vec<(ParticipantId, String)> {
+    let mut list: Vec<_> = people.iter().map(|(person, avatar)| (person.0, avatar.nickname.clone())).collect();
+    list.sort_by(|a, b| a.1.cmp(&b.1));
+    list
+}
+
+/// Knocking, waiting (「あと 2 人」), let in (「向かう」), a kind notice, or an invitation to
+/// come along as family.
+#[allow(clippy::too_many_arguments)]
 fn ticket_panel(
     mut contexts: EguiContexts,
     town: Res<Town>,
     ticket: Res<MyTicket>,
+    people: Query<(&RemotePerson, &Avatar)>,
+    mut family: Local<FamilyAsk>,
     mut ask: MessageWriter<AskBooth>,
     mut walk: MessageWriter<WalkTo>,
     mut rects: ResMut<ControlRects>,
 ) -> Result {
     let Some(ticket) = ticket.0.clone() else { return Ok(()) };
     let booth = ticket.booth().clone();
-    let (mut withdraw, mut go) = (false, false);
-    panel(booth_name(&town, &booth)).show(contexts.ctx_mut()?, |ui| match &ticket {
-        Ticket::Knocking { .. } => {
-            ui.label("ノックしました。相談員の返事を待っています…");
-            ui.label("待っているあいだも、町を歩いたりチャットしたりできます。");
-            withdraw = button(ui, &mut rects, "withdraw", "取り消す");
-        }
-        Ticket::Waiting { ahead, .. } => {
-            ui.label("「少しお待ちください」とのことです。");
-            if *ahead == 0 {
-                ui.heading("次の番です");
-            } else {
-                ui.heading(format!("あと {ahead} 人"));
+    let (mut withdraw, mut go, mut join) = (false, false, false);
+    let visiting = matches!(
+        ticket,
+        Ticket::Knocking { .. } | Ticket::Waiting { .. } | Ticket::Admitted { .. } | Ticket::Reserved { .. }
+    );
+    let people = if visiting { people_in_town(&people) } else { Vec::new() };
+    panel(booth_name(&town, &booth), &rects).show(contexts.ctx_mut()?, |ui| {
+        match &ticket {
+            Ticket::Knocking { .. } => {
+                ui.label("ノックしました。相談員の返事を待っています…");
+                ui.label("待っているあいだも、町を歩いたりチャットしたりできます。");
+                withdraw = button(ui, &mut rects, "withdraw", "取り消す");
             }
-            ui.label("待っているあいだも、町を歩いたりチャットしたりできます。順番が来たらお知らせします。");
-            withdraw = button(ui, &mut rects, "withdraw", "列から離れる");
-        }
-        Ticket::Admitted { .. } => {
-            ui.label("「どうぞ」とのことです。相談員が待っています。");
-            ui.label("数分のあいだ、入口からお入りいただけます。");
-            ui.horizontal(|ui| {
+            Ticket::Waiting { ahead, .. } => {
+                ui.label("「少しお待ちください」とのことです。");
+                if *ahead == 0 {
+                    ui.heading("次の番です");
+                } else {
+                    ui.heading(format!("あと {ahead} 人"));
+                }
+                ui.label("待っているあいだも、町を歩いたりチャットしたりできます。順番が来たらお知らせします。");
+                withdraw = button(ui, &mut rects, "withdraw", "列から離れる");
+            }
+            Ticket::Admitted { .. } => {
+                ui.label("「どうぞ」とのことです。相談員が待っています。");
+                ui.label("数分のあいだ、入口からお入りいただけます。");
+                ui.horizontal(|ui| {
+                    go = button(ui, &mut rects, "go-to-booth", "向かう");
+                    withdraw = button(ui, &mut rects, "withdraw", "やめておく");
+                });
+            }
+            Ticket::Declined { .. } => {
+                ui.label("ごめんなさい。相談員は、今日はお話しするのが難しいようです。");
+                ui.label("別の日に、また来てください。予約をして来ていただくこともできます。");
+                withdraw = button(ui, &mut rects, "withdraw", "閉じる");
+            }
+            Ticket::TimedOut { .. } => {
+                ui.label("相談員は、いま手が離せないようです。");
+                ui.label("少し時間をおいてもう一度ノックするか、予約をして来ていただくこともできます。");
+                withdraw = button(ui, &mut rects, "withdraw", "閉じる");
+            }
+            Ticket::Reserved { label, .. } => {
+                ui.label(format!("ご予約の時間です（{label}）。"));
+                ui.label("どうぞ、入口からお入りください。");
                 go = button(ui, &mut rects, "go-to-booth", "向かう");
-                withdraw = button(ui, &mut rects, "withdraw", "やめておく");
-            });
+            }
+            Ticket::Closed { .. } => {
+                ui.label("相談員が、今日の受付を終えました。");
+                ui.label("またの機会にお越しください。予約をして来ていただくこともできます。");
+                withdraw = button(ui, &mut rects, "withdraw", "閉じる");
+            }
+            Ticket::FamilyInvite { by, .. } => {
+                ui.label(format!("{by}さんが、個別相談に一緒に来てほしいそうです。"));
+                ui.label("一緒に行くと、相談員に届きます。相談員が「どうぞ」と言ったら入れます。");
+                ui.horizontal(|ui| {
+                    join = button(ui, &mut rects, "join-family", "一緒に行く");
+                    withdraw = button(ui, &mut rects, "withdraw", "今回はやめておく");
+                });
+            }
         }
-        Ticket::Declined { .. } => {
-            ui.label("ごめんなさい。相談員は、今日はお話しするのが難しいようです。");
-            ui.label("別の日に、また来てください。予約をして来ていただくこともできます。");
-            withdraw = button(ui, &mut rects, "withdraw", "閉じる");
-        }
-        Ticket::TimedOut { .. } => {
-            ui.label("相談員は、いま手が離せないようです。");
-            ui.label("少し時間をおいてもう一度ノックするか、予約をして来ていただくこともできます。");
-            withdraw = button(ui, &mut rects, "withdraw", "閉じる");
-        }
-        Ticket::Reserved { label, .. } => {
-            ui.label(format!("ご予約の時間です（{label}）。"));
-            ui.label("どうぞ、入口からお入りください。");
-            go = button(ui, &mut rects, "go-to-booth", "向かう");
-        }
-        Ticket::Closed { .. } => {
-            ui.label("相談員が、今日の受付を終えました。");
-            ui.label("またの機会にお越しください。予約をして来ていただくこともできます。");
-            withdraw = button(ui, &mut rects, "withdraw", "閉じる");
+        if visiting {
+            ui.separator();
+            family_section(ui, &mut rects, &people, &mut family, &mut ask);
         }
     });
+    if !visiting {
+        *family = FamilyAsk::default();
+    }
+    if join {
+        ask.write(AskBooth(BoothRequest::JoinFamily));
+    }
     if go {
         walk_into(&town, &booth, &mut walk);
     }
@@ -249,10 +327,11 @@ fn ticket_panel(
 }
 
 fn caller_line(ui: &mut egui::Ui, caller: &Caller) {
+    let family = caller.family_of.as_ref().map_or_else(String::new, |of| format!("（{of}さんのご家族）"));
     if caller.note.is_empty() {
-        ui.label(format!("{}さん", caller.nickname));
+        ui.label(format!("{}さん{family}", caller.nickname));
     } else {
-        ui.label(format!("{}さん：「{}」", caller.nickname, caller.note));
+        ui.label(format!("{}さん{family}：「{}」", caller.nickname, caller.note));
     }
 }
 
@@ -269,7 +348,7 @@ fn desk_panel(
     let mut answers: Vec<(protocol::ParticipantId, KnockAnswer)> = Vec::new();
     let mut close = false;
     let title = format!("{}・受付中", booth_name(&town, &desk.booth));
-    panel(title).show(contexts.ctx_mut()?, |ui| {
+    panel(title, &rects).show(contexts.ctx_mut()?, |ui| {
         ui.label(format!("肩書き：{}", desk.title.label()));
         if !desk.relayed {
             ui.colored_label(
@@ -329,6 +408,7 @@ fn desk_panel(
 
 /// Inside a booth: what this room is, 「そっと退出」, and for a counselor in a booth nobody
 /// receives in, 「相談を受け付ける」 with their title.
+#[allow(clippy::too_many_arguments)]
 fn inside_panel(
     mut contexts: EguiContexts,
     town: Res<Town>,
@@ -336,11 +416,15 @@ fn inside_panel(
     signs: Res<BoothSigns>,
     spot: Res<BoothSpot>,
     desk: Res<MyDesk>,
-    mut title: Local<Option<JobTitle>>,
+    people: Query<(&RemotePerson, &Avatar)>,
+    (mut title, mut family): (Local<Option<JobTitle>>, Local<FamilyAsk>),
     mut ask: MessageWriter<AskBooth>,
     mut rects: ResMut<ControlRects>,
 ) -> Result {
-    let Some(booth) = spot.inside.clone() else { return Ok(()) };
+    let Some(booth) = spot.inside.clone() else {
+        *family = FamilyAsk::default();
+        return Ok(());
+    };
     if desk.0.is_some() {
         return Ok(());
     }
@@ -348,7 +432,7 @@ fn inside_panel(
     let preparing = signs.of(&booth).is_none_or(|sign| sign.state == BoothState::Preparing);
     let (mut open, mut leave) = (false, false);
     let chosen = title.get_or_insert(JobTitle::Counselor);
-    panel(booth_name(&town, &booth)).show(contexts.ctx_mut()?, |ui| {
+    panel(booth_name(&town, &booth), &rects).show(contexts.ctx_mut()?, |ui| {
         if receiver && preparing {
             ui.label("肩書きを選んで受付を始めると、入口の表示が「受付中」になります。");
             let combo = egui::ComboBox::from_id_salt("job-title").selected_text(chosen.label()).show_ui(ui, |ui| {
@@ -364,6 +448,9 @@ fn inside_panel(
         } else {
             ui.label("ここでの声とチャットは、この部屋の中の人にだけ届きます。どこにも記録されません。");
             ui.label("いつでも、だまって出ていって大丈夫です。");
+            if !preparing {
+                family_section(ui, &mut rects, &people_in_town(&people), &mut family, &mut ask);
+            }
         }
         leave = button(ui, &mut rects, "leave-booth", "そっと退出");
     });

@@ -15,6 +15,7 @@ use crate::avatar::Avatar;
 use crate::camera::TownCamera;
 use crate::chat::{Bubble, ChatLog, Say};
 use crate::devices::{InputLevel, SettingsOpen};
+use crate::help_call::{HelpCalls, HelpReplyDraft, MyHelpCall};
 use crate::map::Town;
 use crate::movement::{LocalPlayer, WalkTo};
 use crate::participation::{ChooseParticipation, MediaNotice};
@@ -31,13 +32,14 @@ const SNAPSHOTS_PER_SECOND: f32 = 10.0;
 const DOM_CHAT_LINES: u32 = 100;
 
 /// Lines typed into the chat input, points asked for by the walk hook, ladder steps asked for
-/// by the participation hook, and the knock note as it is typed.
+/// by the participation hook, and the knock note and staff's answer to a call as they are typed.
 #[derive(Resource)]
 struct PageInput {
     said: async_channel::Receiver<String>,
     walk: async_channel::Receiver<(f32, f32)>,
     choose: async_channel::Receiver<String>,
     note: async_channel::Receiver<String>,
+    reply: async_channel::Receiver<String>,
     raw: async_channel::Receiver<String>,
 }
 
@@ -47,12 +49,14 @@ pub fn plugin(app: &mut App) {
     let (choose_tx, choose) = async_channel::unbounded();
     let (note_tx, note) = async_channel::unbounded();
     let (raw_tx, raw) = async_channel::unbounded();
+    let (reply_tx, reply) = async_channel::unbounded();
     if let Some(document) = document() {
         listen_to_chat_input(&document, said_tx);
-        listen_to_knock_note(&document, note_tx);
+        listen_to_field("knock-note", note_tx);
+        listen_to_field("help-reply", reply_tx);
     }
     install_hooks(walk_tx, choose_tx, raw_tx);
-    app.insert_resource(PageInput { said, walk, choose, note, raw })
+    app.insert_resource(PageInput { said, walk, choose, note, reply, raw })
         .add_systems(
             Update,
             (
@@ -62,6 +66,7 @@ pub fn plugin(app: &mut App) {
                 publish_snapshot,
                 lock_chat_when_watching,
                 place_knock_note,
+                place_help_reply,
             ),
         )
         .add_systems(OnExit(Screen::Loading), hide_loading_overlay)
@@ -99,28 +104,27 @@ fn listen_to_chat_input(document: &Document, said: async_channel::Sender<String>
     on_key.forget();
 }
 
-fn knock_note_field() -> Option<HtmlInputElement> {
-    document()?.get_element_by_id("knock-note")?.dyn_into().ok()
+fn input_field(id: &str) -> Option<HtmlInputElement> {
+    document()?.get_element_by_id(id)?.dyn_into().ok()
 }
 
-fn listen_to_knock_note(document: &Document, note: async_channel::Sender<String>) {
-    let Some(input) = document.get_element_by_id("knock-note").and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
-    else {
-        return;
-    };
+/// Sends a text field's value down `value` whenever it is typed into.
+fn listen_to_field(id: &str, value: async_channel::Sender<String>) {
+    let Some(input) = input_field(id) else { return };
     let field = input.clone();
     let on_input = Closure::<dyn FnMut()>::new(move || {
-        let _ = note.try_send(field.value());
+        let _ = value.try_send(field.value());
     });
     let _ = input.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
     on_input.forget();
 }
 
-/// The knock note is a real `<input>` (IME-safe) laid over the space the door panel keeps for
-/// it; hidden when the panel is not shown, emptied once the note is sent.
-fn place_knock_note(rects: Res<ControlRects>, note: Res<KnockNote>, mut placed: Local<Option<[f32; 4]>>) {
-    let Some(field) = knock_note_field() else { return };
-    let wanted = rects.0.get("knock-note").copied();
+/// Lays the page's text field `id` (a real `<input>`, IME-safe) over the space an egui panel
+/// keeps for it (the control rect of the same name), hides it when no panel keeps one, and
+/// empties it once what was typed is sent (`sent`).
+fn place_field(id: &str, rects: &ControlRects, sent: bool, placed: &mut Option<[f32; 4]>) {
+    let Some(field) = input_field(id) else { return };
+    let wanted = rects.0.get(id).copied();
     if wanted != *placed {
         match wanted {
             Some([x, y, width, height]) => {
@@ -135,9 +139,19 @@ fn place_knock_note(rects: Res<ControlRects>, note: Res<KnockNote>, mut placed: 
         }
         *placed = wanted;
     }
-    if note.is_changed() && note.0.is_empty() && !field.value().is_empty() {
+    if sent && !field.value().is_empty() {
         field.set_value("");
     }
+}
+
+/// The knock note, over the door panel.
+fn place_knock_note(rects: Res<ControlRects>, note: Res<KnockNote>, mut placed: Local<Option<[f32; 4]>>) {
+    place_field("knock-note", &rects, note.is_changed() && note.0.is_empty(), &mut placed);
+}
+
+/// Staff's answer to a call for help, over the calls panel.
+fn place_help_reply(rects: Res<ControlRects>, draft: Res<HelpReplyDraft>, mut placed: Local<Option<[f32; 4]>>) {
+    place_field("help-reply", &rects, draft.is_changed() && draft.0.is_empty(), &mut placed);
 }
 
 /// `__ibashoWalkTo(x, y)` walks like a click; `__ibashoChoose("voice")` picks a ladder step
@@ -188,7 +202,7 @@ fn lock_chat_when_watching(me: Query<&Taking, (With<LocalPlayer>, Changed<Taking
 fn read_page_input(
     input: Res<PageInput>,
     link: Option<Res<ServerLink>>,
-    mut note: ResMut<KnockNote>,
+    (mut note, mut reply): (ResMut<KnockNote>, ResMut<HelpReplyDraft>),
     mut say: MessageWriter<Say>,
     mut walk: MessageWriter<WalkTo>,
     mut choose: MessageWriter<ChooseParticipation>,
@@ -207,6 +221,9 @@ fn read_page_input(
     }
     while let Ok(text) = input.note.try_recv() {
         note.0 = text;
+    }
+    while let Ok(text) = input.reply.try_recv() {
+        reply.0 = text;
     }
     while let Ok(json) = input.raw.try_recv() {
         if let (Some(link), Ok(message)) = (link.as_ref(), serde_json::from_str::<protocol::ClientMessage>(&json)) {
@@ -322,6 +339,18 @@ struct Snapshot {
     notice: Option<String>,
     /// The booths as we see them.
     booth: BoothView,
+    /// Calls for help as we see them.
+    help: HelpView,
+}
+
+#[derive(Serialize)]
+struct HelpView {
+    /// Our own call: waiting or answered.
+    status: Option<protocol::HelpStatus>,
+    /// Answers to our call: (who, what).
+    replies: Vec<(String, String)>,
+    /// The calls waiting (staff and counselors only).
+    calls: Vec<protocol::HelpCall>,
 }
 
 #[derive(Serialize)]
@@ -361,8 +390,8 @@ fn publish_snapshot(
     connected: Res<ConnectedPeers>,
     log: Res<ChatLog>,
     voice_mix: Res<VoiceMix>,
-    self_muted: Res<SelfMuted>,
-    speaking: Res<Speaking>,
+    (self_muted, speaking): (Res<SelfMuted>, Res<Speaking>),
+    (my_call, calls): (Res<MyHelpCall>, Res<HelpCalls>),
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
     camera: Option<Single<(&Camera, &GlobalTransform), With<TownCamera>>>,
     (controls, settings_open, person_panel, input_level, notice): Shown,
@@ -422,6 +451,7 @@ fn publish_snapshot(
             barrier_tiles: barriers.0.len(),
             slots: slots.slots.clone(),
         },
+        help: HelpView { status: my_call.status.clone(), replies: my_call.replies.clone(), calls: calls.0.clone() },
     };
     for (avatar, transform, taking, remote, local, bubble) in &avatars {
         if local.is_some() {

@@ -126,9 +126,18 @@ impl Reservation {
     }
 }
 
+/// 「家族と一緒に」: someone asked a person to come along to their booth.
+struct FamilyInvite {
+    booth: PlaceId,
+    from: ParticipantId,
+    from_nickname: String,
+}
+
 /// Every booth of the town.
 pub struct Booths {
     booths: BTreeMap<PlaceId, Booth>,
+    /// Invitations to come along as family, by the person invited.
+    family: HashMap<ParticipantId, FamilyInvite>,
     /// Booked times from today on, earliest first.
     reservations: Vec<Reservation>,
     /// Notices waiting to be put away: declined, timed out, closed.
@@ -147,7 +156,14 @@ impl Booths {
             .filter(|place| place.kind == PlaceKind::Booth)
             .map(|place| (place.id.clone(), Booth::default()))
             .collect();
-        Booths { booths, reservations: Vec::new(), notices: HashMap::new(), times, changed: true }
+        Booths {
+            booths,
+            family: HashMap::new(),
+            reservations: Vec::new(),
+            notices: HashMap::new(),
+            times,
+            changed: true,
+        }
     }
 
     /// The booked times, as the store has them now.
@@ -215,13 +231,17 @@ impl Booths {
         let Some(state) = self.booths.get_mut(booth) else { return };
         state.inside.remove(&who);
         state.admitted.retain(|admission| admission.caller.id != who);
-        if let Some(host) = state.host.as_mut().filter(|host| host.id == who) {
-            host.away_since.get_or_insert(now);
+        match state.host.as_mut().filter(|host| host.id == who) {
+            Some(host) => {
+                host.away_since.get_or_insert(now);
+            }
+            None => self.forget_family_of(who),
         }
         self.changed = true;
     }
 
-    /// `who` left the town: their knocks and places in queues end; a counselor's grace starts.
+    /// `who` left the town: their knocks and places in queues end, and so do the invitations
+    /// they made or received; a counselor's grace starts.
     pub fn gone(&mut self, who: ParticipantId, now: Instant) {
         self.withdraw(who);
         for state in self.booths.values_mut() {
@@ -269,6 +289,7 @@ impl Booths {
         if let Some(state) = self.booths.get_mut(&booth) {
             state.stop_receiving(&booth, &mut self.notices);
         }
+        self.forget_family_of_closed_booths();
         self.changed = true;
         Ok(())
     }
@@ -298,9 +319,99 @@ impl Booths {
             return Err(RejectCode::AlreadyReceiving);
         }
         self.withdraw(who);
-        let caller = Caller { id: who, nickname: nickname.to_owned(), note };
+        let caller = Caller { id: who, nickname: nickname.to_owned(), note, family_of: None };
+        self.push_knock(booth, caller, now);
+        Ok(())
+    }
+
+    fn push_knock(&mut self, booth: &PlaceId, caller: Caller, now: Instant) {
         if let Some(state) = self.booths.get_mut(booth) {
             state.knocks.push(Knock { caller, since: now });
+        }
+        self.changed = true;
+    }
+
+    /// The booth `who` has business with as a visitor: knocking, waiting, let in, inside, or
+    /// their reserved time.
+    fn visiting(&self, who: ParticipantId, unix_now: i64) -> Option<PlaceId> {
+        self.booths.iter().find_map(|(booth, state)| {
+            let business = state.host_id() != Some(who)
+                && (state.inside.contains(&who)
+                    || state.knocks.iter().any(|knock| knock.caller.id == who)
+                    || state.queue.iter().any(|caller| caller.id == who)
+                    || state.admitted.iter().any(|admission| admission.caller.id == who)
+                    || self.reservations.iter().any(|r| &r.booth == booth && r.person == who && r.open_at(unix_now)));
+            business.then(|| booth.clone())
+        })
+    }
+
+    /// 「家族と一緒に」: `who` asks `person` (present in the town) to come along to the booth
+    /// `who` visits. One invitation per person asking; a new one replaces it.
+    pub fn bring_family(
+        &mut self,
+        who: ParticipantId,
+        nickname: &str,
+        person: ParticipantId,
+        unix_now: i64,
+    ) -> Result<(), RejectCode> {
+        let booth = self.visiting(who, unix_now).ok_or(RejectCode::NotAllowed)?;
+        let taken = person == who || self.hosting(person).is_some() || self.visiting(person, unix_now).is_some();
+        if taken {
+            return Err(RejectCode::NoSuchCaller);
+        }
+        if self.booths.get(&booth).is_none_or(|state| state.host.is_none()) {
+            return Err(RejectCode::NotReceiving);
+        }
+        self.family.retain(|_, invite| invite.from != who);
+        self.family.insert(person, FamilyInvite { booth, from: who, from_nickname: nickname.to_owned() });
+        self.changed = true;
+        Ok(())
+    }
+
+    /// 「一緒に行く」: `who` agrees to the invitation they hold; the counselor's desk shows them
+    /// as a knock, as family of the person who asked.
+    pub fn join_family(&mut self, who: ParticipantId, nickname: &str, now: Instant) -> Result<(), RejectCode> {
+        let invite = self.family.remove(&who).ok_or(RejectCode::NoSuchCaller)?;
+        self.changed = true;
+        if self.booths.get(&invite.booth).is_none_or(|state| state.host.is_none()) {
+            return Err(RejectCode::NotReceiving);
+        }
+        self.withdraw(who);
+        let caller = Caller {
+            id: who,
+            nickname: nickname.to_owned(),
+            note: String::new(),
+            family_of: Some(invite.from_nickname),
+        };
+        self.push_knock(&invite.booth, caller, now);
+        Ok(())
+    }
+
+    /// Invitations made by or to `who` end.
+    fn forget_family_of(&mut self, who: ParticipantId) {
+        let before = self.family.len();
+        self.family.retain(|invited, invite| *invited != who && invite.from != who);
+        self.changed |= before != self.family.len();
+    }
+
+    /// A counselor receiving in a booth lets `person` in directly (an answer to their call for
+    /// help): the door admits them for a few minutes, and they may still say no.
+    pub fn invite(
+        &mut self,
+        host: ParticipantId,
+        person: ParticipantId,
+        nickname: &str,
+        now: Instant,
+    ) -> Result<(), RejectCode> {
+        let booth = self.hosting(host).cloned().ok_or(RejectCode::NotReceiving)?;
+        if person == host || self.hosting(person).is_some() {
+            return Err(RejectCode::NoSuchCaller);
+        }
+        self.withdraw(person);
+        let admission = self.times.admission;
+        let caller = Caller { id: person, nickname: nickname.to_owned(), note: String::new(), family_of: None };
+        if let Some(state) = self.booths.get_mut(&booth) {
+            state.admitted.push(Admission { caller, until: Some(now + admission) });
         }
         self.changed = true;
         Ok(())
@@ -313,6 +424,15 @@ impl Booths {
             self.changed |= state.forget(who);
         }
         self.changed |= self.notices.remove(&who).is_some();
+        self.forget_family_of(who);
+    }
+
+    /// Invitations to booths nobody receives in any more end.
+    fn forget_family_of_closed_booths(&mut self) {
+        let before = self.family.len();
+        let booths = &self.booths;
+        self.family.retain(|_, invite| booths.get(&invite.booth).is_some_and(|state| state.host.is_some()));
+        self.changed |= before != self.family.len();
     }
 
     /// The counselor `host` answers `person`, who knocks or waits at their booth.
@@ -374,6 +494,7 @@ impl Booths {
                 self.changed = true;
             }
         }
+        self.forget_family_of_closed_booths();
     }
 
     /// Every booth's door sign.
@@ -411,6 +532,9 @@ impl Booths {
                 return Some(Ticket::Admitted { booth: booth.clone() });
             }
         }
+        if let Some(invite) = self.family.get(&who) {
+            return Some(Ticket::FamilyInvite { booth: invite.booth.clone(), by: invite.from_nickname.clone() });
+        }
         self.notices.get(&who).cloned()
     }
 
@@ -428,11 +552,6 @@ impl Booths {
             admitted: state.admitted.iter().map(|admission| admission.caller.clone()).collect(),
             relayed,
         })
-    }
-
-    /// How many booths are 相談中.
-    pub fn sessions(&self) -> usize {
-        self.booths.values().filter(|state| state.state() == BoothState::InSession).count()
     }
 }
 
@@ -615,5 +734,60 @@ mod tests {
         booths.left(&booth(1), A, now);
         assert!(booths.may_enter(&booth(1), B, Role::Participant, now, at));
         assert!(!booths.may_enter(&booth(1), B, Role::Participant, now, at + 50 * 60), "over");
+    }
+
+    #[test]
+    fn family_comes_along_only_when_both_agree_and_the_counselor_lets_them_in() {
+        let now = Instant::now();
+        let mut booths = receiving(now);
+        let f = ParticipantId(7);
+        assert_eq!(booths.bring_family(A, "あお", f, 0), Err(RejectCode::NotAllowed), "A has no business with a booth");
+        booths.knock(A, "あお", &booth(1), "", true, now).expect("knock");
+        assert_eq!(booths.bring_family(A, "あお", A, 0), Err(RejectCode::NoSuchCaller), "not oneself");
+        assert_eq!(booths.bring_family(A, "あお", K, 0), Err(RejectCode::NoSuchCaller), "not the counselor");
+        booths.bring_family(A, "あお", f, 0).expect("A asks F");
+        assert_eq!(booths.ticket(f, 0), Some(Ticket::FamilyInvite { booth: booth(1), by: "あお".into() }));
+        assert!(booths.desk(K, true, 0).expect("desk").knocks.iter().all(|c| c.id != f), "not before F agrees");
+        assert!(!booths.may_enter(&booth(1), f, Role::Participant, now, 0));
+        booths.join_family(f, "えふ", now).expect("F agrees");
+        let desk = booths.desk(K, true, 0).expect("desk");
+        let family = desk.knocks.iter().find(|c| c.id == f).expect("F knocks as family");
+        assert_eq!(family.family_of.as_deref(), Some("あお"));
+        assert!(!booths.may_enter(&booth(1), f, Role::Participant, now, 0), "the counselor still decides");
+        booths.answer(K, A, KnockAnswer::Admit, now).expect("admit A");
+        booths.answer(K, f, KnockAnswer::Admit, now).expect("admit F");
+        assert!(booths.may_enter(&booth(1), f, Role::Participant, now, 0));
+        assert_eq!(booths.join_family(f, "えふ", now), Err(RejectCode::NoSuchCaller), "the invitation is used");
+    }
+
+    #[test]
+    fn a_family_invitation_can_be_declined_and_ends_with_the_person_who_asked() {
+        let now = Instant::now();
+        let mut booths = receiving(now);
+        let f = ParticipantId(7);
+        booths.knock(A, "あお", &booth(1), "", true, now).expect("knock");
+        booths.bring_family(A, "あお", f, 0).expect("ask");
+        booths.withdraw(f);
+        assert_eq!(booths.ticket(f, 0), None, "今回はやめておく");
+        assert_eq!(booths.join_family(f, "えふ", now), Err(RejectCode::NoSuchCaller));
+        booths.bring_family(A, "あお", f, 0).expect("ask again");
+        booths.withdraw(A);
+        assert_eq!(booths.ticket(f, 0), None, "A left the queue: the invitation ends");
+        booths.knock(A, "あお", &booth(1), "", true, now).expect("knock");
+        booths.bring_family(A, "あお", f, 0).expect("ask");
+        booths.close(K).expect("close");
+        assert_eq!(booths.ticket(f, 0), None, "the booth closed: the invitation ends");
+    }
+
+    #[test]
+    fn a_counselor_may_invite_someone_in_directly() {
+        let now = Instant::now();
+        let mut booths = receiving(now);
+        assert_eq!(booths.invite(A, B, "びー", now), Err(RejectCode::NotReceiving), "only a counselor receiving");
+        booths.invite(K, B, "びー", now).expect("invite");
+        assert_eq!(booths.ticket(B, 0), Some(Ticket::Admitted { booth: booth(1) }));
+        assert!(booths.may_enter(&booth(1), B, Role::Participant, now, 0));
+        booths.withdraw(B);
+        assert!(!booths.may_enter(&booth(1), B, Role::Participant, now, 0), "they may say no");
     }
 }

@@ -1,6 +1,7 @@
 //! Presence and signaling: one WebSocket per signed-in browser carries positions, roster
 //! changes, introductions and WebRTC signals. See `town.rs` for the rules.
 
+mod help;
 mod relay;
 mod town;
 

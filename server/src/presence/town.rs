@@ -9,12 +9,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use protocol::{
-    BoothRequest, BoothSign, ClientMessage, CloseCode, Desk, IceServer, KNOCK_REACH, Movement, ParticipantId,
-    Participation, PeerId, Person, PlaceId, PlaceKind, Position, RejectCode, ServerMessage, Ticket, TownMap,
+    BoothRequest, BoothSign, ClientMessage, CloseCode, Desk, HelpCall, HelpRequest, HelpStatus, IceServer, KNOCK_REACH,
+    Movement, ParticipantId, Participation, PeerId, Person, PlaceId, PlaceKind, Position, RejectCode, Role,
+    ServerMessage, Ticket, TownMap,
 };
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use super::help::{HelpCalls, reply_text};
 use super::relay::relay_only;
 use crate::places::booth::{BoothTimes, Booths, Reservation};
 use crate::store::Account;
@@ -50,6 +52,9 @@ struct Present {
     /// The booth ticket and desk this person was last sent.
     ticket: Option<Ticket>,
     desk: Option<Desk>,
+    /// The calls for help and our own call's state this person was last sent.
+    help_calls: Vec<HelpCall>,
+    help_status: Option<HelpStatus>,
 }
 
 /// One side of an introduction: `owner` knows `other` under this link's id.
@@ -86,6 +91,7 @@ pub struct Town {
     pairs: HashMap<Pair, (PeerId, PeerId)>,
     next_connection: u64,
     booths: Booths,
+    help: HelpCalls,
     /// The door signs everyone was last sent.
     signs: Vec<BoothSign>,
     relayed: bool,
@@ -100,6 +106,7 @@ impl Town {
     pub fn new(map: Arc<TownMap>, options: TownOptions) -> Town {
         Town {
             booths: Booths::new(&map, options.booth_times),
+            help: HelpCalls::default(),
             map,
             people: BTreeMap::new(),
             links: HashMap::new(),
@@ -167,10 +174,21 @@ impl Town {
         self.broadcast_about(&person, ServerMessage::Joined { person: person.clone() });
         self.next_connection += 1;
         let connection = ConnectionId(self.next_connection);
-        let present = Present { person, session_id, connection, outbox, moved: false, ticket: None, desk: None };
+        let present = Present {
+            person,
+            session_id,
+            connection,
+            outbox,
+            moved: false,
+            ticket: None,
+            desk: None,
+            help_calls: Vec::new(),
+            help_status: None,
+        };
         self.people.insert(present.person.id, present);
         // A counselor coming back within the grace period finds their desk again.
         self.publish_booths(true);
+        self.publish_help(true, Instant::now());
         connection
     }
 
@@ -255,7 +273,91 @@ impl Town {
                 self.publish_booths(false);
                 outcome
             }
+            ClientMessage::Help { request } => {
+                let now = Instant::now();
+                let outcome = self.handle_help(from, request, now);
+                self.publish_booths(false);
+                self.publish_help(false, now);
+                outcome
+            }
             ClientMessage::KeepAlive => Ok(()),
+        }
+    }
+
+    /// 「スタッフに声をかけてほしい」: anyone may call and withdraw; only staff and counselors
+    /// answer, and only calls that are waiting.
+    fn handle_help(&mut self, from: ParticipantId, request: HelpRequest, now: Instant) -> Result<(), RejectCode> {
+        let me = self.people.get(&from).map(|present| present.person.clone()).ok_or(RejectCode::UnknownPeer)?;
+        let answering = match request {
+            HelpRequest::Ask => {
+                self.help.ask(from, now);
+                return Ok(());
+            }
+            HelpRequest::Withdraw => {
+                self.help.end(from);
+                return Ok(());
+            }
+            HelpRequest::Reply { person, .. } | HelpRequest::Invite { person } | HelpRequest::Done { person } => person,
+        };
+        if !matches!(me.role, Role::Staff | Role::Counselor) {
+            return Err(RejectCode::NotAllowed);
+        }
+        let caller = self
+            .people
+            .get(&answering)
+            .filter(|_| self.help.has_call(answering))
+            .map(|present| (present.outbox.clone(), present.person.nickname.clone()))
+            .ok_or(RejectCode::NoSuchCaller)?;
+        match request {
+            HelpRequest::Reply { text, .. } => {
+                let text = reply_text(&text)?;
+                self.help.answered(answering, &me.nickname)?;
+                send(&caller.0, ServerMessage::HelpReply { from: me.nickname, text });
+                Ok(())
+            }
+            HelpRequest::Invite { .. } => {
+                self.booths.invite(from, answering, &caller.1, now)?;
+                self.help.answered(answering, &me.nickname)
+            }
+            _ => {
+                self.help.end(answering);
+                Ok(())
+            }
+        }
+    }
+
+    /// Where a person is, as a call for help tells staff: the place's name, and for people in
+    /// a booth only that they are in one.
+    fn place_label(&self, person: &Person) -> String {
+        if self.booth_of(person).is_some() {
+            return "相談ブースの中".into();
+        }
+        let place = person.place.as_ref().and_then(|id| self.map.place(id));
+        place.map_or_else(|| "町の通り".into(), |place| place.name.clone())
+    }
+
+    /// Sends the calls for help to staff and counselors, and each caller their call's state,
+    /// where these changed. `all` checks every person (someone arrived, or a minute passed).
+    fn publish_help(&mut self, all: bool, now: Instant) {
+        if !self.help.take_changed() && !all {
+            return;
+        }
+        let calls = self.help.list(now, |id| {
+            let present = self.people.get(&id)?;
+            Some((present.person.nickname.clone(), self.place_label(&present.person)))
+        });
+        for present in self.people.values_mut() {
+            let receives = matches!(present.person.role, Role::Staff | Role::Counselor);
+            let shown = if receives { calls.clone() } else { Vec::new() };
+            if shown != present.help_calls {
+                present.help_calls = shown.clone();
+                send(&present.outbox, ServerMessage::HelpCalls { calls: shown });
+            }
+            let status = self.help.status(present.person.id);
+            if status != present.help_status {
+                present.help_status = status.clone();
+                send(&present.outbox, ServerMessage::HelpState { status });
+            }
         }
     }
 
@@ -281,6 +383,13 @@ impl Town {
                 Ok(())
             }
             BoothRequest::Answer { person: caller, answer } => self.booths.answer(from, caller, answer, now),
+            BoothRequest::BringFamily { person: invited } => {
+                if !self.people.contains_key(&invited) {
+                    return Err(RejectCode::NoSuchCaller);
+                }
+                self.booths.bring_family(from, &person.nickname, invited, crate::store::now())
+            }
+            BoothRequest::JoinFamily => self.booths.join_family(from, &person.nickname, now),
             BoothRequest::Leave => {
                 self.booths.withdraw(from);
                 if let Some(booth) = self.booth_of(&person).cloned() {
@@ -390,7 +499,10 @@ impl Town {
         self.booths.tick(now);
         // Reserved times open the door by the clock alone: look at every ticket once a second.
         self.ticks += 1;
-        self.publish_booths(self.ticks.is_multiple_of(TICKS_PER_SECOND));
+        let each_second = self.ticks.is_multiple_of(TICKS_PER_SECOND);
+        self.publish_booths(each_second);
+        // Callers move and minutes pass: the calls' places and ages are looked at once a second.
+        self.publish_help(each_second, now);
     }
 
     fn send_movements(&mut self) {
@@ -519,8 +631,10 @@ impl Town {
             self.booths.left(&booth, id, now);
         }
         self.booths.gone(id, now);
+        self.help.end(id);
         self.broadcast_about(&gone.person, ServerMessage::Left { id });
         self.publish_booths(false);
+        self.publish_help(false, now);
     }
 
     /// Sends a message about `subject` to everyone else who sees them.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use ibasho_server::{AppState, Config, Store, TownHandle, TownOptions, app};
 use protocol::{
-    BoothRequest, ClientMessage, ParticipantId, PeerId, Position, RejectCode, Role, ServerMessage, TownMap,
+    BoothRequest, ClientMessage, HelpRequest, ParticipantId, PeerId, Position, RejectCode, Role, ServerMessage, TownMap,
 };
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -205,6 +205,10 @@ impl Person {
 
     pub async fn booth(&mut self, request: BoothRequest) {
         self.socket.send(&ClientMessage::Booth { request }).await;
+    }
+
+    pub async fn help(&mut self, request: HelpRequest) {
+        self.socket.send(&ClientMessage::Help { request }).await;
     }
 
     pub async fn move_to(&mut self, position: Position) {

@@ -1,0 +1,155 @@
+//! What a person sees of calls for help (egui, Japanese): their own call with its answers, and,
+//! for staff and counselors, the calls waiting with 返事を書く, 相談室へ招く and 対応済み.
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, Align2, Color32, RichText};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use protocol::{HelpRequest, HelpStatus, ParticipantId};
+
+use super::{AskHelp, HelpCalls, HelpReplyDraft, MyHelpCall, answers_calls};
+use crate::places::booth::MyDesk;
+use crate::presence::Me;
+use crate::screens::Screen;
+use crate::ui::ControlRects;
+
+/// How far the help panels stand from the screen's left edge, below the top bar.
+const PANEL_MARGIN: f32 = 12.0;
+/// Widest a help panel gets, in points.
+const PANEL_WIDTH: f32 = 320.0;
+/// Height kept for the answer's text field (a DOM input placed over it).
+const FIELD_HEIGHT: f32 = 34.0;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(
+        EguiPrimaryContextPass,
+        (my_call_panel, calls_panel)
+            .chain()
+            .after(crate::ui::UiSet)
+            .run_if(in_state(Screen::Town))
+            .run_if(resource_exists::<Me>),
+    );
+}
+
+fn panel(title: impl Into<egui::WidgetText>, rects: &ControlRects) -> egui::Window<'static> {
+    egui::Window::new(title)
+        .collapsible(false)
+        .resizable(false)
+        .anchor(Align2::LEFT_TOP, [PANEL_MARGIN, rects.below_top_bar()])
+        .max_width(PANEL_WIDTH)
+}
+
+/// A button whose place is noted for tests, clicked or not.
+fn button(ui: &mut egui::Ui, rects: &mut ControlRects, name: &str, text: &str) -> bool {
+    let response = ui.button(text);
+    rects.note(name, response.rect);
+    response.clicked()
+}
+
+/// Our own call: that it went to staff only, who noticed, what they wrote; 取り消す / 閉じる.
+fn my_call_panel(
+    mut contexts: EguiContexts,
+    mut mine: ResMut<MyHelpCall>,
+    mut ask: MessageWriter<AskHelp>,
+    mut rects: ResMut<ControlRects>,
+) -> Result {
+    if !mine.is_active() {
+        return Ok(());
+    }
+    let (mut withdraw, mut close) = (false, false);
+    panel("スタッフへの声かけ", &rects).show(contexts.ctx_mut()?, |ui| {
+        match &mine.status {
+            Some(HelpStatus::Waiting) => {
+                ui.label("スタッフと相談員にだけ、そっとお知らせしました。ほかの人には見えません。");
+                ui.label("気づいたスタッフから声をかけます。少しお待ちください。");
+            }
+            Some(HelpStatus::Answered { by }) => {
+                ui.label(format!("{by}さんが気づいてくれました。"));
+            }
+            None => {}
+        }
+        for (from, text) in &mine.replies {
+            ui.label(RichText::new(format!("{from}さんより：{text}")).strong());
+        }
+        if mine.status.is_some() {
+            withdraw = button(ui, &mut rects, "help-withdraw", "取り消す");
+        } else {
+            close = button(ui, &mut rects, "help-close", "閉じる");
+        }
+    });
+    if withdraw {
+        ask.write(AskHelp(HelpRequest::Withdraw));
+        mine.replies.clear();
+    }
+    if close {
+        mine.replies.clear();
+    }
+    Ok(())
+}
+
+/// Staff and counselors: the calls waiting, oldest first, and their answers.
+#[allow(clippy::too_many_arguments)]
+fn calls_panel(
+    mut contexts: EguiContexts,
+    me: Res<Me>,
+    calls: Res<HelpCalls>,
+    desk: Res<MyDesk>,
+    mut draft: ResMut<HelpReplyDraft>,
+    mut replying: Local<Option<ParticipantId>>,
+    mut ask: MessageWriter<AskHelp>,
+    mut rects: ResMut<ControlRects>,
+) -> Result {
+    if !answers_calls(me.role) || calls.0.is_empty() {
+        *replying = None;
+        return Ok(());
+    }
+    if replying.is_some_and(|id| calls.0.iter().all(|call| call.person != id)) {
+        *replying = None;
+    }
+    let mut asks = Vec::new();
+    let title = format!("声かけの依頼（{}件）", calls.0.len());
+    panel(title, &rects).show(contexts.ctx_mut()?, |ui| {
+        ui.label("ほかの参加者には見えていません。");
+        for call in &calls.0 {
+            ui.separator();
+            let when = if call.minutes == 0 { "たった今".to_owned() } else { format!("{}分前", call.minutes) };
+            ui.label(RichText::new(format!("{}さん・{}・{when}", call.nickname, call.place)).strong());
+            if let Some(by) = &call.answered_by {
+                ui.colored_label(Color32::from_rgb(46, 112, 80), format!("{by}さんが対応しています"));
+            }
+            let id = call.person.0;
+            if *replying == Some(call.person) {
+                ui.label("返事（200文字まで）");
+                let (field, _) =
+                    ui.allocate_exact_size(egui::vec2(ui.available_width(), FIELD_HEIGHT), egui::Sense::hover());
+                rects.note("help-reply", field);
+                ui.horizontal(|ui| {
+                    if button(ui, &mut rects, "help-send", "送る") && !draft.0.trim().is_empty() {
+                        asks.push(HelpRequest::Reply { person: call.person, text: std::mem::take(&mut draft.0) });
+                        *replying = None;
+                    }
+                    if button(ui, &mut rects, "help-cancel", "やめる") {
+                        draft.0.clear();
+                        *replying = None;
+                    }
+                });
+            }
+            ui.horizontal_wrapped(|ui| {
+                if *replying != Some(call.person) && button(ui, &mut rects, &format!("help-reply:{id}"), "返事を書く")
+                {
+                    draft.0.clear();
+                    *replying = Some(call.person);
+                }
+                if desk.0.is_some() && button(ui, &mut rects, &format!("help-invite:{id}"), "相談室へ招く") {
+                    asks.push(HelpRequest::Invite { person: call.person });
+                }
+                if button(ui, &mut rects, &format!("help-done:{id}"), "対応済み") {
+                    asks.push(HelpRequest::Done { person: call.person });
+                }
+            });
+        }
+    });
+    for request in asks {
+        ask.write(AskHelp(request));
+    }
+    Ok(())
+}

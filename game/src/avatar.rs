@@ -20,6 +20,9 @@ pub struct Avatar {
     pub look: AvatarId,
     /// Nickname shown above it.
     pub nickname: String,
+    /// Role: staff, counselors and facilitators carry a badge the client draws beside the
+    /// name, which no nickname can imitate.
+    pub role: protocol::Role,
 }
 
 /// Which way an avatar faces; also the row in its sprite sheet.

@@ -100,7 +100,7 @@ fn spawn_avatar(commands: &mut Commands, person: &Person) -> Entity {
     let at = to_vec2(person.position);
     commands
         .spawn((
-            Avatar { look: person.avatar, nickname: person.nickname.clone() },
+            Avatar { look: person.avatar, nickname: person.nickname.clone(), role: person.role },
             Taking(person.participation),
             Facing::default(),
             Walking::default(),

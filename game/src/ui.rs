@@ -22,7 +22,7 @@ use crate::presence::RemotePerson;
 use crate::presence::{Me, People};
 use crate::screens::{ClosedReason, Screen};
 use crate::voice::{PersonalVolume, PersonalVolumes, PushToTalk, SelfMuted, Speaking, Taking};
-use protocol::{HelpRequest, Participation};
+use protocol::{HelpRequest, Participation, Role};
 
 /// Name under which the Japanese font is registered in egui.
 const FONT_NAME: &str = "BIZ UDPGothic";
@@ -63,6 +63,26 @@ impl ControlRects {
     pub fn below_top_bar(&self) -> f32 {
         self.0.get("top-bar").map_or(104.0, |[_, y, _, height]| y + height + 8.0)
     }
+}
+
+/// Width of the panels beside the town (booths, calls for help), in points.
+const SIDE_PANEL_WIDTH: f32 = 330.0;
+/// Gap between a side panel and the screen's edge, in points.
+const SIDE_PANEL_MARGIN: f32 = 12.0;
+
+/// A panel beside the town, anchored below the top bar at `corner` (left or right top), of one
+/// fixed width (narrower only on a small screen): a panel whose width changed as its content
+/// laid out would move under a hand reaching for one of its buttons.
+pub fn side_panel(title: impl Into<egui::WidgetText>, corner: Align2, rects: &ControlRects) -> egui::Window<'static> {
+    let screen = rects.0.get("top-bar").map_or(f32::MAX, |[_, _, width, _]| *width);
+    let width = SIDE_PANEL_WIDTH.min(screen - 2.0 * SIDE_PANEL_MARGIN - 16.0).max(200.0);
+    let x = if corner == Align2::LEFT_TOP { SIDE_PANEL_MARGIN } else { -SIDE_PANEL_MARGIN };
+    egui::Window::new(title)
+        .collapsible(false)
+        .resizable(false)
+        .anchor(corner, [x, rects.below_top_bar()])
+        .min_width(width)
+        .max_width(width)
 }
 
 /// The town's own UI systems; panels of places are drawn after them.
@@ -529,6 +549,17 @@ fn world_labels(
             let rect = Align2::CENTER_TOP.anchor_size(at, galley.size()).expand(3.0);
             painter.rect_filled(rect, 4.0, Color32::from_rgba_unmultiplied(30, 30, 40, 190));
             painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, Color32::WHITE);
+            // The role badge, left of the name: drawn from the account's role, never from text.
+            if avatar.role != Role::Participant {
+                let (fill, text) = (Color32::from_rgb(196, 140, 20), Color32::WHITE);
+                let badge = painter.layout_no_wrap(avatar.role.label().to_owned(), FontId::proportional(11.0), text);
+                let badge_rect = Align2::RIGHT_CENTER
+                    .anchor_size(rect.left_center() - egui::vec2(4.0, 0.0), badge.size())
+                    .expand(2.0);
+                painter.rect_filled(badge_rect, 3.0, fill);
+                painter.rect_stroke(badge_rect, 3.0, Stroke::new(1.0, Color32::WHITE), egui::StrokeKind::Outside);
+                painter.galley(badge_rect.min + egui::vec2(2.0, 2.0), badge, text);
+            }
             if let Some(taking) = taking {
                 let (fill, text) = badge_colors(taking.0);
                 let badge = painter.layout_no_wrap(taking.0.badge().to_owned(), FontId::proportional(11.0), text);

@@ -16,4 +16,4 @@ pub use booth::{
 pub use help::{HelpCall, HelpRequest, HelpStatus, MAX_HELP_REPLY_CHARS};
 pub use map::{Door, MapError, Place, PlaceId, PlaceKind, Position, TileRect, TownMap};
 pub use messages::*;
-pub use nickname::{NicknameError, validate_nickname};
+pub use nickname::{NicknameError, nickname_look, poses_as_staff, validate_nickname};

@@ -36,6 +36,9 @@ pub enum AppError {
     /// The request clashes with the current state (code says how).
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// Too many failed attempts from this address; wait and try again.
+    #[error("too many requests")]
+    TooManyRequests,
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
@@ -54,6 +57,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Conflict(code) => code,
+            AppError::TooManyRequests => "too_many_requests",
             AppError::Database(_) => "internal",
         }
     }
@@ -67,6 +71,7 @@ impl AppError {
             AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -86,6 +91,7 @@ impl AppError {
             AppError::Conflict("slot_taken") => "その時間は、もう予約が入っているか、終わっています。ほかの時間をお選びください。".into(),
             AppError::Conflict("too_many_bookings") => "予約できるのは2つまでです。ほかの予約をキャンセルしてからお選びください。".into(),
             AppError::Conflict(_) => "いまはその操作ができません。".into(),
+            AppError::TooManyRequests => "短い時間に、使えない招待リンクが何度も開かれました。1 分ほど待ってから、もう一度お試しください。".into(),
             AppError::Database(_) => "サーバーで問題が起きました。時間をおいてもう一度お試しください。".into(),
         }
     }

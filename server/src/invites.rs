@@ -1,6 +1,8 @@
 //! Invites: staff create them; a person opens the link, picks a nickname and an avatar, and
 //! becomes an account with a session. Tokens are single-use, expiring, stored only as hashes.
 
+use std::time::Instant;
+
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -13,6 +15,7 @@ use crate::AppState;
 use crate::auth::{StaffOnly, session_cookie};
 use crate::error::AppError;
 use crate::json::JsonBody;
+use crate::limits::ClientAddress;
 use crate::pages;
 use crate::store::{InviteStatus, InviteSummary};
 
@@ -97,25 +100,52 @@ pub struct Registered {
     pub role: Role,
 }
 
-async fn register(State(state): State<AppState>, JsonBody(request): JsonBody<Register>) -> Result<Response, AppError> {
+/// Whether an error is a token that does not work: what probing invite tokens produces.
+fn token_failed(error: &AppError) -> bool {
+    matches!(error, AppError::InviteUnknown | AppError::InviteUsed | AppError::InviteExpired)
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    JsonBody(request): JsonBody<Register>,
+) -> Result<Response, AppError> {
+    let now = Instant::now();
+    if state.limits.exhausted(address, now) {
+        return Err(AppError::TooManyRequests);
+    }
     let nickname = validate_nickname(&request.nickname)?;
     let avatar = AvatarId(request.avatar);
     if !avatar.is_valid() {
         return Err(AppError::BadRequest("unknown avatar"));
     }
-    let (account, token) = state.store.register(&request.token, &nickname, avatar)?;
+    let (account, token) = state.store.register(&request.token, &nickname, avatar).inspect_err(|error| {
+        if token_failed(error) {
+            state.limits.charge(address, now);
+        }
+    })?;
     tracing::info!(account = account.id.0, role = account.role.as_str(), "account registered");
     let cookie = session_cookie(&token, state.config.secure_cookies);
     let body = Registered { nickname: account.nickname, role: account.role };
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
-async fn invite_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+async fn invite_page(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let now = Instant::now();
+    if state.limits.exhausted(address, now) {
+        let error = AppError::TooManyRequests;
+        return Ok((error.status(), Html(pages::problem("少し待ってください", &error.message()))).into_response());
+    }
     let error = match state.store.invite_status(&token)? {
         InviteStatus::Usable(role) => return Ok(Html(pages::registration(&token, role)).into_response()),
         InviteStatus::Unknown => AppError::InviteUnknown,
         InviteStatus::Used => AppError::InviteUsed,
         InviteStatus::Expired => AppError::InviteExpired,
     };
+    state.limits.charge(address, now);
     Ok((error.status(), Html(pages::problem("招待リンクを使えません", &error.message()))).into_response())
 }

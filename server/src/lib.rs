@@ -3,8 +3,10 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod headers;
 pub mod invites;
 pub mod json;
+pub mod limits;
 pub mod pages;
 pub mod places;
 pub mod presence;
@@ -32,6 +34,8 @@ pub struct AppState {
     pub town: TownHandle,
     /// Settings.
     pub config: Arc<Config>,
+    /// Failed invite attempts per client address.
+    pub limits: Arc<limits::RateLimiter>,
 }
 
 /// The whole HTTP and WebSocket surface; files of the built client are the fallback.
@@ -39,6 +43,8 @@ pub fn app(state: AppState) -> Router {
     // Precompressed `.br` files (written by `cargo xtask` after building) are served to
     // browsers that accept brotli: the wasm client shrinks about tenfold.
     let static_files = ServeDir::new(&state.config.static_dir).precompressed_br();
+    let index = std::fs::read_to_string(state.config.static_dir.join("index.html")).unwrap_or_default();
+    let client_scripts = headers::ClientScripts(Arc::new(headers::script_hashes(&index)));
     Router::new()
         .merge(pages::router())
         .merge(invites::router())
@@ -46,5 +52,6 @@ pub fn app(state: AppState) -> Router {
         .merge(presence::router())
         .merge(reservations::router())
         .fallback_service(static_files)
+        .layer(axum::middleware::from_fn_with_state(client_scripts, headers::secure))
         .with_state(state)
 }

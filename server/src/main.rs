@@ -22,11 +22,36 @@ async fn main() {
     }
 }
 
+/// The database file inside the data folder.
+const DATABASE_FILE: &str = "ibasho.sqlite3";
+
 async fn run() -> Result<(), String> {
-    let mut config = Config::from_args(std::env::args().skip(1))?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("backup") {
+        return backup(&args[1..]);
+    }
+    serve(args).await
+}
+
+/// `ibasho-server backup FILE [--data-dir DIR]`: an online, consistent copy of the database,
+/// safe while the server runs.
+fn backup(args: &[String]) -> Result<(), String> {
+    let (file, flags) = args.split_first().ok_or("usage: ibasho-server backup FILE [--data-dir DIR]")?;
+    let config = Config::from_args(flags.iter().cloned())?;
+    let database = config.data_dir.join(DATABASE_FILE);
+    if !database.exists() {
+        return Err(format!("no database at {}", database.display()));
+    }
+    let accounts = Store::backup(&database, std::path::Path::new(file))?;
+    println!("ibasho: backup of {} written to {file} ({accounts} accounts)", database.display());
+    Ok(())
+}
+
+async fn serve(args: Vec<String>) -> Result<(), String> {
+    let mut config = Config::from_args(args)?;
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
-    let database = config.data_dir.join("ibasho.sqlite3");
+    let database = config.data_dir.join(DATABASE_FILE);
     let store = Store::open(&database).map_err(|e| format!("cannot open {}: {e}", database.display()))?;
     let map_text = std::fs::read_to_string(&config.map_path)
         .map_err(|e| format!("cannot read map {}: {e}", config.map_path.display()))?;
@@ -61,13 +86,16 @@ async fn run() -> Result<(), String> {
     };
     let public_url = config.public_url.clone();
     let options = TownOptions { relayed: config.turn.is_some(), ..TownOptions::default() };
-    let state = AppState { store, town: TownHandle::start(Arc::new(map), options), config: Arc::new(config) };
+    let town = TownHandle::start(Arc::new(map), options);
+    let state = AppState { store, town, config: Arc::new(config), limits: Arc::default() };
     ibasho_server::reservations::keep_in_step(state.clone());
-    println!("ibasho: listening on {public_url}/");
     if let Some(url) = staff_invite {
         println!("ibasho: staff invite (one use, valid 24 hours): {url}");
     }
-    axum::serve(listener, app(state))
+    // The last line of the start: whoever reads the output may stop here.
+    println!("ibasho: listening on {public_url}/");
+    // The client's address is known to handlers, for the rate limits.
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -155,6 +155,36 @@ impl Store {
         Ok(Store { connection: Arc::new(Mutex::new(connection)) })
     }
 
+    /// Copies the database at `database` into a new file `into`, online and consistent (SQLite's
+    /// backup API, page by page, while the server keeps writing), then checks the copy's
+    /// integrity. The copy is written beside `into` and renamed into place only when whole.
+    /// Returns how many accounts the copy holds.
+    pub fn backup(database: &Path, into: &Path) -> Result<i64, String> {
+        use rusqlite::OpenFlags;
+        if into.exists() {
+            return Err(format!("{} already exists; choose a new file", into.display()));
+        }
+        let source = Connection::open_with_flags(database, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| format!("cannot open {}: {e}", database.display()))?;
+        let partial = into.with_extension("partial");
+        let _ = std::fs::remove_file(&partial);
+        let mut copy = Connection::open(&partial).map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+        let mut run = || -> Result<i64, rusqlite::Error> {
+            let backup = rusqlite::backup::Backup::new(&source, &mut copy)?;
+            backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+            drop(backup);
+            let check: String = copy.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+            if check != "ok" {
+                return Err(rusqlite::Error::InvalidQuery);
+            }
+            copy.query_row("SELECT COUNT(*) FROM accounts", [], |row| row.get(0))
+        };
+        let accounts = run().map_err(|e| format!("backup failed: {e}"))?;
+        drop(copy);
+        std::fs::rename(&partial, into).map_err(|e| format!("cannot write {}: {e}", into.display()))?;
+        Ok(accounts)
+    }
+
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (transactions roll
         // back), so a poisoned lock is safe to keep using.
@@ -197,6 +227,15 @@ impl Store {
             InviteStatus::Used => return Err(AppError::InviteUsed),
             InviteStatus::Expired => return Err(AppError::InviteExpired),
         };
+        // A participant's name may not pose as a role, nor look like a staff member's or counselor's.
+        if role == Role::Participant {
+            let mut statement = tx.prepare("SELECT nickname FROM accounts WHERE role IN ('staff', 'counselor')")?;
+            let staff: Vec<String> = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
+            drop(statement);
+            if protocol::poses_as_staff(nickname, staff.iter().map(String::as_str)) {
+                return Err(AppError::Nickname(protocol::NicknameError::PosesAsStaff));
+            }
+        }
         let created_at = now();
         tx.execute(
             "INSERT INTO accounts (nickname, avatar, role, created_at) VALUES (?1, ?2, ?3, ?4)",

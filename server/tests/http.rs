@@ -208,3 +208,113 @@ async fn the_staff_page_says_whether_booth_connections_are_relayed() {
     assert!(page.contains("TURN サーバーが設定されていません"), "no relay configured in this test server");
     assert!(page.contains("href=\"/slots\""), "the reservations page is linked");
 }
+
+fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
+    response.headers().get(name).and_then(|value| value.to_str().ok()).unwrap_or_default()
+}
+
+/// The headers every response carries, whatever its kind.
+fn assert_secure(response: &reqwest::Response) {
+    let policy = header(response, "content-security-policy");
+    assert!(policy.contains("frame-ancestors 'none'") && policy.contains("default-src 'self'"), "{policy}");
+    assert_eq!(header(response, "referrer-policy"), "no-referrer");
+    assert_eq!(header(response, "x-content-type-options"), "nosniff");
+    assert_eq!(header(response, "x-frame-options"), "DENY");
+    let permissions = header(response, "permissions-policy");
+    assert!(permissions.contains("camera=(self)") && permissions.contains("display-capture=(self)"), "{permissions}");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_strict_policy_that_allows_only_the_pages_own_scripts() {
+    let server = TestServer::start().await;
+    let client = reqwest::Client::new();
+    let index_hashes = ibasho_server::headers::script_hashes(common::INDEX_HTML);
+    assert_eq!(index_hashes.len(), 1);
+    let signed_in = server.register(Role::Participant, "さくら").await;
+    let cookie = signed_in.cookie.clone().expect("cookie");
+    // The client's page, plain and precompressed: its inline script is allowed by hash, nothing else.
+    for (path, encoding) in [("/", "identity"), ("/index.html", "br")] {
+        let response =
+            client.get(format!("{}{path}", server.base)).header("accept-encoding", encoding).header("cookie", &cookie);
+        let response = response.send().await.expect("get");
+        assert_eq!(response.status(), 200);
+        if encoding == "br" {
+            assert_eq!(header(&response, "content-encoding"), "br", "the precompressed page");
+        }
+        assert_secure(&response);
+        let policy = header(&response, "content-security-policy");
+        assert!(policy.contains(&format!("script-src 'self' 'wasm-unsafe-eval' {}", index_hashes[0])), "{policy}");
+        assert!(!policy.contains("'unsafe-eval'") && !policy.contains("script-src 'self' 'unsafe-inline'"));
+    }
+    // A server page whose script carries its own invite token: hashed as it is sent.
+    let token = server.invite_token(Role::Participant);
+    let page = client.get(format!("{}/invite/{token}", server.base)).send().await.expect("get");
+    assert_secure(&page);
+    let policy = header(&page, "content-security-policy").to_owned();
+    let body = page.text().await.expect("body");
+    let hashes = ibasho_server::headers::script_hashes(&body);
+    assert!(!hashes.is_empty() && hashes.iter().all(|hash| policy.contains(hash)), "{policy}");
+    // JSON answers and errors carry the headers too.
+    let api = client.get(format!("{}/api/me", server.base)).send().await.expect("get");
+    assert_eq!(api.status(), 401);
+    assert_secure(&api);
+}
+
+#[tokio::test]
+async fn nicknames_cannot_deceive_or_pose_as_staff() {
+    let server = TestServer::start().await;
+    server.register(Role::Staff, "やまだ").await;
+    server.register(Role::Counselor, "Mori").await;
+    let token = server.invite_token(Role::Participant);
+    let browser = Browser::new(&server.base);
+    for nickname in
+        ["abc\u{202E}fed", "\u{200B}\u{200B}", "さ\u{200B}くら", "\u{3164}", "ｽﾀｯﾌ", "運営です", "や ま だ", "MORI"]
+    {
+        let response =
+            browser.post("/api/register", json!({ "token": token, "nickname": nickname, "avatar": 0 })).await;
+        assert_eq!(response.status(), 400, "{nickname:?}");
+        let body = json_body(response).await;
+        assert_eq!(body["code"], "bad_nickname", "{nickname:?}");
+        assert!(!body["message"].as_str().expect("message").is_empty());
+    }
+    // Nothing was used up; an honest name in decomposed form is stored composed (NFC).
+    let ok = browser.post("/api/register", json!({ "token": token, "nickname": "Jose\u{301}", "avatar": 0 })).await;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(json_body(ok).await["nickname"], "José");
+    // Staff may be called スタッフ: the rule is for participants.
+    server.register(Role::Staff, "スタッフ").await;
+}
+
+#[tokio::test]
+async fn probing_invite_tokens_is_slowed_down_with_a_clear_answer() {
+    let server = TestServer::start().await;
+    let good = server.invite_token(Role::Participant);
+    let browser = Browser::new(&server.base);
+    // Opening one's own link and registering never counts.
+    for _ in 0..20 {
+        assert_eq!(browser.get(&format!("/invite/{good}")).await.status(), 200);
+    }
+    // Guessing does: after a burst of unknown tokens (pages and registrations alike), 429.
+    let burst = ibasho_server::limits::FAILED_ATTEMPTS_BURST as usize;
+    for n in 0..burst {
+        let status = if n % 2 == 0 {
+            browser.get(&format!("/invite/guess{n}")).await.status()
+        } else {
+            let body = json!({ "token": format!("guess{n}"), "nickname": "さくら", "avatar": 0 });
+            browser.post("/api/register", body).await.status()
+        };
+        assert_eq!(status, 404, "attempt {n}");
+    }
+    let page = browser.get("/invite/guess-more").await;
+    assert_eq!(page.status(), 429);
+    assert!(page.text().await.expect("text").contains("1 分ほど待って"));
+    let refused = browser.post("/api/register", json!({ "token": good, "nickname": "さくら", "avatar": 0 })).await;
+    assert_eq!(refused.status(), 429, "even a good token waits");
+    let body = json_body(refused).await;
+    assert_eq!(body["code"], "too_many_requests");
+    assert!(body["message"].as_str().expect("message").contains("待って"));
+    // Nothing was used up: once the address may try again, the good invite still works.
+    let invites =
+        server.state.store.column_texts("SELECT token_hash FROM invites WHERE used_at IS NULL").expect("query");
+    assert_eq!(invites.len(), 1);
+}

@@ -79,6 +79,10 @@ test("family comes along, and a call for help reaches staff only", { timeout: 90
     assert.equal(call.nickname, "ぎん");
   }
   for (const page of [a, f]) assert.deepEqual((await snapshot(page)).help.calls, [], "participants see no calls");
+  // Staff carry the role badge the client draws from the account's role, beside the name.
+  await walkTo(s, 17, 12);
+  const staffSeen = await eventually("G sees S", async () => (await snapshot(g)).people.find((p) => p.nickname === "すずき"));
+  assert.equal(staffSeen.role, "staff");
   assert.equal((await snapshot(g)).controls["help-call"] !== undefined, true, "the top bar has the button");
 
   // S answers with a message typed into the page's own field; G reads it.

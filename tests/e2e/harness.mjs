@@ -262,12 +262,14 @@ export function distance(a, b) {
  * where) with the mouse, as a person does. `across` is where along its width, 0 to 1.
  */
 export async function clickControl(page, name, across = 0.5) {
-  // A window is laid out over its first frames; a hand reaches for a button that stays put.
-  let previous = null;
+  // A window is laid out over its first frames (egui may first place a new window elsewhere);
+  // a hand reaches for a button that has stayed put for three looks in a row.
+  const looks = [];
   const [x, y, width, height] = await eventually(`control ${name} shown`, async () => {
     const rect = (await snapshot(page))?.controls?.[name];
-    const steady = rect && previous && rect.every((value, i) => Math.abs(value - previous[i]) < 0.5);
-    previous = rect ?? null;
+    looks.push(rect ?? null);
+    const last = looks.slice(-3);
+    const steady = last.length === 3 && last.every((seen) => seen && seen.every((value, i) => Math.abs(value - rect[i]) < 0.5));
     return steady && rect;
   });
   await pointAndClick(page, x + width * across, y + height / 2);

@@ -10,12 +10,8 @@ use super::{AskHelp, HelpCalls, HelpReplyDraft, MyHelpCall, answers_calls};
 use crate::places::booth::MyDesk;
 use crate::presence::Me;
 use crate::screens::Screen;
-use crate::ui::ControlRects;
+use crate::ui::{ControlRects, side_panel};
 
-/// How far the help panels stand from the screen's left edge, below the top bar.
-const PANEL_MARGIN: f32 = 12.0;
-/// Widest a help panel gets, in points.
-const PANEL_WIDTH: f32 = 320.0;
 /// Height kept for the answer's text field (a DOM input placed over it).
 const FIELD_HEIGHT: f32 = 34.0;
 
@@ -31,11 +27,7 @@ pub(super) fn plugin(app: &mut App) {
 }
 
 fn panel(title: impl Into<egui::WidgetText>, rects: &ControlRects) -> egui::Window<'static> {
-    egui::Window::new(title)
-        .collapsible(false)
-        .resizable(false)
-        .anchor(Align2::LEFT_TOP, [PANEL_MARGIN, rects.below_top_bar()])
-        .max_width(PANEL_WIDTH)
+    side_panel(title, Align2::LEFT_TOP, rects)
 }
 
 /// A button whose place is noted for tests, clicked or not.
@@ -87,7 +79,6 @@ fn my_call_panel(
 }
 
 /// Staff and counselors: the calls waiting, oldest first, and their answers.
-#[allow(clippy::too_many_arguments)]
 fn calls_panel(
     mut contexts: EguiContexts,
     me: Res<Me>,

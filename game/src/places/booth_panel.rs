@@ -17,12 +17,8 @@ use crate::map::{Town, to_vec2};
 use crate::movement::WalkTo;
 use crate::presence::{Me, RemotePerson};
 use crate::screens::Screen;
-use crate::ui::ControlRects;
+use crate::ui::{ControlRects, side_panel};
 
-/// How far the booth panels stand from the screen's right edge, below the top bar.
-const PANEL_MARGIN: f32 = 12.0;
-/// Widest a booth panel gets, in points.
-const PANEL_WIDTH: f32 = 330.0;
 /// Height kept for the note's text field (a DOM input placed over it).
 const NOTE_HEIGHT: f32 = 34.0;
 /// Free times listed at a door.
@@ -44,11 +40,7 @@ fn booth_name<'a>(town: &'a Town, booth: &protocol::PlaceId) -> &'a str {
 }
 
 fn panel(title: impl Into<egui::WidgetText>, rects: &ControlRects) -> egui::Window<'static> {
-    egui::Window::new(title)
-        .collapsible(false)
-        .resizable(false)
-        .anchor(Align2::RIGHT_TOP, [-PANEL_MARGIN, rects.below_top_bar()])
-        .max_width(PANEL_WIDTH)
+    side_panel(title, Align2::RIGHT_TOP, rects)
 }
 
 /// A button whose place is noted for tests, clicked or not.
@@ -233,7 +225,6 @@ fn people_in_town(people: &Query<(&RemotePerson, &Avatar)>) -> Vec<(ParticipantI
 
 /// Knocking, waiting (「あと 2 人」), let in (「向かう」), a kind notice, or an invitation to
 /// come along as family.
-#[allow(clippy::too_many_arguments)]
 fn ticket_panel(
     mut contexts: EguiContexts,
     town: Res<Town>,
@@ -408,7 +399,6 @@ fn desk_panel(
 
 /// Inside a booth: what this room is, 「そっと退出」, and for a counselor in a booth nobody
 /// receives in, 「相談を受け付ける」 with their title.
-#[allow(clippy::too_many_arguments)]
 fn inside_panel(
     mut contexts: EguiContexts,
     town: Res<Town>,

@@ -298,6 +298,8 @@ fn append_chat_lines(log: Res<ChatLog>, mut shown: Local<usize>, mut forgotten: 
 struct PersonView {
     id: i64,
     nickname: String,
+    /// The role whose badge is drawn beside the name (participants carry none).
+    role: protocol::Role,
     x: f32,
     y: f32,
     /// Where the avatar is on the page (CSS pixels), to click it.
@@ -408,6 +410,7 @@ fn publish_snapshot(
         PersonView {
             id,
             nickname: avatar.nickname.clone(),
+            role: avatar.role,
             x: at.x,
             y: at.y,
             screen: camera

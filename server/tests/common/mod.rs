@@ -23,6 +23,9 @@ pub struct TestServer {
     _static_dir: tempfile::TempDir,
 }
 
+/// The client page the test server serves, with one inline script as the real one has.
+pub const INDEX_HTML: &str = "<!doctype html><title>town</title><script type=\"module\">boot()</script>";
+
 pub fn town_map() -> TownMap {
     TownMap::from_ron(include_str!("../../../assets/maps/town.ron")).expect("town map")
 }
@@ -35,7 +38,9 @@ impl TestServer {
     /// A server whose town runs with `options` (e.g. short booth timers, a TURN relay).
     pub async fn start_with(options: TownOptions) -> TestServer {
         let static_dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(static_dir.path().join("index.html"), "<!doctype html><title>town</title>").expect("index");
+        std::fs::write(static_dir.path().join("index.html"), INDEX_HTML).expect("index");
+        // Stands in for the brotli file `cargo xtask` writes; only its headers are looked at.
+        std::fs::write(static_dir.path().join("index.html.br"), b"not really brotli").expect("index.br");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
         let map = Arc::new(town_map());
@@ -54,9 +59,10 @@ impl TestServer {
             store: Store::in_memory().expect("store"),
             town: TownHandle::start(map.clone(), options),
             config: Arc::new(config),
+            limits: Arc::default(),
         };
         ibasho_server::reservations::keep_in_step(state.clone());
-        let router = app(state.clone());
+        let router = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, router).await });
         TestServer { base: format!("http://{address}"), state, map, _static_dir: static_dir }
     }

@@ -93,6 +93,10 @@ test("device settings, a person's volume and self-mute, clicked like a person do
   await eventually("B at half volume for A", async () => {
     const volume = await played();
     return volume > 0.4 && volume < 0.6;
+  }).catch(async (error) => {
+    await a.screenshot({ path: join(artifacts, "controls-volume-failed.png") });
+    const shot = await snapshot(a);
+    throw new Error(`${error.message}; A plays B at ${await played()}, sees ${JSON.stringify(await seenB())}, rail ${JSON.stringify(shot.controls["person-volume"])}`);
   });
   assert.equal((await snapshot(a)).me.id, idA);
   await a.screenshot({ path: join(artifacts, "controls-person.png") });

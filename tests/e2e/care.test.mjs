@@ -98,6 +98,10 @@ test("family comes along, and a call for help reaches staff only", { timeout: 90
   assert.deepEqual((await snapshot(g)).help.status, { status: "answered", by: "すずき" });
   assert.equal(await s.inputValue("#help-reply").catch(() => ""), "", "the reply field empties once sent");
   await g.screenshot({ path: join(artifacts, "care-g-answered.png") });
+  await g.setViewportSize({ width: 1280, height: 800 });
+  await eventually("G's help panel laid out at 1280×800", async () => (await snapshot(g)).controls["help-withdraw"]);
+  await g.screenshot({ path: join(artifacts, "care-g-answered-1280.png") });
+  await g.setViewportSize({ width: 960, height: 640 });
 
   // A and F leave quietly; K invites G into the booth; G walks in.
   for (const page of [a, f]) {

@@ -7,7 +7,7 @@ mod panel;
 use bevy::prelude::*;
 use protocol::{ClientMessage, HelpCall, HelpRequest, HelpStatus, Role};
 
-use crate::presence::{Me, PresenceSet, ServerLink};
+use crate::presence::{PresenceSet, ServerLink};
 
 /// News about calls for help from the server, handed on by presence.
 #[derive(Message, Debug, Clone)]
@@ -72,20 +72,11 @@ pub fn render_plugin(app: &mut App) {
     app.add_plugins(panel::plugin);
 }
 
-fn apply_help_news(
-    mut news: MessageReader<HelpNews>,
-    me: Option<Res<Me>>,
-    mut mine: ResMut<MyHelpCall>,
-    mut calls: ResMut<HelpCalls>,
-) {
+/// The server sends the calls to staff and counselors only; the client takes what it gets.
+fn apply_help_news(mut news: MessageReader<HelpNews>, mut mine: ResMut<MyHelpCall>, mut calls: ResMut<HelpCalls>) {
     for item in news.read() {
         match item {
-            HelpNews::Calls(new) => {
-                // Only what the server sends staff; a participant's list stays empty anyway.
-                if me.as_ref().is_some_and(|me| answers_calls(me.role)) {
-                    calls.0 = new.clone();
-                }
-            }
+            HelpNews::Calls(new) => calls.0 = new.clone(),
             HelpNews::State(status) => mine.status = status.clone(),
             HelpNews::Reply { from, text } => mine.replies.push((from.clone(), text.clone())),
         }

@@ -176,6 +176,14 @@ fn slot_section(
     }
 }
 
+/// A kind notice (declined, timed out, closed): its lines and 「閉じる」, which puts it away.
+fn kind_notice(ui: &mut egui::Ui, rects: &mut ControlRects, lines: [&str; 2]) -> bool {
+    for line in lines {
+        ui.label(line);
+    }
+    button(ui, rects, "withdraw", "閉じる")
+}
+
 /// 「家族と一緒に」: who we asked to come along, and whether the list of people to ask is open.
 #[derive(Default)]
 struct FamilyAsk {
@@ -269,14 +277,24 @@ fn ticket_panel(
                 });
             }
             Ticket::Declined { .. } => {
-                ui.label("ごめんなさい。相談員は、今日はお話しするのが難しいようです。");
-                ui.label("別の日に、また来てください。予約をして来ていただくこともできます。");
-                withdraw = button(ui, &mut rects, "withdraw", "閉じる");
+                withdraw = kind_notice(
+                    ui,
+                    &mut rects,
+                    [
+                        "ごめんなさい。相談員は、今日はお話しするのが難しいようです。",
+                        "別の日に、また来てください。予約をして来ていただくこともできます。",
+                    ],
+                );
             }
             Ticket::TimedOut { .. } => {
-                ui.label("相談員は、いま手が離せないようです。");
-                ui.label("少し時間をおいてもう一度ノックするか、予約をして来ていただくこともできます。");
-                withdraw = button(ui, &mut rects, "withdraw", "閉じる");
+                withdraw = kind_notice(
+                    ui,
+                    &mut rects,
+                    [
+                        "相談員は、いま手が離せないようです。",
+                        "少し時間をおいてもう一度ノックするか、予約をして来ていただくこともできます。",
+                    ],
+                );
             }
             Ticket::Reserved { label, .. } => {
                 ui.label(format!("ご予約の時間です（{label}）。"));
@@ -284,9 +302,14 @@ fn ticket_panel(
                 go = button(ui, &mut rects, "go-to-booth", "向かう");
             }
             Ticket::Closed { .. } => {
-                ui.label("相談員が、今日の受付を終えました。");
-                ui.label("またの機会にお越しください。予約をして来ていただくこともできます。");
-                withdraw = button(ui, &mut rects, "withdraw", "閉じる");
+                withdraw = kind_notice(
+                    ui,
+                    &mut rects,
+                    [
+                        "相談員が、今日の受付を終えました。",
+                        "またの機会にお越しください。予約をして来ていただくこともできます。",
+                    ],
+                );
             }
             Ticket::FamilyInvite { by, .. } => {
                 ui.label(format!("{by}さんが、個別相談に一緒に来てほしいそうです。"));

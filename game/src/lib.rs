@@ -9,6 +9,7 @@ pub mod assets;
 pub mod avatar;
 pub mod camera;
 pub mod chat;
+pub mod connection;
 pub mod devices;
 pub mod help_call;
 pub mod map;
@@ -57,6 +58,7 @@ impl Plugin for AppPlugin {
             ui::plugin,
             places::render_plugin,
             help_call::render_plugin,
+            connection::render_plugin,
         ));
         #[cfg(target_arch = "wasm32")]
         app.add_plugins(web::plugin);
@@ -78,5 +80,6 @@ pub fn core_plugin(app: &mut App) {
         devices::plugin,
         places::plugin,
         help_call::plugin,
+        connection::plugin,
     ));
 }

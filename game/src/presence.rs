@@ -2,7 +2,7 @@
 //! in-memory fakes plug in the same way), the roster of people as avatars, smooth remote
 //! movement, and sending our own position at most ten times a second.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use bevy::prelude::*;
 use protocol::{
@@ -122,7 +122,7 @@ fn receive_server_messages(
     mut next: ResMut<NextState<Screen>>,
     mut targets: Query<&mut RemoteTarget>,
     mut takings: Query<&mut Taking, With<RemotePerson>>,
-    mut me: Query<(&mut Transform, &mut WalkPath), With<LocalPlayer>>,
+    mut me: Query<(&mut Transform, &mut WalkPath, &Taking), (With<LocalPlayer>, Without<RemotePerson>)>,
     mut last_sent: ResMut<LastSent>,
     mut booth_news: MessageWriter<BoothNews>,
     mut help_news: MessageWriter<HelpNews>,
@@ -138,23 +138,61 @@ fn receive_server_messages(
     }
     while let Ok(message) = link.incoming.try_recv() {
         match message {
-            ServerMessage::Welcome { you, people: others, ice_servers, .. } => {
-                for entity in people.0.drain().map(|(_, entity)| entity) {
-                    commands.entity(entity).despawn();
+            ServerMessage::Welcome { you, people: others, ice_servers, resumed, links: introduced, .. } => {
+                // A welcome after a reconnection is reconciled with what is on screen: people
+                // still here stay (no flicker), the others go, newcomers appear.
+                let here: HashSet<ParticipantId> = others.iter().map(|person| person.id).collect();
+                people.0.retain(|id, entity| {
+                    let stays = *id == you.id || here.contains(id);
+                    if !stays {
+                        commands.entity(*entity).despawn();
+                    }
+                    stays
+                });
+                match people.0.get(&you.id).copied().filter(|_| welcomed.0) {
+                    Some(_) => {
+                        if let Ok((mut transform, mut path, taking)) = me.single_mut() {
+                            // A new arrival (the grace period had passed) starts where the server
+                            // put it; a resumed page carries on from where it stands now.
+                            if !resumed {
+                                let at = to_vec2(you.position);
+                                transform.translation.x = at.x;
+                                transform.translation.y = at.y;
+                                path.0.clear();
+                            }
+                            // The page's own step of the ladder (its microphone) stands.
+                            if taking.0 != you.participation {
+                                let participation = taking.0;
+                                let _ = link.outgoing.try_send(ClientMessage::SetParticipation { participation });
+                            }
+                        }
+                        // Say where we are again: moves made while away were lost.
+                        last_sent.position = None;
+                    }
+                    None => {
+                        let entity = spawn_avatar(&mut commands, &you);
+                        commands.entity(entity).insert((LocalPlayer, WalkPath::default()));
+                        people.0.insert(you.id, entity);
+                    }
                 }
-                links.0.clear();
-                offers.0.clear();
-                relays.0.clear();
-                let entity = spawn_avatar(&mut commands, &you);
-                commands.entity(entity).insert((LocalPlayer, WalkPath::default()));
-                people.0.insert(you.id, entity);
                 commands.insert_resource(Me { id: you.id, nickname: you.nickname.clone(), role: you.role });
                 commands.insert_resource(IceServers(ice_servers));
                 for person in &others {
-                    let entity = spawn_avatar(&mut commands, person);
-                    commands.entity(entity).insert((RemotePerson(person.id), RemoteTarget(to_vec2(person.position))));
-                    people.0.insert(person.id, entity);
+                    let at = to_vec2(person.position);
+                    match people.0.get(&person.id) {
+                        Some(entity) => {
+                            commands.entity(*entity).insert((RemoteTarget(at), Taking(person.participation)));
+                        }
+                        None => {
+                            let entity = spawn_avatar(&mut commands, person);
+                            commands.entity(entity).insert((RemotePerson(person.id), RemoteTarget(at)));
+                            people.0.insert(person.id, entity);
+                        }
+                    }
                 }
+                links.0 = introduced.iter().map(|info| (info.link, info.person)).collect();
+                offers.0 = introduced.iter().filter(|info| info.offer).map(|info| info.link).collect();
+                relays.0 = introduced.iter().filter(|info| info.relay_only).map(|info| info.link).collect();
                 welcomed.0 = true;
             }
             ServerMessage::Joined { person } => {
@@ -208,7 +246,7 @@ fn receive_server_messages(
             }
             ServerMessage::Placed { position } => {
                 let at = to_vec2(position);
-                if let Ok((mut transform, mut path)) = me.single_mut() {
+                if let Ok((mut transform, mut path, _)) = me.single_mut() {
                     transform.translation.x = at.x;
                     transform.translation.y = at.y;
                     path.0.clear();
@@ -240,6 +278,8 @@ fn receive_server_messages(
                 warn!("the server refused a message: {}", reject_reason(code));
                 booth_news.write(BoothNews::Refused(code));
             }
+            // The transport shows the wait and reconnects by itself.
+            ServerMessage::Restarting => {}
             ServerMessage::Closing { code } => {
                 commands.insert_resource(ClosedReason(close_reason(code).into()));
                 next.set(Screen::Closed);
@@ -270,7 +310,13 @@ fn reject_reason(code: RejectCode) -> &'static str {
 pub fn close_reason(code: CloseCode) -> &'static str {
     match code {
         CloseCode::OpenedElsewhere => "別のタブやブラウザで ibasho を開いたため、こちらの画面は閉じました。",
-        CloseCode::SessionRevoked => "ログインが終了しました。もう一度入るには、スタッフに招待リンクをお尋ねください。",
+        CloseCode::SessionRevoked => {
+            "スタッフがこのログインを終了しました。もう一度入るには、スタッフに招待リンクをお尋ねください。"
+        }
+        CloseCode::SignedOut => "ログアウトしました。またいつでもお越しください。",
+        CloseCode::SessionExpired => {
+            "しばらく使われなかったため、ログインの期限が切れました。もう一度入るには、スタッフに招待リンクをお尋ねください。"
+        }
     }
 }
 

@@ -11,13 +11,13 @@ use bevy::state::app::StatesPlugin;
 use bevy::time::TimeUpdateStrategy;
 use ibasho_game::avatar::Avatar;
 use ibasho_game::chat::{Bubble, ChatLog, PeerMail, Say};
-use ibasho_game::map::{Town, to_vec2};
+use ibasho_game::map::{Town, to_position, to_vec2};
 use ibasho_game::movement::{LocalPlayer, WalkTo};
 use ibasho_game::participation::{
     ChooseParticipation, DeviceRequest, DevicesFailed, DevicesReady, EntryChoice, MediaNotice,
 };
 use ibasho_game::places::booth::BoothSpot;
-use ibasho_game::presence::{Links, People, ServerLink};
+use ibasho_game::presence::{Links, People, RelayLinks, ServerLink};
 use ibasho_game::screens::{ClosedReason, Screen};
 use ibasho_game::voice::{Taking, VoiceMix};
 use protocol::{
@@ -87,6 +87,8 @@ impl Client {
                 peer_id: PeerId(uuid::Uuid::from_u128(1)),
                 people,
                 ice_servers: vec![],
+                resumed: false,
+                links: vec![],
             })
             .expect("send");
         for _ in 0..5 {
@@ -223,6 +225,8 @@ fn a_move_in_the_same_batch_as_the_welcome_is_not_lost() {
         peer_id: PeerId(uuid::Uuid::from_u128(1)),
         people: vec![person(2, "あるく人", from)],
         ice_servers: vec![],
+        resumed: false,
+        links: vec![],
     };
     let joined = ServerMessage::Joined { person: person(3, "あとから", from) };
     let moves = vec![
@@ -493,4 +497,75 @@ fn being_placed_moves_us_and_what_was_said_in_a_booth_is_forgotten_outside() {
     client.frames(3);
     assert!(client.app.world().resource::<ChatLog>().lines.is_empty(), "forgotten on leaving the booth");
     assert!(client.sent_moves().iter().all(|p| *p != map.tile_center(13, 8)), "a placement is not echoed back");
+}
+
+#[test]
+fn a_resumed_welcome_keeps_the_town_on_screen_and_a_fresh_one_starts_over() {
+    let map = town_map();
+    let mut client = Client::new();
+    client.enter(1, "わたし");
+    let neighbour_at = map.tile_center(30, 20);
+    client.to_client.try_send(ServerMessage::Joined { person: person(2, "となり", neighbour_at) }).expect("send");
+    client.to_client.try_send(ServerMessage::Joined { person: person(3, "かえる人", neighbour_at) }).expect("send");
+    let old_link = PeerId(uuid::Uuid::from_u128(7));
+    let link = ServerMessage::Introduce { link: old_link, person: ParticipantId(2), offer: true, relay_only: false };
+    client.to_client.try_send(link).expect("send");
+    client.frames(2);
+    let neighbour = client.avatar_of(2).expect("neighbour");
+    client.app.world_mut().write_message(DevicesReady(Participation::Voice));
+    client.app.world_mut().write_message(ChooseParticipation(Participation::Voice));
+    client.frames(2);
+    assert_eq!(my_participation(&mut client), Participation::Voice);
+    // We walk while the connection is down.
+    client.app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::ArrowRight);
+    client.frames(20);
+    client.app.world_mut().resource_mut::<ButtonInput<KeyCode>>().release(KeyCode::ArrowRight);
+    client.frames(2);
+    let here = client.player_at();
+    while client.from_client.try_recv().is_ok() {}
+
+    // The server resumes us: it had us where we were before walking, on 聞くだけ (say), and
+    // person 3 has gone meanwhile; the link to 2 is kept and a new one to 4 began.
+    let new_link = PeerId(uuid::Uuid::from_u128(8));
+    let resumed = ServerMessage::Welcome {
+        you: person(1, "わたし", map.spawn_position()),
+        peer_id: PeerId(uuid::Uuid::from_u128(9)),
+        people: vec![person(2, "となり", neighbour_at), person(4, "あらた", neighbour_at)],
+        ice_servers: vec![],
+        resumed: true,
+        links: vec![
+            protocol::LinkInfo { link: old_link, person: ParticipantId(2), offer: true, relay_only: false },
+            protocol::LinkInfo { link: new_link, person: ParticipantId(4), offer: false, relay_only: true },
+        ],
+    };
+    client.to_client.try_send(resumed).expect("send");
+    client.frames(3);
+    assert_eq!(client.player_at(), here, "the page stays where it stands");
+    assert_eq!(client.avatar_of(2), Some(neighbour), "the neighbour's avatar is the same one: no flicker");
+    assert!(client.avatar_of(3).is_none() && client.avatar_of(4).is_some(), "3 went, 4 came");
+    let links = &client.app.world().resource::<Links>().0;
+    assert_eq!(links.get(&old_link), Some(&ParticipantId(2)));
+    assert_eq!(links.get(&new_link), Some(&ParticipantId(4)));
+    assert!(client.app.world().resource::<RelayLinks>().0.contains(&new_link));
+    let sent: Vec<ClientMessage> = std::iter::from_fn(|| client.from_client.try_recv().ok()).collect();
+    assert!(
+        sent.contains(&ClientMessage::SetParticipation { participation: Participation::Voice }),
+        "our microphone is still on, and the server is told: {sent:?}"
+    );
+    assert!(sent.contains(&ClientMessage::Move { position: to_position(here) }), "and where we stand");
+
+    // Back after the grace period: a new arrival, placed by the server, with no links.
+    let fresh = ServerMessage::Welcome {
+        you: person(1, "わたし", map.spawn_position()),
+        peer_id: PeerId(uuid::Uuid::from_u128(10)),
+        people: vec![],
+        ice_servers: vec![],
+        resumed: false,
+        links: vec![],
+    };
+    client.to_client.try_send(fresh).expect("send");
+    client.frames(3);
+    assert_eq!(client.player_at(), to_vec2(map.spawn_position()), "placed where the server says");
+    assert!(client.app.world().resource::<Links>().0.is_empty());
+    assert!(client.avatar_of(2).is_none());
 }

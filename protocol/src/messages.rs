@@ -18,6 +18,9 @@ pub const MAX_CLIENT_MESSAGE_BYTES: usize = 16 * 1024;
 pub const MAX_CHAT_CHARS: usize = 200;
 /// Path of the presence and signaling WebSocket.
 pub const WEBSOCKET_PATH: &str = "/ws";
+/// How long the server keeps a person whose connection dropped (or who was present when it
+/// restarted) where they were, waiting for their page to come back, in seconds.
+pub const RESUME_GRACE_SECS: u64 = 120;
 
 /// An account, as others see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -244,6 +247,14 @@ pub enum ServerMessage {
         /// TURN relays for peer connections (empty when the server has none).
         #[serde(default)]
         ice_servers: Vec<IceServer>,
+        /// This page came back within the grace period and finds itself where it was: the
+        /// same place, step of the ladder, booth and introductions (no leave, no join).
+        #[serde(default)]
+        resumed: bool,
+        /// The peers you are introduced to now (on a resumed welcome: links the page already
+        /// has are kept, others are new or ended).
+        #[serde(default)]
+        links: Vec<LinkInfo>,
     },
     /// Someone entered the town.
     Joined {
@@ -335,11 +346,27 @@ pub enum ServerMessage {
         code: RejectCode,
     },
     /// The connection is closing because the same account connected elsewhere, or its session
-    /// was revoked.
+    /// ended: a real end, the page does not reconnect.
     Closing {
         /// Why.
         code: CloseCode,
     },
+    /// The server is restarting: the page keeps the town on screen and reconnects; people
+    /// coming back within the grace period find themselves where they were.
+    Restarting,
+}
+
+/// One introduction, as a welcome lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkInfo {
+    /// The link's id on your side.
+    pub link: PeerId,
+    /// Who is at the other end.
+    pub person: ParticipantId,
+    /// Whether you make the offer.
+    pub offer: bool,
+    /// Whether only TURN relay candidates may pass.
+    pub relay_only: bool,
 }
 
 /// Why the server refused a client message.
@@ -382,6 +409,10 @@ pub enum CloseCode {
     OpenedElsewhere,
     /// Staff ended this session.
     SessionRevoked,
+    /// The person signed out (here or on every device).
+    SignedOut,
+    /// The session ran out (idle too long, or its lifetime ended).
+    SessionExpired,
 }
 
 /// Peer → peer, over the matchbox reliable data channel. The server never sees these.

@@ -87,7 +87,12 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     let public_url = config.public_url.clone();
     let options = TownOptions { relayed: config.turn.is_some(), ..TownOptions::default() };
     let town = TownHandle::start(Arc::new(map), options);
-    let state = AppState { store, town, config: Arc::new(config), limits: Arc::default() };
+    let awaited = town.restore_from(&store);
+    if awaited > 0 {
+        println!("ibasho: waiting for {awaited} people who were in the town before the restart");
+    }
+    town.keep_saved(store.clone());
+    let state = AppState { store: store.clone(), town: town.clone(), config: Arc::new(config), limits: Arc::default() };
     ibasho_server::reservations::keep_in_step(state.clone());
     if let Some(url) = staff_invite {
         println!("ibasho: staff invite (one use, valid 24 hours): {url}");
@@ -95,10 +100,44 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     // The last line of the start: whoever reads the output may stop here.
     println!("ibasho: listening on {public_url}/");
     // The client's address is known to handlers, for the rate limits.
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+    let stopping = {
+        let (town, store) = (town.clone(), store.clone());
+        async move {
+            stop_signal().await;
+            eprintln!("ibasho-server: stopping; people in the town are told it restarts");
+            town.stop(&store);
+        }
+    };
+    let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(stopping);
+    // In-flight requests finish; a request that hangs does not hold the stop up for long.
+    let served = async move { served.await.map_err(|e| e.to_string()) };
+    tokio::select! {
+        result = served => result?,
+        () = async {
+            stop_signal().await;
+            tokio::time::sleep(STOP_WAIT).await;
+        } => eprintln!("ibasho-server: requests still open after {} s; stopping anyway", STOP_WAIT.as_secs()),
+    }
+    store.checkpoint().map_err(|e| e.to_string())?;
+    drop(town);
+    eprintln!("ibasho-server: stopped");
+    Ok(())
+}
+
+/// How long in-flight requests may take to finish once the server is stopping.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (systemd, docker stop).
+async fn stop_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async {
+            match terminate.as_mut() {
+                Some(signal) => { signal.recv().await; }
+                None => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
 }

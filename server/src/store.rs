@@ -13,8 +13,11 @@ use crate::error::AppError;
 use crate::tokens::{hash_token, new_token};
 
 /// Migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/001_init.sql"), include_str!("../migrations/002_booth_slots.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/001_init.sql"),
+    include_str!("../migrations/002_booth_slots.sql"),
+    include_str!("../migrations/003_town_snapshot.sql"),
+];
 
 /// How long a booth reservation is kept after its time, in seconds (30 days).
 pub const SLOT_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
@@ -44,6 +47,11 @@ pub const SESSION_SECONDS: i64 = 180 * 24 * 3600;
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// A registered person.
@@ -189,6 +197,27 @@ impl Store {
         // A panic while holding the lock cannot leave SQLite half-written (transactions roll
         // back), so a poisoned lock is safe to keep using.
         self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Keeps the town's snapshot (JSON), replacing the previous one.
+    pub fn save_town(&self, saved_at: i64, body: &str) -> Result<(), AppError> {
+        self.lock().execute(
+            "INSERT INTO town_snapshot (id, saved_at, body) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET saved_at = excluded.saved_at, body = excluded.body",
+            params![saved_at, body],
+        )?;
+        Ok(())
+    }
+
+    /// The town's last snapshot (JSON), if any.
+    pub fn load_town(&self) -> Result<Option<String>, AppError> {
+        Ok(self.lock().query_row("SELECT body FROM town_snapshot WHERE id = 1", [], |row| row.get(0)).optional()?)
+    }
+
+    /// Writes everything back into the database file (a WAL checkpoint), for a clean stop.
+    pub fn checkpoint(&self) -> Result<(), AppError> {
+        self.lock().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// Creates an invite for `role`, valid for `valid_seconds`.

@@ -229,7 +229,8 @@ async fn the_queue_keeps_its_order_and_can_be_left_with_one_request() {
 #[tokio::test]
 async fn knocks_need_the_door_and_end_politely_when_nobody_answers() {
     let times = BoothTimes { knock_timeout: Duration::from_millis(500), ..BoothTimes::default() };
-    let server = TestServer::start_with(TownOptions { booth_times: times, relayed: false }).await;
+    let server =
+        TestServer::start_with(TownOptions { booth_times: times, relayed: false, ..TownOptions::default() }).await;
     let mut k = enter_as(&server, Role::Counselor, "けい").await;
     let mut a = enter(&server, "あお").await;
     open_booth(&server, &mut k).await;

@@ -107,7 +107,7 @@ async fn staff_mark_a_call_done_and_a_call_ends_when_its_person_leaves() {
     assert_eq!(both.await, Some(vec![a.id, b.id]), "oldest first");
     s.help(HelpRequest::Done { person: a.id }).await;
     assert!(status_becomes(&mut a, None).await, "A's call is closed");
-    drop(b);
+    b.socket.close().await;
     let none = s.until(|m| matches!(m, ServerMessage::HelpCalls { calls } if calls.is_empty()).then_some(()));
     assert!(none.await.is_some(), "B left: the call is gone");
 }

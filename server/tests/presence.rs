@@ -41,7 +41,7 @@ async fn roster_and_positions_reach_the_others() {
     assert_eq!(position, target);
     assert_eq!(place.map(|p| p.0).as_deref(), Some("free-space"));
 
-    drop(b_socket);
+    b_socket.close().await;
     let left = a.socket.until(WAIT, |m| matches!(m, ServerMessage::Left { id } if *id == you.id).then_some(()));
     assert!(left.await.is_some());
 }
@@ -143,7 +143,7 @@ async fn everyone_enters_listening_and_sees_each_others_participation() {
     });
     assert_eq!(changed.await, Some(protocol::Participation::Watching));
     // Entering again, A starts at 聞くだけ again, and B sees that.
-    drop(a_socket);
+    a_socket.close().await;
     let mut a_socket = a_browser.connect().await;
     let ServerMessage::Welcome { you, .. } = a_socket.welcome().await else { unreachable!() };
     assert_eq!(you.participation, protocol::Participation::Listening);

@@ -12,30 +12,49 @@ export const artifacts = join(import.meta.dirname, "artifacts");
 
 /**
  * Starts the server; resolves with its URL, the printed staff invite and a stop function.
- * `turn: true` has it start a TURN relay (coturn) on loopback for the booths.
+ * `turn: true` has it start a TURN relay (coturn) on loopback for the booths. `kill(signal)`
+ * ends the process (SIGKILL: a crash; SIGTERM: a clean stop) keeping its data, and `restart()`
+ * starts it again on the same address and data folder.
  */
 export async function startServer({ turn = false } = {}) {
   const bin = process.env.IBASHO_SERVER_BIN;
   if (!bin) throw new Error("IBASHO_SERVER_BIN is not set (run through `cargo xtask test`)");
   const dataDir = mkdtempSync(join(tmpdir(), "ibasho-e2e-"));
-  const child = spawn(bin, [
-    "--listen", "127.0.0.1:0", "--data-dir", dataDir,
-    "--static-dir", process.env.IBASHO_DIST ?? join(root, "dist"),
-    "--map", join(root, "assets/maps/town.ron"),
-    ...(turn ? ["--spawn-turn", "127.0.0.1:0"] : []),
-  ], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
-  const lines = createInterface({ input: child.stdout });
-  let url, staffInvite;
-  for await (const line of lines) {
-    url ??= line.match(/listening on (\S+)\/$/)?.[1];
-    staffInvite ??= line.match(/staff invite.*: (\S+)$/)?.[1];
-    if (url && staffInvite) break;
-  }
-  if (!url || !staffInvite) throw new Error("the server did not print its URL and staff invite");
-  return {
-    url, staffInvite, dataDir,
-    stop() { child.kill("SIGINT"); rmSync(dataDir, { recursive: true, force: true }); },
+  const launch = async (listen) => {
+    const child = spawn(bin, [
+      "--listen", listen, "--data-dir", dataDir,
+      "--static-dir", process.env.IBASHO_DIST ?? join(root, "dist"),
+      "--map", join(root, "assets/maps/town.ron"),
+      ...(turn ? ["--spawn-turn", "127.0.0.1:0"] : []),
+    ], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
+    const lines = createInterface({ input: child.stdout });
+    let url, staffInvite;
+    for await (const line of lines) {
+      staffInvite ??= line.match(/staff invite.*: (\S+)$/)?.[1];
+      url ??= line.match(/listening on (\S+)\/$/)?.[1];
+      // "listening on" is the last line of the start.
+      if (url) break;
+    }
+    if (!url) throw new Error("the server did not print its URL");
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    return { child, url, staffInvite, exited };
   };
+  let running = await launch("127.0.0.1:0");
+  if (!running.staffInvite) throw new Error("the server did not print a staff invite");
+  const server = {
+    url: running.url, staffInvite: running.staffInvite, dataDir,
+    /** Ends the server process and waits for it to be gone; the data folder stays. */
+    async kill(signal = "SIGKILL") {
+      running.child.kill(signal);
+      await running.exited;
+    },
+    /** Starts the server again, on the same address and data folder. */
+    async restart() {
+      running = await launch(new URL(server.url).host);
+    },
+    stop() { running.child.kill("SIGINT"); rmSync(dataDir, { recursive: true, force: true }); },
+  };
+  return server;
 }
 
 /** Headless Chromium as DESIGN.md found it works here: software WebGL2, fake devices. */

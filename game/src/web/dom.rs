@@ -318,6 +318,8 @@ struct PersonView {
 #[derive(Serialize)]
 struct Snapshot {
     screen: &'static str,
+    /// The connection to the server: open, reconnecting, restarting, gave_up.
+    connection: &'static str,
     /// Frames run since the page started (benchmarks divide CPU time by it).
     frame: u32,
     me: Option<PersonView>,
@@ -379,8 +381,14 @@ type BoothsShown<'w> = (
 );
 
 /// The settings and panels shown, for the snapshot.
-type Shown<'w> =
-    (Res<'w, ControlRects>, Res<'w, SettingsOpen>, Res<'w, PersonPanel>, Res<'w, InputLevel>, Res<'w, MediaNotice>);
+type Shown<'w> = (
+    Res<'w, ControlRects>,
+    Res<'w, SettingsOpen>,
+    Res<'w, PersonPanel>,
+    Res<'w, InputLevel>,
+    Res<'w, MediaNotice>,
+    Res<'w, crate::connection::Connection>,
+);
 
 fn publish_snapshot(
     time: Res<Time>,
@@ -396,7 +404,7 @@ fn publish_snapshot(
     (my_call, calls): (Res<MyHelpCall>, Res<HelpCalls>),
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
     camera: Option<Single<(&Camera, &GlobalTransform), With<TownCamera>>>,
-    (controls, settings_open, person_panel, input_level, notice): Shown,
+    (controls, settings_open, person_panel, input_level, notice, connection): Shown,
     (signs, ticket, desk, spot, barriers, slots): BoothsShown,
     mut last: Local<f32>,
 ) {
@@ -431,6 +439,7 @@ fn publish_snapshot(
             Screen::Town => "town",
             Screen::Closed => "closed",
         },
+        connection: connection.name(),
         frame: frames.0,
         me: None,
         people: Vec::new(),

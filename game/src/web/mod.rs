@@ -16,8 +16,10 @@ use crate::screens::{ClosedReason, Screen};
 /// Adds the web glue: opens the connection at start and pumps peers and the DOM every frame.
 pub fn plugin(app: &mut App) {
     match socket::open() {
-        Ok((link, signaling)) => {
+        Ok((link, signaling, status)) => {
             app.insert_resource(link.clone());
+            app.insert_resource(crate::connection::ConnectionFeed(status));
+            app.add_systems(Update, try_again);
             voice::plugin(app);
             peers::plugin(app, signaling, link.outgoing);
         }
@@ -32,6 +34,13 @@ pub fn plugin(app: &mut App) {
     dom::plugin(app);
     slots::plugin(app);
     background::plugin(app);
+}
+
+/// 「もう一度つなぐ」 pressed: the transport starts its attempts again.
+fn try_again(mut pressed: MessageReader<crate::connection::TryAgain>) {
+    if pressed.read().count() > 0 {
+        socket::try_again();
+    }
 }
 
 /// Reloads the page (the closed screen's button).

@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
+
 use protocol::{
     ADMISSION_SECS, BoothSign, BoothState, Caller, CounselorCard, Desk, HOST_GRACE_SECS, JobTitle, KNOCK_TIMEOUT_SECS,
     KnockAnswer, MAX_KNOCK_NOTE_CHARS, ParticipantId, PlaceId, PlaceKind, RESERVATION_EARLY_SECS, RejectCode, Role,
@@ -552,6 +554,99 @@ impl Booths {
             admitted: state.admitted.iter().map(|admission| admission.caller.clone()).collect(),
             relayed,
         })
+    }
+}
+
+/// The booths as kept across a server restart (`presence::snapshot`): who receives where, the
+/// knocks, queues and admissions, who is inside and the family invitations. Times are ages in
+/// milliseconds. Knock notes are left out: they live in memory only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SavedBooths {
+    booths: Vec<SavedBooth>,
+    family: Vec<(ParticipantId, PlaceId, ParticipantId, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct SavedBooth {
+    id: PlaceId,
+    /// Counselor, nickname, title, away for (ms).
+    host: Option<(ParticipantId, String, JobTitle, Option<u64>)>,
+    /// Caller and age (ms).
+    knocks: Vec<(Caller, u64)>,
+    queue: Vec<Caller>,
+    /// Caller and how long the door still lets them in (ms); None once inside.
+    admitted: Vec<(Caller, Option<u64>)>,
+    inside: Vec<ParticipantId>,
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn without_note(caller: &Caller) -> Caller {
+    Caller { note: String::new(), ..caller.clone() }
+}
+
+impl Booths {
+    /// What to keep across a restart, as of `now`.
+    pub fn save(&self, now: Instant) -> SavedBooths {
+        let age = |since: Instant| millis(now.saturating_duration_since(since));
+        let booths = self
+            .booths
+            .iter()
+            .map(|(id, state)| SavedBooth {
+                id: id.clone(),
+                host: state
+                    .host
+                    .as_ref()
+                    .map(|host| (host.id, host.nickname.clone(), host.title, host.away_since.map(age))),
+                knocks: state.knocks.iter().map(|knock| (without_note(&knock.caller), age(knock.since))).collect(),
+                queue: state.queue.iter().map(without_note).collect(),
+                admitted: state
+                    .admitted
+                    .iter()
+                    .map(|a| {
+                        (without_note(&a.caller), a.until.map(|until| millis(until.saturating_duration_since(now))))
+                    })
+                    .collect(),
+                inside: state.inside.iter().copied().collect(),
+            })
+            .collect();
+        let family = self
+            .family
+            .iter()
+            .map(|(invited, invite)| (*invited, invite.booth.clone(), invite.from, invite.from_nickname.clone()))
+            .collect();
+        SavedBooths { booths, family }
+    }
+
+    /// Puts back what [`Booths::save`] kept, `downtime` later: every age grows by it. Booths no
+    /// longer on the map are left out.
+    pub fn restore(&mut self, saved: SavedBooths, now: Instant, downtime: Duration) {
+        let at = |age: u64| now.checked_sub(Duration::from_millis(age) + downtime).unwrap_or(now);
+        for booth in saved.booths {
+            let Some(state) = self.booths.get_mut(&booth.id) else { continue };
+            state.host =
+                booth.host.map(|(id, nickname, title, away)| Host { id, nickname, title, away_since: away.map(at) });
+            state.knocks = booth.knocks.into_iter().map(|(caller, age)| Knock { caller, since: at(age) }).collect();
+            state.queue = booth.queue;
+            state.admitted = booth
+                .admitted
+                .into_iter()
+                .map(|(caller, left)| Admission {
+                    caller,
+                    until: left.map(|left| (now + Duration::from_millis(left)).checked_sub(downtime).unwrap_or(now)),
+                })
+                .collect();
+            state.inside = booth.inside.into_iter().collect();
+        }
+        self.family = saved
+            .family
+            .into_iter()
+            .filter(|(_, booth, _, _)| self.booths.contains_key(booth))
+            .map(|(invited, booth, from, from_nickname)| (invited, FamilyInvite { booth, from, from_nickname }))
+            .collect();
+        self.changed = true;
     }
 }
 

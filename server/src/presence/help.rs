@@ -1,10 +1,10 @@
 //! Calls for help 「スタッフに声をかけてほしい」: who called, since when, and who answered. Pure
 //! state with time passed in; the town shows the calls to staff and counselors only and carries
-//! their answers. Nothing of it is stored: a call ends when its person withdraws it, staff mark
+//! their answers. Nothing of it is stored (only who called, kept across a restart while they are away): a call ends when its person withdraws it, staff mark
 //! it done, or the person leaves.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use protocol::{HelpCall, HelpStatus, MAX_HELP_REPLY_CHARS, ParticipantId, RejectCode};
 
@@ -79,6 +79,21 @@ impl HelpCalls {
     /// Whether what the calls show changed since the last call; resets the flag.
     pub fn take_changed(&mut self) -> bool {
         std::mem::take(&mut self.changed)
+    }
+
+    /// The calls as kept across a restart: who, waiting for how long (ms), answered by whom.
+    pub fn save(&self, now: Instant) -> Vec<(ParticipantId, u64, Option<String>)> {
+        let age = |since: Instant| u64::try_from(now.saturating_duration_since(since).as_millis()).unwrap_or(u64::MAX);
+        self.calls.iter().map(|(id, call)| (*id, age(call.since), call.answered_by.clone())).collect()
+    }
+
+    /// Puts back what [`HelpCalls::save`] kept, `downtime` later.
+    pub fn restore(&mut self, saved: Vec<(ParticipantId, u64, Option<String>)>, now: Instant, downtime: Duration) {
+        for (id, age, answered_by) in saved {
+            let since = now.checked_sub(Duration::from_millis(age) + downtime).unwrap_or(now);
+            self.calls.insert(id, Call { since, answered_by });
+        }
+        self.changed = true;
     }
 }
 

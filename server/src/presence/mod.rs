@@ -3,14 +3,16 @@
 
 mod help;
 mod relay;
+mod snapshot;
 mod town;
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::ws::{CloseFrame, close_code};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use futures_util::{SinkExt, StreamExt};
@@ -18,13 +20,16 @@ use protocol::{
     ClientMessage, CloseCode, MAX_CLIENT_MESSAGE_BYTES, POSITION_UPDATES_PER_SECOND, RejectCode, ServerMessage,
     TownMap, WEBSOCKET_PATH,
 };
+use serde::Deserialize;
 use tokio::sync::mpsc;
+use uuid::Uuid;
 
+pub use snapshot::TownSnapshot;
 pub use town::{INTRODUCE_RADIUS, MAX_PEERS_PER_PERSON, OUTBOX_CAPACITY, SEPARATE_RADIUS, Town, TownOptions};
 
 use crate::AppState;
 use crate::auth::SignedIn;
-use crate::store::Session;
+use crate::store::{Session, Store};
 
 /// How often the town sends batched movements and updates introductions.
 pub const TICK: Duration = Duration::from_millis(1000 / POSITION_UPDATES_PER_SECOND as u64);
@@ -32,6 +37,12 @@ pub const TICK: Duration = Duration::from_millis(1000 / POSITION_UPDATES_PER_SEC
 pub const MESSAGES_PER_SECOND: f64 = 30.0;
 /// Burst size of the per-connection message bucket.
 pub const MESSAGE_BURST: f64 = 120.0;
+/// How often the server pings each connection (browsers answer by themselves).
+pub const PING_EVERY: Duration = Duration::from_secs(15);
+/// A connection silent this long (not even a pong) counts as dropped.
+pub const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+/// How often the town's snapshot is saved while it changes.
+pub const SAVE_EVERY: Duration = Duration::from_secs(1);
 
 /// Routes of this area.
 pub fn router() -> Router<AppState> {
@@ -76,6 +87,87 @@ impl TownHandle {
     pub fn close_session(&self, session_id: i64, code: CloseCode) {
         self.lock().close_session(session_id, code);
     }
+
+    /// Puts back the town as the last server left it in `store`, if that was within the grace
+    /// period. Returns how many people are awaited.
+    pub fn restore_from(&self, store: &Store) -> usize {
+        let body = match store.load_town() {
+            Ok(Some(body)) => body,
+            Ok(None) => return 0,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the town's snapshot");
+                return 0;
+            }
+        };
+        match serde_json::from_str::<TownSnapshot>(&body) {
+            Ok(snapshot) => {
+                let mut town = self.lock();
+                town.restore(snapshot);
+                town.population()
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the town's snapshot is unreadable; starting empty");
+                0
+            }
+        }
+    }
+
+    /// Saves the town's snapshot into `store` every [`SAVE_EVERY`] while it changes, for as long
+    /// as the town lives.
+    pub fn keep_saved(&self, store: Store) {
+        tokio::spawn(save_while_changing(Arc::downgrade(&self.town), store));
+    }
+
+    /// The server is stopping: everyone is told it restarts, their connections close, and the
+    /// town is saved one last time so that their pages find them again after the restart.
+    pub fn stop(&self, store: &Store) {
+        let snapshot = {
+            let mut town = self.lock();
+            town.stop();
+            town.snapshot()
+        };
+        if let Err(error) = save(store, &snapshot) {
+            tracing::warn!(%error, "cannot save the town before stopping");
+        }
+    }
+
+    /// What would be saved now (tests).
+    pub fn snapshot(&self) -> TownSnapshot {
+        self.lock().snapshot()
+    }
+}
+
+fn save(store: &Store, snapshot: &TownSnapshot) -> Result<(), String> {
+    let body = serde_json::to_string(snapshot).map_err(|e| e.to_string())?;
+    store.save_town(snapshot.saved_at_ms, &body).map_err(|e| e.to_string())
+}
+
+async fn save_while_changing(town: Weak<Mutex<Town>>, store: Store) {
+    let mut interval = tokio::time::interval(SAVE_EVERY);
+    let mut last: Option<TownSnapshot> = None;
+    loop {
+        interval.tick().await;
+        let Some(town) = town.upgrade() else { return };
+        let snapshot = {
+            let town = town.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            // Stopping saved the last snapshot itself.
+            if town.is_stopping() {
+                return;
+            }
+            town.snapshot()
+        };
+        drop(town);
+        let body = snapshot.body();
+        if last.as_ref() == Some(&body) {
+            continue;
+        }
+        let store = store.clone();
+        match tokio::task::spawn_blocking(move || save(&store, &snapshot)).await {
+            Ok(Ok(())) => last = Some(body),
+            Ok(Err(error)) => tracing::warn!(%error, "cannot save the town"),
+            Err(error) => tracing::warn!(%error, "saving the town stopped"),
+        }
+    }
 }
 
 async fn run_ticker(town: Weak<Mutex<Town>>) {
@@ -90,9 +182,43 @@ async fn run_ticker(town: Weak<Mutex<Town>>) {
     }
 }
 
-async fn upgrade(upgrade: WebSocketUpgrade, State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
+/// `/ws?page=…`: the page's own id, kept by the page across reconnections, so that the same
+/// page coming back resumes where it was.
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    page: Option<Uuid>,
+}
+
+async fn upgrade(
+    upgrade: WebSocketUpgrade,
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Query(query): Query<PageQuery>,
+) -> Response {
     // Frames far beyond the application limit are cut off by the WebSocket layer itself.
-    upgrade.max_message_size(MAX_CLIENT_MESSAGE_BYTES * 4).on_upgrade(move |socket| connection(socket, state, session))
+    upgrade
+        .max_message_size(MAX_CLIENT_MESSAGE_BYTES * 4)
+        .on_upgrade(move |socket| connection(socket, state, session, query.page))
+}
+
+/// How a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// The page closed it (closed or left the page, signed out): the person leaves.
+    Closed,
+    /// It broke or went silent: the person is kept for the grace period.
+    Dropped,
+    /// The town ended it (replaced, closed, stopping): nothing more to do.
+    Ended,
+}
+
+/// Whether a close frame from the page means it is going away for good.
+fn ending_of(frame: Option<&CloseFrame>) -> Ending {
+    match frame.map(|frame| frame.code) {
+        Some(close_code::NORMAL | close_code::AWAY) | None => Ending::Closed,
+        // Anything else (e.g. 4000 "reconnecting") is the page starting over.
+        Some(_) => Ending::Dropped,
+    }
 }
 
 /// A token bucket limiting how many messages a client may send.
@@ -130,42 +256,59 @@ fn read(text: &str, limit: &mut RateLimit) -> Result<ClientMessage, RejectCode> 
     serde_json::from_str(text).map_err(|_| RejectCode::Malformed)
 }
 
-async fn connection(socket: WebSocket, state: AppState, session: Session) {
+async fn connection(socket: WebSocket, state: AppState, session: Session, page: Option<Uuid>) {
     let id = session.account.id;
     let (outbox, mut inbox) = mpsc::channel(OUTBOX_CAPACITY);
     let ice_servers = state.config.turn.iter().map(|turn| turn.ice_server(id)).collect();
-    let connection = state.town.lock().join(session.account, session.id, outbox, ice_servers);
-    tracing::info!(account = id.0, "entered the town");
+    let connection = state.town.lock().join(session.account, session.id, page, outbox, ice_servers);
+    tracing::info!(account = id.0, "connected to the town");
     let (mut sink, mut stream) = socket.split();
     let mut limit = RateLimit::new();
-    loop {
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+    let ending = loop {
         tokio::select! {
             outgoing = inbox.recv() => {
-                let Some(message) = outgoing else { break };
+                let Some(message) = outgoing else { break Ending::Ended };
                 if sink.send(encode(&message)).await.is_err() {
-                    break;
+                    break Ending::Dropped;
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > SILENCE_LIMIT {
+                    break Ending::Dropped;
+                }
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break Ending::Dropped;
                 }
             }
             incoming = stream.next() => {
+                last_heard = Instant::now();
                 let outcome = match incoming {
                     Some(Ok(Message::Text(text))) => read(text.as_str(), &mut limit)
                         .and_then(|message| state.town.lock().handle(id, message)),
                     Some(Ok(Message::Binary(_))) => Err(RejectCode::Malformed),
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
-                    Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                    Some(Ok(Message::Close(frame))) => break ending_of(frame.as_ref()),
+                    Some(Err(_)) | None => break Ending::Dropped,
                 };
                 if let Err(code) = outcome {
                     tracing::debug!(account = id.0, ?code, "message rejected");
                     if sink.send(encode(&ServerMessage::Rejected { code })).await.is_err() {
-                        break;
+                        break Ending::Dropped;
                     }
                 }
             }
         }
+    };
+    match ending {
+        Ending::Closed => state.town.lock().leave(id, connection),
+        Ending::Dropped => state.town.lock().dropped(id, connection, Instant::now()),
+        Ending::Ended => {}
     }
-    state.town.lock().leave(id, connection);
     let _ = sink.close().await;
-    tracing::info!(account = id.0, "left the town");
+    tracing::info!(account = id.0, ?ending, "connection ended");
 }
 
 fn encode(message: &ServerMessage) -> Message {

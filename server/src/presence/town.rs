@@ -6,11 +6,11 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use protocol::{
     BoothRequest, BoothSign, ClientMessage, CloseCode, Desk, HelpCall, HelpRequest, HelpStatus, IceServer, KNOCK_REACH,
-    Movement, ParticipantId, Participation, PeerId, Person, PlaceId, PlaceKind, Position, RejectCode, Role,
+    LinkInfo, Movement, ParticipantId, Participation, PeerId, Person, PlaceId, PlaceKind, Position, RejectCode, Role,
     ServerMessage, Ticket, TownMap,
 };
 use tokio::sync::mpsc;
@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::help::{HelpCalls, reply_text};
 use super::relay::relay_only;
+use super::snapshot::{SavedPair, SavedPerson, TownSnapshot};
 use crate::places::booth::{BoothTimes, Booths, Reservation};
 use crate::store::Account;
 
@@ -46,8 +47,13 @@ pub struct ConnectionId(u64);
 struct Present {
     person: Person,
     session_id: i64,
+    /// The browser page (tab) this presence belongs to: a page reconnecting with the same id
+    /// resumes it.
+    page: Option<Uuid>,
     connection: ConnectionId,
     outbox: Outbox,
+    /// Since when the connection has been gone, while the person is kept where they were.
+    away_since: Option<Instant>,
     moved: bool,
     /// The booth ticket and desk this person was last sent.
     ticket: Option<Ticket>,
@@ -55,6 +61,24 @@ struct Present {
     /// The calls for help and our own call's state this person was last sent.
     help_calls: Vec<HelpCall>,
     help_status: Option<HelpStatus>,
+}
+
+impl Present {
+    fn new(person: Person, session_id: i64, page: Option<Uuid>, connection: ConnectionId, outbox: Outbox) -> Present {
+        Present {
+            person,
+            session_id,
+            page,
+            connection,
+            outbox,
+            away_since: None,
+            moved: false,
+            ticket: None,
+            desk: None,
+            help_calls: Vec::new(),
+            help_status: None,
+        }
+    }
 }
 
 /// One side of an introduction: `owner` knows `other` under this link's id.
@@ -68,12 +92,24 @@ struct Link {
 }
 
 /// How the town is set up beyond its map.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct TownOptions {
     /// The booths' waiting times.
     pub booth_times: BoothTimes,
     /// Whether a TURN relay is configured: booth links are then relay-only.
     pub relayed: bool,
+    /// How long a person whose connection dropped is kept where they were.
+    pub resume_grace: Duration,
+}
+
+impl Default for TownOptions {
+    fn default() -> Self {
+        TownOptions {
+            booth_times: BoothTimes::default(),
+            relayed: false,
+            resume_grace: Duration::from_secs(protocol::RESUME_GRACE_SECS),
+        }
+    }
 }
 
 /// An introduced pair, `low < high`, with the link id each side uses for the other.
@@ -95,6 +131,9 @@ pub struct Town {
     /// The door signs everyone was last sent.
     signs: Vec<BoothSign>,
     relayed: bool,
+    resume_grace: Duration,
+    /// The server is stopping: connections ending now keep their people for the restart.
+    stopping: bool,
     ticks: u64,
 }
 
@@ -114,6 +153,8 @@ impl Town {
             next_connection: 0,
             signs: Vec::new(),
             relayed: options.relayed,
+            resume_grace: options.resume_grace,
+            stopping: false,
             ticks: 0,
         }
     }
@@ -144,16 +185,28 @@ impl Town {
         self.booth_of(subject).is_none_or(|booth| viewer.place.as_ref() == Some(booth))
     }
 
-    /// Someone connected. A previous connection of the same account is closed first.
+    /// Someone connected. The same page coming back (same session and page id) resumes where it
+    /// was; any other previous connection of the account is closed first.
     pub fn join(
         &mut self,
         account: Account,
         session_id: i64,
+        page: Option<Uuid>,
         outbox: Outbox,
         ice_servers: Vec<IceServer>,
     ) -> ConnectionId {
+        self.next_connection += 1;
+        let connection = ConnectionId(self.next_connection);
         if let Some(previous) = self.people.get(&account.id) {
-            send(&previous.outbox, ServerMessage::Closing { code: CloseCode::OpenedElsewhere });
+            let same_page = page.is_some() && previous.page == page && previous.session_id == session_id;
+            if previous.away_since.is_none() {
+                // Another tab, or this page's old connection the server had not seen drop.
+                send(&previous.outbox, ServerMessage::Closing { code: CloseCode::OpenedElsewhere });
+            }
+            if same_page {
+                self.resume(account.id, connection, outbox, ice_servers);
+                return connection;
+            }
             self.remove(account.id);
         }
         let position = self.arrival_position();
@@ -169,23 +222,18 @@ impl Town {
         };
         let people =
             self.people.values().map(|p| &p.person).filter(|other| self.sees(&person, other)).cloned().collect();
-        send(&outbox, ServerMessage::Welcome { you: person.clone(), peer_id: new_peer_id(), people, ice_servers });
+        let welcome = ServerMessage::Welcome {
+            you: person.clone(),
+            peer_id: new_peer_id(),
+            people,
+            ice_servers,
+            resumed: false,
+            links: Vec::new(),
+        };
+        send(&outbox, welcome);
         send(&outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
         self.broadcast_about(&person, ServerMessage::Joined { person: person.clone() });
-        self.next_connection += 1;
-        let connection = ConnectionId(self.next_connection);
-        let present = Present {
-            person,
-            session_id,
-            connection,
-            outbox,
-            moved: false,
-            ticket: None,
-            desk: None,
-            help_calls: Vec::new(),
-            help_status: None,
-        };
-        self.people.insert(present.person.id, present);
+        self.people.insert(person.id, Present::new(person, session_id, page, connection, outbox));
         // A counselor coming back within the grace period finds their desk again.
         self.publish_booths(true);
         self.publish_help(true, Instant::now());
@@ -220,11 +268,161 @@ impl Town {
         free.first().map_or_else(|| map.spawn_position(), |(_, _, (c, r))| map.tile_center(*c, *r))
     }
 
-    /// A connection ended. Ignored when that connection was already replaced.
+    /// The page came back: it gets everything it needs to carry on (a welcome naming its
+    /// current introductions, the signs, its ticket, desk and calls) and nobody sees a leave
+    /// or a join.
+    fn resume(&mut self, id: ParticipantId, connection: ConnectionId, outbox: Outbox, ice_servers: Vec<IceServer>) {
+        let Some(you) = self.people.get(&id).map(|present| present.person.clone()) else { return };
+        let people = self
+            .people
+            .values()
+            .map(|p| &p.person)
+            .filter(|other| other.id != id && self.sees(&you, other))
+            .cloned()
+            .collect();
+        let links = self
+            .links
+            .iter()
+            .filter(|(_, link)| link.owner == id)
+            .map(|(link_id, link)| {
+                let pair = Pair { low: id.min(link.other), high: id.max(link.other) };
+                let offer = self.pairs.get(&pair).is_some_and(|(low_link, _)| low_link == link_id);
+                LinkInfo { link: *link_id, person: link.other, offer, relay_only: link.relay_only }
+            })
+            .collect();
+        let welcome = ServerMessage::Welcome { you, peer_id: new_peer_id(), people, ice_servers, resumed: true, links };
+        send(&outbox, welcome);
+        send(&outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
+        if let Some(present) = self.people.get_mut(&id) {
+            present.outbox = outbox;
+            present.connection = connection;
+            present.away_since = None;
+            // Sent again in full: whatever was sent while away was lost.
+            present.ticket = None;
+            present.desk = None;
+            present.help_calls = Vec::new();
+            present.help_status = None;
+        }
+        self.publish_booths(true);
+        self.publish_help(true, Instant::now());
+    }
+
+    /// A connection ended for good: the person closed the page or signed out. Ignored when
+    /// that connection was already replaced.
     pub fn leave(&mut self, id: ParticipantId, connection: ConnectionId) {
+        if self.stopping {
+            return;
+        }
         if self.people.get(&id).is_some_and(|present| present.connection == connection) {
             self.remove(id);
         }
+    }
+
+    /// A connection dropped (network, sleep, a proxy): the person stays where they were, seen by
+    /// the others as before, for the grace period, so their page can come back.
+    pub fn dropped(&mut self, id: ParticipantId, connection: ConnectionId, now: Instant) {
+        if let Some(present) = self.people.get_mut(&id).filter(|present| present.connection == connection) {
+            present.away_since.get_or_insert(now);
+            present.outbox = closed_outbox();
+        }
+    }
+
+    /// People away longer than the grace period leave the town.
+    fn expire_away(&mut self, now: Instant) {
+        let gone: Vec<ParticipantId> = self
+            .people
+            .values()
+            .filter(|present| present.away_since.is_some_and(|since| now.duration_since(since) >= self.resume_grace))
+            .map(|present| present.person.id)
+            .collect();
+        for id in gone {
+            self.remove(id);
+        }
+    }
+
+    /// The server is stopping: everyone is told it restarts, and connections ending from now on
+    /// keep their people (in the snapshot) for the restart.
+    pub fn stop(&mut self) {
+        self.stopping = true;
+        self.broadcast(ServerMessage::Restarting);
+        for present in self.people.values_mut() {
+            present.outbox = closed_outbox();
+        }
+    }
+
+    /// Whether the server is stopping.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping
+    }
+
+    /// What is kept across a restart, as of now.
+    pub fn snapshot(&self) -> TownSnapshot {
+        let now = Instant::now();
+        let people = self
+            .people
+            .values()
+            .map(|present| SavedPerson {
+                person: present.person.clone(),
+                session_id: present.session_id,
+                page: present.page,
+            })
+            .collect();
+        let pairs = self
+            .pairs
+            .iter()
+            .map(|(pair, (low_link, high_link))| SavedPair {
+                low: pair.low,
+                high: pair.high,
+                low_link: *low_link,
+                high_link: *high_link,
+                relay_only: self.links.get(low_link).is_some_and(|link| link.relay_only),
+            })
+            .collect();
+        TownSnapshot {
+            saved_at_ms: crate::store::now_ms(),
+            people,
+            pairs,
+            booths: self.booths.save(now),
+            help: self.help.save(now),
+        }
+    }
+
+    /// Puts back a snapshot taken before a restart, if it is recent enough: everyone in it is
+    /// present but away, waiting for their page, for the grace period.
+    pub fn restore(&mut self, snapshot: TownSnapshot) {
+        let downtime = Duration::from_millis(u64::try_from(crate::store::now_ms() - snapshot.saved_at_ms).unwrap_or(0));
+        if downtime >= self.resume_grace {
+            return;
+        }
+        let now = Instant::now();
+        for saved in snapshot.people {
+            // The map may have changed: only people standing on floor come back.
+            let on_floor = self.map.tile_at(saved.person.position).is_some_and(|(c, r)| self.map.is_walkable(c, r));
+            if !on_floor {
+                continue;
+            }
+            let place = self.map.place_at(saved.person.position).map(|place| place.id.clone());
+            self.next_connection += 1;
+            let person = Person { place, ..saved.person };
+            let connection = ConnectionId(self.next_connection);
+            let mut present = Present::new(person, saved.session_id, saved.page, connection, closed_outbox());
+            present.away_since = Some(now);
+            self.people.insert(present.person.id, present);
+        }
+        for pair in snapshot.pairs {
+            if !(self.people.contains_key(&pair.low) && self.people.contains_key(&pair.high)) {
+                continue;
+            }
+            let relay_only = pair.relay_only;
+            self.links
+                .insert(pair.low_link, Link { owner: pair.low, other: pair.high, reverse: pair.high_link, relay_only });
+            self.links
+                .insert(pair.high_link, Link { owner: pair.high, other: pair.low, reverse: pair.low_link, relay_only });
+            self.pairs.insert(Pair { low: pair.low, high: pair.high }, (pair.low_link, pair.high_link));
+        }
+        self.booths.restore(snapshot.booths, now, downtime);
+        self.help.restore(snapshot.help, now, downtime);
+        self.signs = self.booths.signs();
     }
 
     /// Closes every connection of a session (signed out or revoked).
@@ -494,6 +692,7 @@ impl Town {
 
     /// [`Town::tick`] at a given time (tests move time forward).
     pub fn tick_at(&mut self, now: Instant) {
+        self.expire_away(now);
         self.send_movements();
         self.update_introductions();
         self.booths.tick(now);
@@ -567,7 +766,9 @@ impl Town {
                 let (kind_a, kind_b) = (self.place_kind(a), self.place_kind(b));
                 let enclosed = kind_a.is_some_and(PlaceKind::is_enclosed) || kind_b.is_some_and(PlaceKind::is_enclosed);
                 let together = if enclosed { a.place == b.place } else { distance <= radius };
-                if together {
+                // Nobody is newly introduced to someone whose page is away: it could not answer.
+                let reachable = self.pairs.contains_key(&pair) || !(self.is_away(a.id) || self.is_away(b.id));
+                if together && reachable {
                     candidates.push((distance, pair));
                 }
             }
@@ -585,6 +786,10 @@ impl Town {
             }
         }
         wanted
+    }
+
+    fn is_away(&self, id: ParticipantId) -> bool {
+        self.people.get(&id).is_some_and(|present| present.away_since.is_some())
     }
 
     fn place_kind(&self, person: &Person) -> Option<PlaceKind> {
@@ -655,8 +860,12 @@ impl Town {
     /// Drops the people whose outbox is full: their connection is stuck, and waiting for it
     /// would hold up everyone else.
     pub fn drop_stuck(&mut self) {
-        let stuck: Vec<_> =
-            self.people.values().filter(|present| present.outbox.capacity() == 0).map(|p| p.person.id).collect();
+        let stuck: Vec<_> = self
+            .people
+            .values()
+            .filter(|present| present.away_since.is_none() && present.outbox.capacity() == 0)
+            .map(|p| p.person.id)
+            .collect();
         for id in stuck {
             tracing::warn!(account = id.0, "dropping a connection that stopped reading");
             self.remove(id);
@@ -666,6 +875,11 @@ impl Town {
 
 fn new_peer_id() -> PeerId {
     PeerId(Uuid::new_v4())
+}
+
+/// An outbox whose connection is gone: what is put in it is dropped.
+fn closed_outbox() -> Outbox {
+    mpsc::channel(1).0
 }
 
 fn send(outbox: &Outbox, message: ServerMessage) {

@@ -20,6 +20,7 @@ pub struct TestServer {
     pub base: String,
     pub state: AppState,
     pub map: Arc<TownMap>,
+    pub options: TownOptions,
     _static_dir: tempfile::TempDir,
 }
 
@@ -37,6 +38,17 @@ impl TestServer {
 
     /// A server whose town runs with `options` (e.g. short booth timers, a TURN relay).
     pub async fn start_with(options: TownOptions) -> TestServer {
+        TestServer::start_on(Store::in_memory().expect("store"), options).await
+    }
+
+    /// The server restarting: the town stops as on SIGTERM (saving itself into the store) and a
+    /// new server starts on the same store, on a new port, restoring the town.
+    pub async fn restart(&self) -> TestServer {
+        self.state.town.stop(&self.state.store);
+        TestServer::start_on(self.state.store.clone(), self.options).await
+    }
+
+    async fn start_on(store: Store, options: TownOptions) -> TestServer {
         let static_dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(static_dir.path().join("index.html"), INDEX_HTML).expect("index");
         // Stands in for the brotli file `cargo xtask` writes; only its headers are looked at.
@@ -55,16 +67,14 @@ impl TestServer {
             turn: None,
             spawn_turn: None,
         };
-        let state = AppState {
-            store: Store::in_memory().expect("store"),
-            town: TownHandle::start(map.clone(), options),
-            config: Arc::new(config),
-            limits: Arc::default(),
-        };
+        let town = TownHandle::start(map.clone(), options);
+        town.restore_from(&store);
+        town.keep_saved(store.clone());
+        let state = AppState { store, town, config: Arc::new(config), limits: Arc::default() };
         ibasho_server::reservations::keep_in_step(state.clone());
         let router = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, router).await });
-        TestServer { base: format!("http://{address}"), state, map, _static_dir: static_dir }
+        TestServer { base: format!("http://{address}"), state, map, options, _static_dir: static_dir }
     }
 
     /// A fresh invite token made directly in the store (as the server does at start).
@@ -95,6 +105,7 @@ impl TestServer {
 }
 
 /// An HTTP client standing for one browser.
+#[derive(Clone)]
 pub struct Browser {
     pub base: String,
     pub client: reqwest::Client,
@@ -137,7 +148,16 @@ impl Browser {
     }
 
     pub async fn connect(&self) -> Socket {
-        let url = format!("{}/ws", self.base.replace("http://", "ws://"));
+        self.connect_to("/ws").await
+    }
+
+    /// Connects as the page `page` (a page's reconnections carry its id).
+    pub async fn connect_page(&self, page: uuid::Uuid) -> Socket {
+        self.connect_to(&format!("/ws?page={page}")).await
+    }
+
+    async fn connect_to(&self, path: &str) -> Socket {
+        let url = format!("{}{path}", self.base.replace("http://", "ws://"));
         let mut request = url.into_client_request().expect("request");
         if let Some(cookie) = &self.cookie {
             request.headers_mut().insert("cookie", cookie.parse().expect("cookie"));
@@ -191,6 +211,13 @@ impl Socket {
                 return Some(found);
             }
         }
+    }
+
+    /// Closes the connection as a page does when it is closed (the person leaves at once).
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+        // Wait for the server's answer, so that it has seen the close.
+        while let Ok(Some(Ok(_))) = tokio::time::timeout(WAIT, self.stream.next()).await {}
     }
 
     pub async fn welcome(&mut self) -> ServerMessage {

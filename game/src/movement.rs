@@ -7,8 +7,8 @@ use crate::avatar::{Facing, Walking};
 use crate::map::{Barriers, Town, to_position, to_vec2};
 use crate::pathfinding::find_path;
 
-/// Walking speed in pixels per second.
-pub const WALK_SPEED: f32 = 160.0;
+/// Walking speed in pixels per second (the server holds everyone to it).
+pub use protocol::WALK_SPEED;
 /// How close to a waypoint counts as reaching it, in pixels.
 pub const WAYPOINT_REACHED: f32 = 4.0;
 

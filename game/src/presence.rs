@@ -294,6 +294,7 @@ fn reject_reason(code: RejectCode) -> &'static str {
         RejectCode::TooLarge => "too large",
         RejectCode::TooFrequent => "too frequent",
         RejectCode::BadPosition => "bad position",
+        RejectCode::NotWalkable => "not walkable",
         RejectCode::UnknownPeer => "unknown peer",
         RejectCode::BoothLocked => "booth locked",
         RejectCode::NotAllowed => "not allowed",

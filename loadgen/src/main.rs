@@ -61,7 +61,7 @@ async fn run() -> Result<(), String> {
     let options = options()?;
     let data = std::env::temp_dir().join(format!("ibasho-loadgen-{}", std::process::id()));
     let mut server = tokio::process::Command::new(&options.server)
-        .args(["--listen", "127.0.0.1:0", "--data-dir", &data.to_string_lossy(), "--static-dir", "dist"])
+        .args(["--listen", "127.0.0.1:0", "--data-dir", &data.to_string_lossy(), "--static-dir", "dist", "--load-test"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .kill_on_drop(true)

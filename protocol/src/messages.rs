@@ -12,6 +12,9 @@ use crate::map::{PlaceId, Position};
 pub const AVATAR_COUNT: u8 = 6;
 /// Position updates a client sends per second while moving, at most.
 pub const POSITION_UPDATES_PER_SECOND: u32 = 10;
+/// Walking speed in pixels per second; the server refuses moves faster than this (with some
+/// slack for network jitter).
+pub const WALK_SPEED: f32 = 160.0;
 /// Largest client → server message the server reads, in bytes.
 pub const MAX_CLIENT_MESSAGE_BYTES: usize = 16 * 1024;
 /// Longest chat message, in characters.
@@ -381,6 +384,8 @@ pub enum RejectCode {
     TooFrequent,
     /// A position off the map, inside a wall, or not a number.
     BadPosition,
+    /// A move through a wall, or faster than walking.
+    NotWalkable,
     /// A signal for a link that is not (or no longer) yours.
     UnknownPeer,
     /// A move into a booth that has not let you in.

@@ -27,11 +27,15 @@ pub struct Config {
     /// Start coturn on this address (`--spawn-turn IP:PORT`, port 0 for any free one); the
     /// server fills in `turn` once it runs.
     pub spawn_turn: Option<SocketAddr>,
+    /// `--load-test`: moves may jump anywhere on floor, for `loadgen`'s clients that walk laps
+    /// of their own. Never for a town people use: the walking rule is off.
+    pub load_test: bool,
 }
 
 impl Config {
     /// Reads flags (`--listen`, `--data-dir`, `--static-dir`, `--map`, `--public-url`,
-    /// `--staff-invite`, `--turn-url` with `--turn-secret`, or `--spawn-turn`) and `IBASHO_*`
+    /// `--staff-invite`, `--turn-url` with `--turn-secret`, or `--spawn-turn`, `--load-test`) and
+    /// `IBASHO_*`
     /// environment variables.
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
         let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
@@ -41,6 +45,7 @@ impl Config {
         let mut map_path = env("IBASHO_MAP", "assets/maps/town.ron");
         let mut public_url = std::env::var("IBASHO_PUBLIC_URL").ok();
         let mut staff_invite = false;
+        let mut load_test = false;
         let mut turn_url = std::env::var("IBASHO_TURN_URL").ok();
         let mut turn_secret = std::env::var("IBASHO_TURN_SECRET").ok();
         let mut spawn_turn = std::env::var("IBASHO_SPAWN_TURN").ok();
@@ -54,6 +59,7 @@ impl Config {
                 "--map" => map_path = value()?,
                 "--public-url" => public_url = Some(value()?),
                 "--staff-invite" => staff_invite = true,
+                "--load-test" => load_test = true,
                 "--turn-url" => turn_url = Some(value()?),
                 "--turn-secret" => turn_secret = Some(value()?),
                 "--spawn-turn" => spawn_turn = Some(value()?),
@@ -84,6 +90,7 @@ impl Config {
             staff_invite,
             turn,
             spawn_turn,
+            load_test,
         })
     }
 

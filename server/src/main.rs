@@ -85,7 +85,11 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
         None
     };
     let public_url = config.public_url.clone();
-    let options = TownOptions { relayed: config.turn.is_some(), ..TownOptions::default() };
+    if config.load_test {
+        eprintln!("ibasho-server: --load-test: moves are not held to walking; never use this for a real town");
+    }
+    let options =
+        TownOptions { relayed: config.turn.is_some(), teleports_allowed: config.load_test, ..TownOptions::default() };
     let town = TownHandle::start(Arc::new(map), options);
     let awaited = town.restore_from(&store);
     if awaited > 0 {

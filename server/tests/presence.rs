@@ -194,3 +194,78 @@ async fn people_arriving_together_do_not_stand_on_each_other() {
     let ServerMessage::Welcome { you, .. } = browser.connect().await.welcome().await else { unreachable!() };
     assert_eq!(you.position, spawn);
 }
+
+#[tokio::test]
+async fn moves_must_be_walked_not_jumped() {
+    let server = TestServer::walking().await;
+    let browser = server.register(Role::Participant, "A").await;
+    let mut a = browser.connect().await;
+    let ServerMessage::Welcome { you, .. } = a.welcome().await else { unreachable!() };
+    let mut b = enter(&server, "B").await;
+
+    // Walking: 16 px every 100 ms for a second, in a direction with floor for 6 tiles; every
+    // step reaches B.
+    let (col, row) = server.map.tile_at(you.position).expect("on the map");
+    let (dx, dy) = [(1i32, 0i32), (-1, 0), (0, 1), (0, -1)]
+        .into_iter()
+        .find(|(dx, dy)| {
+            (1..=6).all(|k| {
+                let (c, r) = (col as i32 + dx * k, row as i32 - dy * k);
+                c >= 0 && r >= 0 && server.map.is_walkable(c as u32, r as u32)
+            })
+        })
+        .expect("open floor beside the arrival spot");
+    let mut at = you.position;
+    for _ in 0..10 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        at = Position::new(at.x + 16.0 * dx as f32, at.y + 16.0 * dy as f32);
+        a.move_to(at).await;
+    }
+    let last = b.socket.until(WAIT, |m| match m {
+        ServerMessage::Moved { moves } => moves.iter().find(|mv| mv.id == you.id && mv.position == at).map(|_| ()),
+        _ => None,
+    });
+    assert!(last.await.is_some(), "walking is fine");
+
+    // A jump across the town is refused, changes nothing, and A is told where A still is.
+    a.move_to(server.at(40, 20)).await;
+    let refused = a.until(WAIT, |m| match m {
+        ServerMessage::Rejected { code } => Some(*code),
+        _ => None,
+    });
+    assert_eq!(refused.await, Some(RejectCode::NotWalkable));
+    let placed = a.until(WAIT, |m| match m {
+        ServerMessage::Placed { position } => Some(*position),
+        _ => None,
+    });
+    assert_eq!(placed.await, Some(at));
+    let moved = b.socket.until(WATCH, |m| match m {
+        ServerMessage::Moved { moves } => moves.iter().find(|mv| mv.id == you.id).map(|mv| mv.position),
+        _ => None,
+    });
+    assert_eq!(moved.await, None, "B saw no jump");
+
+    // Running at three times walking speed is refused within a couple of seconds.
+    let mut refused = false;
+    for _ in 0..20 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        // Back and forth along the same open floor.
+        let back = if at.distance(you.position) > 1.0 { -1.0 } else { 1.0 };
+        let next = Position::new(at.x + back * 48.0 * dx as f32, at.y + back * 48.0 * dy as f32);
+        a.move_to(next).await;
+        match a
+            .until(std::time::Duration::from_millis(50), |m| match m {
+                ServerMessage::Rejected { code } => Some(*code),
+                _ => None,
+            })
+            .await
+        {
+            Some(RejectCode::NotWalkable) => {
+                refused = true;
+                break;
+            }
+            _ => at = next,
+        }
+    }
+    assert!(refused, "running is not walking");
+}

@@ -5,6 +5,7 @@ mod help;
 mod relay;
 mod snapshot;
 mod town;
+mod walking;
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
@@ -26,6 +27,7 @@ use uuid::Uuid;
 
 pub use snapshot::TownSnapshot;
 pub use town::{INTRODUCE_RADIUS, MAX_PEERS_PER_PERSON, OUTBOX_CAPACITY, SEPARATE_RADIUS, Town, TownOptions};
+pub use walking::WALK_BURST;
 
 use crate::AppState;
 use crate::auth::SignedIn;

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::help::{HelpCalls, reply_text};
 use super::relay::relay_only;
 use super::snapshot::{SavedPair, SavedPerson, TownSnapshot};
+use super::walking::{WalkBudget, crosses_wall};
 use crate::places::booth::{BoothTimes, Booths, Reservation};
 use crate::store::Account;
 
@@ -54,6 +55,8 @@ struct Present {
     outbox: Outbox,
     /// Since when the connection has been gone, while the person is kept where they were.
     away_since: Option<Instant>,
+    /// How far they may still walk right now.
+    walk: WalkBudget,
     moved: bool,
     /// The booth ticket and desk this person was last sent.
     ticket: Option<Ticket>,
@@ -72,6 +75,7 @@ impl Present {
             connection,
             outbox,
             away_since: None,
+            walk: WalkBudget::new(Instant::now()),
             moved: false,
             ticket: None,
             desk: None,
@@ -100,6 +104,9 @@ pub struct TownOptions {
     pub relayed: bool,
     /// How long a person whose connection dropped is kept where they were.
     pub resume_grace: Duration,
+    /// Moves may jump anywhere on floor (tests that place people quickly); otherwise a move must
+    /// be walked: no wall crossed, no faster than walking.
+    pub teleports_allowed: bool,
 }
 
 impl Default for TownOptions {
@@ -108,6 +115,7 @@ impl Default for TownOptions {
             booth_times: BoothTimes::default(),
             relayed: false,
             resume_grace: Duration::from_secs(protocol::RESUME_GRACE_SECS),
+            teleports_allowed: false,
         }
     }
 }
@@ -132,6 +140,7 @@ pub struct Town {
     signs: Vec<BoothSign>,
     relayed: bool,
     resume_grace: Duration,
+    teleports_allowed: bool,
     /// The server is stopping: connections ending now keep their people for the restart.
     stopping: bool,
     ticks: u64,
@@ -154,6 +163,7 @@ impl Town {
             signs: Vec::new(),
             relayed: options.relayed,
             resume_grace: options.resume_grace,
+            teleports_allowed: options.teleports_allowed,
             stopping: false,
             ticks: 0,
         }
@@ -441,7 +451,7 @@ impl Town {
     /// reason.
     pub fn handle(&mut self, from: ParticipantId, message: ClientMessage) -> Result<(), RejectCode> {
         match message {
-            ClientMessage::Move { position } => self.move_person(from, position).inspect_err(|_| {
+            ClientMessage::Move { position } => self.move_person(from, position, true).inspect_err(|_| {
                 // Refused: the client learns where the server still has it.
                 if let Some(present) = self.people.get(&from) {
                     send(&present.outbox, ServerMessage::Placed { position: present.person.position });
@@ -594,7 +604,7 @@ impl Town {
                     let door = self.map.place(&booth).and_then(|place| self.map.doors(place).first().copied());
                     if let Some(door) = door {
                         let outside = self.map.tile_center(door.outside.0, door.outside.1);
-                        self.move_person(from, outside)?;
+                        self.move_person(from, outside, false)?;
                         if let Some(present) = self.people.get(&from) {
                             send(&present.outbox, ServerMessage::Placed { position: outside });
                         }
@@ -607,7 +617,9 @@ impl Town {
         }
     }
 
-    fn move_person(&mut self, id: ParticipantId, position: Position) -> Result<(), RejectCode> {
+    /// Moves a person to `position`: asked by them (`walked`: the walking rule applies) or by a
+    /// rule of the town (stepping out of a booth).
+    fn move_person(&mut self, id: ParticipantId, position: Position, walked: bool) -> Result<(), RejectCode> {
         let walkable = self.map.tile_at(position).is_some_and(|(col, row)| self.map.is_walkable(col, row));
         if !walkable {
             return Err(RejectCode::BadPosition);
@@ -621,6 +633,13 @@ impl Town {
             && !self.booths.may_enter(booth, id, before.role, now, crate::store::now())
         {
             return Err(RejectCode::BoothLocked);
+        }
+        if walked && !self.teleports_allowed {
+            let present = self.people.get_mut(&id).ok_or(RejectCode::UnknownPeer)?;
+            let distance = present.person.position.distance(position);
+            if crosses_wall(&self.map, present.person.position, position) || !present.walk.spend(distance, now) {
+                return Err(RejectCode::NotWalkable);
+            }
         }
         if old_booth != new_booth {
             if let Some(booth) = &old_booth {

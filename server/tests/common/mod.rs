@@ -32,13 +32,22 @@ pub fn town_map() -> TownMap {
 }
 
 impl TestServer {
+    /// A server whose people may be placed anywhere on floor in one move, so tests reach a
+    /// spot without walking there step by step (`walking.rs` tests the walking rule itself).
     pub async fn start() -> TestServer {
         TestServer::start_with(TownOptions::default()).await
     }
 
-    /// A server whose town runs with `options` (e.g. short booth timers, a TURN relay).
+    /// A server whose town runs with `options` (e.g. short booth timers, a TURN relay); moves
+    /// may teleport unless `walking` is used.
     pub async fn start_with(options: TownOptions) -> TestServer {
+        let options = TownOptions { teleports_allowed: true, ..options };
         TestServer::start_on(Store::in_memory().expect("store"), options).await
+    }
+
+    /// A server holding moves to the walking rule, as the real one does.
+    pub async fn walking() -> TestServer {
+        TestServer::start_on(Store::in_memory().expect("store"), TownOptions::default()).await
     }
 
     /// The server restarting: the town stops as on SIGTERM (saving itself into the store) and a
@@ -66,6 +75,7 @@ impl TestServer {
             staff_invite: false,
             turn: None,
             spawn_turn: None,
+            load_test: false,
         };
         let town = TownHandle::start(map.clone(), options);
         town.restore_from(&store);

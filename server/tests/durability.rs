@@ -19,7 +19,9 @@ const SERVER: &str = env!("CARGO_BIN_EXE_ibasho-server");
 const CYCLES: usize = 20;
 const REGISTRATIONS: usize = 100;
 
-/// Starts the server on `data_dir`; returns the process and its address.
+/// Starts the server on `data_dir`; returns the process and its address (the caller kills and
+/// waits for it).
+#[allow(clippy::zombie_processes)]
 fn start(data_dir: &Path) -> (std::process::Child, String) {
     let map = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/maps/town.ron");
     let mut child = Command::new(SERVER)

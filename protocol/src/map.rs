@@ -224,9 +224,10 @@ impl TownMap {
         Some((col, self.rows() - 1 - row_from_bottom))
     }
 
-    /// The world position of a tile's centre.
+    /// The world position of a tile's centre (rows past the map's end count as its last row).
     pub fn tile_center(&self, col: u32, row: u32) -> Position {
-        Position::new((col as f32 + 0.5) * self.tile_size, ((self.rows() - 1 - row) as f32 + 0.5) * self.tile_size)
+        let from_bottom = self.rows().saturating_sub(1).saturating_sub(row);
+        Position::new((col as f32 + 0.5) * self.tile_size, (from_bottom as f32 + 0.5) * self.tile_size)
     }
 
     /// Where people arrive.

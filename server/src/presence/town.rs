@@ -367,7 +367,11 @@ impl Town {
 
     /// What is kept across a restart, as of now.
     pub fn snapshot(&self) -> TownSnapshot {
-        let now = Instant::now();
+        self.snapshot_at(Instant::now())
+    }
+
+    /// [`Town::snapshot`] with ages measured at `now` (tests compare two of them).
+    pub fn snapshot_at(&self, now: Instant) -> TownSnapshot {
         let people = self
             .people
             .values()

@@ -25,6 +25,23 @@ pub use config::Config;
 pub use presence::{TownHandle, TownOptions};
 pub use store::Store;
 
+/// The log filter: `RUST_LOG` (or `info`) for everything, but the crates that would write what
+/// people send (WebSocket frames with notes, answers and SDP; HTTP headers with cookies and
+/// invite links) never below `info`, whatever `RUST_LOG` says.
+pub fn log_filter(rust_log: Option<&str>) -> tracing_subscriber::EnvFilter {
+    let mut filter = rust_log
+        .and_then(|directives| tracing_subscriber::EnvFilter::try_new(directives).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
+    for quiet in
+        ["tungstenite=info", "tokio_tungstenite=info", "hyper=info", "hyper_util=info", "h2=info", "reqwest=info"]
+    {
+        if let Ok(directive) = quiet.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
+}
+
 /// Everything a request handler may use.
 #[derive(Clone)]
 pub struct AppState {

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use ibasho_server::{AppState, Config, Store, TownHandle, TownOptions, app};
 use protocol::{Role, TownMap};
-use tracing_subscriber::EnvFilter;
 
 /// How long the staff invite printed at start stays valid, in seconds (one day).
 const START_INVITE_SECONDS: i64 = 24 * 3600;
@@ -13,7 +12,7 @@ const START_INVITE_SECONDS: i64 = 24 * 3600;
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(ibasho_server::log_filter(std::env::var("RUST_LOG").ok().as_deref()))
         .with_writer(std::io::stderr)
         .init();
     if let Err(message) = run().await {

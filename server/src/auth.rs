@@ -7,16 +7,38 @@ use protocol::Role;
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::store::{SESSION_SECONDS, Session};
+use crate::store::Session;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "ibasho_session";
 
-/// The `Set-Cookie` value that signs a browser in: HttpOnly, SameSite=Strict, and Secure when
-/// the server is reached over TLS.
-pub fn session_cookie(token: &str, secure: bool) -> String {
+/// The `Set-Cookie` value that signs a browser in for `max_age` seconds: HttpOnly,
+/// SameSite=Strict, and Secure when the server is reached over TLS.
+pub fn session_cookie(token: &str, secure: bool, max_age: i64) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={token}; Path=/; Max-Age={SESSION_SECONDS}; HttpOnly; SameSite=Strict{secure}")
+    format!("{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}")
+}
+
+/// Middleware: a request carrying a live session writes down its use (at most once a minute)
+/// and renews the cookie, so that sessions in use go on and unused ones end after the idle time.
+pub async fn renew(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let token = cookie(request.headers(), SESSION_COOKIE).filter(|token| !token.is_empty()).map(str::to_owned);
+    let mut response = next.run(request).await;
+    let Some(token) = token else { return response };
+    // Signing out answers with its own cookie; a revoked session is not renewed anyway.
+    if response.headers().contains_key(axum::http::header::SET_COOKIE) {
+        return response;
+    }
+    if let Ok(Some(max_age)) = state.store.renew_session(&token)
+        && let Ok(value) = session_cookie(&token, state.config.secure_cookies, max_age).parse()
+    {
+        response.headers_mut().append(axum::http::header::SET_COOKIE, value);
+    }
+    response
 }
 
 /// The `Set-Cookie` value that signs a browser out.
@@ -84,8 +106,9 @@ mod tests {
 
     #[test]
     fn cookie_is_http_only_and_strict() {
-        let value = session_cookie("t", false);
+        let value = session_cookie("t", false, 60);
         assert!(value.contains("HttpOnly") && value.contains("SameSite=Strict") && !value.contains("Secure"));
-        assert!(session_cookie("t", true).ends_with("; Secure"));
+        assert!(value.contains("Max-Age=60"));
+        assert!(session_cookie("t", true, 60).ends_with("; Secure"));
     }
 }

@@ -30,11 +30,13 @@ pub struct Config {
     /// `--load-test`: moves may jump anywhere on floor, for `loadgen`'s clients that walk laps
     /// of their own. Never for a town people use: the walking rule is off.
     pub load_test: bool,
+    /// How long sessions last (`--session-idle-days`, `--session-lifetime-days`).
+    pub sessions: crate::store::SessionPolicy,
 }
 
 impl Config {
     /// Reads flags (`--listen`, `--data-dir`, `--static-dir`, `--map`, `--public-url`,
-    /// `--staff-invite`, `--turn-url` with `--turn-secret`, or `--spawn-turn`, `--load-test`) and
+    /// `--staff-invite`, `--turn-url` with `--turn-secret`, or `--spawn-turn`, `--load-test`, `--session-idle-days`, `--session-lifetime-days`) and
     /// `IBASHO_*`
     /// environment variables.
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
@@ -46,6 +48,15 @@ impl Config {
         let mut public_url = std::env::var("IBASHO_PUBLIC_URL").ok();
         let mut staff_invite = false;
         let mut load_test = false;
+        let mut sessions = crate::store::SessionPolicy::default();
+        let days = |flag: &str, value: String| -> Result<i64, String> {
+            value
+                .parse::<i64>()
+                .ok()
+                .filter(|days| (1..=3650).contains(days))
+                .map(|days| days * 24 * 3600)
+                .ok_or_else(|| format!("{flag}: a number of days from 1 to 3650, not {value}"))
+        };
         let mut turn_url = std::env::var("IBASHO_TURN_URL").ok();
         let mut turn_secret = std::env::var("IBASHO_TURN_SECRET").ok();
         let mut spawn_turn = std::env::var("IBASHO_SPAWN_TURN").ok();
@@ -60,6 +71,8 @@ impl Config {
                 "--public-url" => public_url = Some(value()?),
                 "--staff-invite" => staff_invite = true,
                 "--load-test" => load_test = true,
+                "--session-idle-days" => sessions.idle = days(&flag, value()?)?,
+                "--session-lifetime-days" => sessions.lifetime = days(&flag, value()?)?,
                 "--turn-url" => turn_url = Some(value()?),
                 "--turn-secret" => turn_secret = Some(value()?),
                 "--spawn-turn" => spawn_turn = Some(value()?),
@@ -91,6 +104,7 @@ impl Config {
             turn,
             spawn_turn,
             load_test,
+            sessions,
         })
     }
 

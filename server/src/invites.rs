@@ -125,7 +125,8 @@ async fn register(
         }
     })?;
     tracing::info!(account = account.id.0, role = account.role.as_str(), "account registered");
-    let cookie = session_cookie(&token, state.config.secure_cookies);
+    let policy = state.store.session_policy();
+    let cookie = session_cookie(&token, state.config.secure_cookies, policy.idle.min(policy.lifetime));
     let body = Registered { nickname: account.nickname, role: account.role };
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }

@@ -69,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         .merge(presence::router())
         .merge(reservations::router())
         .fallback_service(static_files)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::renew))
         .layer(axum::middleware::from_fn_with_state(client_scripts, headers::secure))
         .with_state(state)
 }

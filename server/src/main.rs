@@ -51,7 +51,9 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
     let database = config.data_dir.join(DATABASE_FILE);
-    let store = Store::open(&database).map_err(|e| format!("cannot open {}: {e}", database.display()))?;
+    let store = Store::open(&database)
+        .map_err(|e| format!("cannot open {}: {e}", database.display()))?
+        .with_sessions(config.sessions);
     let map_text = std::fs::read_to_string(&config.map_path)
         .map_err(|e| format!("cannot read map {}: {e}", config.map_path.display()))?;
     let map = TownMap::from_ron(&map_text).map_err(|e| format!("map {}: {e}", config.map_path.display()))?;

@@ -1,4 +1,4 @@
-//! Sessions: who am I, sign out, and staff listing and revoking sessions.
+//! Sessions: who am I, sign out (here or everywhere), and staff listing and revoking sessions.
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -17,6 +17,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/me", get(me))
         .route("/api/logout", post(logout))
+        .route("/api/logout-everywhere", post(logout_everywhere))
         .route("/api/sessions", get(list_sessions))
         .route("/api/sessions/{id}", delete(revoke_session))
 }
@@ -27,7 +28,19 @@ async fn me(SignedIn(session): SignedIn) -> Json<Account> {
 
 async fn logout(State(state): State<AppState>, SignedIn(session): SignedIn) -> Result<impl IntoResponse, AppError> {
     state.store.revoke_session(session.id)?;
-    state.town.close_session(session.id, CloseCode::SessionRevoked);
+    state.town.close_session(session.id, CloseCode::SignedOut);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cleared_cookie(state.config.secure_cookies))]))
+}
+
+/// Signs the account out on every browser it is signed in on.
+async fn logout_everywhere(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+) -> Result<impl IntoResponse, AppError> {
+    for id in state.store.revoke_sessions_of(session.account.id)? {
+        state.town.close_session(id, CloseCode::SignedOut);
+    }
+    tracing::info!(account = session.account.id.0, "signed out everywhere");
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cleared_cookie(state.config.secure_cookies))]))
 }
 

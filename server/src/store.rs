@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_init.sql"),
     include_str!("../migrations/002_booth_slots.sql"),
     include_str!("../migrations/003_town_snapshot.sql"),
+    include_str!("../migrations/004_session_last_seen.sql"),
 ];
 
 /// How long a booth reservation is kept after its time, in seconds (30 days).
@@ -43,6 +44,30 @@ pub struct Slot {
 
 /// How long a session cookie lasts, in seconds (180 days).
 pub const SESSION_SECONDS: i64 = 180 * 24 * 3600;
+/// How long a session may go unused before it ends, in seconds (30 days), by default.
+pub const SESSION_IDLE_SECONDS: i64 = 30 * 24 * 3600;
+
+/// How long sessions last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// A session unused this long ends (seconds).
+    pub idle: i64,
+    /// A session ends this long after it began, used or not (seconds).
+    pub lifetime: i64,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy { idle: SESSION_IDLE_SECONDS, lifetime: SESSION_SECONDS }
+    }
+}
+
+impl SessionPolicy {
+    /// A session's use is written down (and its cookie renewed) at most this often.
+    fn renew_after(&self) -> i64 {
+        (self.idle / 2).clamp(1, 60)
+    }
+}
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
@@ -136,6 +161,7 @@ pub enum InviteStatus {
 #[derive(Clone)]
 pub struct Store {
     connection: Arc<Mutex<Connection>>,
+    sessions: SessionPolicy,
 }
 
 impl Store {
@@ -160,7 +186,7 @@ impl Store {
             tx.pragma_update(None, "user_version", index + 1)?;
             tx.commit()?;
         }
-        Ok(Store { connection: Arc::new(Mutex::new(connection)) })
+        Ok(Store { connection: Arc::new(Mutex::new(connection)), sessions: SessionPolicy::default() })
     }
 
     /// Copies the database at `database` into a new file `into`, online and consistent (SQLite's
@@ -191,6 +217,60 @@ impl Store {
         drop(copy);
         std::fs::rename(&partial, into).map_err(|e| format!("cannot write {}: {e}", into.display()))?;
         Ok(accounts)
+    }
+
+    /// The same database with sessions lasting as `policy` says.
+    pub fn with_sessions(self, policy: SessionPolicy) -> Store {
+        Store { sessions: policy, ..self }
+    }
+
+    /// How long sessions last.
+    pub fn session_policy(&self) -> SessionPolicy {
+        self.sessions
+    }
+
+    /// Writes down that the session of `token` is in use, if it is live and that was not done in
+    /// the last minute; returns the cookie's new Max-Age then (the idle time, or what is left of
+    /// the session's lifetime if less).
+    pub fn renew_session(&self, token: &str) -> Result<Option<i64>, AppError> {
+        let at = now();
+        let policy = self.sessions;
+        let connection = self.lock();
+        let changed = connection.execute(
+            "UPDATE sessions SET last_seen_at = ?2
+             WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2 AND last_seen_at > ?2 - ?3
+             AND last_seen_at <= ?2 - ?4",
+            params![hash_token(token), at, policy.idle, policy.renew_after()],
+        )?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        let expires_at: i64 = connection.query_row(
+            "SELECT expires_at FROM sessions WHERE token_hash = ?1",
+            params![hash_token(token)],
+            |row| row.get(0),
+        )?;
+        Ok(Some(policy.idle.min(expires_at - at)))
+    }
+
+    /// Writes down that session `id` is in use (an open connection); false when it has ended.
+    pub fn keep_session(&self, id: i64) -> Result<bool, AppError> {
+        let at = now();
+        let changed = self.lock().execute(
+            "UPDATE sessions SET last_seen_at = ?2
+             WHERE id = ?1 AND revoked_at IS NULL AND expires_at > ?2 AND last_seen_at > ?2 - ?3",
+            params![id, at, self.sessions.idle],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Ends every live session of `account`; returns their ids.
+    pub fn revoke_sessions_of(&self, account: ParticipantId) -> Result<Vec<i64>, AppError> {
+        let connection = self.lock();
+        let mut statement = connection
+            .prepare("UPDATE sessions SET revoked_at = ?2 WHERE account_id = ?1 AND revoked_at IS NULL RETURNING id")?;
+        let ids = statement.query_map(params![account.0, now()], |row| row.get(0))?.collect::<Result<_, _>>()?;
+        Ok(ids)
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -279,7 +359,7 @@ impl Store {
         if used != 1 {
             return Err(AppError::InviteUsed);
         }
-        let session_token = insert_session(&tx, account.id)?;
+        let session_token = insert_session(&tx, account.id, self.sessions)?;
         tx.commit()?;
         Ok((account, session_token))
     }
@@ -291,8 +371,9 @@ impl Store {
             .query_row(
                 "SELECT s.id, a.id, a.nickname, a.avatar, a.role FROM sessions s
                  JOIN accounts a ON a.id = s.account_id
-                 WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2",
-                params![hash_token(token), now()],
+                 WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
+                 AND s.last_seen_at > ?2 - ?3",
+                params![hash_token(token), now(), self.sessions.idle],
                 |row| {
                     let role: String = row.get(4)?;
                     Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?, row.get::<_, u8>(3)?, role))
@@ -499,12 +580,13 @@ fn invite_status(connection: &Connection, token: &str) -> Result<InviteStatus, A
     })
 }
 
-fn insert_session(connection: &Connection, account: ParticipantId) -> Result<String, AppError> {
+fn insert_session(connection: &Connection, account: ParticipantId, policy: SessionPolicy) -> Result<String, AppError> {
     let token = new_token();
     let created_at = now();
     connection.execute(
-        "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        params![hash_token(&token), account.0, created_at, created_at + SESSION_SECONDS],
+        "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?3)",
+        params![hash_token(&token), account.0, created_at, created_at + policy.lifetime],
     )?;
     Ok(token)
 }

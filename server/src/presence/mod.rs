@@ -43,6 +43,9 @@ pub const MESSAGE_BURST: f64 = 120.0;
 pub const PING_EVERY: Duration = Duration::from_secs(15);
 /// A connection silent this long (not even a pong) counts as dropped.
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+/// How often an open connection writes down that its session is in use (and finds out whether
+/// it ended).
+pub const KEEP_SESSION_EVERY: Duration = Duration::from_secs(300);
 /// How often the town's snapshot is saved while it changes.
 pub const SAVE_EVERY: Duration = Duration::from_secs(1);
 
@@ -269,6 +272,7 @@ async fn connection(socket: WebSocket, state: AppState, session: Session, page: 
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
+    let mut session_kept = Instant::now();
     let ending = loop {
         tokio::select! {
             outgoing = inbox.recv() => {
@@ -280,6 +284,13 @@ async fn connection(socket: WebSocket, state: AppState, session: Session, page: 
             _ = ping.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
                     break Ending::Dropped;
+                }
+                if session_kept.elapsed() >= KEEP_SESSION_EVERY {
+                    session_kept = Instant::now();
+                    if let Ok(false) = state.store.keep_session(session.id) {
+                        let _ = sink.send(encode(&ServerMessage::Closing { code: CloseCode::SessionExpired })).await;
+                        break Ending::Closed;
+                    }
                 }
                 if sink.send(Message::Ping(Default::default())).await.is_err() {
                     break Ending::Dropped;

@@ -57,7 +57,8 @@ impl TestServer {
         TestServer::start_on(self.state.store.clone(), self.options).await
     }
 
-    async fn start_on(store: Store, options: TownOptions) -> TestServer {
+    /// A server on `store` (e.g. one whose sessions end sooner).
+    pub async fn start_on(store: Store, options: TownOptions) -> TestServer {
         let static_dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(static_dir.path().join("index.html"), INDEX_HTML).expect("index");
         // Stands in for the brotli file `cargo xtask` writes; only its headers are looked at.
@@ -76,6 +77,7 @@ impl TestServer {
             turn: None,
             spawn_turn: None,
             load_test: false,
+            sessions: store.session_policy(),
         };
         let town = TownHandle::start(map.clone(), options);
         town.restore_from(&store);

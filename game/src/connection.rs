@@ -86,7 +86,8 @@ fn banner(
     };
     let ctx = contexts.ctx_mut()?;
     let top = rects.below_top_bar();
-    let width = (ctx.content_rect().width() - 24.0).clamp(200.0, 460.0);
+    // The frame adds its margin (12) and stroke on each side; 16 more keeps it off the edges.
+    let width = (ctx.content_rect().width() - 60.0).clamp(200.0, 460.0);
     let frame = egui::Frame::new()
         .corner_radius(8)
         .fill(Color32::from_rgb(255, 248, 225))

@@ -42,10 +42,12 @@ async function say(page, text) {
 
 test("voice and the town hold through a server crash and a clean restart", { timeout: 600_000 }, async () => {
   const { browser, server } = running;
-  const [ia, ib] = await invites(2);
+  const [ia, ib, ip] = await invites(3);
   const a = await register(browser, ia, "あおい", 0);
   const b = await register(browser, ib, "ふみ", 1);
   const [idA, idB] = [(await snapshot(a)).me.id, (await snapshot(b)).me.id];
+  // Someone on a phone is in the town too: the banner must fit their screen.
+  const phone = await register(browser, ip, "すまほ", 2, { width: 390, height: 844 });
   await choose(a, "voice");
   await choose(b, "voice");
   await arrive(a, 24, 20);
@@ -65,6 +67,10 @@ test("voice and the town hold through a server crash and a clean restart", { tim
       return sa.connection === state && sb.connection !== "open";
     }, 15_000);
     await a.screenshot({ path: join(artifacts, `reconnect-${signal}-a.png`) });
+    const banner = await eventually("the banner on the phone", async () => (await snapshot(phone)).controls["connection-banner"]);
+    const [x, , width] = banner;
+    assert.ok(x >= 0 && x + width <= 390, `the banner fits the phone: ${banner}`);
+    await phone.screenshot({ path: join(artifacts, `reconnect-${signal}-phone.png`) });
     // The server is gone, and A's voice still reaches B, peer to peer, on the same connection.
     const down = (await rtp(b, idA)).audioIn;
     await sleep(2000);
@@ -102,5 +108,5 @@ test("voice and the town hold through a server crash and a clean restart", { tim
     await eventually(`B reading A's line after ${fault}`, async () => (await b.textContent("#chat-log")).includes(`あおい：${line}`));
   }
   await b.screenshot({ path: join(artifacts, "reconnect-b.png") });
-  for (const page of [a, b]) await page.context().close();
+  for (const page of [a, b, phone]) await page.context().close();
 });

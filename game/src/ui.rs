@@ -379,6 +379,11 @@ fn person_panel(
             let rail =
                 egui::Rect::from_min_size(slider.rect.min, [ui.spacing().slider_width, slider.rect.height()].into());
             rects.note("person-volume", rail);
+            if !slider.changed()
+                && let Some(fraction) = pressed_along(ui, rail)
+            {
+                setting.volume = fraction;
+            }
         },
     );
     if setting != volumes.0.get(&id).copied().unwrap_or(PersonalVolume::default()) {
@@ -388,6 +393,22 @@ fn person_panel(
         panel.0 = None;
     }
     Ok(())
+}
+
+/// Where along `rail` (0 to 1) the primary button went down this frame, if it did there. A slider
+/// follows only a pointer held down across frames; on a slow device a quick tap can start and end
+/// within one frame, and then it is this that sets the value.
+fn pressed_along(ui: &egui::Ui, rail: egui::Rect) -> Option<f32> {
+    ui.input(|input| {
+        input.events.iter().find_map(|event| match event {
+            egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed: true, .. }
+                if rail.contains(*pos) =>
+            {
+                Some(((pos.x - rail.min.x) / rail.width()).clamp(0.0, 1.0))
+            }
+            _ => None,
+        })
+    })
 }
 
 fn device_picker(

@@ -14,7 +14,7 @@ export const artifacts = join(import.meta.dirname, "artifacts");
  * Starts the server; resolves with its URL, the printed staff invite and a stop function.
  * `turn: true` has it start a TURN relay (coturn) on loopback for the booths. `kill(signal)`
  * ends the process (SIGKILL: a crash; SIGTERM: a clean stop) keeping its data, and `restart()`
- * starts it again on the same address and data folder.
+ * starts it again on the same address and data folder. `turnUrl` is the relay's `turn:` URL.
  */
 export async function startServer({ turn = false } = {}) {
   const bin = process.env.IBASHO_SERVER_BIN;
@@ -28,21 +28,22 @@ export async function startServer({ turn = false } = {}) {
       ...(turn ? ["--spawn-turn", "127.0.0.1:0"] : []),
     ], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
     const lines = createInterface({ input: child.stdout });
-    let url, staffInvite;
+    let url, staffInvite, turnUrl;
     for await (const line of lines) {
       staffInvite ??= line.match(/staff invite.*: (\S+)$/)?.[1];
+      turnUrl ??= line.match(/TURN relay for booths at (\S+)$/)?.[1];
       url ??= line.match(/listening on (\S+)\/$/)?.[1];
       // "listening on" is the last line of the start.
       if (url) break;
     }
     if (!url) throw new Error("the server did not print its URL");
     const exited = new Promise((resolve) => child.once("exit", resolve));
-    return { child, url, staffInvite, exited };
+    return { child, url, staffInvite, turnUrl, exited };
   };
   let running = await launch("127.0.0.1:0");
   if (!running.staffInvite) throw new Error("the server did not print a staff invite");
   const server = {
-    url: running.url, staffInvite: running.staffInvite, dataDir,
+    url: running.url, staffInvite: running.staffInvite, turnUrl: running.turnUrl, dataDir,
     /** Ends the server process and waits for it to be gone; the data folder stays. */
     async kill(signal = "SIGKILL") {
       running.child.kill(signal);
@@ -125,10 +126,14 @@ export async function eventually(what, check, ms = 60_000) {
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
-/** Opens an invite link in a fresh browser context and registers; resolves in the town. */
-export async function register(browser, inviteUrl, nickname, avatar = 0, viewport = { width: 960, height: 640 }) {
+/**
+ * Opens an invite link in a fresh browser context and registers; resolves in the town.
+ * `init` is an init script run in the page before the game, as `[function, argument]`.
+ */
+export async function register(browser, inviteUrl, nickname, avatar = 0, viewport = { width: 960, height: 640 }, init = null) {
   const context = await browser.newContext({ viewport, locale: "ja-JP" });
   await context.addInitScript(emulateHiding);
+  if (init) await context.addInitScript(...init);
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error(`[${nickname}] page error:`, error.message));
   page.on("console", (message) => {
@@ -270,6 +275,13 @@ export async function arrive(page, col, row) {
     const me = (await snapshot(page)).me;
     return Math.hypot(me.x - x, me.y - y) < 2;
   });
+}
+
+/** Writes a chat line into the page's chat field and sends it, as a person types. */
+export async function say(page, text) {
+  await page.click("#chat-input");
+  await page.keyboard.type(text);
+  await page.keyboard.press("Enter");
 }
 
 export function distance(a, b) {

@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  arrive, artifacts, choose, distance, eventually, inviter, register, rtp, snapshot, useServerAndBrowser,
+  arrive, artifacts, choose, distance, eventually, inviter, register, rtp, say, snapshot, useServerAndBrowser,
 } from "./harness.mjs";
 
 const running = useServerAndBrowser({ before, after });
@@ -32,12 +32,6 @@ function watch(pages) {
     }
   })();
   return { seen, async stop() { on = false; await done; return seen; } };
-}
-
-async function say(page, text) {
-  await page.click("#chat-input");
-  await page.keyboard.type(text);
-  await page.keyboard.press("Enter");
 }
 
 test("voice and the town hold through a server crash and a clean restart", { timeout: 600_000 }, async () => {

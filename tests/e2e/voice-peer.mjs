@@ -3,10 +3,11 @@
 // handshake, then perfect negotiation of the audio connection over that channel) but has no
 // game, no drawing and no wasm, and connects only to the one person it is told to talk with.
 // Many of them fit beside a real client on a small machine, so the client's own cost can be
-// measured with many people talking to it.
+// measured with many people talking to it. It walks like a person too: along the map's floor
+// tiles at walking speed, since the server refuses moves through walls or faster than walking.
 //
 //     const peer = await joinAsVoicePeer(browser, inviteUrl, "P1", { listenTo: personId });
-//     await peer.moveToTile(24, 15);
+//     await peer.moveToTile(24, 15);   // resolves once it stands there
 //     await peer.figures();   // { links, connection, audioOut, audioIn }
 //
 // With `unreachable: true` its audio connection cannot be reached, as behind a network that
@@ -14,10 +15,24 @@
 // fails. With `silent: true` as well it gives no address at all, so the other side's connection
 // never even starts checking. `peer.becomeReachable()` lifts both; the next negotiation (an ICE
 // restart, or a fresh introduction) connects.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { eventually } from "./harness.mjs";
 
 const TILE = 32;
 const ROWS = 26;
+/** Pixels a second, as `protocol::WALK_SPEED`. */
+const WALK_SPEED = 160;
+/** Moves a second while walking, as `protocol::POSITION_UPDATES_PER_SECOND`. */
+const MOVES_PER_SECOND = 10;
+
+/** The town's tile rows ('#' wall, '.' floor; row 0 on top), read from the map the server uses. */
+function townTiles() {
+  const root = process.env.IBASHO_ROOT ?? join(import.meta.dirname, "..", "..");
+  const ron = readFileSync(join(root, "assets/maps/town.ron"), "utf8");
+  const block = ron.slice(ron.indexOf("tiles:"), ron.indexOf("spawn:"));
+  return [...block.matchAll(/"([#.]+)"/g)].map((match) => match[1]);
+}
 
 /** Registers through the invite and enters the town with the fake microphone on (声で参加). */
 export async function joinAsVoicePeer(browser, inviteUrl, nickname, { listenTo, avatar = 0, unreachable = false, silent = false }) {
@@ -27,12 +42,12 @@ export async function joinAsVoicePeer(browser, inviteUrl, nickname, { listenTo, 
   // The registration page gives the origin (cookies, WebSocket); the peer replaces its script.
   await page.goto(inviteUrl);
   const token = new URL(inviteUrl).pathname.split("/").pop();
-  await page.evaluate(runVoicePeer, { token, nickname, avatar, listenTo, unreachable, silent });
+  const tiles = townTiles();
+  await page.evaluate(runVoicePeer, { token, nickname, avatar, listenTo, unreachable, silent, tiles, walk: { TILE, ROWS, WALK_SPEED, MOVES_PER_SECOND } });
   await eventually(`${nickname} in the town`, () => page.evaluate(() => window.__voicePeer?.ready));
   return {
     page,
-    moveToTile: (col, row) =>
-      page.evaluate(([x, y]) => window.__voicePeer.move(x, y), [(col + 0.5) * TILE, (ROWS - 1 - row + 0.5) * TILE]),
+    moveToTile: (col, row) => page.evaluate(([col, row]) => window.__voicePeer.walkTo(col, row), [col, row]),
     figures: () => page.evaluate(() => window.__voicePeer.figures()),
     becomeReachable: () => page.evaluate(() => window.__voicePeer.becomeReachable()),
     close: () => context.close(),
@@ -40,7 +55,7 @@ export async function joinAsVoicePeer(browser, inviteUrl, nickname, { listenTo, 
 }
 
 /** Runs in the page. Everything the peer does, as the game's `web/` modules do it. */
-async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, silent }) {
+async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, silent, tiles, walk }) {
   const registered = await fetch("/api/register", {
     method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token, nickname, avatar }),
   });
@@ -132,6 +147,32 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
     return { pc, receive };
   }
 
+  const centre = (col, row) => ({ x: (col + 0.5) * walk.TILE, y: (walk.ROWS - 1 - row + 0.5) * walk.TILE });
+  const tileOf = ({ x, y }) => [Math.floor(x / walk.TILE), walk.ROWS - 1 - Math.floor(y / walk.TILE)];
+  const floor = (col, row) => tiles[row]?.[col] === ".";
+  /** Breadth-first over floor tiles, four neighbours: the tiles after `from` up to `to`. */
+  function findPath(from, to) {
+    const key = ([c, r]) => `${c},${r}`;
+    const came = new Map([[key(from), null]]);
+    const queue = [from];
+    while (queue.length) {
+      const here = queue.shift();
+      if (key(here) === key(to)) {
+        const path = [];
+        for (let at = here; at && key(at) !== key(from); at = came.get(key(at))) path.unshift(at);
+        return path;
+      }
+      for (const [dc, dr] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+        const next = [here[0] + dc, here[1] + dr];
+        if (floor(...next) && !came.has(key(next))) {
+          came.set(key(next), here);
+          queue.push(next);
+        }
+      }
+    }
+    return null;
+  }
+
   function separate(link) {
     const entry = links.get(link);
     if (!entry) return;
@@ -160,6 +201,9 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
       case "separate":
         separate(message.link);
         break;
+      case "placed":
+        state.position = message.position;
+        break;
       case "rejected":
         console.error("the server refused a message:", message.code);
         break;
@@ -173,9 +217,22 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
     becomeReachable() {
       state.unreachable = false;
     },
-    move(x, y) {
-      send({ type: "move", position: { x, y } });
-      state.position = { x, y };
+    /** Walks along floor tiles to the centre of (col, row); resolves on arrival. */
+    async walkTo(col, row) {
+      const path = findPath(tileOf(state.position), [col, row]);
+      if (!path) throw new Error(`no way to (${col}, ${row})`);
+      const step = walk.WALK_SPEED / walk.MOVES_PER_SECOND;
+      for (const target of [centre(...tileOf(state.position)), ...path.map(([c, r]) => centre(c, r))]) {
+        while (Math.hypot(target.x - state.position.x, target.y - state.position.y) > 0.01) {
+          const { x, y } = state.position;
+          const left = Math.hypot(target.x - x, target.y - y);
+          const t = Math.min(1, step / left);
+          const next = { x: x + (target.x - x) * t, y: y + (target.y - y) * t };
+          send({ type: "move", position: next });
+          state.position = next;
+          await new Promise((resolve) => setTimeout(resolve, 1000 / walk.MOVES_PER_SECOND));
+        }
+      }
     },
     async figures() {
       const [entry] = links.values();

@@ -16,6 +16,7 @@ use crate::help_call::HelpNews;
 use crate::map::{to_position, to_vec2};
 use crate::movement::{LocalPlayer, WalkPath};
 use crate::places::booth::BoothNews;
+use crate::places::hall::HallNews;
 use crate::screens::{ClosedReason, Screen};
 use crate::voice::Taking;
 
@@ -126,6 +127,7 @@ fn receive_server_messages(
     mut last_sent: ResMut<LastSent>,
     mut booth_news: MessageWriter<BoothNews>,
     mut help_news: MessageWriter<HelpNews>,
+    mut hall_news: MessageWriter<HallNews>,
     closed: Option<Res<ClosedReason>>,
 ) {
     if link.incoming.is_closed() && link.incoming.is_empty() {
@@ -273,6 +275,24 @@ fn receive_server_messages(
             ServerMessage::HelpReply { from, text } => {
                 help_news.write(HelpNews::Reply { from, text });
             }
+            ServerMessage::Hall { view } => {
+                hall_news.write(HallNews::View(view));
+            }
+            ServerMessage::HallPublished { sdp } => {
+                hall_news.write(HallNews::Published(sdp));
+            }
+            ServerMessage::HallFeed { feed, person, sdp } => {
+                hall_news.write(HallNews::Feed { feed, person, sdp });
+            }
+            ServerMessage::HallFeedEnded { feed } => {
+                hall_news.write(HallNews::FeedEnded(feed));
+            }
+            ServerMessage::HallTurnEnded { why } => {
+                hall_news.write(HallNews::TurnEnded(why));
+            }
+            ServerMessage::HallReaction { person, reaction } => {
+                hall_news.write(HallNews::Reacted(person, reaction));
+            }
             ServerMessage::Signal { .. } => {}
             ServerMessage::Rejected { code } => {
                 warn!("the server refused a message: {}", reject_reason(code));
@@ -304,6 +324,8 @@ fn reject_reason(code: RejectCode) -> &'static str {
         RejectCode::NoteTooLong => "note too long",
         RejectCode::NoSuchCaller => "no such caller",
         RejectCode::BadText => "bad text",
+        RejectCode::StageTaken => "stage taken",
+        RejectCode::SfuUnavailable => "sfu unavailable",
     }
 }
 

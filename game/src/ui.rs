@@ -59,6 +59,13 @@ impl ControlRects {
         self.0.insert(name.into(), [rect.min.x, rect.min.y, rect.width(), rect.height()]);
     }
 
+    /// A button whose place is noted as `name` (for tests), clicked or not.
+    pub fn button(&mut self, ui: &mut egui::Ui, name: &str, text: &str) -> bool {
+        let response = ui.button(text);
+        self.note(name, response.rect);
+        response.clicked()
+    }
+
     /// Where panels start below the top bar (taller on a phone, where its rows wrap).
     pub fn below_top_bar(&self) -> f32 {
         self.0.get("top-bar").map_or(104.0, |[_, y, _, height]| y + height + 8.0)

@@ -236,6 +236,7 @@ fn mix_voices(
     me: Single<(&Transform, &Taking), With<LocalPlayer>>,
     others: Query<(&RemotePerson, &Transform, &Taking)>,
     personal: Res<PersonalVolumes>,
+    hall: Res<crate::places::hall::MyHall>,
     mut audible: ResMut<Audible>,
     mut voice_mix: ResMut<VoiceMix>,
 ) {
@@ -264,6 +265,9 @@ fn mix_voices(
     } else {
         HashSet::new()
     };
+    // A hall's stage and speakers reach us through the SFU: the mesh does not play them twice.
+    let gains: HashMap<ParticipantId, f32> =
+        gains.into_iter().map(|(id, gain)| (id, if hall.carries(id) { 0.0 } else { gain })).collect();
     let volumes = gains.iter().map(|(id, gain)| (*id, gain * personal.factor(*id))).collect();
     let new_mix = VoiceMix { gains, heard_by, volumes };
     if *voice_mix != new_mix {

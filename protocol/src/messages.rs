@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::booth::{BoothRequest, BoothSign, Desk, Ticket};
+use crate::hall::{FeedId, HallRequest, HallView, Reaction, TurnEnded};
 use crate::help::{HelpCall, HelpRequest, HelpStatus};
 use crate::map::{PlaceId, Position};
 
@@ -230,6 +231,11 @@ pub enum ClientMessage {
         /// What is asked.
         request: HelpRequest,
     },
+    /// About the program hall I stand in: the stage, hands, reactions, its media.
+    Hall {
+        /// The request.
+        request: HallRequest,
+    },
     /// Nothing to say; keeps the connection open.
     KeepAlive,
 }
@@ -357,6 +363,42 @@ pub enum ServerMessage {
     /// The server is restarting: the page keeps the town on screen and reconnects; people
     /// coming back within the grace period find themselves where they were.
     Restarting,
+    /// The hall I stand in, as I am shown it (none: I am in no hall).
+    Hall {
+        /// The hall.
+        view: Option<HallView>,
+    },
+    /// The SFU's answer to my publication to the hall.
+    HallPublished {
+        /// The answer.
+        sdp: String,
+    },
+    /// A feed of the hall I stand in, offered by the SFU: answer with `HallRequest::Receive`.
+    HallFeed {
+        /// The feed.
+        feed: FeedId,
+        /// Whose voice (or screen) it carries.
+        person: ParticipantId,
+        /// The SFU's offer.
+        sdp: String,
+    },
+    /// A feed ended (the person left the stage, their turn ended, or I left the hall).
+    HallFeedEnded {
+        /// The feed.
+        feed: FeedId,
+    },
+    /// My turn to speak to the hall ended; my publication was stopped.
+    HallTurnEnded {
+        /// Why.
+        why: TurnEnded,
+    },
+    /// Someone in the hall reacted.
+    HallReaction {
+        /// Who.
+        person: ParticipantId,
+        /// How.
+        reaction: Reaction,
+    },
 }
 
 /// One introduction, as a welcome lists it.
@@ -404,6 +446,10 @@ pub enum RejectCode {
     NoSuchCaller,
     /// A text is empty or longer than allowed.
     BadText,
+    /// Someone else is on the hall's stage.
+    StageTaken,
+    /// The hall's media server cannot be reached now.
+    SfuUnavailable,
 }
 
 /// Why the server is closing a connection.

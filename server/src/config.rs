@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::sfu::{JanusEndpoint, JanusNetwork};
 use crate::turn::Turn;
 
 /// Everything the server needs to know about where it runs.
@@ -32,13 +33,22 @@ pub struct Config {
     pub load_test: bool,
     /// How long sessions last (`--session-idle-days`, `--session-lifetime-days`).
     pub sessions: crate::store::SessionPolicy,
+    /// The Janus instances carrying the halls' media (`--janus-url`, repeated, with
+    /// `--janus-secret` and `--janus-admin-key`); halls are shared out among them.
+    pub janus: Vec<JanusEndpoint>,
+    /// Start a Janus of our own (`--spawn-janus`); the server adds it to `janus` once it runs.
+    pub spawn_janus: bool,
+    /// What a spawned Janus offers browsers (`--janus-interface`, `--janus-public-ip`,
+    /// `--janus-rtp-ports LOW-HIGH`).
+    pub janus_network: JanusNetwork,
 }
 
 impl Config {
     /// Reads flags (`--listen`, `--data-dir`, `--static-dir`, `--map`, `--public-url`,
-    /// `--staff-invite`, `--turn-url` with `--turn-secret`, or `--spawn-turn`, `--load-test`, `--session-idle-days`, `--session-lifetime-days`) and
-    /// `IBASHO_*`
-    /// environment variables.
+    /// `--staff-invite`, `--turn-url` with `--turn-secret`, or `--spawn-turn`, `--load-test`,
+    /// `--session-idle-days`, `--session-lifetime-days`, `--spawn-janus` or `--janus-url` with
+    /// `--janus-secret` and `--janus-admin-key`, `--janus-interface`, `--janus-public-ip`,
+    /// `--janus-rtp-ports`) and `IBASHO_*` environment variables.
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
         let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
         let mut listen = env("IBASHO_LISTEN", "127.0.0.1:8080");
@@ -60,6 +70,11 @@ impl Config {
         let mut turn_url = std::env::var("IBASHO_TURN_URL").ok();
         let mut turn_secret = std::env::var("IBASHO_TURN_SECRET").ok();
         let mut spawn_turn = std::env::var("IBASHO_SPAWN_TURN").ok();
+        let mut janus_urls: Vec<String> = Vec::new();
+        let mut janus_secret = std::env::var("IBASHO_JANUS_SECRET").ok();
+        let mut janus_admin_key = std::env::var("IBASHO_JANUS_ADMIN_KEY").ok();
+        let mut spawn_janus = false;
+        let mut janus_network = JanusNetwork::default();
         let mut args = args.into_iter();
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -76,6 +91,24 @@ impl Config {
                 "--turn-url" => turn_url = Some(value()?),
                 "--turn-secret" => turn_secret = Some(value()?),
                 "--spawn-turn" => spawn_turn = Some(value()?),
+                "--spawn-janus" => spawn_janus = true,
+                "--janus-url" => janus_urls.push(value()?),
+                "--janus-secret" => janus_secret = Some(value()?),
+                "--janus-admin-key" => janus_admin_key = Some(value()?),
+                "--janus-interface" => janus_network.interface = value()?,
+                "--janus-public-ip" => {
+                    let ip = value()?;
+                    janus_network.public_ip =
+                        Some(ip.parse().map_err(|_| format!("--janus-public-ip: not an IP: {ip}"))?);
+                }
+                "--janus-rtp-ports" => {
+                    let ports = value()?;
+                    janus_network.rtp_ports = ports
+                        .split_once('-')
+                        .and_then(|(low, high)| Some((low.parse().ok()?, high.parse().ok()?)))
+                        .filter(|(low, high): &(u16, u16)| low < high)
+                        .ok_or_else(|| format!("--janus-rtp-ports: LOW-HIGH, not {ports}"))?;
+                }
                 other => return Err(format!("unknown flag {other}")),
             }
         }
@@ -91,6 +124,20 @@ impl Config {
         if turn.is_some() && spawn_turn.is_some() {
             return Err("choose either --turn-url or --spawn-turn".into());
         }
+        let janus = match (janus_urls.is_empty(), janus_secret, janus_admin_key) {
+            (true, None, None) => Vec::new(),
+            (false, Some(api_secret), Some(admin_key)) => janus_urls
+                .into_iter()
+                .map(|api_url| {
+                    if api_url.starts_with("http://") || api_url.starts_with("https://") {
+                        Ok(JanusEndpoint { api_url, api_secret: api_secret.clone(), admin_key: admin_key.clone() })
+                    } else {
+                        Err(format!("--janus-url: an http(s) URL of Janus's API, not {api_url}"))
+                    }
+                })
+                .collect::<Result<_, _>>()?,
+            _ => return Err("--janus-url, --janus-secret and --janus-admin-key go together".into()),
+        };
         // Without --public-url, the address is known only once bound (the port may be 0).
         let public_url = public_url.unwrap_or_default().trim_end_matches('/').to_owned();
         Ok(Config {
@@ -105,6 +152,9 @@ impl Config {
             spawn_turn,
             load_test,
             sessions,
+            janus,
+            spawn_janus,
+            janus_network,
         })
     }
 

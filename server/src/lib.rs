@@ -12,6 +12,7 @@ pub mod places;
 pub mod presence;
 pub mod reservations;
 pub mod sessions;
+pub mod sfu;
 pub mod store;
 pub mod tokens;
 pub mod turn;

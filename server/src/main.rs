@@ -77,6 +77,15 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     if config.turn.is_none() {
         eprintln!("ibasho-server: no TURN relay configured: booth connections are direct (see --spawn-turn)");
     }
+    // Kept alive until the server stops, which stops Janus too.
+    let _janus_process = if config.spawn_janus {
+        let (endpoint, process) = ibasho_server::sfu::janus::spawn(&config.data_dir, &config.janus_network).await?;
+        println!("ibasho: SFU (Janus) for halls at {}", endpoint.api_url);
+        config.janus.push(endpoint);
+        Some(process)
+    } else {
+        None
+    };
     let no_staff = store.staff_count().map_err(|e| e.to_string())? == 0;
     let staff_invite = if config.staff_invite || no_staff {
         let invite =
@@ -91,7 +100,19 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     }
     let options =
         TownOptions { relayed: config.turn.is_some(), teleports_allowed: config.load_test, ..TownOptions::default() };
+    let halls: Vec<protocol::PlaceId> =
+        map.places.iter().filter(|place| place.kind == protocol::PlaceKind::Hall).map(|p| p.id.clone()).collect();
     let town = TownHandle::start(Arc::new(map), options);
+    if !config.janus.is_empty() {
+        let sfu = ibasho_server::sfu::Sfu::start(config.janus.clone(), halls)
+            .await
+            .map_err(|e| format!("cannot use the SFU: {e}"))?;
+        town.set_sfu(sfu);
+    } else {
+        eprintln!(
+            "ibasho-server: no SFU configured: a hall's stage reaches only the people connected to it (see --spawn-janus)"
+        );
+    }
     let awaited = town.restore_from(&store);
     if awaited > 0 {
         println!("ibasho: waiting for {awaited} people who were in the town before the restart");

@@ -12,11 +12,12 @@ export const artifacts = join(import.meta.dirname, "artifacts");
 
 /**
  * Starts the server; resolves with its URL, the printed staff invite and a stop function.
- * `turn: true` has it start a TURN relay (coturn) on loopback for the booths. `kill(signal)`
+ * `turn: true` has it start a TURN relay (coturn) on loopback for the booths, `janus: true` the
+ * SFU (Janus) for the halls. `kill(signal)`
  * ends the process (SIGKILL: a crash; SIGTERM: a clean stop) keeping its data, and `restart()`
  * starts it again on the same address and data folder. `turnUrl` is the relay's `turn:` URL.
  */
-export async function startServer({ turn = false } = {}) {
+export async function startServer({ turn = false, janus = false } = {}) {
   const bin = process.env.IBASHO_SERVER_BIN;
   if (!bin) throw new Error("IBASHO_SERVER_BIN is not set (run through `cargo xtask test`)");
   const dataDir = mkdtempSync(join(tmpdir(), "ibasho-e2e-"));
@@ -26,6 +27,7 @@ export async function startServer({ turn = false } = {}) {
       "--static-dir", process.env.IBASHO_DIST ?? join(root, "dist"),
       "--map", join(root, "assets/maps/town.ron"),
       ...(turn ? ["--spawn-turn", "127.0.0.1:0"] : []),
+      ...(janus ? ["--spawn-janus"] : []),
     ], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
     const lines = createInterface({ input: child.stdout });
     let url, staffInvite, turnUrl;
@@ -75,10 +77,10 @@ export async function launchBrowser() {
 }
 
 /** Starts a server and a browser before the file's tests and stops them after; returns getters. */
-export function useServerAndBrowser({ before, after, turn = false }) {
+export function useServerAndBrowser({ before, after, turn = false, janus = false }) {
   const context = {};
   before(async () => {
-    context.server = await startServer({ turn });
+    context.server = await startServer({ turn, janus });
     context.browser = await launchBrowser();
   });
   after(async () => {

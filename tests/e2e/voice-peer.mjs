@@ -10,6 +10,12 @@
 //     await peer.moveToTile(24, 15);   // resolves once it stands there
 //     await peer.figures();   // { links, connection, audioOut, audioIn }
 //
+// With `hall: true` it also takes part in the hall it stands in as the game does: it answers the
+// SFU's feeds (`figures().hall` counts what each person's feed brought) and, when its turn to
+// speak comes, publishes its microphone to the hall; `keepSending: true` makes it a modified
+// client that never stops publishing on its own and offers again when told its turn ended.
+// `hallRequest(request)` sends any hall request; `rejections` lists what the server refused.
+//
 // With `unreachable: true` its audio connection cannot be reached, as behind a network that
 // drops it: it hides its own addresses and ignores the other side's, so the other side's ICE
 // fails. With `silent: true` as well it gives no address at all, so the other side's connection
@@ -35,7 +41,9 @@ function townTiles() {
 }
 
 /** Registers through the invite and enters the town with the fake microphone on (声で参加). */
-export async function joinAsVoicePeer(browser, inviteUrl, nickname, { listenTo, avatar = 0, unreachable = false, silent = false }) {
+export async function joinAsVoicePeer(browser, inviteUrl, nickname, {
+  listenTo = null, avatar = 0, unreachable = false, silent = false, participation = "voice", hall = false, keepSending = false,
+}) {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error(`[${nickname}] page error:`, error.message));
@@ -43,19 +51,23 @@ export async function joinAsVoicePeer(browser, inviteUrl, nickname, { listenTo, 
   await page.goto(inviteUrl);
   const token = new URL(inviteUrl).pathname.split("/").pop();
   const tiles = townTiles();
-  await page.evaluate(runVoicePeer, { token, nickname, avatar, listenTo, unreachable, silent, tiles, walk: { TILE, ROWS, WALK_SPEED, MOVES_PER_SECOND } });
+  const options = { token, nickname, avatar, listenTo, unreachable, silent, participation, hall, keepSending };
+  await page.evaluate(runVoicePeer, { ...options, tiles, walk: { TILE, ROWS, WALK_SPEED, MOVES_PER_SECOND } });
   await eventually(`${nickname} in the town`, () => page.evaluate(() => window.__voicePeer?.ready));
   return {
     page,
     moveToTile: (col, row) => page.evaluate(([col, row]) => window.__voicePeer.walkTo(col, row), [col, row]),
     figures: () => page.evaluate(() => window.__voicePeer.figures()),
+    hallRequest: (request) => page.evaluate((request) => window.__voicePeer.hallRequest(request), request),
+    hallView: () => page.evaluate(() => window.__voicePeer.hallView),
+    rejections: () => page.evaluate(() => window.__voicePeer.rejections),
     becomeReachable: () => page.evaluate(() => window.__voicePeer.becomeReachable()),
     close: () => context.close(),
   };
 }
 
 /** Runs in the page. Everything the peer does, as the game's `web/` modules do it. */
-async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, silent, tiles, walk }) {
+async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, silent, participation, hall, keepSending, tiles, walk }) {
   const registered = await fetch("/api/register", {
     method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token, nickname, avatar }),
   });
@@ -68,7 +80,9 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
   const send = (message) => socket.send(JSON.stringify(message));
   /** link → { data, channel, media } for the one person listened to. */
   const links = new Map();
-  const state = { ready: false, id: null, position: null, unreachable };
+  const state = { ready: false, id: null, position: null, unreachable, hall: null, publication: null, rejections: [] };
+  /** feed → { pc, person } of the hall feeds received. */
+  const feeds = new Map();
   /** Without ICE candidates, and with one nobody answers at (TEST-NET-1, RFC 5737). */
   const hideAddresses = (sdp, replacement) =>
     sdp.split("\r\n").filter((line) => !line.startsWith("a=candidate") && !line.startsWith("a=end-of-candidates"))
@@ -173,6 +187,45 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
     return null;
   }
 
+  /** Publishes the microphone to the hall, as the game does on the stage or during a turn. */
+  async function publish() {
+    state.publication?.close();
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    state.publication = pc;
+    state.live = true;
+    pc.addTransceiver(voice, { direction: "sendonly" });
+    await pc.setLocalDescription(await pc.createOffer());
+    await waitGathered(pc);
+    send({ type: "hall", request: { kind: "publish", sdp: pc.localDescription.sdp } });
+  }
+
+  function followTurn() {
+    const speaking = hall && ["speaking", "on_stage"].includes(state.hall?.you) && participation !== "listening";
+    if (speaking && !state.live) {
+      publish().catch((error) => console.error("hall publication failed:", error.message));
+    } else if (!speaking && state.publication && !keepSending) {
+      state.publication.close();
+      state.publication = null;
+      state.live = false;
+    }
+  }
+
+  async function receiveFeed(feed, person, offer) {
+    feeds.get(feed)?.pc.close();
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    feeds.set(feed, { pc, person });
+    pc.ontrack = ({ track }) => {
+      const audio = new Audio();
+      audio.muted = true;
+      audio.srcObject = new MediaStream([track]);
+      audio.play().catch(() => {});
+    };
+    await pc.setRemoteDescription({ type: "offer", sdp: offer });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await waitGathered(pc);
+    send({ type: "hall", request: { kind: "receive", feed, sdp: pc.localDescription.sdp } });
+  }
+
   function separate(link) {
     const entry = links.get(link);
     if (!entry) return;
@@ -185,7 +238,7 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
     const message = JSON.parse(event.data);
     switch (message.type) {
       case "welcome":
-        send({ type: "set_participation", participation: "voice" });
+        send({ type: "set_participation", participation });
         state.id = message.you.id;
         state.position = message.you.position;
         state.ready = true;
@@ -204,8 +257,30 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
       case "placed":
         state.position = message.position;
         break;
+      case "hall":
+        state.hall = message.view;
+        followTurn();
+        break;
+      case "hall_published":
+        state.publication?.setRemoteDescription({ type: "answer", sdp: message.sdp }).catch((e) => console.error("answer:", e.message));
+        break;
+      case "hall_feed":
+        if (hall) receiveFeed(message.feed, message.person, message.sdp).catch((e) => console.error("feed:", e.message));
+        break;
+      case "hall_feed_ended":
+        feeds.get(message.feed)?.pc.close();
+        feeds.delete(message.feed);
+        break;
+      case "hall_turn_ended":
+        // A modified client carries on sending and offers again.
+        state.live = false;
+        if (keepSending && state.publication) {
+          const pc = state.publication;
+          send({ type: "hall", request: { kind: "publish", sdp: pc.localDescription.sdp } });
+        }
+        break;
       case "rejected":
-        console.error("the server refused a message:", message.code);
+        state.rejections.push(message.code);
         break;
     }
   };
@@ -214,6 +289,11 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
   window.__voicePeer = {
     get ready() { return state.ready; },
     get id() { return state.id; },
+    get hallView() { return state.hall; },
+    get rejections() { return state.rejections; },
+    hallRequest(request) {
+      send({ type: "hall", request });
+    },
     becomeReachable() {
       state.unreachable = false;
     },
@@ -237,6 +317,18 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
     async figures() {
       const [entry] = links.values();
       const figures = { links: links.size, connection: entry?.media?.pc.connectionState ?? "none", audioOut: 0, audioIn: 0 };
+      // What each person's hall feed brought, and what our own publication sent.
+      figures.hall = { feeds: feeds.size, from: {}, sent: 0 };
+      for (const { pc, person } of feeds.values()) {
+        (await pc.getStats()).forEach((s) => {
+          if (s.type === "inbound-rtp" && s.kind === "audio") figures.hall.from[person] = (figures.hall.from[person] ?? 0) + (s.bytesReceived ?? 0);
+        });
+      }
+      if (state.publication) {
+        (await state.publication.getStats()).forEach((s) => {
+          if (s.type === "outbound-rtp" && s.kind === "audio") figures.hall.sent = s.bytesSent ?? 0;
+        });
+      }
       if (!entry?.media) return figures;
       (await entry.media.pc.getStats()).forEach((s) => {
         if (s.type === "outbound-rtp" && s.kind === "audio") figures.audioOut = s.bytesSent ?? 0;

@@ -1,6 +1,6 @@
 //! `cargo xtask run|test|bench`: the project's orchestration in Rust. Each command first
 //! installs what is missing on the machine (wasm target, trunk, wasm-bindgen-cli at the
-//! lockfile's version, coturn, Chromium, npm packages), then builds and runs.
+//! lockfile's version, coturn, Janus, Chromium, npm packages), then builds and runs.
 //!
 //! Build folders: native builds use `CARGO_TARGET_DIR` (default `target/`); the wasm client
 //! uses `IBASHO_WASM_TARGET_DIR` (default: the same), so both can live outside the checkout.
@@ -12,6 +12,8 @@ use std::process::{Command, ExitCode};
 const TRUNK_VERSION: &str = "0.21.14";
 /// coturn's server, from Debian's `coturn` package.
 const TURNSERVER: &str = "/usr/bin/turnserver";
+/// The SFU for the halls, from Debian's `janus` package.
+const JANUS: &str = "/usr/bin/janus";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -103,6 +105,10 @@ fn setup(browser: bool) -> Result<(), String> {
     if !Path::new(TURNSERVER).exists() {
         packages.push("coturn");
     }
+    // Janus carries what reaches a whole hall (the stage, turns to speak).
+    if !Path::new(JANUS).exists() {
+        packages.push("janus");
+    }
     if browser && !Path::new("/usr/bin/chromium").exists() {
         packages.push("chromium");
     }
@@ -164,6 +170,10 @@ fn run(extra: &[String]) -> Result<(), String> {
     // Booths go through a TURN relay: a local coturn unless another one is named.
     if !args.iter().any(|arg| arg.starts_with("--turn") || *arg == "--spawn-turn") {
         args.extend(["--spawn-turn", "127.0.0.1:3478"]);
+    }
+    // Halls go through Janus: one of our own unless others are named.
+    if !args.iter().any(|arg| arg.starts_with("--janus-url") || *arg == "--spawn-janus") {
+        args.push("--spawn-janus");
     }
     sh("cargo", &args)
 }

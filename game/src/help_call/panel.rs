@@ -30,13 +30,6 @@ fn panel(title: impl Into<egui::WidgetText>, rects: &ControlRects) -> egui::Wind
     side_panel(title, Align2::LEFT_TOP, rects)
 }
 
-/// A button whose place is noted for tests, clicked or not.
-fn button(ui: &mut egui::Ui, rects: &mut ControlRects, name: &str, text: &str) -> bool {
-    let response = ui.button(text);
-    rects.note(name, response.rect);
-    response.clicked()
-}
-
 /// Our own call: that it went to staff only, who noticed, what they wrote; 取り消す / 閉じる.
 fn my_call_panel(
     mut contexts: EguiContexts,
@@ -63,9 +56,9 @@ fn my_call_panel(
             ui.label(RichText::new(format!("{from}さんより：{text}")).strong());
         }
         if mine.status.is_some() {
-            withdraw = button(ui, &mut rects, "help-withdraw", "取り消す");
+            withdraw = rects.button(ui, "help-withdraw", "取り消す");
         } else {
-            close = button(ui, &mut rects, "help-close", "閉じる");
+            close = rects.button(ui, "help-close", "閉じる");
         }
     });
     if withdraw {
@@ -114,26 +107,25 @@ fn calls_panel(
                     ui.allocate_exact_size(egui::vec2(ui.available_width(), FIELD_HEIGHT), egui::Sense::hover());
                 rects.note("help-reply", field);
                 ui.horizontal(|ui| {
-                    if button(ui, &mut rects, "help-send", "送る") && !draft.0.trim().is_empty() {
+                    if rects.button(ui, "help-send", "送る") && !draft.0.trim().is_empty() {
                         asks.push(HelpRequest::Reply { person: call.person, text: std::mem::take(&mut draft.0) });
                         *replying = None;
                     }
-                    if button(ui, &mut rects, "help-cancel", "やめる") {
+                    if rects.button(ui, "help-cancel", "やめる") {
                         draft.0.clear();
                         *replying = None;
                     }
                 });
             }
             ui.horizontal_wrapped(|ui| {
-                if *replying != Some(call.person) && button(ui, &mut rects, &format!("help-reply:{id}"), "返事を書く")
-                {
+                if *replying != Some(call.person) && rects.button(ui, &format!("help-reply:{id}"), "返事を書く") {
                     draft.0.clear();
                     *replying = Some(call.person);
                 }
-                if desk.0.is_some() && button(ui, &mut rects, &format!("help-invite:{id}"), "相談室へ招く") {
+                if desk.0.is_some() && rects.button(ui, &format!("help-invite:{id}"), "相談室へ招く") {
                     asks.push(HelpRequest::Invite { person: call.person });
                 }
-                if button(ui, &mut rects, &format!("help-done:{id}"), "対応済み") {
+                if rects.button(ui, &format!("help-done:{id}"), "対応済み") {
                     asks.push(HelpRequest::Done { person: call.person });
                 }
             });

@@ -150,6 +150,10 @@ pub fn refusal(code: RejectCode) -> Option<&'static str> {
         RejectCode::NoSuchCaller => "その方は、もういないか、待っていないようです。",
         RejectCode::NotAllowed => "この操作はできません。",
         RejectCode::BadText => "返事が空か、長すぎます（200文字まで）。",
+        RejectCode::StageTaken => "いまは、ほかの方がステージに立っています。",
+        RejectCode::SfuUnavailable => {
+            "ホール全体への配信がいまは使えません。近くの人とは、いつもどおり話せます。しばらくしてから、もう一度お試しください。"
+        }
         _ => return None,
     })
 }

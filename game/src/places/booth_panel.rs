@@ -43,13 +43,6 @@ fn panel(title: impl Into<egui::WidgetText>, rects: &ControlRects) -> egui::Wind
     side_panel(title, Align2::RIGHT_TOP, rects)
 }
 
-/// A button whose place is noted for tests, clicked or not.
-fn button(ui: &mut egui::Ui, rects: &mut ControlRects, name: &str, text: &str) -> bool {
-    let response = ui.button(text);
-    rects.note(name, response.rect);
-    response.clicked()
-}
-
 fn state_colors(state: BoothState) -> (Color32, Color32) {
     match state {
         BoothState::Open => (Color32::from_rgb(46, 112, 80), Color32::WHITE),
@@ -128,7 +121,7 @@ fn door_panel(
                 let (field, _) =
                     ui.allocate_exact_size(egui::vec2(ui.available_width(), NOTE_HEIGHT), egui::Sense::hover());
                 rects.note("knock-note", field);
-                knock = button(ui, &mut rects, "knock", "ノックする");
+                knock = rects.button(ui, "knock", "ノックする");
             }
         }
         ui.separator();
@@ -154,7 +147,7 @@ fn slot_section(
     for slot in &mine {
         ui.horizontal_wrapped(|ui| {
             ui.label(format!("予約済み：{}", slot.label));
-            if button(ui, rects, &format!("cancel:{}", slot.id), "キャンセル") {
+            if rects.button(ui, &format!("cancel:{}", slot.id), "キャンセル") {
                 asks.write(SlotAsk::Cancel(slot.id));
             }
         });
@@ -166,7 +159,7 @@ fn slot_section(
     for slot in free {
         ui.horizontal_wrapped(|ui| {
             ui.label(format!("{}（{}さん）", slot.label, slot.counselor));
-            if button(ui, rects, &format!("book:{}", slot.id), "予約する") {
+            if rects.button(ui, &format!("book:{}", slot.id), "予約する") {
                 asks.write(SlotAsk::Book(slot.id));
             }
         });
@@ -181,7 +174,7 @@ fn kind_notice(ui: &mut egui::Ui, rects: &mut ControlRects, lines: [&str; 2]) ->
     for line in lines {
         ui.label(line);
     }
-    button(ui, rects, "withdraw", "閉じる")
+    rects.button(ui, "withdraw", "閉じる")
 }
 
 /// 「家族と一緒に」: who we asked to come along, and whether the list of people to ask is open.
@@ -203,7 +196,7 @@ fn family_section(
         ui.label(format!("{name}さんにお声がけしました。「一緒に行く」を選ぶと、相談員に届きます。"));
     }
     if !family.picking {
-        if button(ui, rects, "bring-family", "家族と一緒に") {
+        if rects.button(ui, "bring-family", "家族と一緒に") {
             family.picking = true;
         }
         return;
@@ -213,13 +206,13 @@ fn family_section(
         ui.label("いま町には、ほかに誰もいません。");
     }
     for (id, nickname) in people {
-        if button(ui, rects, &format!("family:{}", id.0), &format!("{nickname}さん")) {
+        if rects.button(ui, &format!("family:{}", id.0), &format!("{nickname}さん")) {
             ask.write(AskBooth(BoothRequest::BringFamily { person: *id }));
             family.asked = Some(nickname.clone());
             family.picking = false;
         }
     }
-    if button(ui, rects, "family-cancel", "やめる") {
+    if rects.button(ui, "family-cancel", "やめる") {
         family.picking = false;
     }
 }
@@ -256,7 +249,7 @@ fn ticket_panel(
             Ticket::Knocking { .. } => {
                 ui.label("ノックしました。相談員の返事を待っています…");
                 ui.label("待っているあいだも、町を歩いたりチャットしたりできます。");
-                withdraw = button(ui, &mut rects, "withdraw", "取り消す");
+                withdraw = rects.button(ui, "withdraw", "取り消す");
             }
             Ticket::Waiting { ahead, .. } => {
                 ui.label("「少しお待ちください」とのことです。");
@@ -266,14 +259,14 @@ fn ticket_panel(
                     ui.heading(format!("あと {ahead} 人"));
                 }
                 ui.label("待っているあいだも、町を歩いたりチャットしたりできます。順番が来たらお知らせします。");
-                withdraw = button(ui, &mut rects, "withdraw", "列から離れる");
+                withdraw = rects.button(ui, "withdraw", "列から離れる");
             }
             Ticket::Admitted { .. } => {
                 ui.label("「どうぞ」とのことです。相談員が待っています。");
                 ui.label("数分のあいだ、入口からお入りいただけます。");
                 ui.horizontal(|ui| {
-                    go = button(ui, &mut rects, "go-to-booth", "向かう");
-                    withdraw = button(ui, &mut rects, "withdraw", "やめておく");
+                    go = rects.button(ui, "go-to-booth", "向かう");
+                    withdraw = rects.button(ui, "withdraw", "やめておく");
                 });
             }
             Ticket::Declined { .. } => {
@@ -299,7 +292,7 @@ fn ticket_panel(
             Ticket::Reserved { label, .. } => {
                 ui.label(format!("ご予約の時間です（{label}）。"));
                 ui.label("どうぞ、入口からお入りください。");
-                go = button(ui, &mut rects, "go-to-booth", "向かう");
+                go = rects.button(ui, "go-to-booth", "向かう");
             }
             Ticket::Closed { .. } => {
                 withdraw = kind_notice(
@@ -315,8 +308,8 @@ fn ticket_panel(
                 ui.label(format!("{by}さんが、個別相談に一緒に来てほしいそうです。"));
                 ui.label("一緒に行くと、相談員に届きます。相談員が「どうぞ」と言ったら入れます。");
                 ui.horizontal(|ui| {
-                    join = button(ui, &mut rects, "join-family", "一緒に行く");
-                    withdraw = button(ui, &mut rects, "withdraw", "今回はやめておく");
+                    join = rects.button(ui, "join-family", "一緒に行く");
+                    withdraw = rects.button(ui, "withdraw", "今回はやめておく");
                 });
             }
         }
@@ -378,13 +371,13 @@ fn desk_panel(
             caller_line(ui, caller);
             ui.horizontal_wrapped(|ui| {
                 let id = caller.id.0;
-                if button(ui, &mut rects, &format!("answer:{id}:admit"), "どうぞ") {
+                if rects.button(ui, &format!("answer:{id}:admit"), "どうぞ") {
                     answers.push((caller.id, KnockAnswer::Admit));
                 }
-                if button(ui, &mut rects, &format!("answer:{id}:wait"), "少しお待ちください") {
+                if rects.button(ui, &format!("answer:{id}:wait"), "少しお待ちください") {
                     answers.push((caller.id, KnockAnswer::Wait));
                 }
-                if button(ui, &mut rects, &format!("answer:{id}:decline"), "今日は難しいです") {
+                if rects.button(ui, &format!("answer:{id}:decline"), "今日は難しいです") {
                     answers.push((caller.id, KnockAnswer::Decline));
                 }
             });
@@ -396,7 +389,7 @@ fn desk_panel(
                 ui.horizontal_wrapped(|ui| {
                     ui.label(format!("{}.", index + 1));
                     caller_line(ui, caller);
-                    if button(ui, &mut rects, &format!("answer:{}:admit", caller.id.0), "どうぞ") {
+                    if rects.button(ui, &format!("answer:{}:admit", caller.id.0), "どうぞ") {
                         answers.push((caller.id, KnockAnswer::Admit));
                     }
                 });
@@ -409,7 +402,7 @@ fn desk_panel(
         if let Some(next) = &desk.next_reservation {
             ui.label(format!("次の予約：{next}"));
         }
-        close = button(ui, &mut rects, "close-booth", "受付を終える");
+        close = rects.button(ui, "close-booth", "受付を終える");
     });
     for (person, answer) in answers {
         ask.write(AskBooth(BoothRequest::Answer { person, answer }));
@@ -457,7 +450,7 @@ fn inside_panel(
                 }
             });
             rects.note("job-title", combo.response.rect);
-            open = button(ui, &mut rects, "open-booth", "相談を受け付ける");
+            open = rects.button(ui, "open-booth", "相談を受け付ける");
         } else {
             ui.label("ここでの声とチャットは、この部屋の中の人にだけ届きます。どこにも記録されません。");
             ui.label("いつでも、だまって出ていって大丈夫です。");
@@ -465,7 +458,7 @@ fn inside_panel(
                 family_section(ui, &mut rects, &people_in_town(&people), &mut family, &mut ask);
             }
         }
-        leave = button(ui, &mut rects, "leave-booth", "そっと退出");
+        leave = rects.button(ui, "leave-booth", "そっと退出");
     });
     if open {
         ask.write(AskBooth(BoothRequest::Open { title: *chosen }));

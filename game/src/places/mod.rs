@@ -1,17 +1,19 @@
-//! The rules and panels of each kind of place, one module each: `booth` (logic, headless) and
-//! `booth_panel` (what the person sees and clicks).
+//! The rules and panels of each kind of place, one module each: `booth` and `hall` (logic,
+//! headless), `booth_panel` and `hall_panel` (what the person sees and clicks).
 
 pub mod booth;
 pub mod booth_panel;
+pub mod hall;
+pub mod hall_panel;
 
 use bevy::prelude::*;
 
 /// The places' logic (runs headless).
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins(booth::plugin);
+    app.add_plugins((booth::plugin, hall::plugin));
 }
 
 /// The places' panels and signs (egui).
 pub(super) fn render_plugin(app: &mut App) {
-    app.add_plugins(booth_panel::plugin);
+    app.add_plugins((booth_panel::plugin, hall_panel::plugin));
 }

@@ -345,7 +345,31 @@ struct Snapshot {
     booth: BoothView,
     /// Calls for help as we see them.
     help: HelpView,
+    /// The hall we stand in, as we see it.
+    hall: HallShot,
 }
+
+#[derive(Serialize)]
+struct HallShot {
+    view: Option<protocol::HallView>,
+    /// The SFU's feeds we receive: feed id → whose.
+    feeds: std::collections::HashMap<u64, i64>,
+    /// Reactions floating over avatars now: (who, what).
+    reactions: Vec<(i64, protocol::Reaction)>,
+    /// Why our last turn ended, while the panel says so.
+    turn_ended: Option<protocol::TurnEnded>,
+    /// Whether our microphone should be reaching the whole hall now.
+    publishing: bool,
+}
+
+/// The hall as we see it, for the snapshot.
+type HallShown<'w> = (
+    Res<'w, crate::places::hall::MyHall>,
+    Res<'w, crate::places::hall::HallFeeds>,
+    Res<'w, crate::places::hall::FloatingReactions>,
+    Res<'w, crate::places::hall::TurnNotice>,
+    Res<'w, crate::places::hall::PublishToHall>,
+);
 
 #[derive(Serialize)]
 struct HelpView {
@@ -401,7 +425,7 @@ fn publish_snapshot(
     log: Res<ChatLog>,
     voice_mix: Res<VoiceMix>,
     (self_muted, speaking): (Res<SelfMuted>, Res<Speaking>),
-    (my_call, calls): (Res<MyHelpCall>, Res<HelpCalls>),
+    (my_call, calls, hall_shown): (Res<MyHelpCall>, Res<HelpCalls>, HallShown),
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
     camera: Option<Single<(&Camera, &GlobalTransform), With<TownCamera>>>,
     (controls, settings_open, person_panel, input_level, notice, connection): Shown,
@@ -464,6 +488,16 @@ fn publish_snapshot(
             slots: slots.slots.clone(),
         },
         help: HelpView { status: my_call.status.clone(), replies: my_call.replies.clone(), calls: calls.0.clone() },
+        hall: {
+            let (hall, feeds, floating, turn_notice, publishing) = &hall_shown;
+            HallShot {
+                view: hall.0.clone(),
+                feeds: feeds.0.iter().map(|(feed, person)| (feed.0, person.0)).collect(),
+                reactions: floating.0.iter().map(|(person, reaction, _)| (person.0, *reaction)).collect(),
+                turn_ended: turn_notice.0,
+                publishing: publishing.0,
+            }
+        },
     };
     for (avatar, transform, taking, remote, local, bubble) in &avatars {
         if local.is_some() {

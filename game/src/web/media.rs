@@ -129,11 +129,11 @@ pub fn start(to_peers: async_channel::Sender<(PeerId, PeerMessage)>, events: asy
     poll.forget();
 }
 
-fn document() -> Option<web_sys::Document> {
+pub(super) fn document() -> Option<web_sys::Document> {
     web_sys::window()?.document()
 }
 
-fn create<T: JsCast>(tag: &str) -> Option<T> {
+pub(super) fn create<T: JsCast>(tag: &str) -> Option<T> {
     document()?.create_element(tag).ok()?.dyn_into().ok()
 }
 
@@ -151,7 +151,7 @@ pub struct PeerSetup<'a> {
     pub ice_servers: &'a [IceServer],
 }
 
-fn rtc_configuration(ice_servers: &[IceServer], relay_only: bool) -> RtcConfiguration {
+pub(super) fn rtc_configuration(ice_servers: &[IceServer], relay_only: bool) -> RtcConfiguration {
     let config = RtcConfiguration::new();
     let servers = js_sys::Array::new();
     // Loopback and LAN need no ICE server; the TURN relay is for booths.
@@ -346,11 +346,11 @@ fn peer(link: PeerId) -> Option<Rc<MediaPeer>> {
     with_hub(|hub| hub.peers.get(&link).cloned()).flatten()
 }
 
-fn sdp_of(description: &JsValue) -> String {
+pub(super) fn sdp_of(description: &JsValue) -> String {
     js_sys::Reflect::get(description, &"sdp".into()).ok().and_then(|sdp| sdp.as_string()).unwrap_or_default()
 }
 
-fn description(kind: RtcSdpType, sdp: &str) -> RtcSessionDescriptionInit {
+pub(super) fn description(kind: RtcSdpType, sdp: &str) -> RtcSessionDescriptionInit {
     let init = RtcSessionDescriptionInit::new(kind);
     init.set_sdp(sdp);
     init
@@ -426,7 +426,14 @@ async fn apply_signal(peer: &MediaPeer, signal: MediaSignal) -> Result<(), JsVal
     Ok(())
 }
 
-fn play(element: &web_sys::HtmlMediaElement) {
+/// The microphone's track while it is on (the hall's publication sends the same one, so that
+/// self-mute and a change of microphone apply there too).
+pub fn microphone_track() -> Option<MediaStreamTrack> {
+    with_hub(|hub| hub.local.as_ref().and_then(|s| s.get_audio_tracks().get(0).dyn_into::<MediaStreamTrack>().ok()))
+        .flatten()
+}
+
+pub(super) fn play(element: &web_sys::HtmlMediaElement) {
     if let Ok(promise) = element.play() {
         spawn_local(async move {
             let _ = JsFuture::from(promise).await;

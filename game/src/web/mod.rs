@@ -3,6 +3,7 @@
 
 mod background;
 mod dom;
+mod hall_media;
 mod media;
 mod peers;
 mod slots;
@@ -21,6 +22,7 @@ pub fn plugin(app: &mut App) {
             app.insert_resource(crate::connection::ConnectionFeed(status));
             app.add_systems(Update, try_again);
             voice::plugin(app);
+            hall_media::plugin(app);
             peers::plugin(app, signaling, link.outgoing);
         }
         Err(error) => {

@@ -26,7 +26,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 pub use snapshot::TownSnapshot;
-pub use town::{INTRODUCE_RADIUS, MAX_PEERS_PER_PERSON, OUTBOX_CAPACITY, SEPARATE_RADIUS, Town, TownOptions};
+pub use town::{INTRODUCE_RADIUS, MAX_PEERS_PER_PERSON, OUTBOX_CAPACITY, Outbox, SEPARATE_RADIUS, Town, TownOptions};
 pub use walking::WALK_BURST;
 
 use crate::AppState;
@@ -86,6 +86,11 @@ impl TownHandle {
     /// The booked counseling times, as the store has them now.
     pub fn set_reservations(&self, reservations: Vec<crate::places::booth::Reservation>) {
         self.lock().set_reservations(reservations);
+    }
+
+    /// Gives the halls an SFU (Janus), so that what the stage sends reaches the whole hall.
+    pub fn set_sfu(&self, sfu: crate::sfu::Sfu) {
+        self.lock().set_sfu(sfu);
     }
 
     /// Closes every connection of a session.

@@ -16,11 +16,15 @@ use protocol::{
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+mod halls;
+
 use super::help::{HelpCalls, reply_text};
 use super::relay::relay_only;
 use super::snapshot::{SavedPair, SavedPerson, TownSnapshot};
 use super::walking::{WalkBudget, crosses_wall};
 use crate::places::booth::{BoothTimes, Booths, Reservation};
+use crate::places::hall::Halls;
+use crate::sfu::{HallPlan, Sfu};
 use crate::store::Account;
 
 /// Two people in open places are introduced when they come this close (pixels; 5 tiles).
@@ -64,6 +68,8 @@ struct Present {
     /// The calls for help and our own call's state this person was last sent.
     help_calls: Vec<HelpCall>,
     help_status: Option<HelpStatus>,
+    /// The view of their hall this person was last sent.
+    hall_view: Option<protocol::HallView>,
 }
 
 impl Present {
@@ -81,6 +87,7 @@ impl Present {
             desk: None,
             help_calls: Vec::new(),
             help_status: None,
+            hall_view: None,
         }
     }
 }
@@ -135,6 +142,11 @@ pub struct Town {
     pairs: HashMap<Pair, (PeerId, PeerId)>,
     next_connection: u64,
     booths: Booths,
+    halls: Halls,
+    /// The SFU carrying what reaches a whole hall, if one is configured.
+    sfu: Option<Sfu>,
+    /// The halls' plan the SFU was last sent.
+    plan_sent: Option<HallPlan>,
     help: HelpCalls,
     /// The door signs everyone was last sent.
     signs: Vec<BoothSign>,
@@ -154,6 +166,9 @@ impl Town {
     pub fn new(map: Arc<TownMap>, options: TownOptions) -> Town {
         Town {
             booths: Booths::new(&map, options.booth_times),
+            halls: Halls::new(&map),
+            sfu: None,
+            plan_sent: None,
             help: HelpCalls::default(),
             map,
             people: BTreeMap::new(),
@@ -312,6 +327,7 @@ impl Town {
             present.desk = None;
             present.help_calls = Vec::new();
             present.help_status = None;
+            present.hall_view = None;
         }
         self.publish_booths(true);
         self.publish_help(true, Instant::now());
@@ -492,6 +508,7 @@ impl Town {
                 self.publish_help(false, now);
                 outcome
             }
+            ClientMessage::Hall { request } => self.handle_hall(from, request, Instant::now()),
             ClientMessage::KeepAlive => Ok(()),
         }
     }
@@ -645,6 +662,9 @@ impl Town {
                 return Err(RejectCode::NotWalkable);
             }
         }
+        if before.place != after.place {
+            self.leave_hall(id, before.place.as_ref());
+        }
         if old_booth != new_booth {
             if let Some(booth) = &old_booth {
                 self.booths.left(booth, id, now);
@@ -725,6 +745,8 @@ impl Town {
         self.publish_booths(each_second);
         // Callers move and minutes pass: the calls' places and ages are looked at once a second.
         self.publish_help(each_second, now);
+        self.publish_halls();
+        self.send_plan();
     }
 
     fn send_movements(&mut self) {
@@ -859,6 +881,7 @@ impl Town {
             self.booths.left(&booth, id, now);
         }
         self.booths.gone(id, now);
+        self.leave_hall(id, gone.person.place.as_ref());
         self.help.end(id);
         self.broadcast_about(&gone.person, ServerMessage::Left { id });
         self.publish_booths(false);

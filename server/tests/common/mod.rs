@@ -22,6 +22,8 @@ pub struct TestServer {
     pub map: Arc<TownMap>,
     pub options: TownOptions,
     _static_dir: tempfile::TempDir,
+    /// A Janus of the test's own, when it uses the SFU.
+    pub janus: Option<(ibasho_server::sfu::JanusEndpoint, ibasho_server::sfu::JanusProcess)>,
 }
 
 /// The client page the test server serves, with one inline script as the real one has.
@@ -78,6 +80,9 @@ impl TestServer {
             spawn_turn: None,
             load_test: false,
             sessions: store.session_policy(),
+            janus: Vec::new(),
+            spawn_janus: false,
+            janus_network: Default::default(),
         };
         let town = TownHandle::start(map.clone(), options);
         town.restore_from(&store);
@@ -86,7 +91,26 @@ impl TestServer {
         ibasho_server::reservations::keep_in_step(state.clone());
         let router = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, router).await });
-        TestServer { base: format!("http://{address}"), state, map, options, _static_dir: static_dir }
+        TestServer { base: format!("http://{address}"), state, map, options, _static_dir: static_dir, janus: None }
+    }
+
+    /// A server whose halls' media go through a real Janus of its own, started as the server
+    /// does with `--spawn-janus`.
+    pub async fn with_janus() -> TestServer {
+        let mut server = TestServer::start().await;
+        let (endpoint, process) =
+            ibasho_server::sfu::janus::spawn(server._static_dir.path(), &Default::default()).await.expect("janus");
+        let halls = server
+            .map
+            .places
+            .iter()
+            .filter(|place| place.kind == protocol::PlaceKind::Hall)
+            .map(|place| place.id.clone())
+            .collect();
+        let sfu = ibasho_server::sfu::Sfu::start(vec![endpoint.clone()], halls).await.expect("sfu");
+        server.state.town.set_sfu(sfu);
+        server.janus = Some((endpoint, process));
+        server
     }
 
     /// A fresh invite token made directly in the store (as the server does at start).

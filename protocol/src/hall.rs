@@ -1,0 +1,156 @@
+//! The program halls on the wire: the stage, raised hands and turns to speak, 「みなさんのマイクを
+//! オフにします」, reactions, and the signaling of the media that reaches a whole hall through the
+//! SFU. Who may publish to a hall is the server's rule; clients only ask.
+
+use serde::{Deserialize, Serialize};
+
+use crate::map::PlaceId;
+use crate::messages::ParticipantId;
+
+/// A publication to a whole hall in the SFU (one person's stage or turn to speak).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FeedId(pub u64);
+
+/// Reactions anyone in a hall may send, watchers too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reaction {
+    /// 👏 拍手
+    Clap,
+    /// 😊 にっこり
+    Smile,
+    /// 🙏 ありがとう
+    Thanks,
+    /// 👍 いいね
+    ThumbsUp,
+    /// 「わかる」
+    Wakaru,
+}
+
+impl Reaction {
+    /// Every reaction, in the order the buttons show them.
+    pub const ALL: [Reaction; 5] =
+        [Reaction::Clap, Reaction::Smile, Reaction::Thanks, Reaction::ThumbsUp, Reaction::Wakaru];
+
+    /// What its button and the floating sign over an avatar say (words, which every font
+    /// here can draw).
+    pub fn label(self) -> &'static str {
+        match self {
+            Reaction::Clap => "拍手",
+            Reaction::Smile => "にっこり",
+            Reaction::Thanks => "ありがとう",
+            Reaction::ThumbsUp => "いいね",
+            Reaction::Wakaru => "わかる",
+        }
+    }
+}
+
+/// A request about the hall one stands in, client → server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HallRequest {
+    /// A facilitator (or staff) takes the hall's stage: their voice reaches everyone inside.
+    TakeStage,
+    /// Steps down from the stage.
+    LeaveStage,
+    /// 「手をあげる」: asks to speak to the hall.
+    RaiseHand,
+    /// Takes one's hand down, or ends one's own turn to speak.
+    LowerHand,
+    /// A facilitator answers a raised hand with 「どうぞ」, or invites someone to speak.
+    Grant {
+        /// Whom.
+        person: ParticipantId,
+    },
+    /// A facilitator ends someone's turn to speak.
+    EndTurn {
+        /// Whom.
+        person: ParticipantId,
+    },
+    /// The person invited to speak answers; nobody else learns a no.
+    AnswerInvitation {
+        /// Whether they speak.
+        accept: bool,
+    },
+    /// 「みなさんのマイクをオフにします」: every turn to speak in the audience ends now.
+    MuteAll,
+    /// A reaction, shown over one's avatar to everyone in the hall.
+    React {
+        /// Which.
+        reaction: Reaction,
+    },
+    /// My SDP offer to publish to the hall (allowed on the stage or during one's turn).
+    Publish {
+        /// The offer, with its candidates.
+        sdp: String,
+    },
+    /// My SDP answer to the SFU's offer of a feed.
+    Receive {
+        /// Which feed.
+        feed: FeedId,
+        /// The answer, with its candidates.
+        sdp: String,
+    },
+}
+
+/// Where I stand in the hall's conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Turn {
+    /// Listening, like most.
+    Listening,
+    /// My hand is up: this many hands were raised before mine.
+    HandRaised {
+        /// Hands before mine.
+        ahead: u32,
+    },
+    /// A facilitator invited me to speak; I may accept or decline.
+    Invited,
+    /// My voice reaches the hall.
+    Speaking,
+    /// I am on the stage.
+    OnStage,
+}
+
+/// A person named in a hall view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HallPerson {
+    /// Who.
+    pub id: ParticipantId,
+    /// Their nickname.
+    pub nickname: String,
+}
+
+/// What someone inside a hall is shown of it, sent when it changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HallView {
+    /// Which hall.
+    pub hall: PlaceId,
+    /// Who is on the stage, if anyone.
+    pub stage: Option<HallPerson>,
+    /// Audience members whose turn to speak it is.
+    pub speakers: Vec<HallPerson>,
+    /// How many hands are raised.
+    pub hands: u32,
+    /// The raised hands in order: only facilitators and staff see them (empty for others).
+    pub queue: Vec<HallPerson>,
+    /// Where I stand.
+    pub you: Turn,
+    /// Whether I may run the hall (take the stage, answer hands, mute everyone).
+    pub may_facilitate: bool,
+    /// Reactions received since the stage was taken, per reaction (facilitators only).
+    pub reactions: Vec<(Reaction, u32)>,
+    /// Whether the hall's media go through the SFU (false: no SFU configured, stage voice
+    /// reaches only the people one is connected to).
+    pub sfu: bool,
+}
+
+/// Why my turn to speak ended, said kindly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TurnEnded {
+    /// The facilitator ended it.
+    ByFacilitator,
+    /// 「みなさんのマイクをオフにします」.
+    MutedAll,
+}

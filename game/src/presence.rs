@@ -278,11 +278,11 @@ fn receive_server_messages(
             ServerMessage::Hall { view } => {
                 hall_news.write(HallNews::View(view));
             }
-            ServerMessage::HallPublished { sdp } => {
-                hall_news.write(HallNews::Published(sdp));
+            ServerMessage::HallPublished { sdp, kind } => {
+                hall_news.write(HallNews::Published(kind, sdp));
             }
-            ServerMessage::HallFeed { feed, person, sdp } => {
-                hall_news.write(HallNews::Feed { feed, person, sdp });
+            ServerMessage::HallFeed { feed, person, kind, sdp } => {
+                hall_news.write(HallNews::Feed { feed, person, kind, sdp });
             }
             ServerMessage::HallFeedEnded { feed } => {
                 hall_news.write(HallNews::FeedEnded(feed));

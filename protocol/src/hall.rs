@@ -11,6 +11,17 @@ use crate::messages::ParticipantId;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FeedId(pub u64);
 
+/// What a publication to a hall carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedKind {
+    /// A voice (the microphone).
+    #[default]
+    Voice,
+    /// A shared screen or window (みんなでイラストタイム).
+    Screen,
+}
+
 /// Reactions anyone in a hall may send, watchers too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -79,10 +90,19 @@ pub enum HallRequest {
         /// Which.
         reaction: Reaction,
     },
-    /// My SDP offer to publish to the hall (allowed on the stage or during one's turn).
+    /// My SDP offer to publish to the hall (allowed on the stage or during one's turn): my voice,
+    /// or my shared screen.
     Publish {
         /// The offer, with its candidates.
         sdp: String,
+        /// What it carries.
+        #[serde(default)]
+        media: FeedKind,
+    },
+    /// I stop publishing this kind (e.g. I stopped sharing my screen).
+    Unpublish {
+        /// Which.
+        media: FeedKind,
     },
     /// My SDP answer to the SFU's offer of a feed.
     Receive {

@@ -14,7 +14,7 @@ pub use booth::{
     KNOCK_REACH, KNOCK_TIMEOUT_SECS, KnockAnswer, MAX_KNOCK_NOTE_CHARS, RESERVATION_EARLY_SECS, SlotState, SlotView,
     Ticket,
 };
-pub use hall::{FeedId, HallPerson, HallRequest, HallView, Reaction, Turn, TurnEnded};
+pub use hall::{FeedId, FeedKind, HallPerson, HallRequest, HallView, Reaction, Turn, TurnEnded};
 pub use help::{HelpCall, HelpRequest, HelpStatus, MAX_HELP_REPLY_CHARS};
 pub use map::{Door, MapError, Place, PlaceId, PlaceKind, Position, TileRect, TownMap};
 pub use messages::*;

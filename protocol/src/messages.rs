@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::booth::{BoothRequest, BoothSign, Desk, Ticket};
-use crate::hall::{FeedId, HallRequest, HallView, Reaction, TurnEnded};
+use crate::hall::{FeedId, FeedKind, HallRequest, HallView, Reaction, TurnEnded};
 use crate::help::{HelpCall, HelpRequest, HelpStatus};
 use crate::map::{PlaceId, Position};
 
@@ -372,6 +372,9 @@ pub enum ServerMessage {
     HallPublished {
         /// The answer.
         sdp: String,
+        /// Which of my publications it answers.
+        #[serde(default)]
+        kind: FeedKind,
     },
     /// A feed of the hall I stand in, offered by the SFU: answer with `HallRequest::Receive`.
     HallFeed {
@@ -379,6 +382,9 @@ pub enum ServerMessage {
         feed: FeedId,
         /// Whose voice (or screen) it carries.
         person: ParticipantId,
+        /// Which it is.
+        #[serde(default)]
+        kind: FeedKind,
         /// The SFU's offer.
         sdp: String,
     },

@@ -8,7 +8,9 @@ mod common;
 
 use common::{Person, TestServer, enter, enter_as, rejected};
 use ibasho_server::sfu::JanusEndpoint;
-use protocol::{ClientMessage, HallRequest, HallView, Reaction, RejectCode, Role, ServerMessage, Turn, TurnEnded};
+use protocol::{
+    ClientMessage, FeedKind, HallRequest, HallView, Reaction, RejectCode, Role, ServerMessage, Turn, TurnEnded,
+};
 use serde_json::{Value, json};
 
 /// Inside hall A (its area is columns 23–33, rows 1–6; row 7 has its doorway at 27–29).
@@ -63,7 +65,7 @@ async fn view(person: &mut Person, mut wanted: impl FnMut(&HallView) -> bool) ->
 async fn published(person: &mut Person) -> Option<String> {
     person
         .until(|m| match m {
-            ServerMessage::HallPublished { sdp } => Some(sdp.clone()),
+            ServerMessage::HallPublished { sdp, .. } => Some(sdp.clone()),
             ServerMessage::Rejected { code } => panic!("publication refused: {code:?}"),
             _ => None,
         })
@@ -128,7 +130,7 @@ async fn every_hall_has_its_room_in_janus_and_the_stage_publishes_there() {
     outsider.move_to(server.at(OUTSIDE.0, OUTSIDE.1)).await;
 
     // Nobody publishes before taking the stage, not even a facilitator.
-    hall(&mut f, HallRequest::Publish { sdp: audio_offer() }).await;
+    hall(&mut f, HallRequest::Publish { sdp: audio_offer(), media: FeedKind::Voice }).await;
     assert_eq!(rejected(&mut f).await, Some(RejectCode::NotAllowed));
     hall(&mut f, HallRequest::TakeStage).await;
     let on_stage = view(&mut f, |v| v.you == Turn::OnStage).await.expect("on stage");
@@ -138,20 +140,20 @@ async fn every_hall_has_its_room_in_janus_and_the_stage_publishes_there() {
         "ファシリ"
     );
 
-    hall(&mut f, HallRequest::Publish { sdp: audio_offer() }).await;
+    hall(&mut f, HallRequest::Publish { sdp: audio_offer(), media: FeedKind::Voice }).await;
     let answer = published(&mut f).await.expect("Janus's answer");
     assert!(answer.contains("a=ice-ufrag") && answer.contains("opus/48000"), "a real SDP answer: {answer}");
     assert_eq!(janus_publishers(&endpoint, "hall-1").await.len(), 1, "F publishes in hall A's room");
     assert!(janus_publishers(&endpoint, "hall-2").await.is_empty());
 
     // A listener may not publish, nor take the stage; someone outside may ask nothing.
-    hall(&mut a, HallRequest::Publish { sdp: audio_offer() }).await;
+    hall(&mut a, HallRequest::Publish { sdp: audio_offer(), media: FeedKind::Voice }).await;
     assert_eq!(rejected(&mut a).await, Some(RejectCode::NotAllowed));
     hall(&mut a, HallRequest::TakeStage).await;
     assert_eq!(rejected(&mut a).await, Some(RejectCode::NotAllowed));
     hall(&mut outsider, HallRequest::RaiseHand).await;
     assert_eq!(rejected(&mut outsider).await, Some(RejectCode::WrongPlace));
-    hall(&mut outsider, HallRequest::Publish { sdp: audio_offer() }).await;
+    hall(&mut outsider, HallRequest::Publish { sdp: audio_offer(), media: FeedKind::Voice }).await;
     assert_eq!(rejected(&mut outsider).await, Some(RejectCode::WrongPlace));
     assert_eq!(janus_publishers(&endpoint, "hall-1").await.len(), 1);
 
@@ -187,7 +189,7 @@ async fn a_turn_to_speak_opens_publishing_and_its_end_closes_it_in_janus() {
     // 「どうぞ」: A speaks through Janus.
     hall(&mut f, HallRequest::Grant { person: a.id }).await;
     view(&mut a, |v| v.you == Turn::Speaking).await.expect("A's turn");
-    hall(&mut a, HallRequest::Publish { sdp: audio_offer() }).await;
+    hall(&mut a, HallRequest::Publish { sdp: audio_offer(), media: FeedKind::Voice }).await;
     published(&mut a).await.expect("A publishes");
     assert_eq!(janus_publishers(&endpoint, "hall-1").await.len(), 1);
 
@@ -201,7 +203,7 @@ async fn a_turn_to_speak_opens_publishing_and_its_end_closes_it_in_janus() {
     tokio::time::sleep(common::WATCH).await;
     assert!(janus_publishers(&endpoint, "hall-1").await.is_empty(), "muted in Janus, not by asking A's page");
     // A modified page that offers again is refused.
-    hall(&mut a, HallRequest::Publish { sdp: audio_offer() }).await;
+    hall(&mut a, HallRequest::Publish { sdp: audio_offer(), media: FeedKind::Voice }).await;
     assert_eq!(rejected(&mut a).await, Some(RejectCode::NotAllowed));
 
     // An invitation: B may decline, and then cannot publish.
@@ -209,7 +211,7 @@ async fn a_turn_to_speak_opens_publishing_and_its_end_closes_it_in_janus() {
     view(&mut b, |v| v.you == Turn::Invited).await.expect("invited");
     hall(&mut b, HallRequest::AnswerInvitation { accept: true }).await;
     view(&mut b, |v| v.you == Turn::Speaking).await.expect("B speaks");
-    hall(&mut b, HallRequest::Publish { sdp: audio_offer() }).await;
+    hall(&mut b, HallRequest::Publish { sdp: audio_offer(), media: FeedKind::Voice }).await;
     published(&mut b).await.expect("B publishes");
     // Walking out of the hall ends it all within a beat.
     b.move_to(server.at(OUTSIDE.0, OUTSIDE.1)).await;

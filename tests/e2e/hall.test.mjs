@@ -4,7 +4,10 @@
 // beyond the eight nearest that the mesh would give anyone; a person outside the hall receives
 // nothing and cannot subscribe; A raises a hand, F answers 「どうぞ」, B hears A, F ends the
 // turn and B stops hearing A; 「みなさんのマイクをオフにします」 stops A at the listeners even
-// though A's modified client keeps sending; a watcher's reaction reaches F's page.
+// though A's modified client keeps sending; a watcher's reaction reaches F's page; F shares a
+// screen and every listener decodes its frames while P, on a phone, sees it large over the town,
+// until F stops (or the browser's own stop button does); 音楽モード sends F's voice without echo
+// cancellation, noise suppression or auto gain, in stereo Opus at 128 kb/s with DTX off.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -28,11 +31,37 @@ async function heard(peer, person) {
   return (await peer.figures()).hall.from[person] ?? 0;
 }
 
+/** Video frames `peer` has decoded from `person`'s shared screen so far (0: no screen). */
+async function framesFrom(peer, person) {
+  return (await peer.figures()).hall.frames[person] ?? 0;
+}
+
+/** What F's page sends its hall voice with: the track's processing and the negotiated Opus line. */
+function stageVoice(page) {
+  return page.evaluate(async () => {
+    const pc = window.__ibashoHallPublication;
+    if (!pc) return null;
+    const track = pc.getSenders()[0]?.track;
+    const settings = track?.getSettings() ?? {};
+    let fmtp = null;
+    const stats = await pc.getStats();
+    stats.forEach((s) => {
+      if (s.type === "outbound-rtp" && s.kind === "audio" && s.codecId) fmtp = stats.get(s.codecId)?.sdpFmtpLine ?? null;
+    });
+    return {
+      processing: [settings.echoCancellation, settings.noiseSuppression, settings.autoGainControl],
+      offer: pc.localDescription?.sdp.split("\r\n").filter((l) => l.startsWith("a=fmtp:")) ?? [],
+      answer: pc.remoteDescription?.sdp.split("\r\n").filter((l) => l.startsWith("a=fmtp:")) ?? [],
+      fmtp,
+    };
+  });
+}
+
 test("a facilitator's program reaches the whole hall through the SFU, and only the hall", { timeout: 900_000 }, async () => {
   const { browser } = running;
   const [iF] = await invites(1, "facilitator");
   const listenerInvites = await invites(12);
-  const [iA, iB, iOut] = await invites(3);
+  const [iA, iB, iOut, iP] = await invites(4);
   const f = await register(browser, iF, "ファシリ", 2, { width: 1280, height: 800 });
   const idF = (await snapshot(f)).me.id;
   await choose(f, "voice");
@@ -44,12 +73,36 @@ test("a facilitator's program reaches the whole hall through the SFU, and only t
   await eventually("F on the stage", async () => (await snapshot(f)).hall.view?.you === "on_stage");
   await eventually("F publishing to the hall", async () => (await snapshot(f)).hall.publishing);
 
+  // 音楽モード (唄ごえカフェ): F's hall voice goes out unprocessed, in stereo, 128 kb/s, no DTX.
+  const speech = await stageVoice(f);
+  assert.deepEqual(speech.processing, [true, true, true], "speech settings before music mode");
+  await clickControl(f, "hall-music-on");
+  let lastVoice = null;
+  const music = await eventually("F's music voice negotiated", async () => {
+    const voice = (lastVoice = await stageVoice(f));
+    return voice?.processing[0] === false && voice.answer.length > 0 && voice.fmtp && voice;
+  }, 60_000).catch(async (error) => {
+    const shot = await snapshot(f);
+    const state = { publishing: shot.hall.publishing, music: shot.hall.music, you: shot.hall.view?.you, me: shot.me.participation };
+    const pc = await f.evaluate(() => [typeof window.__ibashoHallPublication, window.__ibashoHallPublication?.connectionState]);
+    throw new Error(`${error.message}; F sends ${JSON.stringify(lastVoice)}, ${JSON.stringify(state)}, ${pc}`);
+  });
+  console.log(`# hall: music mode sends ${JSON.stringify(music)}`);
+  assert.deepEqual(music.processing, [false, false, false], "no echo cancellation, noise suppression or auto gain");
+  for (const lines of [music.offer, music.answer]) {
+    const opus = lines.find((l) => l.includes("maxaveragebitrate"));
+    assert.ok(opus && /stereo=1/.test(opus) && /maxaveragebitrate=128000/.test(opus) && /usedtx=0/.test(opus), `music Opus line: ${lines}`);
+  }
+  assert.match(music.fmtp, /stereo=1/);
+  assert.match(music.fmtp, /maxaveragebitrate=128000/);
+  // (The listeners below hear F in music mode.)
+
   // Twelve listeners walk in and sit down; all of them receive F through the SFU.
   const listeners = await Promise.all(listenerInvites.map((invite, i) =>
     joinAsVoicePeer(browser, invite, `聞く${i + 1}`, { participation: "listening", hall: true, avatar: i % 6 })));
   await Promise.all(listeners.map((peer, i) => peer.moveToTile(...SEATS[i])));
   for (const [i, peer] of listeners.entries()) {
-    await eventually(`listener ${i + 1} receiving F's voice from the SFU`, async () => (await heard(peer, idF)) > 2000, 120_000);
+    await eventually(`listener ${i + 1} receiving F's music-mode voice from the SFU`, async () => (await heard(peer, idF)) > 2000, 120_000);
   }
   const meshPeers = (await snapshot(f)).introduced.length;
   console.log(`# hall: 12 of 12 listeners receive F through Janus; F's own mesh has ${meshPeers} peers`);
@@ -109,6 +162,36 @@ test("a facilitator's program reaches the whole hall through the SFU, and only t
     return shot.hall.reactions.some(([id, r]) => id === idWatcher && r === "clap") && shot.hall.view.reactions.length > 0;
   });
   await f.screenshot({ path: join(artifacts, "hall-f-reaction-1280.png") });
+
+  // F shares a screen (みんなでイラストタイム): every listener decodes it, and P on a phone sees it
+  // large over the town with a button for full screen.
+  const p = await register(browser, iP, "すまほ", 4, { width: 390, height: 844 });
+  await arrive(p, 33, 6);
+  await eventually("P shown the hall", async () => (await snapshot(p)).hall.view?.stage?.id === idF);
+  await clickControl(f, "hall-share-screen");
+  await eventually("F sharing", async () => (await snapshot(f)).hall.sharing);
+  for (const [i, peer] of listeners.entries()) {
+    await eventually(`listener ${i + 1} decoding F's screen`, async () => (await framesFrom(peer, idF)) > 10, 60_000);
+  }
+  await eventually("P's page showing F's screen", async () => (await snapshot(p)).hall.screen_shown === "ファシリ" &&
+    p.evaluate(() => !document.getElementById("hall-screen").hidden && document.getElementById("hall-screen-video").videoWidth > 0), 60_000);
+  const box = await p.evaluate(() => document.getElementById("hall-screen").getBoundingClientRect().toJSON());
+  assert.ok(box.left >= 0 && box.right <= 390, `the shared screen fits the phone: ${JSON.stringify(box)}`);
+  assert.ok((await heard(listeners[3], idF)) > 0, "the stage is still heard while the screen is shown");
+  await p.screenshot({ path: join(artifacts, "hall-p-screen-phone.png") });
+  await f.screenshot({ path: join(artifacts, "hall-f-sharing-1280.png") });
+  await clickControl(f, "hall-stop-share");
+  await eventually("P's screen panel gone", async () => (await snapshot(p)).hall.screen_shown === null &&
+    p.evaluate(() => document.getElementById("hall-screen").hidden), 15_000);
+  // The browser's own stop button ends the share the same way.
+  await clickControl(f, "hall-share-screen");
+  await eventually("P seeing F's screen again", async () => (await snapshot(p)).hall.screen_shown === "ファシリ", 60_000);
+  await f.evaluate(() => window.__ibashoHallScreen.getSenders()[0].track.dispatchEvent(new Event("ended")));
+  await eventually("F no longer sharing", async () => !(await snapshot(f)).hall.sharing);
+  await eventually("P's screen panel gone again", async () => (await snapshot(p)).hall.screen_shown === null, 15_000);
+
+  await p.context().close();
+
 
   // Stepping down ends the stage for everyone.
   await clickControl(f, "hall-leave-stage");

@@ -75,13 +75,29 @@ export async function udpRelay(upstream, network) {
 export async function tcpRelay(upstream, network) {
   const open = new Set();
   const forward = (from, to) => {
-    let due = 0;
+    // One queue per direction, drained in order by one timer: later chunks never overtake
+    // earlier ones, as on one TCP connection (separate timers could fire out of order).
+    const queue = [];
+    let timer = null;
+    let ended = false;
+    const drain = () => {
+      timer = null;
+      while (queue.length && queue[0].due <= Date.now()) {
+        const { chunk } = queue.shift();
+        if (to.writable) to.write(chunk);
+      }
+      if (queue.length) timer = setTimeout(drain, queue[0].due - Date.now());
+      else if (ended) to.end();
+    };
     from.on("data", (chunk) => {
-      // Later chunks never overtake earlier ones, as on one TCP connection.
-      due = Math.max(due, Date.now() + network.delay());
-      setTimeout(() => to.writable && to.write(chunk), due - Date.now());
+      const last = queue.length ? queue[queue.length - 1].due : 0;
+      queue.push({ chunk, due: Math.max(last, Date.now() + network.delay()) });
+      timer ??= setTimeout(drain, queue[0].due - Date.now());
     });
-    from.on("end", () => setTimeout(() => to.end(), Math.max(0, due - Date.now())));
+    from.on("end", () => {
+      ended = true;
+      timer ??= setTimeout(drain, 0);
+    });
   };
   const server = net.createServer((client) => {
     if (network.down) return client.resetAndDestroy();

@@ -72,10 +72,12 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
     method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token, nickname, avatar }),
   });
   if (!registered.ok) throw new Error(`register: ${registered.status} ${await registered.text()}`);
-  const microphone = await navigator.mediaDevices.getUserMedia({
-    audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-  });
-  const voice = microphone.getAudioTracks()[0];
+  // A microphone only for a peer that talks: the browser runs few audio sources at once.
+  const talks = participation === "voice" || participation === "camera";
+  const microphone = talks
+    ? await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } })
+    : null;
+  const voice = microphone?.getAudioTracks()[0] ?? null;
   const socket = new WebSocket(`ws://${location.host}/ws`);
   const send = (message) => socket.send(JSON.stringify(message));
   /** link → { data, channel, media } for the one person listened to. */
@@ -200,7 +202,7 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
   }
 
   function followTurn() {
-    const speaking = hall && ["speaking", "on_stage"].includes(state.hall?.you) && participation !== "listening";
+    const speaking = hall && ["speaking", "on_stage"].includes(state.hall?.you) && talks;
     if (speaking && !state.live) {
       publish().catch((error) => console.error("hall publication failed:", error.message));
     } else if (!speaking && state.publication && !keepSending) {
@@ -215,10 +217,12 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
     const pc = new RTCPeerConnection({ iceServers: [] });
     feeds.set(feed, { pc, person });
     pc.ontrack = ({ track }) => {
-      const audio = new Audio();
-      audio.muted = true;
-      audio.srcObject = new MediaStream([track]);
-      audio.play().catch(() => {});
+      // Played (or shown) as a person's browser would; muted so that the machine stays quiet.
+      const element = track.kind === "video" ? document.createElement("video") : new Audio();
+      element.muted = true;
+      element.srcObject = new MediaStream([track]);
+      element.play().catch(() => {});
+      if (track.kind === "video") document.body.append(element);
     };
     await pc.setRemoteDescription({ type: "offer", sdp: offer });
     await pc.setLocalDescription(await pc.createAnswer());
@@ -318,10 +322,11 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
       const [entry] = links.values();
       const figures = { links: links.size, connection: entry?.media?.pc.connectionState ?? "none", audioOut: 0, audioIn: 0 };
       // What each person's hall feed brought, and what our own publication sent.
-      figures.hall = { feeds: feeds.size, from: {}, sent: 0 };
+      figures.hall = { feeds: feeds.size, from: {}, frames: {}, sent: 0 };
       for (const { pc, person } of feeds.values()) {
         (await pc.getStats()).forEach((s) => {
           if (s.type === "inbound-rtp" && s.kind === "audio") figures.hall.from[person] = (figures.hall.from[person] ?? 0) + (s.bytesReceived ?? 0);
+          if (s.type === "inbound-rtp" && s.kind === "video") figures.hall.frames[person] = (figures.hall.frames[person] ?? 0) + (s.framesDecoded ?? 0);
         });
       }
       if (state.publication) {

@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 
 use bevy::prelude::*;
-use protocol::{ClientMessage, FeedId, HallRequest, HallView, ParticipantId, Participation, Reaction, Turn, TurnEnded};
+use protocol::{
+    ClientMessage, FeedId, FeedKind, HallRequest, HallView, ParticipantId, Participation, Reaction, Turn, TurnEnded,
+};
 
 use crate::movement::LocalPlayer;
 use crate::presence::{PresenceSet, ServerLink};
@@ -21,14 +23,16 @@ pub const REACTION_SECONDS: f32 = 2.5;
 pub enum HallNews {
     /// The hall we stand in (none: we are in no hall).
     View(Option<HallView>),
-    /// The SFU's answer to our publication.
-    Published(String),
+    /// The SFU's answer to one of our publications.
+    Published(FeedKind, String),
     /// The SFU offers a feed.
     Feed {
         /// Which.
         feed: FeedId,
         /// Whose.
         person: ParticipantId,
+        /// Voice or screen.
+        kind: FeedKind,
         /// The offer.
         sdp: String,
     },
@@ -63,9 +67,67 @@ impl MyHall {
 #[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PublishToHall(pub bool);
 
-/// The feeds the SFU offered us and whose they are.
+/// The feeds the SFU offered us: whose they are and what they carry.
 #[derive(Resource, Debug, Default, Clone)]
-pub struct HallFeeds(pub HashMap<FeedId, ParticipantId>);
+pub struct HallFeeds(pub HashMap<FeedId, (ParticipantId, FeedKind)>);
+
+/// 「音楽モード」 for our stage voice (唄ごえカフェ): the microphone without echo cancellation,
+/// noise suppression or auto gain, in stereo, Opus at [`MUSIC_BITRATE`] with DTX off.
+#[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct MusicMode(pub bool);
+
+/// Opus bitrate in music mode, bits per second.
+pub const MUSIC_BITRATE: u32 = 128_000;
+
+/// An SDP with music settings on every Opus line: stereo both ways, [`MUSIC_BITRATE`], no DTX,
+/// in-band FEC kept. Applied to our offer and to the SFU's answer, since the answer's
+/// parameters say how we may send.
+pub fn music_sdp(sdp: &str) -> String {
+    let opus: Vec<String> = sdp
+        .lines()
+        .filter_map(|line| line.strip_prefix("a=rtpmap:"))
+        .filter(|rest| rest.to_ascii_lowercase().contains("opus/48000"))
+        .filter_map(|rest| rest.split_whitespace().next().map(str::to_owned))
+        .collect();
+    let music = format!("stereo=1;sprop-stereo=1;maxaveragebitrate={MUSIC_BITRATE};usedtx=0;useinbandfec=1");
+    let mut out = Vec::new();
+    for line in sdp.lines() {
+        if let Some(rest) = line.strip_prefix("a=fmtp:")
+            && let Some((payload, params)) = rest.split_once(' ')
+            && opus.iter().any(|p| p == payload)
+        {
+            let kept: Vec<&str> = params
+                .split(';')
+                .map(str::trim)
+                .filter(|param| {
+                    let name = param.split('=').next().unwrap_or("");
+                    !["stereo", "sprop-stereo", "maxaveragebitrate", "usedtx", "useinbandfec"].contains(&name)
+                        && !param.is_empty()
+                })
+                .collect();
+            let joined = if kept.is_empty() { music.clone() } else { format!("{};{music}", kept.join(";")) };
+            out.push(format!("a=fmtp:{payload} {joined}"));
+            continue;
+        }
+        out.push(line.to_owned());
+        // An Opus payload without an fmtp line gets one right after its rtpmap.
+        if let Some(rest) = line.strip_prefix("a=rtpmap:")
+            && let Some(payload) = rest.split_whitespace().next()
+            && opus.iter().any(|p| p == payload)
+            && !sdp.contains(&format!("a=fmtp:{payload} "))
+        {
+            out.push(format!("a=fmtp:{payload} {music}"));
+        }
+    }
+    let mut joined = out.join("\r\n");
+    joined.push_str("\r\n");
+    joined
+}
+
+/// Whether we share our screen with the hall: asked by the person (「画面を共有する」), and
+/// put down when the turn ends or the browser's own stop button is pressed.
+#[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ShareScreen(pub bool);
 
 /// A kind word on the panel when our turn ended.
 #[derive(Resource, Debug, Default, Clone, PartialEq)]
@@ -78,14 +140,16 @@ pub struct FloatingReactions(pub Vec<(ParticipantId, Reaction, f32)>);
 /// Media messages for the browser layer, in order (wasm reads them).
 #[derive(Message, Debug, Clone)]
 pub enum HallMedia {
-    /// Apply the SFU's answer to our publication.
-    Answer(String),
+    /// Apply the SFU's answer to one of our publications.
+    Answer(FeedKind, String),
     /// Answer the SFU's offer of a feed.
     Offer {
         /// Which.
         feed: FeedId,
         /// Whose.
         person: ParticipantId,
+        /// Voice or screen.
+        kind: FeedKind,
         /// The offer.
         sdp: String,
     },
@@ -96,6 +160,8 @@ pub enum HallMedia {
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<MyHall>()
         .init_resource::<PublishToHall>()
+        .init_resource::<ShareScreen>()
+        .init_resource::<MusicMode>()
         .init_resource::<HallFeeds>()
         .init_resource::<TurnNotice>()
         .init_resource::<FloatingReactions>()
@@ -135,12 +201,12 @@ fn apply_hall_news(
                     hall.0 = view;
                 }
             }
-            HallNews::Published(sdp) => {
-                media.write(HallMedia::Answer(sdp));
+            HallNews::Published(kind, sdp) => {
+                media.write(HallMedia::Answer(kind, sdp));
             }
-            HallNews::Feed { feed, person, sdp } => {
-                feeds.0.insert(feed, person);
-                media.write(HallMedia::Offer { feed, person, sdp });
+            HallNews::Feed { feed, person, kind, sdp } => {
+                feeds.0.insert(feed, (person, kind));
+                media.write(HallMedia::Offer { feed, person, kind, sdp });
             }
             HallNews::FeedEnded(feed) => {
                 feeds.0.remove(&feed);
@@ -155,16 +221,34 @@ fn apply_hall_news(
     }
 }
 
-/// Whether we should be publishing: our turn or the stage, with the SFU, on voice or camera.
-pub fn should_publish(view: Option<&HallView>, taking: Participation) -> bool {
-    view.is_some_and(|view| view.sfu && matches!(view.you, Turn::OnStage | Turn::Speaking)) && taking.sends_audio()
+/// Whether the hall is ours to reach now: on its stage or during our turn, with the SFU.
+pub fn may_reach_hall(view: Option<&HallView>) -> bool {
+    view.is_some_and(|view| view.sfu && matches!(view.you, Turn::OnStage | Turn::Speaking))
 }
 
-fn decide_publishing(hall: Res<MyHall>, me: Query<&Taking, With<LocalPlayer>>, mut publish: ResMut<PublishToHall>) {
+/// Whether we should be publishing our voice: the hall is ours to reach, on voice or camera.
+pub fn should_publish(view: Option<&HallView>, taking: Participation) -> bool {
+    may_reach_hall(view) && taking.sends_audio()
+}
+
+fn decide_publishing(
+    hall: Res<MyHall>,
+    me: Query<&Taking, With<LocalPlayer>>,
+    mut publish: ResMut<PublishToHall>,
+    mut share: ResMut<ShareScreen>,
+    mut music: ResMut<MusicMode>,
+) {
     let taking = me.single().map_or(Participation::Listening, |taking| taking.0);
     let wanted = PublishToHall(should_publish(hall.0.as_ref(), taking));
     if *publish != wanted {
         *publish = wanted;
+    }
+    // A share ends with the turn; music mode with the stage.
+    if share.0 && !may_reach_hall(hall.0.as_ref()) {
+        share.0 = false;
+    }
+    if music.0 && hall.0.as_ref().is_none_or(|view| view.you != Turn::OnStage) {
+        music.0 = false;
     }
 }
 
@@ -213,6 +297,24 @@ mod tests {
         assert!(!should_publish(Some(&view(Turn::Invited, true)), Participation::Voice), "an invitation is not a yes");
         assert!(!should_publish(Some(&view(Turn::OnStage, false)), Participation::Voice), "no SFU");
         assert!(!should_publish(None, Participation::Voice));
+    }
+
+    #[test]
+    fn music_mode_sets_stereo_a_high_bitrate_and_no_dtx_on_every_opus_line() {
+        let offer = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 63\r\na=rtpmap:111 opus/48000/2\r\n\
+                     a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1\r\na=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n";
+        let music = music_sdp(offer);
+        assert!(
+            music.contains(
+                "a=fmtp:111 minptime=10;stereo=1;sprop-stereo=1;maxaveragebitrate=128000;usedtx=0;useinbandfec=1\r\n"
+            ),
+            "{music}"
+        );
+        assert!(music.contains("a=fmtp:63 111/111\r\n"), "other codecs untouched");
+        assert!(!music.contains("usedtx=1"));
+        let bare = music_sdp("v=0\r\na=rtpmap:109 OPUS/48000/2\r\n");
+        assert!(bare.contains("a=rtpmap:109 OPUS/48000/2\r\na=fmtp:109 stereo=1;"), "{bare}");
+        assert_eq!(music_sdp(&music), music, "applying it twice changes nothing");
     }
 
     #[test]

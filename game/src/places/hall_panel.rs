@@ -9,7 +9,7 @@ use bevy_egui::egui::{self, Align2, Color32, FontId, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use protocol::{HallRequest, HallView, Reaction, Turn, TurnEnded};
 
-use super::hall::{AskHall, FloatingReactions, MyHall, TurnNotice};
+use super::hall::{AskHall, FloatingReactions, MusicMode, MyHall, ShareScreen, TurnNotice, may_reach_hall};
 use crate::camera::TownCamera;
 use crate::map::Town;
 use crate::movement::LocalPlayer;
@@ -39,9 +39,12 @@ fn hall_panel(
     town: Res<Town>,
     me: Query<&Taking, With<LocalPlayer>>,
     mut asks: MessageWriter<AskHall>,
+    mut share: ResMut<ShareScreen>,
+    mut music: ResMut<MusicMode>,
     mut rects: ResMut<ControlRects>,
 ) -> Result {
     let Some(view) = &hall.0 else { return Ok(()) };
+    let may_share = may_reach_hall(hall.0.as_ref());
     let name = town.0.place(&view.hall).map_or("交流スペース", |place| place.name.as_str()).to_owned();
     let on_voice = me.single().is_ok_and(|taking| taking.0.sends_audio());
     let mut asked = Vec::new();
@@ -56,8 +59,22 @@ fn hall_panel(
         ui.separator();
         if view.may_facilitate {
             facilitator(ui, view, on_voice, &mut rects, &mut asked);
+            if view.you == Turn::OnStage {
+                music_toggle(ui, &mut music, &mut rects);
+            }
         } else {
             audience(ui, view, on_voice, &mut rects, &mut asked);
+        }
+        if may_share {
+            ui.add_space(4.0);
+            if share.0 {
+                ui.label(RichText::new("画面を共有しています。").strong());
+                if rects.button(ui, "hall-stop-share", "共有をやめる") {
+                    share.0 = false;
+                }
+            } else if rects.button(ui, "hall-share-screen", "画面を共有する") {
+                share.0 = true;
+            }
         }
         if let Some(why) = notice.0 {
             ui.add_space(4.0);
@@ -172,6 +189,20 @@ fn audience(
                 asked.push(HallRequest::LowerHand);
             }
         }
+    }
+}
+
+/// 「音楽モード」 for the stage's own voice, with the reminder it needs.
+fn music_toggle(ui: &mut egui::Ui, music: &mut MusicMode, rects: &mut ControlRects) {
+    ui.add_space(4.0);
+    if music.0 {
+        ui.label(RichText::new("音楽モード：ステレオ・高音質、エコー除去なし").strong());
+        ui.label("ヘッドホンをお使いください（スピーカーの音がマイクに戻らないように）。");
+        if rects.button(ui, "hall-music-off", "音楽モードをやめる") {
+            music.0 = false;
+        }
+    } else if rects.button(ui, "hall-music-on", "音楽モードにする（歌・楽器）") {
+        music.0 = true;
     }
 }
 

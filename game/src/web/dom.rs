@@ -352,8 +352,14 @@ struct Snapshot {
 #[derive(Serialize)]
 struct HallShot {
     view: Option<protocol::HallView>,
-    /// The SFU's feeds we receive: feed id → whose.
-    feeds: std::collections::HashMap<u64, i64>,
+    /// The SFU's feeds we receive: feed id → (whose, what).
+    feeds: std::collections::HashMap<u64, (i64, protocol::FeedKind)>,
+    /// Whether we share our screen now.
+    sharing: bool,
+    /// Whether our stage voice is in music mode.
+    music: bool,
+    /// Whose shared screen the page shows, if any.
+    screen_shown: Option<String>,
     /// Reactions floating over avatars now: (who, what).
     reactions: Vec<(i64, protocol::Reaction)>,
     /// Why our last turn ended, while the panel says so.
@@ -369,6 +375,8 @@ type HallShown<'w> = (
     Res<'w, crate::places::hall::FloatingReactions>,
     Res<'w, crate::places::hall::TurnNotice>,
     Res<'w, crate::places::hall::PublishToHall>,
+    Res<'w, crate::places::hall::ShareScreen>,
+    Res<'w, crate::places::hall::MusicMode>,
 );
 
 #[derive(Serialize)]
@@ -489,10 +497,13 @@ fn publish_snapshot(
         },
         help: HelpView { status: my_call.status.clone(), replies: my_call.replies.clone(), calls: calls.0.clone() },
         hall: {
-            let (hall, feeds, floating, turn_notice, publishing) = &hall_shown;
+            let (hall, feeds, floating, turn_notice, publishing, share, music) = &hall_shown;
             HallShot {
                 view: hall.0.clone(),
-                feeds: feeds.0.iter().map(|(feed, person)| (feed.0, person.0)).collect(),
+                feeds: feeds.0.iter().map(|(feed, (person, kind))| (feed.0, (person.0, *kind))).collect(),
+                sharing: share.0,
+                music: music.0,
+                screen_shown: super::hall_media::screen_shown(),
                 reactions: floating.0.iter().map(|(person, reaction, _)| (person.0, *reaction)).collect(),
                 turn_ended: turn_notice.0,
                 publishing: publishing.0,

@@ -1,8 +1,13 @@
 //! The browser's connections to the SFU for the hall we stand in (wasm32 only): while it is our
 //! turn (or we are on the stage) one `RTCPeerConnection` publishes our microphone's track, the
-//! same one the mesh uses, so self-mute and a change of microphone apply here too; and one
-//! receives each feed the SFU offers, played at full volume. Offers and answers carry their
-//! candidates (no trickle), so they go through the server in one message each.
+//! same one the mesh uses, so self-mute and a change of microphone apply here too; another
+//! publishes our shared screen (`getDisplayMedia`) while we share it; and one receives each
+//! feed the SFU offers: voices played at full volume, a shared screen shown large over the town
+//! (`#hall-screen`, with a full-screen button). Offers and answers carry their candidates (no
+//! trickle), so they go through the server in one message each. The browser's own 「共有を
+//! 停止」 ends our share like our button does. In 「音楽モード」 the stage publishes a microphone
+//! track of its own, without echo cancellation, noise suppression or auto gain, in stereo, and
+//! both its offer and the SFU's answer carry the music Opus settings (`places::hall::music_sdp`).
 //!
 //! `window.__ibashoHall` maps feed ids to their connections and `__ibashoHallPublication` is
 //! ours, for the browser tests' `getStats()`.
@@ -10,25 +15,31 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use std::cell::Cell;
+
 use bevy::prelude::*;
-use protocol::{ClientMessage, FeedId, HallRequest, ParticipantId};
+use protocol::{ClientMessage, FeedId, FeedKind, HallRequest, ParticipantId};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{
-    HtmlAudioElement, MediaStream, MediaStreamTrack, RtcPeerConnection, RtcRtpTransceiverDirection,
-    RtcRtpTransceiverInit, RtcSdpType, RtcTrackEvent,
+    HtmlAudioElement, HtmlElement, HtmlVideoElement, MediaStream, MediaStreamTrack, RtcPeerConnection,
+    RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcTrackEvent,
 };
 
 use super::media::{create, description, document, microphone_track, play, rtc_configuration, sdp_of};
-use crate::places::hall::{HallMedia, PublishToHall};
-use crate::presence::{IceServers, ServerLink};
+use crate::avatar::Avatar;
+use crate::devices::DeviceChoice;
+use crate::places::hall::{HallMedia, MusicMode, PublishToHall, ShareScreen, music_sdp};
+use crate::presence::{IceServers, People, ServerLink};
+use crate::voice::SelfMuted;
 
 /// Longest wait for a connection's candidates before its offer or answer goes anyway (ms).
 const GATHER_TIMEOUT_MS: i32 = 3_000;
 
 struct Feed {
     pc: RtcPeerConnection,
+    kind: FeedKind,
     audio: HtmlAudioElement,
     _on_track: Closure<dyn FnMut(JsValue)>,
 }
@@ -36,57 +47,214 @@ struct Feed {
 struct Publication {
     pc: RtcPeerConnection,
     track: MediaStreamTrack,
+    /// Sent with the music settings.
+    music: bool,
 }
 
 #[derive(Default)]
 struct HallConnections {
-    publication: Option<Publication>,
+    publications: HashMap<FeedKind, Publication>,
     feeds: HashMap<FeedId, Feed>,
+    /// Whose screen `#hall-screen` shows.
+    screen_of: Option<String>,
 }
 
 thread_local! {
     static HALL: RefCell<HallConnections> = RefCell::new(HallConnections::default());
+    /// A screen was asked for and not yet given (or refused).
+    static SCREEN_ASKED: Cell<bool> = const { Cell::new(false) };
+    /// Our share ended outside the game (the browser's stop button, or the screen was refused).
+    static SCREEN_ENDED: Cell<bool> = const { Cell::new(false) };
+    /// The music-mode microphone track, once the browser gave it.
+    static MUSIC_TRACK: RefCell<Option<MediaStreamTrack>> = const { RefCell::new(None) };
+    /// A music-mode microphone was asked for and not yet given.
+    static MUSIC_ASKED: Cell<bool> = const { Cell::new(false) };
 }
 
 pub fn plugin(app: &mut App) {
-    app.add_systems(Update, (follow_publishing, apply_hall_media).run_if(resource_exists::<ServerLink>));
+    app.add_systems(Startup, offer_full_screen);
+    app.add_systems(
+        Update,
+        (follow_publishing, follow_screen_share, apply_hall_media).run_if(resource_exists::<ServerLink>),
+    );
 }
 
-/// Starts or stops our publication as the rules say, and keeps it on the current microphone.
-fn follow_publishing(publish: Res<PublishToHall>, link: Res<ServerLink>, ice: Option<Res<IceServers>>) {
-    let track = if publish.0 { microphone_track() } else { None };
-    let current = HALL.with(|hall| hall.borrow().publication.as_ref().map(|p| p.track.id()));
-    match (track, current) {
+/// 「全画面で見る」 enlarges the shared screen (a DOM button: the browser wants a real click).
+fn offer_full_screen() {
+    let Some(document) = document() else { return };
+    let (Some(button), Some(video)) =
+        (document.get_element_by_id("hall-screen-full"), document.get_element_by_id("hall-screen-video"))
+    else {
+        return;
+    };
+    let on_click = Closure::<dyn FnMut()>::new(move || {
+        let _ = video.request_fullscreen();
+    });
+    let _ = button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+    on_click.forget();
+}
+
+/// Whose shared screen the page shows now, if any (for the test snapshot).
+pub fn screen_shown() -> Option<String> {
+    HALL.with(|hall| hall.borrow().screen_of.clone())
+}
+
+fn publication_track(kind: FeedKind) -> Option<String> {
+    HALL.with(|hall| hall.borrow().publications.get(&kind).map(|p| p.track.id()))
+}
+
+/// Starts or stops our publication as the rules say, and keeps it on the current microphone
+/// (the music one in music mode).
+fn follow_publishing(
+    publish: Res<PublishToHall>,
+    music: Res<MusicMode>,
+    muted: Res<SelfMuted>,
+    choice: Res<DeviceChoice>,
+    link: Res<ServerLink>,
+    ice: Option<Res<IceServers>>,
+) {
+    let music_track = follow_music_track(music.0 && publish.0, &choice);
+    if let Some(track) = &music_track {
+        track.set_enabled(!muted.0);
+    }
+    let track = match (publish.0, music.0) {
+        (false, _) => None,
+        (true, true) => music_track,
+        (true, false) => microphone_track(),
+    };
+    match (track, publication_track(FeedKind::Voice)) {
         (None, None) => {}
-        (None, Some(_)) => stop_publication(),
+        (None, Some(_)) => stop_publication(FeedKind::Voice),
         (Some(track), Some(id)) if track.id() == id => {}
         (Some(track), _) => {
-            stop_publication();
+            stop_publication(FeedKind::Voice);
             let ice_servers = ice.map(|ice| ice.0.clone()).unwrap_or_default();
-            if let Err(error) = start_publication(track, &ice_servers, link.outgoing.clone()) {
+            let setup = (FeedKind::Voice, music.0);
+            if let Err(error) = start_publication(setup, track, &ice_servers, link.outgoing.clone()) {
                 warn!("cannot publish to the hall: {error:?}");
             }
         }
     }
 }
 
-fn apply_hall_media(mut media: MessageReader<HallMedia>, link: Res<ServerLink>, ice: Option<Res<IceServers>>) {
+/// The music-mode microphone while it is wanted: asked for once, stopped when no longer wanted.
+fn follow_music_track(wanted: bool, choice: &DeviceChoice) -> Option<MediaStreamTrack> {
+    if !wanted {
+        if let Some(track) = MUSIC_TRACK.with(|slot| slot.borrow_mut().take()) {
+            track.stop();
+        }
+        return None;
+    }
+    let current = MUSIC_TRACK.with(|slot| slot.borrow().clone());
+    if current.is_none() && !MUSIC_ASKED.with(|asked| asked.replace(true)) {
+        let microphone = choice.microphone.clone();
+        spawn_local(async move {
+            match music_microphone(microphone).await {
+                Ok(track) => MUSIC_TRACK.with(|slot| *slot.borrow_mut() = Some(track)),
+                Err(error) => warn!("no microphone for music mode: {error:?}"),
+            }
+            MUSIC_ASKED.with(|asked| asked.set(false));
+        });
+    }
+    current
+}
+
+/// The microphone as a musician wants it: nothing taken out, nothing levelled, two channels.
+async fn music_microphone(microphone: Option<String>) -> Result<MediaStreamTrack, JsValue> {
+    let devices = web_sys::window().ok_or("no window")?.navigator().media_devices()?;
+    let audio = js_sys::Object::new();
+    for key in ["echoCancellation", "noiseSuppression", "autoGainControl"] {
+        js_sys::Reflect::set(&audio, &key.into(), &JsValue::FALSE)?;
+    }
+    js_sys::Reflect::set(&audio, &"channelCount".into(), &JsValue::from_f64(2.0))?;
+    if let Some(id) = microphone {
+        let exact = js_sys::Object::new();
+        js_sys::Reflect::set(&exact, &"exact".into(), &JsValue::from_str(&id))?;
+        js_sys::Reflect::set(&audio, &"deviceId".into(), &exact)?;
+    }
+    let constraints = web_sys::MediaStreamConstraints::new();
+    constraints.set_audio(&audio);
+    constraints.set_video(&JsValue::FALSE);
+    let stream: MediaStream =
+        JsFuture::from(devices.get_user_media_with_constraints(&constraints)?).await?.dyn_into()?;
+    stream.get_audio_tracks().get(0).dyn_into()
+}
+
+/// Asks the browser for a screen when the person wants to share, publishes it, and ends the
+/// publication (telling the server) when they stop, their turn ends or the browser stops it.
+fn follow_screen_share(mut share: ResMut<ShareScreen>, link: Res<ServerLink>, ice: Option<Res<IceServers>>) {
+    if SCREEN_ENDED.with(|ended| ended.replace(false)) && share.0 {
+        share.0 = false;
+    }
+    let sharing = publication_track(FeedKind::Screen).is_some();
+    let asked = SCREEN_ASKED.with(Cell::get);
+    if share.0 && !sharing && !asked {
+        SCREEN_ASKED.with(|asked| asked.set(true));
+        let ice_servers = ice.map(|ice| ice.0.clone()).unwrap_or_default();
+        let outgoing = link.outgoing.clone();
+        spawn_local(async move {
+            match display_track().await {
+                Ok(track) => {
+                    if let Err(error) = start_publication((FeedKind::Screen, false), track, &ice_servers, outgoing) {
+                        warn!("cannot share the screen: {error:?}");
+                        SCREEN_ENDED.with(|ended| ended.set(true));
+                    }
+                }
+                Err(error) => {
+                    warn!("no screen to share: {error:?}");
+                    SCREEN_ENDED.with(|ended| ended.set(true));
+                }
+            }
+            SCREEN_ASKED.with(|asked| asked.set(false));
+        });
+    } else if !share.0 && sharing {
+        stop_publication(FeedKind::Screen);
+        let request = HallRequest::Unpublish { media: FeedKind::Screen };
+        let _ = link.outgoing.try_send(ClientMessage::Hall { request });
+    }
+}
+
+/// A screen or window from the browser's picker; its stop button ends our share.
+async fn display_track() -> Result<MediaStreamTrack, JsValue> {
+    let devices = web_sys::window().ok_or("no window")?.navigator().media_devices()?;
+    let stream: MediaStream = JsFuture::from(devices.get_display_media()?).await?.dyn_into()?;
+    let track: MediaStreamTrack = stream.get_video_tracks().get(0).dyn_into()?;
+    let on_ended = Closure::<dyn FnMut()>::new(|| SCREEN_ENDED.with(|ended| ended.set(true)));
+    track.add_event_listener_with_callback("ended", on_ended.as_ref().unchecked_ref())?;
+    on_ended.forget();
+    Ok(track)
+}
+
+fn apply_hall_media(
+    mut media: MessageReader<HallMedia>,
+    link: Res<ServerLink>,
+    ice: Option<Res<IceServers>>,
+    people: Res<People>,
+    avatars: Query<&Avatar>,
+) {
     for item in media.read() {
         match item.clone() {
-            HallMedia::Answer(sdp) => {
-                let Some(pc) = HALL.with(|hall| hall.borrow().publication.as_ref().map(|p| p.pc.clone())) else {
-                    continue;
-                };
+            HallMedia::Answer(kind, sdp) => {
+                let publication =
+                    HALL.with(|hall| hall.borrow().publications.get(&kind).map(|p| (p.pc.clone(), p.music)));
+                let Some((pc, music)) = publication else { continue };
                 spawn_local(async move {
+                    let sdp = if music { music_sdp(&sdp) } else { sdp };
                     let answer = description(RtcSdpType::Answer, &sdp);
                     if let Err(error) = JsFuture::from(pc.set_remote_description(&answer)).await {
                         warn!("the SFU's answer did not apply: {error:?}");
                     }
                 });
             }
-            HallMedia::Offer { feed, person, sdp } => {
+            HallMedia::Offer { feed, person, kind, sdp } => {
                 let ice_servers = ice.as_ref().map(|ice| ice.0.clone()).unwrap_or_default();
-                if let Err(error) = receive_feed(feed, person, &sdp, &ice_servers, link.outgoing.clone()) {
+                let nickname = people
+                    .0
+                    .get(&person)
+                    .and_then(|entity| avatars.get(*entity).ok())
+                    .map_or_else(String::new, |avatar| avatar.nickname.clone());
+                let whose = Whose { person, nickname, kind };
+                if let Err(error) = receive_feed(feed, whose, &sdp, &ice_servers, link.outgoing.clone()) {
                     warn!("cannot receive a hall feed: {error:?}");
                 }
             }
@@ -95,7 +263,15 @@ fn apply_hall_media(mut media: MessageReader<HallMedia>, link: Res<ServerLink>, 
     }
 }
 
+fn publication_name(kind: FeedKind) -> &'static str {
+    match kind {
+        FeedKind::Voice => "__ibashoHallPublication",
+        FeedKind::Screen => "__ibashoHallScreen",
+    }
+}
+
 fn start_publication(
+    (kind, music): (FeedKind, bool),
     track: MediaStreamTrack,
     ice_servers: &[protocol::IceServer],
     outgoing: async_channel::Sender<ClientMessage>,
@@ -104,15 +280,16 @@ fn start_publication(
     let init = RtcRtpTransceiverInit::new();
     init.set_direction(RtcRtpTransceiverDirection::Sendonly);
     pc.add_transceiver_with_media_stream_track_and_init(&track, &init);
-    expose("__ibashoHallPublication", None, Some(&pc));
-    HALL.with(|hall| hall.borrow_mut().publication = Some(Publication { pc: pc.clone(), track }));
+    expose(publication_name(kind), None, Some(&pc));
+    HALL.with(|hall| hall.borrow_mut().publications.insert(kind, Publication { pc: pc.clone(), track, music }));
     spawn_local(async move {
         let offered = async {
-            let offer = JsFuture::from(pc.create_offer()).await?;
-            JsFuture::from(pc.set_local_description(&description(RtcSdpType::Offer, &sdp_of(&offer)))).await?;
+            let offer = sdp_of(&JsFuture::from(pc.create_offer()).await?);
+            let offer = if music { music_sdp(&offer) } else { offer };
+            JsFuture::from(pc.set_local_description(&description(RtcSdpType::Offer, &offer))).await?;
             gathered(&pc).await;
             let sdp = pc.local_description().map(|d| d.sdp()).unwrap_or_default();
-            let _ = outgoing.try_send(ClientMessage::Hall { request: HallRequest::Publish { sdp } });
+            let _ = outgoing.try_send(ClientMessage::Hall { request: HallRequest::Publish { sdp, media: kind } });
             Ok::<_, JsValue>(())
         };
         if let Err(error) = offered.await {
@@ -122,21 +299,57 @@ fn start_publication(
     Ok(())
 }
 
-fn stop_publication() {
-    if let Some(publication) = HALL.with(|hall| hall.borrow_mut().publication.take()) {
+fn stop_publication(kind: FeedKind) {
+    if let Some(publication) = HALL.with(|hall| hall.borrow_mut().publications.remove(&kind)) {
         publication.pc.close();
-        expose("__ibashoHallPublication", None, None);
+        if kind == FeedKind::Screen {
+            publication.track.stop();
+        }
+        expose(publication_name(kind), None, None);
     }
+}
+
+/// Whose a feed is, and what it carries.
+struct Whose {
+    person: ParticipantId,
+    nickname: String,
+    kind: FeedKind,
+}
+
+/// Shows a shared screen in `#hall-screen` (or hides it with `None`).
+fn show_screen(shown: Option<(&MediaStream, &str)>) {
+    let Some(document) = document() else { return };
+    let (Some(frame), Some(video), Some(who)) = (
+        document.get_element_by_id("hall-screen").and_then(|e| e.dyn_into::<HtmlElement>().ok()),
+        document.get_element_by_id("hall-screen-video").and_then(|e| e.dyn_into::<HtmlVideoElement>().ok()),
+        document.get_element_by_id("hall-screen-who"),
+    ) else {
+        return;
+    };
+    match shown {
+        Some((stream, nickname)) => {
+            video.set_src_object(Some(stream));
+            play(&video);
+            who.set_text_content(Some(&format!("{nickname}さんが共有している画面")));
+            frame.set_hidden(false);
+        }
+        None => {
+            video.set_src_object(None);
+            frame.set_hidden(true);
+        }
+    }
+    HALL.with(|hall| hall.borrow_mut().screen_of = shown.map(|(_, nickname)| nickname.to_owned()));
 }
 
 fn receive_feed(
     feed: FeedId,
-    person: ParticipantId,
+    whose: Whose,
     offer: &str,
     ice_servers: &[protocol::IceServer],
     outgoing: async_channel::Sender<ClientMessage>,
 ) -> Result<(), JsValue> {
     end_feed(feed);
+    let Whose { person, nickname, kind } = whose;
     let pc = RtcPeerConnection::new_with_configuration(&rtc_configuration(ice_servers, false))?;
     let audio: HtmlAudioElement = create("audio").ok_or("no audio element")?;
     audio.set_autoplay(true);
@@ -148,17 +361,17 @@ fn receive_feed(
     let element = audio.clone();
     let on_track = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
         let track = event.unchecked_into::<RtcTrackEvent>().track();
-        if track.kind() != "audio" {
-            return;
-        }
-        if let Ok(stream) = MediaStream::new_with_tracks(&js_sys::Array::of1(&track)) {
+        let Ok(stream) = MediaStream::new_with_tracks(&js_sys::Array::of1(&track)) else { return };
+        if track.kind() == "video" {
+            show_screen(Some((&stream, &nickname)));
+        } else {
             element.set_src_object(Some(&stream));
             play(&element);
         }
     });
     pc.set_ontrack(Some(on_track.as_ref().unchecked_ref()));
     expose("__ibashoHall", Some(feed), Some(&pc));
-    HALL.with(|hall| hall.borrow_mut().feeds.insert(feed, Feed { pc: pc.clone(), audio, _on_track: on_track }));
+    HALL.with(|hall| hall.borrow_mut().feeds.insert(feed, Feed { pc: pc.clone(), kind, audio, _on_track: on_track }));
     let offer = offer.to_owned();
     spawn_local(async move {
         let answered = async {
@@ -181,6 +394,9 @@ fn end_feed(feed: FeedId) {
     if let Some(ended) = HALL.with(|hall| hall.borrow_mut().feeds.remove(&feed)) {
         ended.pc.close();
         ended.audio.remove();
+        if ended.kind == FeedKind::Screen {
+            show_screen(None);
+        }
         expose("__ibashoHall", Some(feed), None);
     }
 }

@@ -183,7 +183,9 @@ impl Halls {
                 events.push(HallEvent::Reacted { person: who, reaction: *reaction });
             }
             // Media requests are the SFU's; the town checks them with `may_publish`.
-            HallRequest::Publish { .. } | HallRequest::Receive { .. } => return Ok(events),
+            HallRequest::Publish { .. } | HallRequest::Unpublish { .. } | HallRequest::Receive { .. } => {
+                return Ok(events);
+            }
         }
         self.changed = true;
         Ok(events)

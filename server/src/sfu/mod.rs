@@ -9,7 +9,7 @@ pub mod janus;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use protocol::{FeedId, ParticipantId, PlaceId, RejectCode, ServerMessage};
+use protocol::{FeedId, FeedKind, ParticipantId, PlaceId, RejectCode, ServerMessage};
 use rand::Rng;
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -70,8 +70,19 @@ pub enum SfuCommand {
         hall: PlaceId,
         /// Who.
         person: ParticipantId,
+        /// Their voice or their screen.
+        kind: FeedKind,
         /// Their offer.
         sdp: String,
+    },
+    /// `person` stops publishing `kind`.
+    Unpublish {
+        /// The hall.
+        hall: PlaceId,
+        /// Who.
+        person: ParticipantId,
+        /// Which publication.
+        kind: FeedKind,
     },
     /// `person` answers the SFU's offer of `feed`.
     Receive {
@@ -126,7 +137,9 @@ impl Sfu {
                 }
                 return;
             }
-            SfuCommand::Publish { hall, .. } | SfuCommand::Receive { hall, .. } => hall,
+            SfuCommand::Publish { hall, .. }
+            | SfuCommand::Unpublish { hall, .. }
+            | SfuCommand::Receive { hall, .. } => hall,
             SfuCommand::Live(_) | SfuCommand::Gone(_) => return,
         };
         if let Some(actor) = self.hall_actor.get(hall).and_then(|index| self.actors.get(*index)) {
@@ -174,6 +187,7 @@ async fn start_actor(
 struct Publication {
     hall: PlaceId,
     person: ParticipantId,
+    kind: FeedKind,
     handle: u64,
     live: bool,
 }
@@ -201,7 +215,12 @@ impl Actor {
         while let Some(command) = inbox.recv().await {
             match command {
                 SfuCommand::Plan(plan) => self.plan = plan,
-                SfuCommand::Publish { hall, person, sdp } => self.publish(hall, person, &sdp).await,
+                SfuCommand::Publish { hall, person, kind, sdp } => self.publish(hall, person, kind, &sdp).await,
+                SfuCommand::Unpublish { person, kind, .. } => {
+                    for feed in self.feeds_of(person, kind) {
+                        self.end_publication(feed).await;
+                    }
+                }
                 SfuCommand::Receive { person, feed, sdp, .. } => self.receive(person, feed, &sdp).await,
                 SfuCommand::Live(feed) => {
                     if let Some(publication) = self.publications.get_mut(&feed) {
@@ -214,16 +233,18 @@ impl Actor {
         }
     }
 
-    async fn publish(&mut self, hall: PlaceId, person: ParticipantId, sdp: &str) {
+    fn feeds_of(&self, person: ParticipantId, kind: FeedKind) -> Vec<FeedId> {
+        self.publications.iter().filter(|(_, p)| p.person == person && p.kind == kind).map(|(feed, _)| *feed).collect()
+    }
+
+    async fn publish(&mut self, hall: PlaceId, person: ParticipantId, kind: FeedKind, sdp: &str) {
         let outbox = self.plan.outbox(person).cloned();
         let Some(room) = self.rooms.get(&hall).copied().filter(|_| self.plan.may_publish(&hall, person)) else {
             tell(outbox.as_ref(), ServerMessage::Rejected { code: RejectCode::NotAllowed });
             return;
         };
-        // One publication per person: a new offer replaces the old one.
-        let old: Vec<FeedId> =
-            self.publications.iter().filter(|(_, p)| p.person == person).map(|(feed, _)| *feed).collect();
-        for feed in old {
+        // One publication per person and kind: a new offer replaces the old one.
+        for feed in self.feeds_of(person, kind) {
             self.end_publication(feed).await;
         }
         let feed = FeedId(self.next_feed);
@@ -255,8 +276,8 @@ impl Actor {
         };
         match published.await {
             Ok((handle, Some(answer))) => {
-                self.publications.insert(feed, Publication { hall, person, handle, live: false });
-                tell(outbox.as_ref(), ServerMessage::HallPublished { sdp: answer });
+                self.publications.insert(feed, Publication { hall, person, kind, handle, live: false });
+                tell(outbox.as_ref(), ServerMessage::HallPublished { sdp: answer, kind });
             }
             Ok((handle, None)) => {
                 self.janus.detach(handle).await;
@@ -314,16 +335,17 @@ impl Actor {
             let Some(hall) = self.plan.halls.get(&publication.hall) else { continue };
             for subscriber in hall.members.keys().filter(|member| **member != publication.person) {
                 if !self.subscriptions.contains_key(&(*subscriber, *feed)) {
-                    wanted.push((*subscriber, *feed, publication.person, publication.hall.clone()));
+                    wanted.push((*subscriber, *feed, publication.person, publication.kind, publication.hall.clone()));
                 }
             }
         }
-        for (subscriber, feed, publisher, hall) in wanted {
+        for (subscriber, feed, publisher, kind, hall) in wanted {
             let Some(room) = self.rooms.get(&hall).copied() else { continue };
             match self.subscribe(room, feed).await {
                 Ok((handle, offer)) => {
                     self.subscriptions.insert((subscriber, feed), handle);
-                    tell(self.plan.outbox(subscriber), ServerMessage::HallFeed { feed, person: publisher, sdp: offer });
+                    let offered = ServerMessage::HallFeed { feed, person: publisher, kind, sdp: offer };
+                    tell(self.plan.outbox(subscriber), offered);
                 }
                 Err(error) => tracing::warn!(%error, "cannot subscribe to a hall feed"),
             }

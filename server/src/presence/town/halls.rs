@@ -36,14 +36,19 @@ impl Town {
         let hall = self.hall_of(from).ok_or(RejectCode::WrongPlace)?;
         let role = self.people.get(&from).map(|present| present.person.role).ok_or(RejectCode::UnknownPeer)?;
         match request {
-            HallRequest::Publish { sdp } => {
+            HallRequest::Publish { sdp, media: kind } => {
                 if !self.halls.may_publish(&hall, from) {
                     return Err(RejectCode::NotAllowed);
                 }
                 let sfu = self.sfu.clone().ok_or(RejectCode::SfuUnavailable)?;
                 // The plan that allows it goes first, on the same ordered channel.
                 self.send_plan();
-                sfu.send(SfuCommand::Publish { hall, person: from, sdp });
+                sfu.send(SfuCommand::Publish { hall, person: from, kind, sdp });
+                Ok(())
+            }
+            HallRequest::Unpublish { media: kind } => {
+                let sfu = self.sfu.as_ref().ok_or(RejectCode::SfuUnavailable)?;
+                sfu.send(SfuCommand::Unpublish { hall, person: from, kind });
                 Ok(())
             }
             HallRequest::Receive { feed, sdp } => {

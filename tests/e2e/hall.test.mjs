@@ -7,7 +7,8 @@
 // though A's modified client keeps sending; a watcher's reaction reaches F's page; F shares a
 // screen and every listener decodes its frames while P, on a phone, sees it large over the town,
 // until F stops (or the browser's own stop button does); 音楽モード sends F's voice without echo
-// cancellation, noise suppression or auto gain, in stereo Opus at 128 kb/s with DTX off.
+// cancellation, noise suppression or auto gain, in stereo Opus at 128 kb/s with DTX off; F's
+// camera on the stage reaches every listener too.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -192,6 +193,12 @@ test("a facilitator's program reaches the whole hall through the SFU, and only t
 
   await p.context().close();
 
+
+  // カメラも on the stage: the camera goes to the whole hall with the voice.
+  await choose(f, "camera");
+  await eventually("listeners decoding F's stage camera", async () =>
+    (await framesFrom(listeners[0], idF)) > 10 && (await framesFrom(listeners[11], idF)) > 10, 60_000);
+  assert.ok((await heard(listeners[11], idF)) > 0, "and still hear F");
 
   // Stepping down ends the stage for everyone.
   await clickControl(f, "hall-leave-stage");

@@ -40,13 +40,17 @@ export async function udpRelay(upstream, network) {
   const front = dgram.createSocket("udp4");
   /** sender "address:port" → its own socket towards upstream. */
   const senders = new Map();
+  let closed = false;
   const pass = (deliver) => {
     network.counts.sent++;
     if (network.down || Math.random() < network.loss) {
       network.counts.lost++;
       return;
     }
-    setTimeout(deliver, network.delay());
+    // Datagrams still on their way when the relay closes are lost, as on a network.
+    setTimeout(() => {
+      if (!closed) deliver();
+    }, network.delay());
   };
   front.on("message", (message, from) => {
     const key = `${from.address}:${from.port}`;
@@ -65,6 +69,7 @@ export async function udpRelay(upstream, network) {
   return {
     port: front.address().port,
     close() {
+      closed = true;
       for (const back of senders.values()) back.close();
       front.close();
     },

@@ -15,6 +15,9 @@
 // speak comes, publishes its microphone to the hall; `keepSending: true` makes it a modified
 // client that never stops publishing on its own and offers again when told its turn ended.
 // `hallRequest(request)` sends any hall request; `rejections` lists what the server refused.
+// For benchmarks: `camera: true` publishes the fake camera with the voice, `shareScreen()`
+// publishes a (fake) screen as a second feed, `decode: false` receives feeds' video without
+// drawing it, and `timings()` says when the peer entered a hall and first heard the stage there.
 //
 // With `unreachable: true` its audio connection cannot be reached, as behind a network that
 // drops it: it hides its own addresses and ignores the other side's, so the other side's ICE
@@ -43,6 +46,7 @@ function townTiles() {
 /** Registers through the invite and enters the town with the fake microphone on (声で参加). */
 export async function joinAsVoicePeer(browser, inviteUrl, nickname, {
   listenTo = null, avatar = 0, unreachable = false, silent = false, participation = "voice", hall = false, keepSending = false,
+  camera = false, decode = true,
 }) {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -51,7 +55,7 @@ export async function joinAsVoicePeer(browser, inviteUrl, nickname, {
   await page.goto(inviteUrl);
   const token = new URL(inviteUrl).pathname.split("/").pop();
   const tiles = townTiles();
-  const options = { token, nickname, avatar, listenTo, unreachable, silent, participation, hall, keepSending };
+  const options = { token, nickname, avatar, listenTo, unreachable, silent, participation, hall, keepSending, camera, decode };
   await page.evaluate(runVoicePeer, { ...options, tiles, walk: { TILE, ROWS, WALK_SPEED, MOVES_PER_SECOND } });
   await eventually(`${nickname} in the town`, () => page.evaluate(() => window.__voicePeer?.ready));
   return {
@@ -61,13 +65,21 @@ export async function joinAsVoicePeer(browser, inviteUrl, nickname, {
     hallRequest: (request) => page.evaluate((request) => window.__voicePeer.hallRequest(request), request),
     hallView: () => page.evaluate(() => window.__voicePeer.hallView),
     rejections: () => page.evaluate(() => window.__voicePeer.rejections),
+    timings: () => page.evaluate(() => window.__voicePeer.timings),
+    /** Publishes a screen (the browser's fake one) to the hall; getDisplayMedia wants a click first. */
+    shareScreen: async () => {
+      await page.mouse.click(2, 2);
+      await page.evaluate(() => window.__voicePeer.shareScreen());
+    },
     becomeReachable: () => page.evaluate(() => window.__voicePeer.becomeReachable()),
     close: () => context.close(),
   };
 }
 
 /** Runs in the page. Everything the peer does, as the game's `web/` modules do it. */
-async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, silent, participation, hall, keepSending, tiles, walk }) {
+async function runVoicePeer({
+  token, nickname, avatar, listenTo, unreachable, silent, participation, hall, keepSending, camera, decode, tiles, walk,
+}) {
   const registered = await fetch("/api/register", {
     method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token, nickname, avatar }),
   });
@@ -75,14 +87,20 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
   // A microphone only for a peer that talks: the browser runs few audio sources at once.
   const talks = participation === "voice" || participation === "camera";
   const microphone = talks
-    ? await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } })
+    ? await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true }, video: camera,
+    })
     : null;
+  const cameraTrack = microphone?.getVideoTracks()[0] ?? null;
   const voice = microphone?.getAudioTracks()[0] ?? null;
   const socket = new WebSocket(`ws://${location.host}/ws`);
   const send = (message) => socket.send(JSON.stringify(message));
   /** link → { data, channel, media } for the one person listened to. */
   const links = new Map();
-  const state = { ready: false, id: null, position: null, unreachable, hall: null, publication: null, rejections: [] };
+  const state = {
+    ready: false, id: null, position: null, unreachable, hall: null, publication: null, screen: null, rejections: [],
+    timings: { hallAt: null, firstStageAudioAt: null },
+  };
   /** feed → { pc, person } of the hall feeds received. */
   const feeds = new Map();
   /** Without ICE candidates, and with one nobody answers at (TEST-NET-1, RFC 5737). */
@@ -196,9 +214,37 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
     state.publication = pc;
     state.live = true;
     pc.addTransceiver(voice, { direction: "sendonly" });
+    if (cameraTrack) pc.addTransceiver(cameraTrack, { direction: "sendonly" });
     await pc.setLocalDescription(await pc.createOffer());
     await waitGathered(pc);
     send({ type: "hall", request: { kind: "publish", sdp: pc.localDescription.sdp } });
+  }
+
+  /** Publishes a screen as the hall's second feed of ours. */
+  async function shareScreen() {
+    const track = (await navigator.mediaDevices.getDisplayMedia({ video: true })).getVideoTracks()[0];
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    state.screen = pc;
+    pc.addTransceiver(track, { direction: "sendonly" });
+    await pc.setLocalDescription(await pc.createOffer());
+    await waitGathered(pc);
+    send({ type: "hall", request: { kind: "publish", media: "screen", sdp: pc.localDescription.sdp } });
+  }
+
+  /** From entering a hall, looks every 20 ms for the first audio from its stage. */
+  function timeFirstStageAudio() {
+    const timer = setInterval(async () => {
+      const stage = state.hall?.stage?.id;
+      for (const { pc, person } of feeds.values()) {
+        if (person !== stage) continue;
+        (await pc.getStats()).forEach((s) => {
+          if (s.type === "inbound-rtp" && s.kind === "audio" && s.bytesReceived > 0 && !state.timings.firstStageAudioAt) {
+            state.timings.firstStageAudioAt = Date.now();
+            clearInterval(timer);
+          }
+        });
+      }
+    }, 20);
   }
 
   function followTurn() {
@@ -217,6 +263,7 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
     const pc = new RTCPeerConnection({ iceServers: [] });
     feeds.set(feed, { pc, person });
     pc.ontrack = ({ track }) => {
+      if (track.kind === "video" && !decode) return;
       // Played (or shown) as a person's browser would; muted so that the machine stays quiet.
       const element = track.kind === "video" ? document.createElement("video") : new Audio();
       element.muted = true;
@@ -263,11 +310,17 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
         break;
       case "hall":
         state.hall = message.view;
+        if (message.view && !state.timings.hallAt) {
+          state.timings.hallAt = Date.now();
+          timeFirstStageAudio();
+        }
         followTurn();
         break;
-      case "hall_published":
-        state.publication?.setRemoteDescription({ type: "answer", sdp: message.sdp }).catch((e) => console.error("answer:", e.message));
+      case "hall_published": {
+        const pc = message.kind === "screen" ? state.screen : state.publication;
+        pc?.setRemoteDescription({ type: "answer", sdp: message.sdp }).catch((e) => console.error("answer:", e.message));
         break;
+      }
       case "hall_feed":
         if (hall) receiveFeed(message.feed, message.person, message.sdp).catch((e) => console.error("feed:", e.message));
         break;
@@ -295,6 +348,8 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
     get id() { return state.id; },
     get hallView() { return state.hall; },
     get rejections() { return state.rejections; },
+    get timings() { return state.timings; },
+    shareScreen,
     hallRequest(request) {
       send({ type: "hall", request });
     },
@@ -322,11 +377,12 @@ async function runVoicePeer({ token, nickname, avatar, listenTo, unreachable, si
       const [entry] = links.values();
       const figures = { links: links.size, connection: entry?.media?.pc.connectionState ?? "none", audioOut: 0, audioIn: 0 };
       // What each person's hall feed brought, and what our own publication sent.
-      figures.hall = { feeds: feeds.size, from: {}, frames: {}, sent: 0 };
+      figures.hall = { feeds: feeds.size, from: {}, frames: {}, sent: 0, bytesIn: 0 };
       for (const { pc, person } of feeds.values()) {
         (await pc.getStats()).forEach((s) => {
           if (s.type === "inbound-rtp" && s.kind === "audio") figures.hall.from[person] = (figures.hall.from[person] ?? 0) + (s.bytesReceived ?? 0);
           if (s.type === "inbound-rtp" && s.kind === "video") figures.hall.frames[person] = (figures.hall.frames[person] ?? 0) + (s.framesDecoded ?? 0);
+          if (s.type === "inbound-rtp") figures.hall.bytesIn += s.bytesReceived ?? 0;
         });
       }
       if (state.publication) {

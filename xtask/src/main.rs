@@ -214,7 +214,7 @@ fn test() -> Result<(), String> {
 }
 
 /// The benchmarks, by name: `server` is `loadgen`, the others `tests/e2e/bench-NAME.mjs`.
-const BENCHES: [&str; 5] = ["server", "client", "voice", "voice-cpu", "booth"];
+const BENCHES: [&str; 6] = ["server", "client", "voice", "voice-cpu", "booth", "hall"];
 
 /// Runs every benchmark, or only the one named.
 fn bench(only: Option<&str>) -> Result<(), String> {

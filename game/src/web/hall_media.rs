@@ -1,6 +1,7 @@
 //! The browser's connections to the SFU for the hall we stand in (wasm32 only): while it is our
 //! turn (or we are on the stage) one `RTCPeerConnection` publishes our microphone's track, the
-//! same one the mesh uses, so self-mute and a change of microphone apply here too; another
+//! same one the mesh uses, so self-mute and a change of microphone apply here too (with our
+//! camera's, on カメラも, shown to the hall as a tile beside the town); another
 //! publishes our shared screen (`getDisplayMedia`) while we share it; and one receives each
 //! feed the SFU offers: voices played at full volume, a shared screen shown large over the town
 //! (`#hall-screen`, with a full-screen button). Offers and answers carry their candidates (no
@@ -27,7 +28,7 @@ use web_sys::{
     RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcTrackEvent,
 };
 
-use super::media::{create, description, document, microphone_track, play, rtc_configuration, sdp_of};
+use super::media::{camera_track, create, description, document, microphone_track, play, rtc_configuration, sdp_of};
 use crate::avatar::Avatar;
 use crate::devices::DeviceChoice;
 use crate::places::hall::{HallMedia, MusicMode, PublishToHall, ShareScreen, music_sdp};
@@ -41,12 +42,16 @@ struct Feed {
     pc: RtcPeerConnection,
     kind: FeedKind,
     audio: HtmlAudioElement,
+    /// The tile showing the camera that came with a voice.
+    tile: HtmlElement,
     _on_track: Closure<dyn FnMut(JsValue)>,
 }
 
 struct Publication {
     pc: RtcPeerConnection,
     track: MediaStreamTrack,
+    /// The camera sent with the voice, if any.
+    camera: Option<String>,
     /// Sent with the music settings.
     music: bool,
 }
@@ -103,6 +108,10 @@ fn publication_track(kind: FeedKind) -> Option<String> {
     HALL.with(|hall| hall.borrow().publications.get(&kind).map(|p| p.track.id()))
 }
 
+fn publication_camera() -> Option<String> {
+    HALL.with(|hall| hall.borrow().publications.get(&FeedKind::Voice).and_then(|p| p.camera.clone()))
+}
+
 /// Starts or stops our publication as the rules say, and keeps it on the current microphone
 /// (the music one in music mode).
 fn follow_publishing(
@@ -122,15 +131,18 @@ fn follow_publishing(
         (true, true) => music_track,
         (true, false) => microphone_track(),
     };
+    let camera = track.as_ref().and_then(|_| camera_track());
+    let same_camera = camera.as_ref().map(MediaStreamTrack::id) == publication_camera();
     match (track, publication_track(FeedKind::Voice)) {
         (None, None) => {}
         (None, Some(_)) => stop_publication(FeedKind::Voice),
-        (Some(track), Some(id)) if track.id() == id => {}
+        (Some(track), Some(id)) if track.id() == id && same_camera => {}
         (Some(track), _) => {
             stop_publication(FeedKind::Voice);
             let ice_servers = ice.map(|ice| ice.0.clone()).unwrap_or_default();
             let setup = (FeedKind::Voice, music.0);
-            if let Err(error) = start_publication(setup, track, &ice_servers, link.outgoing.clone()) {
+            let tracks = (track, camera);
+            if let Err(error) = start_publication(setup, tracks, &ice_servers, link.outgoing.clone()) {
                 warn!("cannot publish to the hall: {error:?}");
             }
         }
@@ -195,7 +207,8 @@ fn follow_screen_share(mut share: ResMut<ShareScreen>, link: Res<ServerLink>, ic
         spawn_local(async move {
             match display_track().await {
                 Ok(track) => {
-                    if let Err(error) = start_publication((FeedKind::Screen, false), track, &ice_servers, outgoing) {
+                    let setup = (FeedKind::Screen, false);
+                    if let Err(error) = start_publication(setup, (track, None), &ice_servers, outgoing) {
                         warn!("cannot share the screen: {error:?}");
                         SCREEN_ENDED.with(|ended| ended.set(true));
                     }
@@ -272,7 +285,7 @@ fn publication_name(kind: FeedKind) -> &'static str {
 
 fn start_publication(
     (kind, music): (FeedKind, bool),
-    track: MediaStreamTrack,
+    (track, camera): (MediaStreamTrack, Option<MediaStreamTrack>),
     ice_servers: &[protocol::IceServer],
     outgoing: async_channel::Sender<ClientMessage>,
 ) -> Result<(), JsValue> {
@@ -280,8 +293,12 @@ fn start_publication(
     let init = RtcRtpTransceiverInit::new();
     init.set_direction(RtcRtpTransceiverDirection::Sendonly);
     pc.add_transceiver_with_media_stream_track_and_init(&track, &init);
+    if let Some(camera) = &camera {
+        pc.add_transceiver_with_media_stream_track_and_init(camera, &init);
+    }
     expose(publication_name(kind), None, Some(&pc));
-    HALL.with(|hall| hall.borrow_mut().publications.insert(kind, Publication { pc: pc.clone(), track, music }));
+    let camera = camera.map(|camera| camera.id());
+    HALL.with(|hall| hall.borrow_mut().publications.insert(kind, Publication { pc: pc.clone(), track, camera, music }));
     spawn_local(async move {
         let offered = async {
             let offer = sdp_of(&JsFuture::from(pc.create_offer()).await?);
@@ -358,12 +375,32 @@ fn receive_feed(
     if let Some(strip) = document().and_then(|d| d.get_element_by_id("camera-strip")) {
         strip.append_child(&audio)?;
     }
-    let element = audio.clone();
+    // A camera that comes with a voice is a tile beside the town, like a nearby person's.
+    let tile: HtmlElement = create("figure").ok_or("no figure")?;
+    tile.set_class_name("camera-tile");
+    tile.set_hidden(true);
+    let _ = tile.set_attribute("data-hall-feed", &feed.0.to_string());
+    let video: HtmlVideoElement = create("video").ok_or("no video")?;
+    video.set_autoplay(true);
+    video.set_muted(true);
+    let _ = video.set_attribute("playsinline", "");
+    let caption: HtmlElement = create("figcaption").ok_or("no figcaption")?;
+    caption.set_text_content(Some(&format!("{nickname}さん（ステージ）")));
+    tile.append_child(&video)?;
+    tile.append_child(&caption)?;
+    if let Some(strip) = document().and_then(|d| d.get_element_by_id("camera-strip")) {
+        strip.append_child(&tile)?;
+    }
+    let (element, shown_tile) = (audio.clone(), tile.clone());
     let on_track = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
         let track = event.unchecked_into::<RtcTrackEvent>().track();
         let Ok(stream) = MediaStream::new_with_tracks(&js_sys::Array::of1(&track)) else { return };
-        if track.kind() == "video" {
+        if track.kind() == "video" && kind == FeedKind::Screen {
             show_screen(Some((&stream, &nickname)));
+        } else if track.kind() == "video" {
+            video.set_src_object(Some(&stream));
+            play(&video);
+            shown_tile.set_hidden(false);
         } else {
             element.set_src_object(Some(&stream));
             play(&element);
@@ -371,7 +408,8 @@ fn receive_feed(
     });
     pc.set_ontrack(Some(on_track.as_ref().unchecked_ref()));
     expose("__ibashoHall", Some(feed), Some(&pc));
-    HALL.with(|hall| hall.borrow_mut().feeds.insert(feed, Feed { pc: pc.clone(), kind, audio, _on_track: on_track }));
+    let entry = Feed { pc: pc.clone(), kind, audio, tile, _on_track: on_track };
+    HALL.with(|hall| hall.borrow_mut().feeds.insert(feed, entry));
     let offer = offer.to_owned();
     spawn_local(async move {
         let answered = async {
@@ -394,6 +432,7 @@ fn end_feed(feed: FeedId) {
     if let Some(ended) = HALL.with(|hall| hall.borrow_mut().feeds.remove(&feed)) {
         ended.pc.close();
         ended.audio.remove();
+        ended.tile.remove();
         if ended.kind == FeedKind::Screen {
             show_screen(None);
         }

@@ -433,6 +433,12 @@ pub fn microphone_track() -> Option<MediaStreamTrack> {
         .flatten()
 }
 
+/// The camera's track while it is on (カメラも), for the stage's publication to the hall.
+pub fn camera_track() -> Option<MediaStreamTrack> {
+    with_hub(|hub| hub.local.as_ref().and_then(|s| s.get_video_tracks().get(0).dyn_into::<MediaStreamTrack>().ok()))
+        .flatten()
+}
+
 pub(super) fn play(element: &web_sys::HtmlMediaElement) {
     if let Ok(promise) = element.play() {
         spawn_local(async move {

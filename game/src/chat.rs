@@ -1,14 +1,17 @@
 //! Nearby text chat: what we say goes to the peers the server introduced us to (the people
 //! near us), never through the server; what they say lands in the chat log and as a speech
 //! bubble over their avatar for a few seconds. `PeerMail` is the seam to the transport: the
-//! browser moves it over matchbox, tests move it between two apps in memory.
+//! browser moves it over matchbox, tests move it between two apps in memory. Inside a program
+//! hall the chat is the hall's text channel instead: the server passes each line once to
+//! everyone in the hall (never stored), so people beyond the nearest eight read it too.
 
 use bevy::prelude::*;
 use protocol::{MAX_CHAT_CHARS, ParticipantId, PeerId, PeerMessage};
 
 use crate::avatar::Avatar;
 use crate::places::booth::BoothSpot;
-use crate::presence::{Links, Me, People};
+use crate::places::hall::{HallNews, MyHall};
+use crate::presence::{Links, Me, People, ServerLink};
 use crate::voice::Taking;
 
 /// Seconds a speech bubble stays up.
@@ -90,10 +93,10 @@ pub fn clean_chat_text(raw: &str) -> Option<String> {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_message::<Say>()
-        .init_resource::<PeerMail>()
-        .init_resource::<ChatLog>()
-        .add_systems(Update, (say, receive_chat, expire_bubbles).chain().run_if(resource_exists::<Me>));
+    app.add_message::<Say>().init_resource::<PeerMail>().init_resource::<ChatLog>().add_systems(
+        Update,
+        (say, receive_chat, receive_hall_lines, expire_bubbles).chain().run_if(resource_exists::<Me>),
+    );
 }
 
 fn say(
@@ -106,7 +109,7 @@ fn say(
     mut log: ResMut<ChatLog>,
     mut commands: Commands,
     takings: Query<&Taking>,
-    spot: Res<BoothSpot>,
+    (spot, hall, link): (Res<BoothSpot>, Res<MyHall>, Option<Res<ServerLink>>),
 ) {
     let can_chat = people.0.get(&me.id).and_then(|entity| takings.get(*entity).ok()).is_none_or(|t| t.0.can_chat());
     for Say(raw) in requests.read() {
@@ -115,8 +118,16 @@ fn say(
             continue;
         }
         let Some(text) = clean_chat_text(raw) else { continue };
-        for link in links.0.keys() {
-            mail.outgoing.push((*link, PeerMessage::Chat { text: text.clone() }));
+        match (&hall.0, &link) {
+            (Some(_), Some(link)) => {
+                let request = protocol::HallRequest::Say { text: text.clone() };
+                let _ = link.outgoing.try_send(protocol::ClientMessage::Hall { request });
+            }
+            _ => {
+                for link in links.0.keys() {
+                    mail.outgoing.push((*link, PeerMessage::Chat { text: text.clone() }));
+                }
+            }
         }
         if let Some(entity) = people.0.get(&me.id) {
             commands.entity(*entity).insert(Bubble { text: text.clone(), until: time.elapsed_secs() + BUBBLE_SECONDS });
@@ -154,6 +165,25 @@ fn receive_chat(
             // Media negotiation is handled by the browser's media layer.
             PeerMessage::Media { .. } => {}
         }
+    }
+}
+
+/// Lines of the hall's text channel, from anyone in the hall.
+fn receive_hall_lines(
+    time: Res<Time>,
+    people: Res<People>,
+    avatars: Query<&Avatar>,
+    mut news: MessageReader<HallNews>,
+    mut log: ResMut<ChatLog>,
+    mut commands: Commands,
+) {
+    for item in news.read() {
+        let HallNews::Said(from, text) = item else { continue };
+        let Some(text) = clean_chat_text(text) else { continue };
+        let Some(entity) = people.0.get(from) else { continue };
+        let Ok(avatar) = avatars.get(*entity) else { continue };
+        commands.entity(*entity).insert(Bubble { text: text.clone(), until: time.elapsed_secs() + BUBBLE_SECONDS });
+        log.push(ChatLine { from: *from, nickname: avatar.nickname.clone(), text, private: false });
     }
 }
 

@@ -290,6 +290,9 @@ fn receive_server_messages(
             ServerMessage::HallTurnEnded { why } => {
                 hall_news.write(HallNews::TurnEnded(why));
             }
+            ServerMessage::HallSaid { person, text } => {
+                hall_news.write(HallNews::Said(person, text));
+            }
             ServerMessage::HallReaction { person, reaction } => {
                 hall_news.write(HallNews::Reacted(person, reaction));
             }

@@ -85,6 +85,11 @@ pub enum HallRequest {
     },
     /// 「みなさんのマイクをオフにします」: every turn to speak in the audience ends now.
     MuteAll,
+    /// A line for everyone in the hall (the hall's text channel); passed on once, never stored.
+    Say {
+        /// What (at most `MAX_CHAT_CHARS`).
+        text: String,
+    },
     /// A reaction, shown over one's avatar to everyone in the hall.
     React {
         /// Which.

@@ -398,6 +398,13 @@ pub enum ServerMessage {
         /// Why.
         why: TurnEnded,
     },
+    /// Someone in the hall wrote to everyone in it.
+    HallSaid {
+        /// Who.
+        person: ParticipantId,
+        /// What.
+        text: String,
+    },
     /// Someone in the hall reacted.
     HallReaction {
         /// Who.

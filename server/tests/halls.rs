@@ -2,7 +2,8 @@
 //! starts it: a room per hall; the stage publishes through Janus and nobody else may; a turn to
 //! speak opens publishing and its end (or 「みなさんのマイクをオフにします」) removes the
 //! publication from Janus itself; leaving the hall ends a person's part; requests from outside
-//! a hall and from the wrong role are refused with typed errors.
+//! a hall and from the wrong role are refused with typed errors; the hall's text channel reaches
+//! the hall only.
 
 mod common;
 
@@ -230,4 +231,20 @@ async fn a_turn_to_speak_opens_publishing_and_its_end_closes_it_in_janus() {
     assert_eq!(counted.reactions, vec![(Reaction::Clap, 1)]);
     hall(&mut a, HallRequest::React { reaction: Reaction::Clap }).await;
     assert_eq!(rejected(&mut a).await, Some(RejectCode::TooFrequent));
+
+    // The hall's text channel reaches everyone inside and nobody outside; bad lines are refused.
+    hall(&mut a, HallRequest::Say { text: " こんにちは\n".into() }).await;
+    let line = f.until(|m| match m {
+        ServerMessage::HallSaid { person, text } => Some((*person, text.clone())),
+        _ => None,
+    });
+    assert_eq!(line.await, Some((a.id, "こんにちは".to_owned())));
+    assert!(b.never(|m| matches!(m, ServerMessage::HallSaid { .. })).await, "B, outside the hall, reads nothing");
+    hall(&mut a, HallRequest::Say { text: " \t ".into() }).await;
+    assert_eq!(rejected(&mut a).await, Some(RejectCode::BadText));
+    hall(&mut a, HallRequest::Say { text: "あ".repeat(protocol::MAX_CHAT_CHARS + 1) }).await;
+    assert_eq!(rejected(&mut a).await, Some(RejectCode::BadText));
+    a.send(&ClientMessage::SetParticipation { participation: protocol::Participation::Watching }).await;
+    hall(&mut a, HallRequest::Say { text: "見学中".into() }).await;
+    assert_eq!(rejected(&mut a).await, Some(RejectCode::NotAllowed), "見学 does not chat");
 }

@@ -154,6 +154,19 @@ test("a facilitator's program reaches the whole hall through the SFU, and only t
   assert.equal(await heard(b, idA), 0, "nothing of it reaches B");
   assert.ok((await heard(b, idF)) > 0, "B still hears the stage");
 
+  // The hall's text channel: F types in the chat field, every listener reads it, the outsider does not;
+  // a listener's line reaches F's chat log.
+  await f.click("#chat-input");
+  assert.match(await f.getAttribute("#chat-input", "placeholder"), /ホールの全員/);
+  await f.keyboard.type("みなさん、ようこそ");
+  await f.keyboard.press("Enter");
+  for (const peer of [listeners[0], listeners[11]]) {
+    await eventually("a listener reading F's line", async () => (await peer.hallLines()).some(([id, text]) => id === idF && text === "みなさん、ようこそ"));
+  }
+  await listeners[5].hallRequest({ kind: "say", text: "よろしくお願いします" });
+  await eventually("F reading the listener's line", async () => (await f.textContent("#chat-log")).includes("聞く6：よろしくお願いします"));
+  assert.equal((await outsider.hallLines()).length, 0, "nothing reaches the outsider");
+
   // A watcher's reaction reaches F.
   const watcher = listeners[0];
   const idWatcher = await watcher.page.evaluate(() => window.__voicePeer.id);

@@ -66,6 +66,7 @@ export async function joinAsVoicePeer(browser, inviteUrl, nickname, {
     hallView: () => page.evaluate(() => window.__voicePeer.hallView),
     rejections: () => page.evaluate(() => window.__voicePeer.rejections),
     timings: () => page.evaluate(() => window.__voicePeer.timings),
+    hallLines: () => page.evaluate(() => window.__voicePeer.hallLines),
     /** Publishes a screen (the browser's fake one) to the hall; getDisplayMedia wants a click first. */
     shareScreen: async () => {
       await page.mouse.click(2, 2);
@@ -99,7 +100,7 @@ async function runVoicePeer({
   const links = new Map();
   const state = {
     ready: false, id: null, position: null, unreachable, hall: null, publication: null, screen: null, rejections: [],
-    timings: { hallAt: null, firstStageAudioAt: null },
+    timings: { hallAt: null, firstStageAudioAt: null }, hallLines: [],
   };
   /** feed → { pc, person } of the hall feeds received. */
   const feeds = new Map();
@@ -324,6 +325,9 @@ async function runVoicePeer({
       case "hall_feed":
         if (hall) receiveFeed(message.feed, message.person, message.sdp).catch((e) => console.error("feed:", e.message));
         break;
+      case "hall_said":
+        state.hallLines.push([message.person, message.text]);
+        break;
       case "hall_feed_ended":
         feeds.get(message.feed)?.pc.close();
         feeds.delete(message.feed);
@@ -349,6 +353,7 @@ async function runVoicePeer({
     get hallView() { return state.hall; },
     get rejections() { return state.rejections; },
     get timings() { return state.timings; },
+    get hallLines() { return state.hallLines; },
     shareScreen,
     hallRequest(request) {
       send({ type: "hall", request });

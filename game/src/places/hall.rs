@@ -42,6 +42,8 @@ pub enum HallNews {
     TurnEnded(TurnEnded),
     /// Someone reacted.
     Reacted(ParticipantId, Reaction),
+    /// Someone wrote to the whole hall (the chat takes it).
+    Said(ParticipantId, String),
 }
 
 /// Something we ask of the hall (from the panel).
@@ -213,6 +215,7 @@ fn apply_hall_news(
                 media.write(HallMedia::End(feed));
             }
             HallNews::TurnEnded(why) => notice.0 = Some(why),
+            HallNews::Said(..) => {}
             HallNews::Reacted(person, reaction) => {
                 floating.0.retain(|(who, _, _)| *who != person);
                 floating.0.push((person, reaction, REACTION_SECONDS));

@@ -182,19 +182,29 @@ fn install_hooks(
     raw_hook.forget();
 }
 
-/// 見学 does not chat: the input is disabled while watching.
-fn lock_chat_when_watching(me: Query<&Taking, (With<LocalPlayer>, Changed<Taking>)>) {
+/// 見学 does not chat: the input is disabled while watching. In a hall the chat reaches the
+/// whole hall, and the field says so.
+fn lock_chat_when_watching(
+    me: Query<&Taking, With<LocalPlayer>>,
+    hall: Res<crate::places::hall::MyHall>,
+    mut shown: Local<Option<(bool, bool)>>,
+) {
     let Ok(taking) = me.single() else { return };
+    let state = (taking.0.can_chat(), hall.0.is_some());
+    if *shown == Some(state) {
+        return;
+    }
     let Some(input) =
         document().and_then(|d| d.get_element_by_id("chat-input")).and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
     else {
         return;
     };
-    input.set_disabled(!taking.0.can_chat());
-    let hint = if taking.0.can_chat() {
-        "近くの人へのメッセージ（Enter で送信）"
-    } else {
-        "見学中はチャットを送りません"
+    *shown = Some(state);
+    input.set_disabled(!state.0);
+    let hint = match state {
+        (false, _) => "見学中はチャットを送りません",
+        (true, true) => "ホールの全員へのメッセージ（Enter で送信）",
+        (true, false) => "近くの人へのメッセージ（Enter で送信）",
     };
     input.set_placeholder(hint);
 }

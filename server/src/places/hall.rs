@@ -183,7 +183,11 @@ impl Halls {
                 events.push(HallEvent::Reacted { person: who, reaction: *reaction });
             }
             // Media requests are the SFU's; the town checks them with `may_publish`.
-            HallRequest::Publish { .. } | HallRequest::Unpublish { .. } | HallRequest::Receive { .. } => {
+            // The text channel is the town's to pass on (it knows who may chat).
+            HallRequest::Publish { .. }
+            | HallRequest::Unpublish { .. }
+            | HallRequest::Receive { .. }
+            | HallRequest::Say { .. } => {
                 return Ok(events);
             }
         }

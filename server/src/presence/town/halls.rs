@@ -11,6 +11,14 @@ use super::{Town, send};
 use crate::places::hall::HallEvent;
 use crate::sfu::{HallMembers, HallPlan, Member, Sfu, SfuCommand};
 
+/// A line for the hall's text channel: no control characters, trimmed, not empty, at most
+/// `MAX_CHAT_CHARS` (longer is refused, not cut: the person sees it was not sent).
+fn hall_text(raw: &str) -> Option<String> {
+    let text: String = raw.chars().filter(|c| !c.is_control()).collect();
+    let text = text.trim();
+    (!text.is_empty() && text.chars().count() <= protocol::MAX_CHAT_CHARS).then(|| text.to_owned())
+}
+
 impl Town {
     /// Gives the halls an SFU: from now on what the stage sends reaches the whole hall.
     pub fn set_sfu(&mut self, sfu: Sfu) {
@@ -49,6 +57,19 @@ impl Town {
             HallRequest::Unpublish { media: kind } => {
                 let sfu = self.sfu.as_ref().ok_or(RejectCode::SfuUnavailable)?;
                 sfu.send(SfuCommand::Unpublish { hall, person: from, kind });
+                Ok(())
+            }
+            HallRequest::Say { text } => {
+                let speaker = self.people.get(&from).map(|present| present.person.participation);
+                if !speaker.is_some_and(|participation| participation.can_chat()) {
+                    return Err(RejectCode::NotAllowed);
+                }
+                let text = hall_text(&text).ok_or(RejectCode::BadText)?;
+                let inside =
+                    self.people.values().filter(|p| p.person.id != from && p.person.place.as_ref() == Some(&hall));
+                for present in inside {
+                    send(&present.outbox, ServerMessage::HallSaid { person: from, text: text.clone() });
+                }
                 Ok(())
             }
             HallRequest::Receive { feed, sdp } => {

@@ -304,8 +304,7 @@ fn start_publication(
             let offer = sdp_of(&JsFuture::from(pc.create_offer()).await?);
             let offer = if music { music_sdp(&offer) } else { offer };
             JsFuture::from(pc.set_local_description(&description(RtcSdpType::Offer, &offer))).await?;
-            gathered(&pc).await;
-            let sdp = pc.local_description().map(|d| d.sdp()).unwrap_or_default();
+            let sdp = gathered_sdp(&pc).await;
             let _ = outgoing.try_send(ClientMessage::Hall { request: HallRequest::Publish { sdp, media: kind } });
             Ok::<_, JsValue>(())
         };
@@ -416,8 +415,7 @@ fn receive_feed(
             JsFuture::from(pc.set_remote_description(&description(RtcSdpType::Offer, &offer))).await?;
             let answer = JsFuture::from(pc.create_answer()).await?;
             JsFuture::from(pc.set_local_description(&description(RtcSdpType::Answer, &sdp_of(&answer)))).await?;
-            gathered(&pc).await;
-            let sdp = pc.local_description().map(|d| d.sdp()).unwrap_or_default();
+            let sdp = gathered_sdp(&pc).await;
             let _ = outgoing.try_send(ClientMessage::Hall { request: HallRequest::Receive { feed, sdp } });
             Ok::<_, JsValue>(())
         };
@@ -438,6 +436,12 @@ fn end_feed(feed: FeedId) {
         }
         expose("__ibashoHall", Some(feed), None);
     }
+}
+
+/// Our side's SDP with all its candidates (or those gathered within [`GATHER_TIMEOUT_MS`]).
+async fn gathered_sdp(pc: &RtcPeerConnection) -> String {
+    gathered(pc).await;
+    pc.local_description().map(|d| d.sdp()).unwrap_or_default()
 }
 
 /// Resolves once the connection has all its candidates, or after [`GATHER_TIMEOUT_MS`].

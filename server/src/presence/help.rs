@@ -99,8 +99,15 @@ impl HelpCalls {
 
 /// An answer's text, cleaned of control characters and trimmed; empty or too long is refused.
 pub fn reply_text(text: &str) -> Result<String, RejectCode> {
+    bounded_text(text, MAX_HELP_REPLY_CHARS)
+}
+
+/// A text someone sends for others to read (an answer, a line for a hall): control characters
+/// removed, trimmed; empty or longer than `max` characters is refused, not cut, so the person
+/// sees it was not sent.
+pub fn bounded_text(text: &str, max: usize) -> Result<String, RejectCode> {
     let text: String = text.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_owned();
-    if text.is_empty() || text.chars().count() > MAX_HELP_REPLY_CHARS {
+    if text.is_empty() || text.chars().count() > max {
         return Err(RejectCode::BadText);
     }
     Ok(text)

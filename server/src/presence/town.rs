@@ -147,6 +147,9 @@ pub struct Town {
     sfu: Option<Sfu>,
     /// The halls' plan the SFU was last sent.
     plan_sent: Option<HallPlan>,
+    /// Someone entered or left a place, arrived, came back or left the town since the last beat:
+    /// hall views and the plan are looked at again then.
+    halls_dirty: bool,
     help: HelpCalls,
     /// The door signs everyone was last sent.
     signs: Vec<BoothSign>,
@@ -169,6 +172,7 @@ impl Town {
             halls: Halls::new(&map),
             sfu: None,
             plan_sent: None,
+            halls_dirty: false,
             help: HelpCalls::default(),
             map,
             people: BTreeMap::new(),
@@ -259,6 +263,7 @@ impl Town {
         send(&outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
         self.broadcast_about(&person, ServerMessage::Joined { person: person.clone() });
         self.people.insert(person.id, Present::new(person, session_id, page, connection, outbox));
+        self.halls_dirty = true;
         // A counselor coming back within the grace period finds their desk again.
         self.publish_booths(true);
         self.publish_help(true, Instant::now());
@@ -329,6 +334,7 @@ impl Town {
             present.help_status = None;
             present.hall_view = None;
         }
+        self.halls_dirty = true;
         self.publish_booths(true);
         self.publish_help(true, Instant::now());
     }
@@ -453,6 +459,7 @@ impl Town {
         self.booths.restore(snapshot.booths, now, downtime);
         self.help.restore(snapshot.help, now, downtime);
         self.signs = self.booths.signs();
+        self.halls_dirty = true;
     }
 
     /// Closes every connection of a session (signed out or revoked).
@@ -664,6 +671,7 @@ impl Town {
         }
         if before.place != after.place {
             self.leave_hall(id, before.place.as_ref());
+            self.halls_dirty = true;
         }
         if old_booth != new_booth {
             if let Some(booth) = &old_booth {
@@ -745,8 +753,7 @@ impl Town {
         self.publish_booths(each_second);
         // Callers move and minutes pass: the calls' places and ages are looked at once a second.
         self.publish_help(each_second, now);
-        self.publish_halls();
-        self.send_plan();
+        self.follow_halls();
     }
 
     fn send_movements(&mut self) {
@@ -882,6 +889,7 @@ impl Town {
         }
         self.booths.gone(id, now);
         self.leave_hall(id, gone.person.place.as_ref());
+        self.halls_dirty = true;
         self.help.end(id);
         self.broadcast_about(&gone.person, ServerMessage::Left { id });
         self.publish_booths(false);

@@ -9,15 +9,8 @@ use protocol::{HallRequest, ParticipantId, PlaceId, RejectCode, ServerMessage};
 
 use super::{Town, send};
 use crate::places::hall::HallEvent;
+use crate::presence::help::bounded_text;
 use crate::sfu::{HallMembers, HallPlan, Member, Sfu, SfuCommand};
-
-/// A line for the hall's text channel: no control characters, trimmed, not empty, at most
-/// `MAX_CHAT_CHARS` (longer is refused, not cut: the person sees it was not sent).
-fn hall_text(raw: &str) -> Option<String> {
-    let text: String = raw.chars().filter(|c| !c.is_control()).collect();
-    let text = text.trim();
-    (!text.is_empty() && text.chars().count() <= protocol::MAX_CHAT_CHARS).then(|| text.to_owned())
-}
 
 impl Town {
     /// Gives the halls an SFU: from now on what the stage sends reaches the whole hall.
@@ -64,7 +57,7 @@ impl Town {
                 if !speaker.is_some_and(|participation| participation.can_chat()) {
                     return Err(RejectCode::NotAllowed);
                 }
-                let text = hall_text(&text).ok_or(RejectCode::BadText)?;
+                let text = bounded_text(&text, protocol::MAX_CHAT_CHARS)?;
                 let inside =
                     self.people.values().filter(|p| p.person.id != from && p.person.place.as_ref() == Some(&hall));
                 for present in inside {
@@ -108,6 +101,17 @@ impl Town {
     pub(super) fn leave_hall(&mut self, id: ParticipantId, place: Option<&PlaceId>) {
         if let Some(hall) = place.filter(|place| self.halls.is_hall(place)) {
             self.halls.left(hall, id);
+        }
+    }
+
+    /// After a beat: when the halls' rules or who stands where (or through which connection)
+    /// changed since the last one, views and the plan are brought up to date; otherwise
+    /// nothing is computed.
+    pub(super) fn follow_halls(&mut self) {
+        let changed = self.halls.take_changed();
+        if std::mem::take(&mut self.halls_dirty) || changed {
+            self.publish_halls();
+            self.send_plan();
         }
     }
 

@@ -18,6 +18,7 @@ pub mod participation;
 pub mod pathfinding;
 pub mod places;
 pub mod presence;
+pub mod programs;
 pub mod screens;
 pub mod ui;
 pub mod voice;
@@ -58,6 +59,7 @@ impl Plugin for AppPlugin {
             ui::plugin,
             places::render_plugin,
             help_call::render_plugin,
+            programs::render_plugin,
             connection::render_plugin,
         ));
         #[cfg(target_arch = "wasm32")]
@@ -80,6 +82,7 @@ pub fn core_plugin(app: &mut App) {
         devices::plugin,
         places::plugin,
         help_call::plugin,
+        programs::plugin,
         connection::plugin,
     ));
 }

@@ -128,6 +128,7 @@ fn receive_server_messages(
     mut booth_news: MessageWriter<BoothNews>,
     mut help_news: MessageWriter<HelpNews>,
     mut hall_news: MessageWriter<HallNews>,
+    mut program_news: MessageWriter<crate::programs::ProgramNews>,
     closed: Option<Res<ClosedReason>>,
 ) {
     if link.incoming.is_closed() && link.incoming.is_empty() {
@@ -296,6 +297,12 @@ fn receive_server_messages(
             ServerMessage::HallReaction { person, reaction } => {
                 hall_news.write(HallNews::Reacted(person, reaction));
             }
+            ServerMessage::Programs { programs } => {
+                program_news.write(crate::programs::ProgramNews::List(programs));
+            }
+            ServerMessage::ProgramSoon { program } => {
+                program_news.write(crate::programs::ProgramNews::Soon(program));
+            }
             ServerMessage::Signal { .. } => {}
             ServerMessage::Rejected { code } => {
                 warn!("the server refused a message: {}", reject_reason(code));
@@ -329,6 +336,7 @@ fn reject_reason(code: RejectCode) -> &'static str {
         RejectCode::BadText => "bad text",
         RejectCode::StageTaken => "stage taken",
         RejectCode::SfuUnavailable => "sfu unavailable",
+        RejectCode::NoSuchTable => "no such table",
     }
 }
 

@@ -34,6 +34,7 @@ const BUBBLE_WIDTH: f32 = 220.0;
 /// The buttons of the top bar, in their order from the right edge.
 #[derive(Clone, Copy)]
 enum TopButton {
+    Programs,
     Guide,
     Settings,
     CallStaff,
@@ -90,6 +91,15 @@ pub fn side_panel(title: impl Into<egui::WidgetText>, corner: Align2, rects: &Co
         .anchor(corner, [x, rects.below_top_bar()])
         .min_width(width)
         .max_width(width)
+}
+
+/// A small sign on a wall (a booth's state, a hall's running program), its left edge just left
+/// of `at` (screen points), drawn with `painter`.
+pub fn wall_sign(painter: &egui::Painter, at: Pos2, text: String, fill: Color32, ink: Color32) {
+    let galley = painter.layout_no_wrap(text, FontId::proportional(13.0), ink);
+    let rect = Align2::LEFT_CENTER.anchor_size(egui::pos2(at.x - 12.0, at.y), galley.size()).expand(3.0);
+    painter.rect_filled(rect, 4.0, fill);
+    painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, ink);
 }
 
 /// The town's own UI systems; panels of places are drawn after them.
@@ -177,7 +187,12 @@ fn top_bar(
     mut muted: ResMut<SelfMuted>,
     mut push_to_talk: ResMut<PushToTalk>,
     mut settings: ResMut<SettingsOpen>,
-    (me, my_call, mut ask_help): (Option<Res<Me>>, Res<MyHelpCall>, MessageWriter<AskHelp>),
+    (me, my_call, mut ask_help, mut programs_open): (
+        Option<Res<Me>>,
+        Res<MyHelpCall>,
+        MessageWriter<AskHelp>,
+        ResMut<crate::programs::ProgramsOpen>,
+    ),
     mut rects: ResMut<ControlRects>,
 ) -> Result {
     let (transform, taking) = *player;
@@ -192,12 +207,17 @@ fn top_bar(
             let narrow = width < NARROW_WIDTH;
             let calls_staff = me.as_ref().is_some_and(|me| !answers_calls(me.role));
             let mut buttons = |ui: &mut egui::Ui| {
-                let mut order = [TopButton::Guide, TopButton::Settings, TopButton::CallStaff];
+                let mut order = [TopButton::Programs, TopButton::Guide, TopButton::Settings, TopButton::CallStaff];
                 if narrow {
                     order.reverse();
                 }
                 for which in order {
                     match which {
+                        TopButton::Programs => {
+                            if rects.button(ui, "programs", "今日のプログラム") {
+                                programs_open.0 = !programs_open.0;
+                            }
+                        }
                         TopButton::Guide => {
                             if ui.button("？ 使い方").clicked() {
                                 help.0 = !help.0;
@@ -536,6 +556,7 @@ fn world_labels(
     camera: Single<(&Camera, &GlobalTransform), With<TownCamera>>,
     avatars: Query<(&Avatar, &Transform, Option<&Bubble>, Option<&Taking>, Option<&RemotePerson>)>,
     speaking: Res<Speaking>,
+    programs: Res<crate::programs::Programs>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let (camera, camera_transform) = *camera;
@@ -553,8 +574,10 @@ fn world_labels(
     }
     for board in &map.boards {
         let Some(at) = to_screen(to_vec2(map.tile_center(board.col, board.row))) else { continue };
+        let listed = if board.programs { programs.board_lines() } else { Vec::new() };
         let text = std::iter::once(board.title.as_str())
             .chain(board.lines.iter().map(String::as_str))
+            .chain(listed.iter().map(String::as_str))
             .collect::<Vec<_>>()
             .join("\n");
         let galley = painter.layout(text, FontId::proportional(13.0), Color32::from_rgb(40, 30, 20), 260.0);

@@ -1,7 +1,8 @@
 //! Who hears whom, and how loud: volume by distance (full inside an inner radius, a smooth
 //! falloff to silence), hysteresis so people at the edge do not flicker, a cap on simultaneous
 //! audio peers (the nearest first), and place rules (quiet zones are silent; a booth's members
-//! hear only each other at full volume; a hall's stage is heard by the whole hall). Pure rules
+//! hear only each other at full volume; a hall's stage is heard by the whole hall; a hall's
+//! table hears only itself). Pure rules
 //! plus a plugin that applies them every frame to the avatars in the town.
 
 use std::collections::{HashMap, HashSet};
@@ -33,6 +34,8 @@ pub struct Spot {
     pub kind: Option<PlaceKind>,
     /// Whether they stand on their hall's stage.
     pub on_stage: bool,
+    /// The table of their hall they sit at, if any.
+    pub table: Option<u32>,
 }
 
 impl Spot {
@@ -44,6 +47,7 @@ impl Spot {
             place: place.map(|p| p.id.clone()),
             kind: place.map(|p| p.kind),
             on_stage: town.0.on_stage(to_position(position)),
+            table: town.0.table_at(to_position(position)),
         }
     }
 }
@@ -74,6 +78,9 @@ pub fn audio_rule(listener: &Spot, speaker: &Spot) -> AudioRule {
     match speaker.kind {
         Some(PlaceKind::Booth) => AudioRule::Full,
         Some(PlaceKind::Hall) if speaker.on_stage => AudioRule::Full,
+        // Each table of a hall talks among itself (the server introduces no one across).
+        Some(PlaceKind::Hall) if listener.table != speaker.table => AudioRule::Silent,
+        Some(PlaceKind::Hall) if listener.table.is_some() => AudioRule::Full,
         _ => AudioRule::ByDistance,
     }
 }
@@ -285,11 +292,35 @@ mod tests {
             place: Some(PlaceId("free".into())),
             kind: Some(PlaceKind::FreeSpace),
             on_stage: false,
+            table: None,
         }
     }
 
     fn inside(place: &str, kind: PlaceKind, x: f32, on_stage: bool) -> Spot {
-        Spot { position: Vec2::new(x, 0.0), place: Some(PlaceId(place.into())), kind: Some(kind), on_stage }
+        Spot {
+            position: Vec2::new(x, 0.0),
+            place: Some(PlaceId(place.into())),
+            kind: Some(kind),
+            on_stage,
+            table: None,
+        }
+    }
+
+    #[test]
+    fn each_table_hears_itself_and_the_stage_only() {
+        let at = |table: Option<u32>, x: f32, on_stage: bool| Spot {
+            table,
+            ..inside("hall-2", PlaceKind::Hall, x, on_stage)
+        };
+        assert_eq!(audio_rule(&at(Some(0), 0.0, false), &at(Some(0), 120.0, false)), AudioRule::Full);
+        assert_eq!(audio_rule(&at(Some(0), 0.0, false), &at(Some(1), 40.0, false)), AudioRule::Silent);
+        assert_eq!(audio_rule(&at(Some(0), 0.0, false), &at(None, 40.0, false)), AudioRule::Silent);
+        assert_eq!(
+            audio_rule(&at(Some(2), 0.0, false), &at(None, 300.0, true)),
+            AudioRule::Full,
+            "the stage reaches every table"
+        );
+        assert_eq!(audio_rule(&at(None, 0.0, false), &at(None, 40.0, false)), AudioRule::ByDistance);
     }
 
     fn speaker(id: i64, spot: Spot) -> Speaker {

@@ -109,6 +109,19 @@ pub enum HallRequest {
         /// Which.
         media: FeedKind,
     },
+    /// A facilitator sets the hall's groups (e.g. 「10代・20代」「30代」「40代以上」); tables whose
+    /// group is gone lose their label.
+    SetGroups {
+        /// At most [`MAX_GROUPS`] labels of at most [`MAX_GROUP_LABEL_CHARS`] characters.
+        labels: Vec<String>,
+    },
+    /// A facilitator gives a table one of the groups' labels (none: no label).
+    LabelTable {
+        /// Which table of the hall (its index in the map).
+        table: u32,
+        /// The label, one of the groups.
+        label: Option<String>,
+    },
     /// My SDP answer to the SFU's offer of a feed.
     Receive {
         /// Which feed.
@@ -135,6 +148,22 @@ pub enum Turn {
     Speaking,
     /// I am on the stage.
     OnStage,
+}
+
+/// Most groups a hall's tables can be split into.
+pub const MAX_GROUPS: usize = 8;
+/// Longest group label, in characters.
+pub const MAX_GROUP_LABEL_CHARS: usize = 16;
+
+/// One table of a hall, as everyone inside is shown it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableView {
+    /// Its index in the hall's tables (the map's order).
+    pub index: u32,
+    /// The group's label the facilitator gave it.
+    pub label: Option<String>,
+    /// How many people sit there now.
+    pub people: u32,
 }
 
 /// A person named in a hall view.
@@ -168,6 +197,15 @@ pub struct HallView {
     /// Whether the hall's media go through the SFU (false: no SFU configured, stage voice
     /// reaches only the people one is connected to).
     pub sfu: bool,
+    /// The groups the facilitator set, in order.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// The hall's tables (none in a hall without tables).
+    #[serde(default)]
+    pub tables: Vec<TableView>,
+    /// The table I sit at, if any: I talk with the people there and hear the stage softer.
+    #[serde(default)]
+    pub my_table: Option<u32>,
 }
 
 /// Why my turn to speak ended, said kindly.

@@ -8,14 +8,22 @@ pub mod ice;
 pub mod map;
 pub mod messages;
 pub mod nickname;
+pub mod program;
 
 pub use booth::{
     ADMISSION_SECS, BoothRequest, BoothSign, BoothState, Caller, CounselorCard, Desk, HOST_GRACE_SECS, JobTitle,
     KNOCK_REACH, KNOCK_TIMEOUT_SECS, KnockAnswer, MAX_KNOCK_NOTE_CHARS, RESERVATION_EARLY_SECS, SlotState, SlotView,
     Ticket,
 };
-pub use hall::{FeedId, FeedKind, HallPerson, HallRequest, HallView, Reaction, Turn, TurnEnded};
+pub use hall::{
+    FeedId, FeedKind, HallPerson, HallRequest, HallView, MAX_GROUP_LABEL_CHARS, MAX_GROUPS, Reaction, TableView, Turn,
+    TurnEnded,
+};
 pub use help::{HelpCall, HelpRequest, HelpStatus, MAX_HELP_REPLY_CHARS};
 pub use map::{Door, MapError, Place, PlaceId, PlaceKind, Position, TileRect, TownMap};
 pub use messages::*;
 pub use nickname::{NicknameError, nickname_look, poses_as_staff, validate_nickname};
+pub use program::{
+    MAX_PROGRAM_DESCRIPTION_CHARS, MAX_PROGRAM_FACILITATORS_CHARS, MAX_PROGRAM_NOTES_CHARS, MAX_PROGRAM_TITLE_CHARS,
+    PROGRAM_NOTICE_SECS, ProgramView,
+};

@@ -103,6 +103,10 @@ pub struct Place {
     /// In a hall, the stage: whoever stands on it is heard by the whole hall.
     #[serde(default)]
     pub stage: Option<TileRect>,
+    /// In a hall, its tables: the tiles around each table (people standing there sit at it and
+    /// talk with each other only), in the order the hall's views number them.
+    #[serde(default)]
+    pub tables: Vec<TileRect>,
 }
 
 /// A sign with text, e.g. the guide board at the entrance.
@@ -116,6 +120,9 @@ pub struct Board {
     pub title: String,
     /// Text lines under the title.
     pub lines: Vec<String>,
+    /// Whether the board also lists today's programs under its lines.
+    #[serde(default)]
+    pub programs: bool,
 }
 
 /// The whole town as stored in `assets/maps/town.ron`.
@@ -176,6 +183,17 @@ impl TownMap {
             let a = place.area;
             if a.col + a.width > width || a.row + a.height > self.rows() {
                 return Err(MapError::OutOfBounds(place.id.0.clone()));
+            }
+        }
+        for place in &self.places {
+            let inside = |rect: &TileRect| {
+                rect.col >= place.area.col
+                    && rect.row >= place.area.row
+                    && rect.col + rect.width <= place.area.col + place.area.width
+                    && rect.row + rect.height <= place.area.row + place.area.height
+            };
+            if !place.stage.iter().chain(&place.tables).all(inside) {
+                return Err(MapError::OutOfBounds(format!("{} の舞台かテーブル", place.id.0)));
             }
         }
         for board in &self.boards {
@@ -239,6 +257,13 @@ impl TownMap {
     pub fn place_at(&self, position: Position) -> Option<&Place> {
         let (col, row) = self.tile_at(position)?;
         self.places.iter().find(|place| place.area.contains(col, row))
+    }
+
+    /// The table of its hall a position is at, if any.
+    pub fn table_at(&self, position: Position) -> Option<u32> {
+        let (col, row) = self.tile_at(position)?;
+        let place = self.place_at(position)?;
+        place.tables.iter().position(|table| table.contains(col, row)).map(|index| index as u32)
     }
 
     /// Whether a position is on the stage of the place it is in.
@@ -307,6 +332,7 @@ mod tests {
                 kind: PlaceKind::FreeSpace,
                 area: TileRect { col: 1, row: 1, width: 2, height: 1 },
                 stage: None,
+                tables: vec![],
             }],
             boards: vec![],
         }

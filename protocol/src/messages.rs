@@ -412,6 +412,16 @@ pub enum ServerMessage {
         /// How.
         reaction: Reaction,
     },
+    /// The programs of today and the coming days (sent on arrival and when they change).
+    Programs {
+        /// Soonest first.
+        programs: Vec<crate::ProgramView>,
+    },
+    /// A program starts in about ten minutes (sent once per program, to the people in the town).
+    ProgramSoon {
+        /// Which.
+        program: crate::ProgramView,
+    },
 }
 
 /// One introduction, as a welcome lists it.
@@ -463,6 +473,8 @@ pub enum RejectCode {
     StageTaken,
     /// The hall's media server cannot be reached now.
     SfuUnavailable,
+    /// The hall has no table with that number.
+    NoSuchTable,
 }
 
 /// Why the server is closing a connection.

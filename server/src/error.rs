@@ -33,6 +33,9 @@ pub enum AppError {
     /// Nothing with that id.
     #[error("not found")]
     NotFound,
+    /// A form's field is not acceptable; the text says which and why, in Japanese.
+    #[error("invalid: {0}")]
+    Invalid(&'static str),
     /// The request clashes with the current state (code says how).
     #[error("conflict: {0}")]
     Conflict(&'static str),
@@ -56,6 +59,7 @@ impl AppError {
             AppError::NotSignedIn => "not_signed_in",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
+            AppError::Invalid(_) => "invalid",
             AppError::Conflict(code) => code,
             AppError::TooManyRequests => "too_many_requests",
             AppError::Database(_) => "internal",
@@ -67,7 +71,7 @@ impl AppError {
         match self {
             AppError::InviteUnknown | AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::InviteUsed | AppError::InviteExpired => StatusCode::GONE,
-            AppError::BadRequest(_) | AppError::Nickname(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Nickname(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -84,11 +88,13 @@ impl AppError {
             AppError::InviteExpired => "この招待リンクは有効期限が切れています。新しいリンクをスタッフにお尋ねください。".into(),
             AppError::BadRequest(_) => "送られた内容を読み取れませんでした。もう一度お試しください。".into(),
             AppError::Nickname(reason) => reason.to_string(),
+            AppError::Invalid(message) => (*message).into(),
             AppError::NotSignedIn => "ログインしていません。招待リンクから入ってください。".into(),
             AppError::Forbidden => "この操作はスタッフのみ行えます。".into(),
             AppError::NotFound => "見つかりませんでした。".into(),
             AppError::Conflict("slot_overlaps") => "その時間には、このブースの別の枠があります。".into(),
             AppError::Conflict("slot_taken") => "その時間は、もう予約が入っているか、終わっています。ほかの時間をお選びください。".into(),
+            AppError::Conflict("program_overlaps") => "その時間には、この交流スペースで別のプログラムがあります。時間か場所を変えてください。".into(),
             AppError::Conflict("too_many_bookings") => "予約できるのは2つまでです。ほかの予約をキャンセルしてからお選びください。".into(),
             AppError::Conflict(_) => "いまはその操作ができません。".into(),
             AppError::TooManyRequests => "短い時間に、使えない招待リンクが何度も開かれました。1 分ほど待ってから、もう一度お試しください。".into(),

@@ -1,6 +1,7 @@
 //! The ibasho server as a library: `app(state) -> Router`, so tests run the real thing.
 
 pub mod auth;
+pub mod city_time;
 pub mod config;
 pub mod error;
 pub mod headers;
@@ -10,6 +11,7 @@ pub mod limits;
 pub mod pages;
 pub mod places;
 pub mod presence;
+pub mod programs;
 pub mod reservations;
 pub mod sessions;
 pub mod sfu;
@@ -43,6 +45,25 @@ pub fn log_filter(rust_log: Option<&str>) -> tracing_subscriber::EnvFilter {
     filter
 }
 
+/// Runs `job` every `period` while the server runs (a refresh of what the town is told, and a
+/// purge of what is kept no longer); a failure is logged as `what` and tried again next time.
+pub fn every(
+    state: AppState,
+    period: std::time::Duration,
+    what: &'static str,
+    job: fn(&AppState) -> Result<(), error::AppError>,
+) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period);
+        loop {
+            interval.tick().await;
+            if let Err(error) = job(&state) {
+                tracing::warn!(%error, "cannot {what}");
+            }
+        }
+    });
+}
+
 /// Everything a request handler may use.
 #[derive(Clone)]
 pub struct AppState {
@@ -69,6 +90,7 @@ pub fn app(state: AppState) -> Router {
         .merge(sessions::router())
         .merge(presence::router())
         .merge(reservations::router())
+        .merge(programs::router())
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::renew))
         .layer(axum::middleware::from_fn_with_state(client_scripts, headers::secure))

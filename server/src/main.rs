@@ -120,6 +120,7 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     town.keep_saved(store.clone());
     let state = AppState { store: store.clone(), town: town.clone(), config: Arc::new(config), limits: Arc::default() };
     ibasho_server::reservations::keep_in_step(state.clone());
+    ibasho_server::programs::keep_in_step(state.clone());
     if let Some(url) = staff_invite {
         println!("ibasho: staff invite (one use, valid 24 hours): {url}");
     }

@@ -15,14 +15,13 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::SignedIn;
+use crate::city_time::{city_label, city_time};
 use crate::error::AppError;
 use crate::json::JsonBody;
 use crate::pages::{escape, page};
 use crate::places::booth::Reservation;
 use crate::store::{Slot, now};
 
-/// The city's offset from UTC in seconds (Asia/Tokyo: +9 hours, no summer time).
-pub const CITY_OFFSET_SECONDS: i64 = 9 * 3600;
 /// How far ahead times are listed and may be published, in days.
 pub const BOOKING_HORIZON_DAYS: i64 = 60;
 /// Upcoming bookings one person may hold.
@@ -41,34 +40,6 @@ pub fn router() -> Router<AppState> {
 
 fn receives(role: Role) -> bool {
     matches!(role, Role::Counselor | Role::Staff)
-}
-
-/// Year, month and day of a count of days since 1970-01-01 (proleptic Gregorian).
-fn civil_date(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
-/// 「11月25日（水）14:00」 in the city's time.
-pub fn city_label(unix: i64) -> String {
-    let local = unix + CITY_OFFSET_SECONDS;
-    let days = local.div_euclid(86_400);
-    let (_, month, day) = civil_date(days);
-    let weekday = ["日", "月", "火", "水", "木", "金", "土"][(days + 4).rem_euclid(7) as usize];
-    format!("{month}月{day}日（{weekday}）{}", city_time(unix))
-}
-
-/// 「14:00」 in the city's time.
-pub fn city_time(unix: i64) -> String {
-    let seconds = (unix + CITY_OFFSET_SECONDS).rem_euclid(86_400);
-    format!("{:02}:{:02}", seconds / 3600, seconds % 3600 / 60)
 }
 
 fn slot_view(slot: &Slot, viewer: ParticipantView) -> SlotView {
@@ -201,14 +172,9 @@ pub fn refresh_town(state: &AppState) -> Result<(), AppError> {
 /// Keeps the town's booked times fresh (a time's window opens by the clock too) and deletes
 /// times past their retention; runs while the server runs.
 pub fn keep_in_step(state: AppState) {
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(REFRESH_EVERY);
-        loop {
-            interval.tick().await;
-            if let Err(error) = state.store.purge_old_slots(now()).and_then(|_| refresh_town(&state)) {
-                tracing::warn!(%error, "cannot refresh the booked counseling times");
-            }
-        }
+    crate::every(state, REFRESH_EVERY, "refresh the booked counseling times", |state| {
+        state.store.purge_old_slots(now())?;
+        refresh_town(state)
     });
 }
 
@@ -276,19 +242,4 @@ document.getElementById("slot-form").addEventListener("submit", async (event) =>
 </script>"#
     );
     Ok((StatusCode::OK, Html(page("相談の枠", &body))))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_read_in_the_citys_clock() {
-        // 2026-11-25 05:00 UTC is 14:00 in Tokyo, a Wednesday.
-        let at = 1_795_582_800;
-        assert_eq!(city_label(at), "11月25日（水）14:00");
-        assert_eq!(city_time(at + 50 * 60), "14:50");
-        assert_eq!(civil_date(0), (1970, 1, 1));
-        assert_eq!(civil_date(19_782), (2024, 2, 29));
-    }
 }

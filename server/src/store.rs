@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/002_booth_slots.sql"),
     include_str!("../migrations/003_town_snapshot.sql"),
     include_str!("../migrations/004_session_last_seen.sql"),
+    include_str!("../migrations/005_programs.sql"),
 ];
 
 /// How long a booth reservation is kept after its time, in seconds (30 days).
@@ -273,7 +274,7 @@ impl Store {
         Ok(ids)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (transactions roll
         // back), so a poisoned lock is safe to keep using.
         self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

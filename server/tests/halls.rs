@@ -7,11 +7,9 @@
 
 mod common;
 
-use common::{Person, TestServer, enter, enter_as, rejected};
+use common::{Person, TestServer, enter, enter_as, hall, hall_view as view, rejected};
 use ibasho_server::sfu::JanusEndpoint;
-use protocol::{
-    ClientMessage, FeedKind, HallRequest, HallView, Reaction, RejectCode, Role, ServerMessage, Turn, TurnEnded,
-};
+use protocol::{ClientMessage, FeedKind, HallRequest, Reaction, RejectCode, Role, ServerMessage, Turn, TurnEnded};
 use serde_json::{Value, json};
 
 /// Inside hall A (its area is columns 23–33, rows 1–6; row 7 has its doorway at 27–29).
@@ -48,19 +46,6 @@ fn audio_offer() -> String {
         "",
     ]
     .join("\r\n")
-}
-
-async fn hall(person: &mut Person, request: HallRequest) {
-    person.send(&ClientMessage::Hall { request }).await;
-}
-
-async fn view(person: &mut Person, mut wanted: impl FnMut(&HallView) -> bool) -> Option<HallView> {
-    person
-        .until(|m| match m {
-            ServerMessage::Hall { view: Some(view) } if wanted(view) => Some(view.clone()),
-            _ => None,
-        })
-        .await
 }
 
 async fn published(person: &mut Person) -> Option<String> {

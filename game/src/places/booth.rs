@@ -151,6 +151,7 @@ pub fn refusal(code: RejectCode) -> Option<&'static str> {
         RejectCode::NotAllowed => "この操作はできません。",
         RejectCode::BadText => "返事が空か、長すぎます（200文字まで）。",
         RejectCode::StageTaken => "いまは、ほかの方がステージに立っています。",
+        RejectCode::NoSuchTable => "そのテーブルは、この交流スペースにはありません。",
         RejectCode::SfuUnavailable => {
             "ホール全体への配信がいまは使えません。近くの人とは、いつもどおり話せます。しばらくしてから、もう一度お試しください。"
         }

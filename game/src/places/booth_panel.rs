@@ -3,7 +3,7 @@
 //! counselor's desk with the knocks and the queue, and, inside, 「そっと退出」.
 
 use bevy::prelude::*;
-use bevy_egui::egui::{self, Align2, Color32, FontId, RichText};
+use bevy_egui::egui::{self, Align2, Color32, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use protocol::{
     BoothRequest, BoothState, Caller, JobTitle, KnockAnswer, MAX_KNOCK_NOTE_CHARS, ParticipantId, PlaceKind, Role,
@@ -69,10 +69,7 @@ fn door_signs(
         let wall = to_vec2(map.tile_center(door.inside.0 + 1, door.inside.1));
         let Ok(at) = camera.world_to_viewport(camera_transform, wall.extend(0.0)) else { continue };
         let (fill, text) = state_colors(state);
-        let galley = painter.layout_no_wrap(state.label().to_owned(), FontId::proportional(13.0), text);
-        let rect = Align2::LEFT_CENTER.anchor_size(egui::pos2(at.x - 12.0, at.y), galley.size()).expand(3.0);
-        painter.rect_filled(rect, 4.0, fill);
-        painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, text);
+        crate::ui::wall_sign(&painter, egui::pos2(at.x, at.y), state.label().to_owned(), fill, text);
     }
     Ok(())
 }

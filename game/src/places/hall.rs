@@ -288,6 +288,9 @@ mod tests {
             may_facilitate: false,
             reactions: Vec::new(),
             sfu,
+            groups: Vec::new(),
+            tables: Vec::new(),
+            my_table: None,
         }
     }
 

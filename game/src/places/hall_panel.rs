@@ -10,6 +10,8 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use protocol::{HallRequest, HallView, Reaction, Turn, TurnEnded};
 
 use super::hall::{AskHall, FloatingReactions, MusicMode, MyHall, ShareScreen, TurnNotice, may_reach_hall};
+use super::tables::GroupsDraft;
+use super::tables_panel::tables_section;
 use crate::camera::TownCamera;
 use crate::map::Town;
 use crate::movement::LocalPlayer;
@@ -42,6 +44,7 @@ fn hall_panel(
     mut share: ResMut<ShareScreen>,
     mut music: ResMut<MusicMode>,
     mut rects: ResMut<ControlRects>,
+    (groups, mut groups_problem): (Res<GroupsDraft>, Local<Option<&'static str>>),
 ) -> Result {
     let Some(view) = &hall.0 else { return Ok(()) };
     let may_share = may_reach_hall(hall.0.as_ref());
@@ -80,6 +83,7 @@ fn hall_panel(
             ui.add_space(4.0);
             ui.label(RichText::new(turn_ended(why)).color(Color32::from_rgb(60, 90, 140)));
         }
+        tables_section(ui, view, &groups, &mut groups_problem, &mut rects, &mut asked);
         ui.separator();
         ui.label("リアクション（見学中でも送れます）");
         ui.horizontal_wrapped(|ui| {

@@ -20,6 +20,7 @@ use crate::map::Town;
 use crate::movement::{LocalPlayer, WalkTo};
 use crate::participation::{ChooseParticipation, MediaNotice};
 use crate::places::booth::{BoothSigns, BoothSlots, BoothSpot, KnockNote, MyDesk, MyTicket};
+use crate::places::tables::GroupsDraft;
 use crate::presence::{Links, Me, RemotePerson, ServerLink};
 use crate::screens::Screen;
 use crate::ui::{ControlRects, PersonPanel};
@@ -41,6 +42,7 @@ struct PageInput {
     note: async_channel::Receiver<String>,
     reply: async_channel::Receiver<String>,
     raw: async_channel::Receiver<String>,
+    groups: async_channel::Receiver<String>,
 }
 
 pub fn plugin(app: &mut App) {
@@ -50,13 +52,15 @@ pub fn plugin(app: &mut App) {
     let (note_tx, note) = async_channel::unbounded();
     let (raw_tx, raw) = async_channel::unbounded();
     let (reply_tx, reply) = async_channel::unbounded();
+    let (groups_tx, groups) = async_channel::unbounded();
     if let Some(document) = document() {
         listen_to_chat_input(&document, said_tx);
         listen_to_field("knock-note", note_tx);
         listen_to_field("help-reply", reply_tx);
+        listen_to_field("hall-groups", groups_tx);
     }
     install_hooks(walk_tx, choose_tx, raw_tx);
-    app.insert_resource(PageInput { said, walk, choose, note, reply, raw })
+    app.insert_resource(PageInput { said, walk, choose, note, reply, raw, groups })
         .add_systems(
             Update,
             (
@@ -67,6 +71,7 @@ pub fn plugin(app: &mut App) {
                 lock_chat_when_watching,
                 place_knock_note,
                 place_help_reply,
+                place_groups_field,
             ),
         )
         .add_systems(OnExit(Screen::Loading), hide_loading_overlay)
@@ -154,6 +159,11 @@ fn place_help_reply(rects: Res<ControlRects>, draft: Res<HelpReplyDraft>, mut pl
     place_field("help-reply", &rects, draft.is_changed() && draft.0.is_empty(), &mut placed);
 }
 
+/// The groups a facilitator types, over the hall panel (kept while they are being set).
+fn place_groups_field(rects: Res<ControlRects>, mut placed: Local<Option<[f32; 4]>>) {
+    place_field("hall-groups", &rects, false, &mut placed);
+}
+
 /// `__ibashoWalkTo(x, y)` walks like a click; `__ibashoChoose("voice")` picks a ladder step
 /// like the top bar's buttons (`watching`, `listening`, `voice`, `camera`);
 /// `__ibashoSendRaw(json)` sends a client message as a modified client would, past every check
@@ -212,7 +222,7 @@ fn lock_chat_when_watching(
 fn read_page_input(
     input: Res<PageInput>,
     link: Option<Res<ServerLink>>,
-    (mut note, mut reply): (ResMut<KnockNote>, ResMut<HelpReplyDraft>),
+    (mut note, mut reply, mut groups): (ResMut<KnockNote>, ResMut<HelpReplyDraft>, ResMut<GroupsDraft>),
     mut say: MessageWriter<Say>,
     mut walk: MessageWriter<WalkTo>,
     mut choose: MessageWriter<ChooseParticipation>,
@@ -234,6 +244,9 @@ fn read_page_input(
     }
     while let Ok(text) = input.reply.try_recv() {
         reply.0 = text;
+    }
+    while let Ok(text) = input.groups.try_recv() {
+        groups.0 = text;
     }
     while let Ok(json) = input.raw.try_recv() {
         if let (Some(link), Ok(message)) = (link.as_ref(), serde_json::from_str::<protocol::ClientMessage>(&json)) {
@@ -357,6 +370,22 @@ struct Snapshot {
     help: HelpView,
     /// The hall we stand in, as we see it.
     hall: HallShot,
+    /// The programs as we are shown them.
+    programs: ProgramsShot,
+}
+
+#[derive(Serialize)]
+struct ProgramsShot {
+    /// Today's and the coming days' programs.
+    listed: Vec<protocol::ProgramView>,
+    /// What the guide board lists under its own lines.
+    board: Vec<String>,
+    /// The notice of a program about to start, while it is shown.
+    notice: Option<protocol::ProgramView>,
+    /// Whether 「今日のプログラム」 is open.
+    open: bool,
+    /// How loud the hall's voices play (softer at a table while it talks).
+    stage_volume: f32,
 }
 
 #[derive(Serialize)]
@@ -422,6 +451,14 @@ type BoothsShown<'w> = (
     Res<'w, BoothSlots>,
 );
 
+/// The programs and the stage's volume, for the snapshot.
+type ProgramsShown<'w> = (
+    Res<'w, crate::programs::Programs>,
+    Res<'w, crate::programs::ProgramNotice>,
+    Res<'w, crate::programs::ProgramsOpen>,
+    Res<'w, crate::places::tables::StageVolume>,
+);
+
 /// The settings and panels shown, for the snapshot.
 type Shown<'w> = (
     Res<'w, ControlRects>,
@@ -447,7 +484,10 @@ fn publish_snapshot(
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
     camera: Option<Single<(&Camera, &GlobalTransform), With<TownCamera>>>,
     (controls, settings_open, person_panel, input_level, notice, connection): Shown,
-    (signs, ticket, desk, spot, barriers, slots): BoothsShown,
+    ((signs, ticket, desk, spot, barriers, slots), (programs, program_notice, programs_open, stage_volume)): (
+        BoothsShown,
+        ProgramsShown,
+    ),
     mut last: Local<f32>,
 ) {
     let now = time.elapsed_secs();
@@ -518,6 +558,13 @@ fn publish_snapshot(
                 turn_ended: turn_notice.0,
                 publishing: publishing.0,
             }
+        },
+        programs: ProgramsShot {
+            listed: programs.0.clone(),
+            board: programs.board_lines(),
+            notice: program_notice.0.clone(),
+            open: programs_open.0,
+            stage_volume: stage_volume.0,
         },
     };
     for (avatar, transform, taking, remote, local, bubble) in &avatars {

@@ -56,12 +56,19 @@ struct Publication {
     music: bool,
 }
 
-#[derive(Default)]
 struct HallConnections {
     publications: HashMap<FeedKind, Publication>,
     feeds: HashMap<FeedId, Feed>,
     /// Whose screen `#hall-screen` shows.
     screen_of: Option<String>,
+    /// How loud the voices from the hall play (softer while our table talks).
+    stage_volume: f64,
+}
+
+impl Default for HallConnections {
+    fn default() -> Self {
+        HallConnections { publications: HashMap::new(), feeds: HashMap::new(), screen_of: None, stage_volume: 1.0 }
+    }
 }
 
 thread_local! {
@@ -80,8 +87,23 @@ pub fn plugin(app: &mut App) {
     app.add_systems(Startup, offer_full_screen);
     app.add_systems(
         Update,
-        (follow_publishing, follow_screen_share, apply_hall_media).run_if(resource_exists::<ServerLink>),
+        (follow_publishing, follow_screen_share, apply_hall_media, apply_stage_volume)
+            .run_if(resource_exists::<ServerLink>),
     );
+}
+
+/// The hall's voices play at the stage volume (softer at a table while it talks).
+fn apply_stage_volume(volume: Res<crate::places::tables::StageVolume>) {
+    if !volume.is_changed() {
+        return;
+    }
+    HALL.with(|hall| {
+        let mut hall = hall.borrow_mut();
+        hall.stage_volume = f64::from(volume.0);
+        for feed in hall.feeds.values() {
+            feed.audio.set_volume(f64::from(volume.0));
+        }
+    });
 }
 
 /// 「全画面で見る」 enlarges the shared screen (a DOM button: the browser wants a real click).
@@ -369,6 +391,7 @@ fn receive_feed(
     let pc = RtcPeerConnection::new_with_configuration(&rtc_configuration(ice_servers, false))?;
     let audio: HtmlAudioElement = create("audio").ok_or("no audio element")?;
     audio.set_autoplay(true);
+    audio.set_volume(HALL.with(|hall| hall.borrow().stage_volume));
     let _ = audio.set_attribute("data-hall-feed", &feed.0.to_string());
     let _ = audio.set_attribute("data-person", &person.0.to_string());
     if let Some(strip) = document().and_then(|d| d.get_element_by_id("camera-strip")) {

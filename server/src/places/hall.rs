@@ -1,13 +1,14 @@
 //! The program halls' rules: who is on the stage, raised hands and turns to speak, invitations
-//! to speak, 「みなさんのマイクをオフにします」 and reactions, and from these, who may publish to
-//! the whole hall through the SFU. Pure state with time passed in; the town applies it.
+//! to speak, 「みなさんのマイクをオフにします」, reactions, the table groups' labels, and from
+//! these, who may publish to the whole hall through the SFU. Pure state with time passed in;
+//! the town applies it (and decides, from where people stand, who sits at which table).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use protocol::{
-    HallPerson, HallRequest, HallView, ParticipantId, PlaceId, PlaceKind, Reaction, RejectCode, Role, TownMap, Turn,
-    TurnEnded,
+    HallPerson, HallRequest, HallView, MAX_GROUP_LABEL_CHARS, MAX_GROUPS, ParticipantId, PlaceId, PlaceKind, Reaction,
+    RejectCode, Role, TableView, TownMap, Turn, TurnEnded,
 };
 
 /// Least time between two reactions of one person: applause, not a flood.
@@ -29,6 +30,10 @@ struct Hall {
     speakers: BTreeSet<ParticipantId>,
     /// Reactions since the stage was taken.
     reactions: BTreeMap<Reaction, u32>,
+    /// The groups the facilitator set (当事者サロン: by age).
+    groups: Vec<String>,
+    /// Each table's label, one of the groups (as many as the map gives the hall tables).
+    table_labels: Vec<Option<String>>,
 }
 
 impl Hall {
@@ -69,7 +74,9 @@ impl Halls {
     /// The halls of `map`, all empty.
     pub fn new(map: &TownMap) -> Halls {
         let halls =
-            map.places.iter().filter(|place| place.kind == PlaceKind::Hall).map(|p| (p.id.clone(), Hall::default()));
+            map.places.iter().filter(|place| place.kind == PlaceKind::Hall).map(|place| {
+                (place.id.clone(), Hall { table_labels: vec![None; place.tables.len()], ..Hall::default() })
+            });
         Halls { halls: halls.collect(), last_reaction: HashMap::new(), changed: false }
     }
 
@@ -182,6 +189,29 @@ impl Halls {
                 }
                 events.push(HallEvent::Reacted { person: who, reaction: *reaction });
             }
+            HallRequest::SetGroups { labels } => {
+                if !facilitating {
+                    return Err(RejectCode::NotAllowed);
+                }
+                let labels = group_labels(labels)?;
+                for label in &mut hall.table_labels {
+                    if label.as_ref().is_some_and(|label| !labels.contains(label)) {
+                        *label = None;
+                    }
+                }
+                hall.groups = labels;
+            }
+            HallRequest::LabelTable { table, label } => {
+                if !facilitating {
+                    return Err(RejectCode::NotAllowed);
+                }
+                let known = label.as_ref().is_none_or(|label| hall.groups.contains(label));
+                let slot = hall.table_labels.get_mut(*table as usize).ok_or(RejectCode::NoSuchTable)?;
+                if !known {
+                    return Err(RejectCode::BadText);
+                }
+                *slot = label.clone();
+            }
             // Media requests are the SFU's; the town checks them with `may_publish`.
             // The text channel is the town's to pass on (it knows who may chat).
             HallRequest::Publish { .. }
@@ -217,7 +247,9 @@ impl Halls {
         self.halls.iter().map(|(id, hall)| (id, hall.stage.iter().chain(&hall.speakers).copied().collect()))
     }
 
-    /// What `who` (of `role`) is shown of `hall`. `nickname` names people.
+    /// What `who` (of `role`) is shown of `hall`. `nickname` names people; `seated` is how
+    /// many sit at each table, `my_table` where `who` sits.
+    #[allow(clippy::too_many_arguments)]
     pub fn view(
         &self,
         hall_id: &PlaceId,
@@ -225,6 +257,8 @@ impl Halls {
         role: Role,
         sfu: bool,
         nickname: impl Fn(ParticipantId) -> Option<String>,
+        seated: &[u32],
+        my_table: Option<u32>,
     ) -> Option<HallView> {
         let hall = self.halls.get(hall_id)?;
         let person = |id: ParticipantId| nickname(id).map(|nickname| HallPerson { id, nickname });
@@ -250,8 +284,38 @@ impl Halls {
             may_facilitate: facilitating,
             reactions: if facilitating { hall.reactions.iter().map(|(r, n)| (*r, *n)).collect() } else { Vec::new() },
             sfu,
+            groups: hall.groups.clone(),
+            tables: hall
+                .table_labels
+                .iter()
+                .enumerate()
+                .map(|(index, label)| TableView {
+                    index: index as u32,
+                    label: label.clone(),
+                    people: seated.get(index).copied().unwrap_or(0),
+                })
+                .collect(),
+            my_table,
         })
     }
+}
+
+/// The groups' labels as a facilitator wrote them, trimmed; refused when there are too many,
+/// one is empty, too long, repeated or holds control characters.
+fn group_labels(labels: &[String]) -> Result<Vec<String>, RejectCode> {
+    if labels.len() > MAX_GROUPS {
+        return Err(RejectCode::TooLarge);
+    }
+    let mut clean: Vec<String> = Vec::with_capacity(labels.len());
+    for label in labels {
+        let label = label.trim();
+        let fits = !label.is_empty() && label.chars().count() <= MAX_GROUP_LABEL_CHARS;
+        if !fits || label.chars().any(char::is_control) || clean.iter().any(|known| known == label) {
+            return Err(RejectCode::BadText);
+        }
+        clean.push(label.to_owned());
+    }
+    Ok(clean)
 }
 
 #[cfg(test)]
@@ -279,7 +343,7 @@ mod tests {
     }
 
     fn turn(halls: &Halls, hall: &PlaceId, who: ParticipantId) -> Turn {
-        halls.view(hall, who, Role::Participant, true, |_| Some("x".into())).expect("a hall").you
+        halls.view(hall, who, Role::Participant, true, |_| Some("x".into()), &[], None).expect("a hall").you
     }
 
     #[test]
@@ -306,9 +370,9 @@ mod tests {
         ask(&mut halls, &hall, B, Role::Participant, HallRequest::RaiseHand).expect("hand");
         assert_eq!(turn(&halls, &hall, B), Turn::HandRaised { ahead: 1 });
         // Others see only a count; facilitators see the order.
-        let seen = halls.view(&hall, B, Role::Participant, true, |_| Some("x".into())).expect("view");
+        let seen = halls.view(&hall, B, Role::Participant, true, |_| Some("x".into()), &[], None).expect("view");
         assert_eq!((seen.hands, seen.queue.len()), (2, 0));
-        let facilitator = halls.view(&hall, F, Role::Facilitator, true, |_| Some("x".into())).expect("view");
+        let facilitator = halls.view(&hall, F, Role::Facilitator, true, |_| Some("x".into()), &[], None).expect("view");
         assert_eq!(facilitator.queue.iter().map(|p| p.id).collect::<Vec<_>>(), vec![A, B]);
         // A participant cannot grant, not even themselves.
         assert_eq!(
@@ -377,7 +441,7 @@ mod tests {
         assert_eq!(events, vec![HallEvent::Reacted { person: A, reaction: Reaction::Clap }]);
         assert_eq!(halls.handle(&hall, A, Role::Participant, &clap, |_| true, start), Err(RejectCode::TooFrequent));
         halls.handle(&hall, A, Role::Participant, &clap, |_| true, start + REACTION_EVERY).expect("later");
-        let view = halls.view(&hall, F, Role::Facilitator, true, |_| Some("x".into())).expect("view");
+        let view = halls.view(&hall, F, Role::Facilitator, true, |_| Some("x".into()), &[], None).expect("view");
         assert_eq!(view.reactions, vec![(Reaction::Clap, 2)]);
     }
 

@@ -88,6 +88,16 @@ impl TownHandle {
         self.lock().set_reservations(reservations);
     }
 
+    /// Today's and the coming days' programs.
+    pub fn set_programs(&self, programs: Vec<protocol::ProgramView>) {
+        self.lock().set_programs(programs);
+    }
+
+    /// Tells everyone in the town that a program starts soon.
+    pub fn notice_program(&self, program: protocol::ProgramView) {
+        self.lock().notice_program(program);
+    }
+
     /// Gives the halls an SFU (Janus), so that what the stage sends reaches the whole hall.
     pub fn set_sfu(&self, sfu: crate::sfu::Sfu) {
         self.lock().set_sfu(sfu);

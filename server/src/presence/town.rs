@@ -153,6 +153,8 @@ pub struct Town {
     help: HelpCalls,
     /// The door signs everyone was last sent.
     signs: Vec<BoothSign>,
+    /// Today's and the coming days' programs, as everyone was last sent them.
+    programs: Vec<protocol::ProgramView>,
     relayed: bool,
     resume_grace: Duration,
     teleports_allowed: bool,
@@ -180,6 +182,7 @@ impl Town {
             pairs: HashMap::new(),
             next_connection: 0,
             signs: Vec::new(),
+            programs: Vec::new(),
             relayed: options.relayed,
             resume_grace: options.resume_grace,
             teleports_allowed: options.teleports_allowed,
@@ -202,6 +205,19 @@ impl Town {
     pub fn set_reservations(&mut self, reservations: Vec<Reservation>) {
         self.booths.set_reservations(reservations);
         self.publish_booths(false);
+    }
+
+    /// The programs of today and the coming days: everyone is sent them when they changed.
+    pub fn set_programs(&mut self, programs: Vec<protocol::ProgramView>) {
+        if programs != self.programs {
+            self.programs = programs;
+            self.broadcast(ServerMessage::Programs { programs: self.programs.clone() });
+        }
+    }
+
+    /// A program starts in about ten minutes: everyone in the town now is told, once.
+    pub fn notice_program(&mut self, program: protocol::ProgramView) {
+        self.broadcast(ServerMessage::ProgramSoon { program });
     }
 
     /// The booth a person stands in, if any.
@@ -261,6 +277,7 @@ impl Town {
         };
         send(&outbox, welcome);
         send(&outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
+        send(&outbox, ServerMessage::Programs { programs: self.programs.clone() });
         self.broadcast_about(&person, ServerMessage::Joined { person: person.clone() });
         self.people.insert(person.id, Present::new(person, session_id, page, connection, outbox));
         self.halls_dirty = true;
@@ -323,6 +340,7 @@ impl Town {
         let welcome = ServerMessage::Welcome { you, peer_id: new_peer_id(), people, ice_servers, resumed: true, links };
         send(&outbox, welcome);
         send(&outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
+        send(&outbox, ServerMessage::Programs { programs: self.programs.clone() });
         if let Some(present) = self.people.get_mut(&id) {
             present.outbox = outbox;
             present.connection = connection;
@@ -672,6 +690,9 @@ impl Town {
         if before.place != after.place {
             self.leave_hall(id, before.place.as_ref());
             self.halls_dirty = true;
+        } else if self.map.table_at(before.position) != self.map.table_at(after.position) {
+            // Sat down at, left or changed tables: the hall's counts change.
+            self.halls_dirty = true;
         }
         if old_booth != new_booth {
             if let Some(booth) = &old_booth {
@@ -805,8 +826,8 @@ impl Town {
         }
     }
 
-    /// Which pairs should be peers now: people in the same booth or hall, and people in open
-    /// places near each other; the nearest first, at most [`MAX_PEERS_PER_PERSON`] each.
+    /// Which pairs should be peers now: people in the same booth, at the same table of a hall
+    /// (or both at none), and people in open places near each other; the nearest first, at most [`MAX_PEERS_PER_PERSON`] each.
     fn wanted_pairs(&self) -> HashSet<Pair> {
         let people: Vec<&Person> = self.people.values().map(|present| &present.person).collect();
         let mut candidates = Vec::new();
@@ -817,7 +838,13 @@ impl Town {
                 let radius = if self.pairs.contains_key(&pair) { SEPARATE_RADIUS } else { INTRODUCE_RADIUS };
                 let (kind_a, kind_b) = (self.place_kind(a), self.place_kind(b));
                 let enclosed = kind_a.is_some_and(PlaceKind::is_enclosed) || kind_b.is_some_and(PlaceKind::is_enclosed);
-                let together = if enclosed { a.place == b.place } else { distance <= radius };
+                // In a hall with tables, each table talks among itself, and the rest of the hall
+                // among itself.
+                let together = if enclosed {
+                    a.place == b.place && self.map.table_at(a.position) == self.map.table_at(b.position)
+                } else {
+                    distance <= radius
+                };
                 // Nobody is newly introduced to someone whose page is away: it could not answer.
                 let reachable = self.pairs.contains_key(&pair) || !(self.is_away(a.id) || self.is_away(b.id));
                 if together && reachable {

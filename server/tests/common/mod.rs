@@ -89,6 +89,7 @@ impl TestServer {
         town.keep_saved(store.clone());
         let state = AppState { store, town, config: Arc::new(config), limits: Arc::default() };
         ibasho_server::reservations::keep_in_step(state.clone());
+        ibasho_server::programs::keep_in_step(state.clone());
         let router = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, router).await });
         TestServer { base: format!("http://{address}"), state, map, options, _static_dir: static_dir, janus: None }
@@ -171,6 +172,10 @@ impl Browser {
     pub async fn post_raw(&self, path: &str, body: &'static str) -> reqwest::Response {
         let request = self.client.post(format!("{}{path}", self.base)).header("content-type", "application/json");
         self.with_cookie(request.body(body)).send().await.expect("post")
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> reqwest::Response {
+        self.with_cookie(self.client.put(format!("{}{path}", self.base)).json(&body)).send().await.expect("put")
     }
 
     pub async fn delete(&self, path: &str) -> reqwest::Response {
@@ -335,6 +340,24 @@ pub async fn never_introduced(person: &mut Person) -> bool {
 
 pub async fn separated(person: &mut Person, from: PeerId) -> bool {
     person.until(|m| matches!(m, ServerMessage::Separate { link } if *link == from).then_some(())).await.is_some()
+}
+
+/// Sends a request about the hall `person` stands in.
+pub async fn hall(person: &mut Person, request: protocol::HallRequest) {
+    person.send(&ClientMessage::Hall { request }).await;
+}
+
+/// The next view of their hall `person` is sent that is `wanted`.
+pub async fn hall_view(
+    person: &mut Person,
+    mut wanted: impl FnMut(&protocol::HallView) -> bool,
+) -> Option<protocol::HallView> {
+    person
+        .until(|m| match m {
+            ServerMessage::Hall { view: Some(view) } if wanted(view) => Some(view.clone()),
+            _ => None,
+        })
+        .await
 }
 
 pub async fn rejected(person: &mut Person) -> Option<RejectCode> {

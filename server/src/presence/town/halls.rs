@@ -120,14 +120,27 @@ impl Town {
         let sfu = self.sfu.is_some();
         let nicknames: BTreeMap<ParticipantId, String> =
             self.people.values().map(|present| (present.person.id, present.person.nickname.clone())).collect();
-        let halls = &self.halls;
+        // Who sits at each hall's tables.
+        let mut seated: BTreeMap<PlaceId, Vec<u32>> = BTreeMap::new();
+        for present in self.people.values() {
+            let person = &present.person;
+            let (Some(hall), Some(table)) = (person.place.as_ref(), self.map.table_at(person.position)) else {
+                continue;
+            };
+            let tables = self.map.place(hall).map_or(0, |place| place.tables.len());
+            let counts = seated.entry(hall.clone()).or_insert_with(|| vec![0; tables]);
+            if let Some(count) = counts.get_mut(table as usize) {
+                *count += 1;
+            }
+        }
+        let (halls, map) = (&self.halls, &self.map);
         for present in self.people.values_mut() {
             let person = &present.person;
-            let view = person
-                .place
-                .as_ref()
-                .filter(|place| halls.is_hall(place))
-                .and_then(|hall| halls.view(hall, person.id, person.role, sfu, |id| nicknames.get(&id).cloned()));
+            let view = person.place.as_ref().filter(|place| halls.is_hall(place)).and_then(|hall| {
+                let counts = seated.get(hall).map_or(&[][..], Vec::as_slice);
+                let my_table = map.table_at(person.position);
+                halls.view(hall, person.id, person.role, sfu, |id| nicknames.get(&id).cloned(), counts, my_table)
+            });
             if view != present.hall_view {
                 present.hall_view = view.clone();
                 send(&present.outbox, ServerMessage::Hall { view });

@@ -1,0 +1,139 @@
+// Programs and table groups, end to end in Chromium against the real server: staff schedule a
+// program on /programs with the plain form; A, in the town, is listed it on the guide board and
+// in 「今日のプログラム」, gets one gentle notice ten minutes before it starts, closes it, and it
+// does not come back; 「この場所へ行く」 walks A to the hall; a program running now puts its sign
+// on hall B's door. In hall B, facilitator A types the groups into the page's own field and
+// labels the tables; at table 1 A hears B (a plain-JS voice peer) and is never connected to C
+// at table 2.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  artifacts, arrive, clickControl, eventually, inviter, register, rtp, snapshot, useServerAndBrowser,
+} from "./harness.mjs";
+import { joinAsVoicePeer } from "./voice-peer.mjs";
+
+const running = useServerAndBrowser({ before, after });
+const invites = inviter(running);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A plain staff page on /programs (registered through its invite, no town). */
+async function programsPage(browser, inviteUrl) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ja-JP" });
+  const page = await context.newPage();
+  await page.goto(inviteUrl);
+  await page.fill("#nickname", "予定係");
+  await page.click("#enter");
+  await page.waitForURL((url) => url.pathname === "/");
+  await page.goto(`${running.server.url}/programs`);
+  return page;
+}
+
+/** The city's (UTC+9) date and time `minutes` from now, as the form's inputs want them. */
+function cityInputs(minutes) {
+  const d = new Date(Date.now() + minutes * 60_000 + 9 * 3600_000);
+  const pad = (n) => String(n).padStart(2, "0");
+  return { date: `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`, time: `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}` };
+}
+
+async function schedule(page, { title, hall, from, to }) {
+  const start = cityInputs(from), end = cityInputs(to);
+  await page.fill("#title", title);
+  await page.selectOption("#hall", hall);
+  await page.fill("#date", start.date);
+  await page.fill("#start", start.time);
+  await page.fill("#end", end.time);
+  await page.fill("#facilitators", "音楽療法士 さくら");
+  await page.check("#watching");
+  await Promise.all([page.waitForNavigation(), page.click("#save")]);
+}
+
+test("a scheduled program is listed, noticed once, and leads to its hall; tables talk among themselves", { timeout: 300_000 }, async () => {
+  const { browser } = running;
+  const [iStaff] = await invites(1, "staff");
+  const [iA] = await invites(1, "facilitator");
+  const [iB, iC] = await invites(2);
+  const a = await register(browser, iA, "あおい", 1, { width: 1280, height: 800 });
+  const idA = (await snapshot(a)).me.id;
+  const staff = await programsPage(browser, iStaff);
+
+  // A bad program is refused with the reason, in the page.
+  await page_refusal(staff);
+
+  // Starts in six minutes (so within the ten-minute notice), in hall A.
+  const inMinutes = 6;
+  await schedule(staff, { title: "唄ごえカフェ", hall: "hall-1", from: inMinutes, to: inMinutes + 60 });
+  assert.match(await staff.textContent("#programs"), /唄ごえカフェ/);
+  const notice = await eventually("A noticed", async () => (await snapshot(a)).programs.notice);
+  assert.equal(notice.title, "唄ごえカフェ");
+  assert.ok((await snapshot(a)).controls["program-notice"], "the notice is on screen");
+  await a.screenshot({ path: join(artifacts, "program-notice-1280.png") });
+  const board = (await snapshot(a)).programs.board;
+  assert.ok(board.some((line) => line.includes("唄ごえカフェ") && line.includes("交流スペース A")), board.join(" / "));
+  await clickControl(a, "program-notice-close");
+  await eventually("the notice closed", async () => (await snapshot(a)).programs.notice === null);
+  await sleep(11_000); // two refreshes of the town's programs
+  assert.equal((await snapshot(a)).programs.notice, null, "the notice never comes back");
+
+  // A program running now in hall B puts its sign on the door.
+  await staff.goto(`${running.server.url}/programs`);
+  await schedule(staff, { title: "けやきの会", hall: "hall-2", from: -5, to: 55 });
+  const listed = await eventually("both listed", async () => {
+    const { listed } = (await snapshot(a)).programs;
+    return listed.length === 2 && listed;
+  });
+  const salon = listed.find((p) => p.title === "けやきの会");
+  assert.equal(salon.running, true);
+  assert.equal((await snapshot(a)).programs.notice, null, "a running program sends no notice");
+
+  // 「今日のプログラム」 → 「この場所へ行く」 walks A to hall A's door.
+  await clickControl(a, "programs");
+  const cafe = listed.find((p) => p.title === "唄ごえカフェ");
+  await clickControl(a, `program-go:${cafe.id}`);
+  await eventually("A walked into hall A", async () => (await snapshot(a)).me.place === "交流スペース A", 30_000);
+  await a.screenshot({ path: join(artifacts, "programs-panel-1280.png") });
+  await clickControl(a, "programs-close");
+
+  // Tables in hall B: A (a facilitator) sits at table 1 with B; C sits at table 2.
+  await arrive(a, 38, 4);
+  await eventually("A at table 1", async () => (await snapshot(a)).hall.view?.my_table === 0);
+  const b = await joinAsVoicePeer(browser, iB, "ひかり", { listenTo: idA, avatar: 2 });
+  const c = await joinAsVoicePeer(browser, iC, "そら", { listenTo: idA, avatar: 3 });
+  await Promise.all([b.moveToTile(35, 2), c.moveToTile(39, 2)]);
+  const people = await eventually("A sees B and C in the hall", async () => {
+    const shot = await snapshot(a);
+    const pb = shot.people.find((p) => p.nickname === "ひかり"), pc = shot.people.find((p) => p.nickname === "そら");
+    return pb && pc && pb.place === "交流スペース B" && pc.place === "交流スペース B" && [pb.id, pc.id];
+  });
+  const [personB, personC] = people;
+  await eventually("A hears B at their table", async () => (await rtp(a, personB))?.audioIn > 5_000, 40_000);
+  const shot = await snapshot(a);
+  assert.ok(!shot.introduced.includes(personC), "A is never connected to table 2");
+  assert.equal(await rtp(a, personC), null, "nothing from C");
+  assert.equal(shot.hall.view.tables[0].people, 2);
+  assert.equal(shot.hall.view.tables[1].people, 1);
+
+  // A types the groups in the page's own field (IME-safe) and labels the tables.
+  await eventually("the groups field is over the panel", () => a.isVisible("#hall-groups"));
+  await a.fill("#hall-groups", "10代・20代、30代、40代以上");
+  await clickControl(a, "hall-set-groups");
+  await eventually("groups set", async () => (await snapshot(a)).hall.view.groups.length === 3);
+  await clickControl(a, "hall-table:2:30代");
+  await eventually("table 2 labelled", async () => (await snapshot(a)).hall.view.tables[1].label === "30代");
+  await a.screenshot({ path: join(artifacts, "hall-tables-1280.png") });
+  await Promise.all([b.close(), c.close(), staff.context().close(), a.context().close()]);
+});
+
+/** A program whose end is before its start is refused in the page, and nothing is listed. */
+async function page_refusal(staff) {
+  const start = cityInputs(120);
+  await staff.fill("#title", "ランチ");
+  await staff.fill("#date", start.date);
+  await staff.fill("#start", start.time);
+  await staff.fill("#end", start.time);
+  await staff.evaluate(() => { document.getElementById("end").value = document.getElementById("start").value; });
+  // Same start and end: the page takes it as ending after midnight (24 h), longer than 12 h.
+  await staff.click("#save");
+  await eventually("refused with the reason", async () => /12時間/.test(await staff.textContent("#result")));
+  assert.equal(await staff.$("#programs tr"), null);
+}

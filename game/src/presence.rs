@@ -16,6 +16,7 @@ use crate::help_call::HelpNews;
 use crate::map::{to_position, to_vec2};
 use crate::movement::{LocalPlayer, WalkPath};
 use crate::places::booth::BoothNews;
+use crate::places::gallery::GalleryNews;
 use crate::places::hall::HallNews;
 use crate::screens::{ClosedReason, Screen};
 use crate::voice::Taking;
@@ -128,7 +129,10 @@ fn receive_server_messages(
     mut booth_news: MessageWriter<BoothNews>,
     mut help_news: MessageWriter<HelpNews>,
     mut hall_news: MessageWriter<HallNews>,
-    mut program_news: MessageWriter<crate::programs::ProgramNews>,
+    (mut program_news, mut gallery_news): (
+        MessageWriter<crate::programs::ProgramNews>,
+        MessageWriter<crate::places::gallery::GalleryNews>,
+    ),
     closed: Option<Res<ClosedReason>>,
 ) {
     if link.incoming.is_closed() && link.incoming.is_empty() {
@@ -303,10 +307,20 @@ fn receive_server_messages(
             ServerMessage::ProgramSoon { program } => {
                 program_news.write(crate::programs::ProgramNews::Soon(program));
             }
+            ServerMessage::Videos { videos } => {
+                gallery_news.write(GalleryNews::Videos(videos));
+            }
+            ServerMessage::Showing { showing } => {
+                gallery_news.write(GalleryNews::Showing(showing));
+            }
+            ServerMessage::Clock { sent, server_ms } => {
+                gallery_news.write(GalleryNews::Clock { sent, server_ms });
+            }
             ServerMessage::Signal { .. } => {}
             ServerMessage::Rejected { code } => {
                 warn!("the server refused a message: {}", reject_reason(code));
                 booth_news.write(BoothNews::Refused(code));
+                gallery_news.write(GalleryNews::Refused(code));
             }
             // The transport shows the wait and reconnects by itself.
             ServerMessage::Restarting => {}
@@ -328,6 +342,9 @@ fn reject_reason(code: RejectCode) -> &'static str {
         RejectCode::UnknownPeer => "unknown peer",
         RejectCode::BoothLocked => "booth locked",
         RejectCode::NotAllowed => "not allowed",
+        RejectCode::NoSuchVideo => "no such video",
+        RejectCode::NotAtScreen => "not at a screen",
+        RejectCode::BadControl => "bad control",
         RejectCode::AlreadyReceiving => "already receiving",
         RejectCode::WrongPlace => "wrong place",
         RejectCode::NotReceiving => "not receiving",

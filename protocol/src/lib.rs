@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod booth;
+pub mod gallery;
 pub mod hall;
 pub mod help;
 pub mod ice;
@@ -14,6 +15,10 @@ pub use booth::{
     ADMISSION_SECS, BoothRequest, BoothSign, BoothState, Caller, CounselorCard, Desk, HOST_GRACE_SECS, JobTitle,
     KNOCK_REACH, KNOCK_TIMEOUT_SECS, KnockAnswer, MAX_KNOCK_NOTE_CHARS, RESERVATION_EARLY_SECS, SlotState, SlotView,
     Ticket,
+};
+pub use gallery::{
+    GalleryRequest, MAX_SHOWING_RATE, MAX_VIDEO_DESCRIPTION_CHARS, MAX_VIDEO_TITLE_CHARS, MIN_SHOWING_RATE,
+    SHOWING_TOLERANCE_SECS, Showing, VideoId, VideoView,
 };
 pub use hall::{
     FeedId, FeedKind, HallPerson, HallRequest, HallView, MAX_GROUP_LABEL_CHARS, MAX_GROUPS, Reaction, TableView, Turn,

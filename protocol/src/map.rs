@@ -107,6 +107,10 @@ pub struct Place {
     /// talk with each other only), in the order the hall's views number them.
     #[serde(default)]
     pub tables: Vec<TileRect>,
+    /// In the gallery, its screens: the tiles in front of each screen on the wall (people
+    /// standing there watch it), in the order showings number them.
+    #[serde(default)]
+    pub screens: Vec<TileRect>,
 }
 
 /// A sign with text, e.g. the guide board at the entrance.
@@ -192,8 +196,8 @@ impl TownMap {
                     && rect.col + rect.width <= place.area.col + place.area.width
                     && rect.row + rect.height <= place.area.row + place.area.height
             };
-            if !place.stage.iter().chain(&place.tables).all(inside) {
-                return Err(MapError::OutOfBounds(format!("{} の舞台かテーブル", place.id.0)));
+            if !place.stage.iter().chain(&place.tables).chain(&place.screens).all(inside) {
+                return Err(MapError::OutOfBounds(format!("{} の舞台・テーブル・スクリーン", place.id.0)));
             }
         }
         for board in &self.boards {
@@ -266,6 +270,13 @@ impl TownMap {
         place.tables.iter().position(|table| table.contains(col, row)).map(|index| index as u32)
     }
 
+    /// The screen of its gallery a position is in front of, if any.
+    pub fn screen_at(&self, position: Position) -> Option<u32> {
+        let (col, row) = self.tile_at(position)?;
+        let place = self.place_at(position)?;
+        place.screens.iter().position(|screen| screen.contains(col, row)).map(|index| index as u32)
+    }
+
     /// Whether a position is on the stage of the place it is in.
     pub fn on_stage(&self, position: Position) -> bool {
         let (Some((col, row)), Some(place)) = (self.tile_at(position), self.place_at(position)) else {
@@ -333,6 +344,7 @@ mod tests {
                 area: TileRect { col: 1, row: 1, width: 2, height: 1 },
                 stage: None,
                 tables: vec![],
+                screens: vec![],
             }],
             boards: vec![],
         }
@@ -380,6 +392,10 @@ mod tests {
         let stage = hall.stage.expect("hall A has a stage");
         assert!(map.on_stage(map.tile_center(stage.col, stage.row)));
         assert!(!map.on_stage(map.tile_center(hall.area.col, hall.area.row + hall.area.height - 1)));
+        let gallery = map.place(&PlaceId("gallery".into())).expect("the gallery");
+        assert_eq!(gallery.screens.len(), 2, "the gallery has screens");
+        assert_eq!(map.screen_at(map.tile_center(7, 2)), Some(1));
+        assert_eq!(map.screen_at(map.tile_center(5, 5)), None);
     }
 
     #[test]

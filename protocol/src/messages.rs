@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::booth::{BoothRequest, BoothSign, Desk, Ticket};
+use crate::gallery::{GalleryRequest, Showing, VideoView};
 use crate::hall::{FeedId, FeedKind, HallRequest, HallView, Reaction, TurnEnded};
 use crate::help::{HelpCall, HelpRequest, HelpStatus};
 use crate::map::{PlaceId, Position};
@@ -236,6 +237,16 @@ pub enum ClientMessage {
         /// The request.
         request: HallRequest,
     },
+    /// About the showing in the gallery I stand in (staff only).
+    Gallery {
+        /// The request.
+        request: GalleryRequest,
+    },
+    /// Asks for the server's clock, to follow a showing: answered with [`ServerMessage::Clock`].
+    Clock {
+        /// My own clock when I asked, in milliseconds (returned as is).
+        sent: f64,
+    },
     /// Nothing to say; keeps the connection open.
     KeepAlive,
 }
@@ -422,6 +433,23 @@ pub enum ServerMessage {
         /// Which.
         program: crate::ProgramView,
     },
+    /// The gallery's videos (sent on arrival and whenever staff change the catalog).
+    Videos {
+        /// In the catalog's order; hidden ones are not listed.
+        videos: Vec<VideoView>,
+    },
+    /// The showing in the gallery I stand in (none: nothing is presented, or I am elsewhere).
+    Showing {
+        /// The showing.
+        showing: Option<Showing>,
+    },
+    /// The server's clock, answering [`ClientMessage::Clock`].
+    Clock {
+        /// What the client sent.
+        sent: f64,
+        /// The server's clock when it answered, Unix milliseconds.
+        server_ms: i64,
+    },
 }
 
 /// One introduction, as a welcome lists it.
@@ -475,6 +503,12 @@ pub enum RejectCode {
     SfuUnavailable,
     /// The hall has no table with that number.
     NoSuchTable,
+    /// No visible video has that id.
+    NoSuchVideo,
+    /// One is not standing at that screen of the gallery (or it has none such).
+    NotAtScreen,
+    /// A showing's control is out of range (speed, position), or nothing is being shown.
+    BadControl,
 }
 
 /// Why the server is closing a connection.

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use crate::sfu::{JanusEndpoint, JanusNetwork};
 use crate::turn::Turn;
 
+/// The default largest video upload: 1 GiB.
+pub const DEFAULT_VIDEO_MAX_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// Everything the server needs to know about where it runs.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -38,6 +41,8 @@ pub struct Config {
     pub janus: Vec<JanusEndpoint>,
     /// Start a Janus of our own (`--spawn-janus`); the server adds it to `janus` once it runs.
     pub spawn_janus: bool,
+    /// Largest video staff may upload to the gallery, in bytes (`--video-max-bytes`; 1 GiB).
+    pub video_max_bytes: u64,
     /// What a spawned Janus offers browsers (`--janus-interface`, `--janus-public-ip`,
     /// `--janus-rtp-ports LOW-HIGH`).
     pub janus_network: JanusNetwork,
@@ -75,6 +80,7 @@ impl Config {
         let mut janus_admin_key = std::env::var("IBASHO_JANUS_ADMIN_KEY").ok();
         let mut spawn_janus = false;
         let mut janus_network = JanusNetwork::default();
+        let mut video_max_bytes = env("IBASHO_VIDEO_MAX_BYTES", &DEFAULT_VIDEO_MAX_BYTES.to_string());
         let mut args = args.into_iter();
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -95,6 +101,7 @@ impl Config {
                 "--janus-url" => janus_urls.push(value()?),
                 "--janus-secret" => janus_secret = Some(value()?),
                 "--janus-admin-key" => janus_admin_key = Some(value()?),
+                "--video-max-bytes" => video_max_bytes = value()?,
                 "--janus-interface" => janus_network.interface = value()?,
                 "--janus-public-ip" => {
                     let ip = value()?;
@@ -138,6 +145,10 @@ impl Config {
                 .collect::<Result<_, _>>()?,
             _ => return Err("--janus-url, --janus-secret and --janus-admin-key go together".into()),
         };
+        let video_max_bytes =
+            video_max_bytes.parse::<u64>().ok().filter(|bytes| *bytes >= 1024 * 1024).ok_or_else(|| {
+                format!("--video-max-bytes: a number of bytes, at least 1048576, not {video_max_bytes}")
+            })?;
         // Without --public-url, the address is known only once bound (the port may be 0).
         let public_url = public_url.unwrap_or_default().trim_end_matches('/').to_owned();
         Ok(Config {
@@ -152,6 +163,7 @@ impl Config {
             spawn_turn,
             load_test,
             sessions,
+            video_max_bytes,
             janus,
             spawn_janus,
             janus_network,

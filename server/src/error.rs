@@ -42,6 +42,16 @@ pub enum AppError {
     /// Too many failed attempts from this address; wait and try again.
     #[error("too many requests")]
     TooManyRequests,
+    /// An upload stopped before its end (cancelled, or the connection dropped), or its form
+    /// could not be read.
+    #[error("upload broken")]
+    UploadBroken,
+    /// A video larger than the server takes (the limit, in bytes).
+    #[error("video too large")]
+    VideoTooLarge(u64),
+    /// A file could not be written, moved or checked (the reason, for the log only).
+    #[error("storage: {0}")]
+    Storage(String),
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
@@ -62,7 +72,9 @@ impl AppError {
             AppError::Invalid(_) => "invalid",
             AppError::Conflict(code) => code,
             AppError::TooManyRequests => "too_many_requests",
-            AppError::Database(_) => "internal",
+            AppError::UploadBroken => "upload_broken",
+            AppError::VideoTooLarge(_) => "too_large",
+            AppError::Storage(_) | AppError::Database(_) => "internal",
         }
     }
 
@@ -76,7 +88,9 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::UploadBroken => StatusCode::BAD_REQUEST,
+            AppError::VideoTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Storage(_) | AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -98,16 +112,30 @@ impl AppError {
             AppError::Conflict("too_many_bookings") => "予約できるのは2つまでです。ほかの予約をキャンセルしてからお選びください。".into(),
             AppError::Conflict(_) => "いまはその操作ができません。".into(),
             AppError::TooManyRequests => "短い時間に、使えない招待リンクが何度も開かれました。1 分ほど待ってから、もう一度お試しください。".into(),
-            AppError::Database(_) => "サーバーで問題が起きました。時間をおいてもう一度お試しください。".into(),
+            AppError::UploadBroken => "アップロードが途中で止まりました。何も保存されていません。もう一度お試しください。".into(),
+            AppError::VideoTooLarge(limit) => format!("動画ファイルは{}までです。短くするか、画質を下げてからお試しください。", size_label(*limit)),
+            AppError::Storage(_) | AppError::Database(_) => "サーバーで問題が起きました。時間をおいてもう一度お試しください。".into(),
         }
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Database(error) = &self {
-            tracing::error!(%error, "database error");
+        match &self {
+            AppError::Database(error) => tracing::error!(%error, "database error"),
+            AppError::Storage(error) => tracing::error!(%error, "storage error"),
+            _ => {}
         }
         (self.status(), Json(json!({ "code": self.code(), "message": self.message() }))).into_response()
+    }
+}
+
+/// A size for people: 「1GB」, 「500MB」.
+pub fn size_label(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= 1024 * MB && bytes.is_multiple_of(1024 * MB) {
+        format!("{}GB", bytes / (1024 * MB))
+    } else {
+        format!("{}MB", bytes.div_ceil(MB))
     }
 }

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod city_time;
 pub mod config;
 pub mod error;
+pub mod gallery;
 pub mod headers;
 pub mod invites;
 pub mod json;
@@ -91,6 +92,7 @@ pub fn app(state: AppState) -> Router {
         .merge(presence::router())
         .merge(reservations::router())
         .merge(programs::router())
+        .merge(gallery::router())
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::renew))
         .layer(axum::middleware::from_fn_with_state(client_scripts, headers::secure))

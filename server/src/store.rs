@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/003_town_snapshot.sql"),
     include_str!("../migrations/004_session_last_seen.sql"),
     include_str!("../migrations/005_programs.sql"),
+    include_str!("../migrations/006_videos.sql"),
 ];
 
 /// How long a booth reservation is kept after its time, in seconds (30 days).

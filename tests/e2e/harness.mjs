@@ -46,6 +46,8 @@ export async function startServer({ turn = false, janus = false } = {}) {
   if (!running.staffInvite) throw new Error("the server did not print a staff invite");
   const server = {
     url: running.url, staffInvite: running.staffInvite, turnUrl: running.turnUrl, dataDir,
+    /** The server process's id. */
+    get pid() { return running.child.pid; },
     /** Ends the server process and waits for it to be gone; the data folder stays. */
     async kill(signal = "SIGKILL") {
       running.child.kill(signal);

@@ -4,7 +4,7 @@
 // does not come back; 「この場所へ行く」 walks A to the hall; a program running now puts its sign
 // on hall B's door. In hall B, facilitator A types the groups into the page's own field and
 // labels the tables; at table 1 A hears B (a plain-JS voice peer) and is never connected to C
-// at table 2.
+// at table 2; while table 1 talks, the stage (C, a facilitator, through Janus) is softer for A.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import {
 } from "./harness.mjs";
 import { joinAsVoicePeer } from "./voice-peer.mjs";
 
-const running = useServerAndBrowser({ before, after });
+const running = useServerAndBrowser({ before, after, janus: true });
 const invites = inviter(running);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -52,7 +52,8 @@ test("a scheduled program is listed, noticed once, and leads to its hall; tables
   const { browser } = running;
   const [iStaff] = await invites(1, "staff");
   const [iA] = await invites(1, "facilitator");
-  const [iB, iC] = await invites(2);
+  const [iB] = await invites(1);
+  const [iC] = await invites(1, "facilitator");
   const a = await register(browser, iA, "あおい", 1, { width: 1280, height: 800 });
   const idA = (await snapshot(a)).me.id;
   const staff = await programsPage(browser, iStaff);
@@ -98,7 +99,7 @@ test("a scheduled program is listed, noticed once, and leads to its hall; tables
   await arrive(a, 38, 4);
   await eventually("A at table 1", async () => (await snapshot(a)).hall.view?.my_table === 0);
   const b = await joinAsVoicePeer(browser, iB, "ひかり", { listenTo: idA, avatar: 2 });
-  const c = await joinAsVoicePeer(browser, iC, "そら", { listenTo: idA, avatar: 3 });
+  const c = await joinAsVoicePeer(browser, iC, "そら", { listenTo: idA, avatar: 3, hall: true });
   await Promise.all([b.moveToTile(35, 2), c.moveToTile(39, 2)]);
   const people = await eventually("A sees B and C in the hall", async () => {
     const shot = await snapshot(a);
@@ -121,8 +122,25 @@ test("a scheduled program is listed, noticed once, and leads to its hall; tables
   await clickControl(a, "hall-table:2:30代");
   await eventually("table 2 labelled", async () => (await snapshot(a)).hall.view.tables[1].label === "30代");
   await a.screenshot({ path: join(artifacts, "hall-tables-1280.png") });
-  await Promise.all([b.close(), c.close(), staff.context().close(), a.context().close()]);
+
+  // The stage goes softer at a table that talks: C steps onto the stage; A, at table 1 where B
+  // talks, hears C's stage feed at the lower volume, and at full volume once the table is quiet.
+  await c.moveToTile(39, 1);
+  await c.hallRequest({ kind: "take_stage" });
+  await eventually("C on the stage", async () => (await snapshot(a)).hall.view?.stage?.id === personC);
+  const feedVolumes = () => a.evaluate(() => [...document.querySelectorAll("audio[data-hall-feed]")].map((el) => el.volume));
+  const allAt = (volume) => async () => {
+    const volumes = await feedVolumes();
+    return volumes.length > 0 && volumes.every((v) => Math.abs(v - volume) < 0.01);
+  };
+  await eventually("A hears the stage softer while table 1 talks", allAt(0.35), 30_000);
+  assert.equal(shotVolume(await snapshot(a)), 0.35);
+  await b.close();
+  await eventually("the stage back at full volume once table 1 is quiet", allAt(1), 20_000);
+  await Promise.all([c.close(), staff.context().close(), a.context().close()]);
 });
+
+const shotVolume = (shot) => Math.round(shot.programs.stage_volume * 100) / 100;
 
 /** A program whose end is before its start is refused in the page, and nothing is listed. */
 async function page_refusal(staff) {
@@ -131,7 +149,6 @@ async function page_refusal(staff) {
   await staff.fill("#date", start.date);
   await staff.fill("#start", start.time);
   await staff.fill("#end", start.time);
-  await staff.evaluate(() => { document.getElementById("end").value = document.getElementById("start").value; });
   // Same start and end: the page takes it as ending after midnight (24 h), longer than 12 h.
   await staff.click("#save");
   await eventually("refused with the reason", async () => /12時間/.test(await staff.textContent("#result")));

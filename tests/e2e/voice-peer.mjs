@@ -14,7 +14,8 @@
 // SFU's feeds (`figures().hall` counts what each person's feed brought) and, when its turn to
 // speak comes, publishes its microphone to the hall; `keepSending: true` makes it a modified
 // client that never stops publishing on its own and offers again when told its turn ended.
-// `hallRequest(request)` sends any hall request; `rejections` lists what the server refused.
+// `hallRequest(request)` sends any hall request, `send(message)` any message; `rejections` lists
+// what the server refused, `showings` the gallery showings it was sent.
 // For benchmarks: `camera: true` publishes the fake camera with the voice, `shareScreen()`
 // publishes a (fake) screen as a second feed, `decode: false` receives feeds' video without
 // drawing it, and `timings()` says when the peer entered a hall and first heard the stage there.
@@ -65,6 +66,8 @@ export async function joinAsVoicePeer(browser, inviteUrl, nickname, {
     hallRequest: (request) => page.evaluate((request) => window.__voicePeer.hallRequest(request), request),
     hallView: () => page.evaluate(() => window.__voicePeer.hallView),
     rejections: () => page.evaluate(() => window.__voicePeer.rejections),
+    showings: () => page.evaluate(() => window.__voicePeer.showings),
+    send: (message) => page.evaluate((message) => window.__voicePeer.send(message), message),
     timings: () => page.evaluate(() => window.__voicePeer.timings),
     hallLines: () => page.evaluate(() => window.__voicePeer.hallLines),
     /** Publishes a screen (the browser's fake one) to the hall; getDisplayMedia wants a click first. */
@@ -99,7 +102,7 @@ async function runVoicePeer({
   /** link → { data, channel, media } for the one person listened to. */
   const links = new Map();
   const state = {
-    ready: false, id: null, position: null, unreachable, hall: null, publication: null, screen: null, rejections: [],
+    ready: false, id: null, position: null, unreachable, hall: null, publication: null, screen: null, rejections: [], showings: [],
     timings: { hallAt: null, firstStageAudioAt: null }, hallLines: [],
   };
   /** feed → { pc, person } of the hall feeds received. */
@@ -343,6 +346,9 @@ async function runVoicePeer({
       case "rejected":
         state.rejections.push(message.code);
         break;
+      case "showing":
+        state.showings.push(message.showing);
+        break;
     }
   };
   setInterval(() => socket.readyState === WebSocket.OPEN && send({ type: "keep_alive" }), 20_000);
@@ -352,11 +358,16 @@ async function runVoicePeer({
     get id() { return state.id; },
     get hallView() { return state.hall; },
     get rejections() { return state.rejections; },
+    get showings() { return state.showings; },
     get timings() { return state.timings; },
     get hallLines() { return state.hallLines; },
     shareScreen,
     hallRequest(request) {
       send({ type: "hall", request });
+    },
+    /** Sends any message, as a modified client could. */
+    send(message) {
+      send(message);
     },
     becomeReachable() {
       state.unreachable = false;

@@ -1,6 +1,6 @@
 //! `cargo xtask run|test|bench`: the project's orchestration in Rust. Each command first
 //! installs what is missing on the machine (wasm target, trunk, wasm-bindgen-cli at the
-//! lockfile's version, coturn, Janus, Chromium, npm packages), then builds and runs.
+//! lockfile's version, coturn, Janus, ffmpeg, Chromium, npm packages), then builds and runs.
 //!
 //! Build folders: native builds use `CARGO_TARGET_DIR` (default `target/`); the wasm client
 //! uses `IBASHO_WASM_TARGET_DIR` (default: the same), so both can live outside the checkout.
@@ -14,6 +14,8 @@ const TRUNK_VERSION: &str = "0.21.14";
 const TURNSERVER: &str = "/usr/bin/turnserver";
 /// The SFU for the halls, from Debian's `janus` package.
 const JANUS: &str = "/usr/bin/janus";
+/// Reads uploaded gallery videos (and makes their posters), from Debian's `ffmpeg` package.
+const FFPROBE: &str = "/usr/bin/ffprobe";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -108,6 +110,10 @@ fn setup(browser: bool) -> Result<(), String> {
     // Janus carries what reaches a whole hall (the stage, turns to speak).
     if !Path::new(JANUS).exists() {
         packages.push("janus");
+    }
+    // ffprobe checks the gallery's uploads; ffmpeg makes their posters.
+    if !Path::new(FFPROBE).exists() {
+        packages.push("ffmpeg");
     }
     if browser && !Path::new("/usr/bin/chromium").exists() {
         packages.push("chromium");
@@ -214,7 +220,7 @@ fn test() -> Result<(), String> {
 }
 
 /// The benchmarks, by name: `server` is `loadgen`, the others `tests/e2e/bench-NAME.mjs`.
-const BENCHES: [&str; 6] = ["server", "client", "voice", "voice-cpu", "booth", "hall"];
+const BENCHES: [&str; 7] = ["server", "client", "voice", "voice-cpu", "booth", "hall", "gallery"];
 
 /// Runs every benchmark, or only the one named.
 fn bench(only: Option<&str>) -> Result<(), String> {

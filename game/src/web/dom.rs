@@ -372,6 +372,28 @@ struct Snapshot {
     hall: HallShot,
     /// The programs as we are shown them.
     programs: ProgramsShot,
+    /// The gallery as we see it.
+    gallery: GalleryShot,
+}
+
+#[derive(Serialize)]
+struct GalleryShot {
+    /// The visible videos' titles, in order.
+    videos: Vec<String>,
+    /// The showing of the gallery we stand in.
+    showing: Option<protocol::Showing>,
+    /// The screen we stand in front of.
+    screen: Option<u32>,
+    /// What the page plays: "nothing", "alone" or "together".
+    playback: &'static str,
+    /// We stepped out of the showing.
+    stepped_out: bool,
+    /// Server minus our clock, in milliseconds, once measured.
+    clock_offset_ms: Option<f64>,
+    /// Where the showing is now by the server's clock, in seconds.
+    expected: Option<f64>,
+    /// The page's video element.
+    video: super::gallery_video::GalleryFigures,
 }
 
 #[derive(Serialize)]
@@ -459,6 +481,15 @@ type ProgramsShown<'w> = (
     Res<'w, crate::places::tables::StageVolume>,
 );
 
+/// The gallery as we see it, for the snapshot.
+type GalleryShown<'w> = (
+    Res<'w, crate::places::gallery::Videos>,
+    Res<'w, crate::places::gallery::GalleryShowing>,
+    Res<'w, crate::places::gallery::GallerySpot>,
+    Res<'w, crate::places::gallery::Playback>,
+    Res<'w, crate::places::gallery::ServerClock>,
+);
+
 /// The settings and panels shown, for the snapshot.
 type Shown<'w> = (
     Res<'w, ControlRects>,
@@ -484,10 +515,11 @@ fn publish_snapshot(
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
     camera: Option<Single<(&Camera, &GlobalTransform), With<TownCamera>>>,
     (controls, settings_open, person_panel, input_level, notice, connection): Shown,
-    ((signs, ticket, desk, spot, barriers, slots), (programs, program_notice, programs_open, stage_volume)): (
-        BoothsShown,
-        ProgramsShown,
-    ),
+    (
+        (signs, ticket, desk, spot, barriers, slots),
+        (programs, program_notice, programs_open, stage_volume),
+        (videos, showing, gallery_spot, playback, clock),
+    ): (BoothsShown, ProgramsShown, GalleryShown),
     mut last: Local<f32>,
 ) {
     let now = time.elapsed_secs();
@@ -565,6 +597,24 @@ fn publish_snapshot(
             notice: program_notice.0.clone(),
             open: programs_open.0,
             stage_volume: stage_volume.0,
+        },
+        gallery: GalleryShot {
+            videos: videos.0.iter().map(|video| video.title.clone()).collect(),
+            showing: showing.0.clone(),
+            screen: gallery_spot.screen,
+            playback: match *playback {
+                crate::places::gallery::Playback::Nothing => "nothing",
+                crate::places::gallery::Playback::Alone(_) => "alone",
+                crate::places::gallery::Playback::Together(..) => "together",
+            },
+            stepped_out: gallery_spot.stepped_out,
+            clock_offset_ms: clock.offset_ms,
+            expected: showing
+                .0
+                .as_ref()
+                .zip(clock.server_time(crate::places::gallery::wall_clock_ms()))
+                .map(|(showing, server_now)| showing.position_at(server_now)),
+            video: super::gallery_video::figures(),
         },
     };
     for (avatar, transform, taking, remote, local, bubble) in &avatars {

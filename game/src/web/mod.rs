@@ -3,6 +3,7 @@
 
 mod background;
 mod dom;
+mod gallery_video;
 mod hall_media;
 mod media;
 mod peers;
@@ -23,6 +24,7 @@ pub fn plugin(app: &mut App) {
             app.add_systems(Update, try_again);
             voice::plugin(app);
             hall_media::plugin(app);
+            gallery_video::plugin(app);
             peers::plugin(app, signaling, link.outgoing);
         }
         Err(error) => {

@@ -93,6 +93,11 @@ impl TownHandle {
         self.lock().set_programs(programs);
     }
 
+    /// The gallery's visible videos, in order.
+    pub fn set_videos(&self, videos: Vec<protocol::VideoView>) {
+        self.lock().set_videos(videos);
+    }
+
     /// Tells everyone in the town that a program starts soon.
     pub fn notice_program(&self, program: protocol::ProgramView) {
         self.lock().notice_program(program);

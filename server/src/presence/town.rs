@@ -16,6 +16,7 @@ use protocol::{
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+mod gallery;
 mod halls;
 
 use super::help::{HelpCalls, reply_text};
@@ -23,6 +24,7 @@ use super::relay::relay_only;
 use super::snapshot::{SavedPair, SavedPerson, TownSnapshot};
 use super::walking::{WalkBudget, crosses_wall};
 use crate::places::booth::{BoothTimes, Booths, Reservation};
+use crate::places::gallery::Galleries;
 use crate::places::hall::Halls;
 use crate::sfu::{HallPlan, Sfu};
 use crate::store::Account;
@@ -70,6 +72,8 @@ struct Present {
     help_status: Option<HelpStatus>,
     /// The view of their hall this person was last sent.
     hall_view: Option<protocol::HallView>,
+    /// The showing of their gallery this person was last sent.
+    showing: Option<protocol::Showing>,
 }
 
 impl Present {
@@ -88,6 +92,7 @@ impl Present {
             help_calls: Vec::new(),
             help_status: None,
             hall_view: None,
+            showing: None,
         }
     }
 }
@@ -143,6 +148,7 @@ pub struct Town {
     next_connection: u64,
     booths: Booths,
     halls: Halls,
+    galleries: Galleries,
     /// The SFU carrying what reaches a whole hall, if one is configured.
     sfu: Option<Sfu>,
     /// The halls' plan the SFU was last sent.
@@ -172,6 +178,7 @@ impl Town {
         Town {
             booths: Booths::new(&map, options.booth_times),
             halls: Halls::new(&map),
+            galleries: Galleries::default(),
             sfu: None,
             plan_sent: None,
             halls_dirty: false,
@@ -278,6 +285,7 @@ impl Town {
         send(&outbox, welcome);
         send(&outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
         send(&outbox, ServerMessage::Programs { programs: self.programs.clone() });
+        send(&outbox, self.videos_message());
         self.broadcast_about(&person, ServerMessage::Joined { person: person.clone() });
         self.people.insert(person.id, Present::new(person, session_id, page, connection, outbox));
         self.halls_dirty = true;
@@ -341,6 +349,7 @@ impl Town {
         send(&outbox, welcome);
         send(&outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
         send(&outbox, ServerMessage::Programs { programs: self.programs.clone() });
+        send(&outbox, self.videos_message());
         if let Some(present) = self.people.get_mut(&id) {
             present.outbox = outbox;
             present.connection = connection;
@@ -352,6 +361,7 @@ impl Town {
             present.help_status = None;
             present.hall_view = None;
         }
+        self.resend_showing(id);
         self.halls_dirty = true;
         self.publish_booths(true);
         self.publish_help(true, Instant::now());
@@ -534,6 +544,8 @@ impl Town {
                 outcome
             }
             ClientMessage::Hall { request } => self.handle_hall(from, request, Instant::now()),
+            ClientMessage::Gallery { request } => self.handle_gallery(from, request),
+            ClientMessage::Clock { sent } => self.tell_clock(from, sent),
             ClientMessage::KeepAlive => Ok(()),
         }
     }
@@ -775,6 +787,7 @@ impl Town {
         // Callers move and minutes pass: the calls' places and ages are looked at once a second.
         self.publish_help(each_second, now);
         self.follow_halls();
+        self.follow_galleries();
     }
 
     fn send_movements(&mut self) {

@@ -70,7 +70,7 @@ pub struct ProgramForm {
 
 /// Trimmed text of at most `limit` characters with no control characters but line breaks
 /// (`multiline`), or the Japanese reason why not.
-fn field(text: &str, limit: usize, multiline: bool, refusal: &'static str) -> Result<String, AppError> {
+pub(crate) fn field(text: &str, limit: usize, multiline: bool, refusal: &'static str) -> Result<String, AppError> {
     let text = text.trim();
     let bad = |c: char| c.is_control() && !(multiline && c == '\n');
     if text.chars().count() > limit || text.chars().any(bad) {

@@ -26,6 +26,9 @@ pub struct TestServer {
     pub janus: Option<(ibasho_server::sfu::JanusEndpoint, ibasho_server::sfu::JanusProcess)>,
 }
 
+/// The largest gallery upload the test server takes (small, to show the limit).
+pub const VIDEO_MAX_BYTES: u64 = 4 * 1024 * 1024;
+
 /// The client page the test server serves, with one inline script as the real one has.
 pub const INDEX_HTML: &str = "<!doctype html><title>town</title><script type=\"module\">boot()</script>";
 
@@ -80,6 +83,7 @@ impl TestServer {
             spawn_turn: None,
             load_test: false,
             sessions: store.session_policy(),
+            video_max_bytes: VIDEO_MAX_BYTES,
             janus: Vec::new(),
             spawn_janus: false,
             janus_network: Default::default(),
@@ -90,6 +94,7 @@ impl TestServer {
         let state = AppState { store, town, config: Arc::new(config), limits: Arc::default() };
         ibasho_server::reservations::keep_in_step(state.clone());
         ibasho_server::programs::keep_in_step(state.clone());
+        ibasho_server::gallery::start(&state).expect("gallery");
         let router = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, router).await });
         TestServer { base: format!("http://{address}"), state, map, options, _static_dir: static_dir, janus: None }

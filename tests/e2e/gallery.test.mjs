@@ -1,0 +1,166 @@
+// The gallery, end to end in Chromium against the real server (with the real ffprobe and
+// ffmpeg): staff upload a small video made by the test, with Japanese captions, on /gallery; a
+// participant opens it at a screen, where nothing plays by itself, and plays it; staff present it
+// (「みんなで見る」) to two participants whose videos stay within 0.3 s of each other over 20 s;
+// pause pauses both, a seek moves both; someone who walks out is no longer made to play
+// anything; a third person walking in late starts at the presented position; a modified client
+// of a participant cannot control the showing (typed error, nothing changes).
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  artifacts, arrive, clickControl, eventually, inviter, register, snapshot, useServerAndBrowser,
+} from "./harness.mjs";
+import { joinAsVoicePeer } from "./voice-peer.mjs";
+
+const running = useServerAndBrowser({ before, after });
+const invites = inviter(running);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A four-minute WebM (VP8 and Opus) with a counter on it, and its captions. */
+function makeVideo() {
+  const dir = mkdtempSync(join(tmpdir(), "ibasho-gallery-"));
+  const video = join(dir, "salon.webm");
+  execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=duration=240:size=320x240:rate=15",
+    "-f", "lavfi", "-i", "sine=frequency=330:duration=240", "-c:v", "libvpx", "-b:v", "300k", "-c:a", "libopus",
+    "-shortest", video]);
+  const captions = join(dir, "salon.vtt");
+  writeFileSync(captions, "WEBVTT\n\n00:00.000 --> 04:00.000\nけやきの会へようこそ\n");
+  return { video, captions };
+}
+
+/** The page's gallery video: where it is, when (the page's clock), and how it plays. */
+const videoState = (page) => page.evaluate(() => {
+  const video = document.getElementById("gallery-video");
+  return {
+    t: video.currentTime, at: Date.now(), paused: video.paused, src: video.getAttribute("src"),
+    shown: !document.getElementById("gallery-screen").hidden, rate: video.playbackRate,
+    cues: video.textTracks[0]?.cues?.length ?? 0, captions: video.textTracks[0]?.mode ?? null,
+  };
+});
+
+/** How far apart two pages' videos are at one instant (each carried to the later look). */
+function apart(a, b) {
+  const at = Math.max(a.at, b.at);
+  const carried = (s) => s.t + (s.paused ? 0 : (at - s.at) / 1000 * s.rate);
+  return Math.abs(carried(a) - carried(b));
+}
+
+test("staff upload and present a video; viewers stay in step; participants cannot control it", { timeout: 420_000 }, async () => {
+  const { browser } = running;
+  const { video, captions } = makeVideo();
+  const [iStaff] = await invites(1, "staff");
+  const [iA, iB, iC, iD] = await invites(4);
+
+  // Staff upload on /gallery: the page shows the upload's progress, then the video is listed.
+  const staff = await register(browser, iStaff, "ギャラリー係", 4, { width: 1280, height: 800 });
+  const upload = await staff.context().newPage();
+  await upload.goto(`${running.server.url}/gallery`);
+  await upload.setInputFiles("#video", video);
+  await upload.fill("#title", "けやきの会のようす");
+  await upload.fill("#description", "当事者サロンの雰囲気を、短い動画で紹介します。");
+  await upload.fill("#program", "けやきの会");
+  await upload.setInputFiles("#captions", captions);
+  const saw = upload.waitForFunction(() => !document.getElementById("progress").hidden || /追加しました/.test(document.getElementById("progress-text").textContent));
+  await upload.click("#upload");
+  await saw;
+  await upload.waitForSelector("#videos tr[data-video-id]");
+  assert.match(await upload.textContent("#videos"), /けやきの会のようす/);
+  await upload.screenshot({ path: join(artifacts, "gallery-staff-page-1280.png"), fullPage: true });
+  // A file that is not a video is refused with the reason, and nothing is added.
+  const notVideo = join(tmpdir(), "not-a-video.mp4");
+  writeFileSync(notVideo, "これは動画ではありません");
+  await upload.setInputFiles("#video", notVideo);
+  await upload.fill("#title", "まちがい");
+  await upload.click("#upload");
+  await eventually("refused with the reason", async () => /この動画は使えません/.test(await upload.textContent("#result")));
+  assert.equal((await upload.$$("#videos tr[data-video-id]")).length, 1);
+  await upload.close();
+
+  // A participant at a screen: the video is there, with captions, and waits for them.
+  const a = await register(browser, iA, "あおい", 1, { width: 1280, height: 800 });
+  await arrive(a, 2, 2);
+  await eventually("A shown the screen's video", async () => (await snapshot(a)).gallery.playback === "alone");
+  await eventually("the video loaded", async () => (await videoState(a)).src?.startsWith("/media/videos/"));
+  await sleep(1_500);
+  let seen = await videoState(a);
+  assert.ok(seen.shown && seen.paused && seen.t === 0, `nothing plays by itself: ${JSON.stringify(seen)}`);
+  await a.evaluate(() => document.getElementById("gallery-video").play()); // as the person presses play
+  await eventually("A's video plays", async () => (await videoState(a)).t > 1, 20_000);
+  seen = await eventually("captions loaded", async () => { const s = await videoState(a); return s.cues > 0 && s; });
+  assert.equal(seen.captions, "showing");
+  await a.screenshot({ path: join(artifacts, "gallery-alone-1280.png") });
+  // Walking away from the screen closes it.
+  await arrive(a, 5, 5);
+  await eventually("the panel closed", async () => !(await videoState(a)).shown);
+
+  // Staff present it at screen 0 to A and B in the gallery.
+  const b = await register(browser, iB, "ひかり", 2);
+  await arrive(b, 8, 5);
+  await arrive(staff, 2, 2);
+  await clickControl(staff, "gallery-present");
+  for (const [name, page] of [["A", a], ["B", b]]) {
+    await eventually(`${name} follows the showing`, async () => (await snapshot(page)).gallery.playback === "together");
+    await eventually(`${name}'s video plays`, async () => { const s = await videoState(page); return !s.paused && s.t > 0.5; }, 30_000);
+  }
+  await sleep(3_000); // the first seek and the clock's first answers settle
+  let worst = 0;
+  for (let i = 0; i < 20; i++) {
+    const [sa, sb] = await Promise.all([videoState(a), videoState(b)]);
+    assert.ok(!sa.paused && !sb.paused, "both keep playing");
+    worst = Math.max(worst, apart(sa, sb));
+    await sleep(1_000);
+  }
+  console.log(`# gallery: two viewers at most ${worst.toFixed(3)} s apart over 20 s`);
+  assert.ok(worst < 0.3, `within 0.3 s of each other: ${worst}`);
+  await a.screenshot({ path: join(artifacts, "gallery-together-1280.png") });
+
+  // A modified client of a participant cannot pause, seek or stop it: typed errors, nothing changes.
+  const d = await joinAsVoicePeer(browser, iD, "まち", { participation: "listening", avatar: 5 });
+  await d.moveToTile(6, 6);
+  await eventually("D in the gallery is sent the showing", async () => (await d.showings()).some(Boolean));
+  await d.send({ type: "gallery", request: { kind: "control", playing: false, position_ms: 0, rate: 1 } });
+  await d.send({ type: "gallery", request: { kind: "stop" } });
+  await eventually("both refused", async () => (await d.rejections()).filter((code) => code === "not_allowed").length === 2);
+  await sleep(1_000);
+  assert.ok(!(await videoState(a)).paused, "still playing for A");
+  assert.equal((await d.showings()).length, 1, "nothing changed for anyone");
+  await d.close();
+
+  // Pause pauses both; a seek moves both.
+  await clickControl(staff, "gallery-pause");
+  const paused = await eventually("both paused", async () => {
+    const [sa, sb] = await Promise.all([videoState(a), videoState(b)]);
+    return sa.paused && sb.paused && Math.abs(sa.t - sb.t) < 0.3 && [sa, sb];
+  });
+  await clickControl(staff, "gallery-forward");
+  await eventually("both moved ten seconds on", async () => {
+    const [sa, sb] = await Promise.all([videoState(a), videoState(b)]);
+    return sa.paused && sb.paused && sa.t > paused[0].t + 9.5 && Math.abs(sa.t - sb.t) < 0.3;
+  });
+  await clickControl(staff, "gallery-play");
+  await eventually("both play again", async () => { const [sa, sb] = await Promise.all([videoState(a), videoState(b)]); return !sa.paused && !sb.paused; });
+
+  // B walks out: nothing plays there any more.
+  await arrive(b, 12, 12);
+  await eventually("B's video stopped and gone", async () => { const s = await videoState(b); return !s.shown && s.paused && !s.src; });
+  await b.context().close();
+
+  // C walks in late and starts where the showing is.
+  const c = await register(browser, iC, "そら", 3);
+  await arrive(c, 7, 6);
+  await eventually("C follows the showing", async () => (await snapshot(c)).gallery.playback === "together");
+  const late = await eventually("C in step with A", async () => {
+    const [sa, sc] = await Promise.all([videoState(a), videoState(c)]);
+    return !sc.paused && sc.t > 10 && apart(sa, sc) < 0.3 && sc;
+  }, 30_000);
+  console.log(`# gallery: the latecomer started at ${late.t.toFixed(1)} s`);
+
+  // Staff end the showing: the viewers' panels close (they stand at no screen).
+  await clickControl(staff, "gallery-stop");
+  await eventually("the showing ended for A", async () => !(await videoState(a)).shown);
+  await Promise.all([a.context().close(), c.context().close(), staff.context().close()]);
+});

@@ -7,6 +7,7 @@
 
 pub mod assets;
 pub mod avatar;
+pub mod blocks;
 pub mod camera;
 pub mod chat;
 pub mod connection;
@@ -84,5 +85,6 @@ pub fn core_plugin(app: &mut App) {
         help_call::plugin,
         programs::plugin,
         connection::plugin,
+        blocks::plugin,
     ));
 }

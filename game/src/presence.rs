@@ -307,6 +307,9 @@ fn receive_server_messages(
             ServerMessage::ProgramSoon { program } => {
                 program_news.write(crate::programs::ProgramNews::Soon(program));
             }
+            ServerMessage::Blocks { people } => {
+                commands.insert_resource(crate::blocks::MyBlocks(people.into_iter().collect()));
+            }
             ServerMessage::Videos { videos } => {
                 gallery_news.write(GalleryNews::Videos(videos));
             }
@@ -345,6 +348,7 @@ fn reject_reason(code: RejectCode) -> &'static str {
         RejectCode::NoSuchVideo => "no such video",
         RejectCode::NotAtScreen => "not at a screen",
         RejectCode::BadControl => "bad control",
+        RejectCode::Unavailable => "unavailable",
         RejectCode::AlreadyReceiving => "already receiving",
         RejectCode::WrongPlace => "wrong place",
         RejectCode::NotReceiving => "not receiving",

@@ -389,6 +389,11 @@ fn person_panel(
     mut volumes: ResMut<PersonalVolumes>,
     people: Query<(&RemotePerson, &Avatar)>,
     mut rects: ResMut<ControlRects>,
+    (blocks, mut asks, mut confirming): (
+        Res<crate::blocks::MyBlocks>,
+        MessageWriter<crate::blocks::AskBlock>,
+        Local<Option<protocol::ParticipantId>>,
+    ),
 ) -> Result {
     let Some(id) = panel.0 else { return Ok(()) };
     let Some((_, avatar)) = people.iter().find(|(person, _)| person.0 == id) else {
@@ -411,6 +416,8 @@ fn person_panel(
             {
                 setting.volume = fraction;
             }
+            ui.separator();
+            block_section(ui, id, &blocks, &mut confirming, &mut rects, &mut asks);
         },
     );
     if setting != volumes.0.get(&id).copied().unwrap_or(PersonalVolume::default()) {
@@ -420,6 +427,37 @@ fn person_panel(
         panel.0 = None;
     }
     Ok(())
+}
+
+/// 「ブロックする」 in a person's panel: asked once with what it does, or, when blocked, the
+/// way to undo it.
+fn block_section(
+    ui: &mut egui::Ui,
+    id: protocol::ParticipantId,
+    blocks: &crate::blocks::MyBlocks,
+    confirming: &mut Option<protocol::ParticipantId>,
+    rects: &mut ControlRects,
+    asks: &mut MessageWriter<crate::blocks::AskBlock>,
+) {
+    if blocks.0.contains(&id) {
+        ui.label("ブロックしています。この人とはつながらず、声もチャットも届きません。");
+        if rects.button(ui, "person-unblock", "ブロックを解除する") {
+            asks.write(crate::blocks::AskBlock { person: id, blocked: false });
+        }
+    } else if *confirming == Some(id) {
+        ui.label("ブロックすると、この人とはつながらなくなり、おたがいの声もチャットも届かなくなります。相手には知らされません。");
+        ui.horizontal(|ui| {
+            if rects.button(ui, "person-block-confirm", "ブロックする") {
+                asks.write(crate::blocks::AskBlock { person: id, blocked: true });
+                *confirming = None;
+            }
+            if rects.button(ui, "person-block-cancel", "やめる") {
+                *confirming = None;
+            }
+        });
+    } else if rects.button(ui, "person-block", "ブロックする…") {
+        *confirming = Some(id);
+    }
 }
 
 /// Where along `rail` (0 to 1) the primary button went down this frame, if it did there. A slider

@@ -247,6 +247,14 @@ pub enum ClientMessage {
         /// My own clock when I asked, in milliseconds (returned as is).
         sent: f64,
     },
+    /// Blocks someone (or removes my block): we are never introduced and do not see each
+    /// other's lines; they are not told.
+    SetBlock {
+        /// Whom.
+        person: ParticipantId,
+        /// Blocked, or not any more.
+        blocked: bool,
+    },
     /// Nothing to say; keeps the connection open.
     KeepAlive,
 }
@@ -443,6 +451,11 @@ pub enum ServerMessage {
         /// The showing.
         showing: Option<Showing>,
     },
+    /// The people I block (sent on arrival and when it changes).
+    Blocks {
+        /// Whom.
+        people: Vec<ParticipantId>,
+    },
     /// The server's clock, answering [`ClientMessage::Clock`].
     Clock {
         /// What the client sent.
@@ -509,6 +522,8 @@ pub enum RejectCode {
     NotAtScreen,
     /// A showing's control is out of range (speed, position), or nothing is being shown.
     BadControl,
+    /// The server could not do it just now (try again later).
+    Unavailable,
 }
 
 /// Why the server is closing a connection.

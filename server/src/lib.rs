@@ -1,6 +1,7 @@
 //! The ibasho server as a library: `app(state) -> Router`, so tests run the real thing.
 
 pub mod auth;
+pub mod blocks;
 pub mod city_time;
 pub mod config;
 pub mod error;

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/004_session_last_seen.sql"),
     include_str!("../migrations/005_programs.sql"),
     include_str!("../migrations/006_videos.sql"),
+    include_str!("../migrations/007_blocks.sql"),
 ];
 
 /// How long a booth reservation is kept after its time, in seconds (30 days).

@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  artifacts, choose, clickControl, clickPerson, eventually, inviter, register, rtp, snapshot, useServerAndBrowser,
+  artifacts, choose, clickControl, clickPerson, eventually, inviter, register, rtp, say, snapshot, useServerAndBrowser,
   walkTo,
 } from "./harness.mjs";
 import { joinAsVoicePeer } from "./voice-peer.mjs";
@@ -125,6 +125,27 @@ test("device settings, a person's volume and self-mute, clicked like a person do
     (await snapshot(b)).people.find((p) => p.id === idA)?.speaking, 60_000);
   await a.keyboard.up("Space");
   await eventually("A muted again when Space is let go", async () => (await snapshot(a)).self_muted);
+
+  // ブロックする, from B's panel, asked once: the two are separated and never introduced again
+  // side by side, B's chat never reaches A, and B's page shows nothing of it.
+  await eventually("B's panel open", async () => {
+    if ((await snapshot(a)).person_panel !== idB) await clickPerson(a, idB);
+    return (await snapshot(a)).person_panel === idB;
+  });
+  await clickControl(a, "person-block");
+  await a.screenshot({ path: join(artifacts, "controls-block-asked.png") });
+  await clickControl(a, "person-block-confirm");
+  await eventually("A blocks B", async () => (await snapshot(a)).blocked.includes(idB));
+  await eventually("A and B separated", async () => !(await snapshot(a)).introduced.includes(idB) && !(await snapshot(b)).introduced.includes(idA));
+  await say(b, "ブロックのあとのことば");
+  await sleep(3_000);
+  assert.ok(!(await snapshot(a)).chat.some(([, text]) => text.includes("ブロックのあと")), "B's chat never reaches A");
+  assert.ok(!(await snapshot(a)).introduced.includes(idB), "never introduced again side by side");
+  assert.deepEqual((await snapshot(b)).blocked, [], "B is not told");
+  assert.ok((await snapshot(b)).people.some((p) => p.id === idA), "B still sees A walk about");
+  await a.screenshot({ path: join(artifacts, "controls-blocked.png") });
+  await clickControl(a, "person-unblock");
+  await eventually("introduced again once unblocked", async () => (await snapshot(a)).introduced.includes(idB), 30_000);
   await a.context().close();
   await b.context().close();
 });

@@ -360,6 +360,8 @@ struct Snapshot {
     settings_open: bool,
     /// Whose voice settings are open.
     person_panel: Option<i64>,
+    /// Whom we block.
+    blocked: Vec<i64>,
     /// Where egui drew its named controls: `[x, y, width, height]`.
     controls: std::collections::HashMap<String, [f32; 4]>,
     /// The notice shown about devices or connections, if any.
@@ -510,7 +512,7 @@ fn publish_snapshot(
     connected: Res<ConnectedPeers>,
     log: Res<ChatLog>,
     voice_mix: Res<VoiceMix>,
-    (self_muted, speaking): (Res<SelfMuted>, Res<Speaking>),
+    (self_muted, speaking, blocks): (Res<SelfMuted>, Res<Speaking>, Res<crate::blocks::MyBlocks>),
     (my_call, calls, hall_shown): (Res<MyHelpCall>, Res<HelpCalls>, HallShown),
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
     camera: Option<Single<(&Camera, &GlobalTransform), With<TownCamera>>>,
@@ -566,6 +568,11 @@ fn publish_snapshot(
         input_level: input_level.0,
         settings_open: settings_open.0,
         person_panel: person_panel.0.map(|id| id.0),
+        blocked: {
+            let mut blocked: Vec<i64> = blocks.0.iter().map(|id| id.0).collect();
+            blocked.sort_unstable();
+            blocked
+        },
         controls: controls.0.clone(),
         notice: notice.0.clone(),
         booth: BoothView {

@@ -98,6 +98,16 @@ impl TownHandle {
         self.lock().set_videos(videos);
     }
 
+    /// Someone blocked someone (or removed the block).
+    pub fn set_block(&self, blocker: protocol::ParticipantId, blocked: protocol::ParticipantId, on: bool) {
+        self.lock().set_block(blocker, blocked, on);
+    }
+
+    /// Every block, as the store has them (at start).
+    pub fn set_blocks(&self, blocks: Vec<(protocol::ParticipantId, protocol::ParticipantId)>) {
+        self.lock().set_blocks(blocks);
+    }
+
     /// Tells everyone in the town that a program starts soon.
     pub fn notice_program(&self, program: protocol::ProgramView) {
         self.lock().notice_program(program);
@@ -319,8 +329,10 @@ async fn connection(socket: WebSocket, state: AppState, session: Session, page: 
             incoming = stream.next() => {
                 last_heard = Instant::now();
                 let outcome = match incoming {
-                    Some(Ok(Message::Text(text))) => read(text.as_str(), &mut limit)
-                        .and_then(|message| state.town.lock().handle(id, message)),
+                    Some(Ok(Message::Text(text))) => read(text.as_str(), &mut limit).and_then(|message| match message {
+                        ClientMessage::SetBlock { person, blocked } => crate::blocks::set_block(&state, id, person, blocked),
+                        message => state.town.lock().handle(id, message),
+                    }),
                     Some(Ok(Message::Binary(_))) => Err(RejectCode::Malformed),
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
                     Some(Ok(Message::Close(frame))) => break ending_of(frame.as_ref()),

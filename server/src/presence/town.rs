@@ -16,8 +16,11 @@ use protocol::{
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+mod blocks;
 mod gallery;
 mod halls;
+
+use blocks::Blocks;
 
 use super::help::{HelpCalls, reply_text};
 use super::relay::relay_only;
@@ -149,6 +152,8 @@ pub struct Town {
     booths: Booths,
     halls: Halls,
     galleries: Galleries,
+    /// Who blocked whom.
+    blocks: Blocks,
     /// The SFU carrying what reaches a whole hall, if one is configured.
     sfu: Option<Sfu>,
     /// The halls' plan the SFU was last sent.
@@ -179,6 +184,7 @@ impl Town {
             booths: Booths::new(&map, options.booth_times),
             halls: Halls::new(&map),
             galleries: Galleries::default(),
+            blocks: Blocks::default(),
             sfu: None,
             plan_sent: None,
             halls_dirty: false,
@@ -287,7 +293,9 @@ impl Town {
         send(&outbox, ServerMessage::Programs { programs: self.programs.clone() });
         send(&outbox, self.videos_message());
         self.broadcast_about(&person, ServerMessage::Joined { person: person.clone() });
-        self.people.insert(person.id, Present::new(person, session_id, page, connection, outbox));
+        let id = person.id;
+        self.people.insert(id, Present::new(person, session_id, page, connection, outbox));
+        self.send_blocks(id);
         self.halls_dirty = true;
         // A counselor coming back within the grace period finds their desk again.
         self.publish_booths(true);
@@ -362,6 +370,7 @@ impl Town {
             present.hall_view = None;
         }
         self.resend_showing(id);
+        self.send_blocks(id);
         self.halls_dirty = true;
         self.publish_booths(true);
         self.publish_help(true, Instant::now());
@@ -546,6 +555,8 @@ impl Town {
             ClientMessage::Hall { request } => self.handle_hall(from, request, Instant::now()),
             ClientMessage::Gallery { request } => self.handle_gallery(from, request),
             ClientMessage::Clock { sent } => self.tell_clock(from, sent),
+            // Written down first by the connection (`crate::blocks`), which then tells the town.
+            ClientMessage::SetBlock { .. } => Err(RejectCode::Malformed),
             ClientMessage::KeepAlive => Ok(()),
         }
     }
@@ -860,7 +871,7 @@ impl Town {
                 };
                 // Nobody is newly introduced to someone whose page is away: it could not answer.
                 let reachable = self.pairs.contains_key(&pair) || !(self.is_away(a.id) || self.is_away(b.id));
-                if together && reachable {
+                if together && reachable && !self.blocks.between(a.id, b.id) {
                     candidates.push((distance, pair));
                 }
             }

@@ -95,6 +95,7 @@ impl TestServer {
         ibasho_server::reservations::keep_in_step(state.clone());
         ibasho_server::programs::keep_in_step(state.clone());
         ibasho_server::gallery::start(&state).expect("gallery");
+        ibasho_server::blocks::load(&state).expect("blocks");
         let router = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, router).await });
         TestServer { base: format!("http://{address}"), state, map, options, _static_dir: static_dir, janus: None }

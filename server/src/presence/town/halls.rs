@@ -58,8 +58,11 @@ impl Town {
                     return Err(RejectCode::NotAllowed);
                 }
                 let text = bounded_text(&text, protocol::MAX_CHAT_CHARS)?;
-                let inside =
-                    self.people.values().filter(|p| p.person.id != from && p.person.place.as_ref() == Some(&hall));
+                let inside = self.people.values().filter(|p| {
+                    p.person.id != from
+                        && p.person.place.as_ref() == Some(&hall)
+                        && !self.blocks.between(from, p.person.id)
+                });
                 for present in inside {
                     send(&present.outbox, ServerMessage::HallSaid { person: from, text: text.clone() });
                 }

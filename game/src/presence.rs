@@ -307,6 +307,9 @@ fn receive_server_messages(
             ServerMessage::ProgramSoon { program } => {
                 program_news.write(crate::programs::ProgramNews::Soon(program));
             }
+            ServerMessage::Announcement { text } => {
+                commands.insert_resource(crate::ui::TownAnnouncement(text));
+            }
             ServerMessage::Blocks { people } => {
                 commands.insert_resource(crate::blocks::MyBlocks(people.into_iter().collect()));
             }

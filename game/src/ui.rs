@@ -102,6 +102,10 @@ pub fn wall_sign(painter: &egui::Painter, at: Pos2, text: String, fill: Color32,
     painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, ink);
 }
 
+/// The town-wide announcement staff posted (お知らせ), while it is on.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct TownAnnouncement(pub Option<String>);
+
 /// The town's own UI systems; panels of places are drawn after them.
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UiSet;
@@ -110,6 +114,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<HelpOpen>()
         .init_resource::<PersonPanel>()
         .init_resource::<ControlRects>()
+        .init_resource::<TownAnnouncement>()
         .add_systems(Update, (toggle_help_with_key, toggle_mute_with_key).run_if(in_state(Screen::Town)))
         .add_systems(
             EguiPrimaryContextPass,
@@ -187,11 +192,12 @@ fn top_bar(
     mut muted: ResMut<SelfMuted>,
     mut push_to_talk: ResMut<PushToTalk>,
     mut settings: ResMut<SettingsOpen>,
-    (me, my_call, mut ask_help, mut programs_open): (
+    (me, my_call, mut ask_help, mut programs_open, announcement): (
         Option<Res<Me>>,
         Res<MyHelpCall>,
         MessageWriter<AskHelp>,
         ResMut<crate::programs::ProgramsOpen>,
+        Res<TownAnnouncement>,
     ),
     mut rects: ResMut<ControlRects>,
 ) -> Result {
@@ -309,6 +315,18 @@ fn top_bar(
                     }
                 }
             });
+            // お知らせ from staff, for everyone, under the bar's rows.
+            if let Some(text) = &announcement.0 {
+                let banner = egui::Frame::new()
+                    .fill(Color32::from_rgb(255, 236, 190))
+                    .corner_radius(4)
+                    .inner_margin(6)
+                    .show(ui, |ui| {
+                        ui.set_width(ui.available_width());
+                        ui.label(egui::RichText::new(format!("お知らせ：{text}")).color(Color32::from_rgb(70, 45, 10)));
+                    });
+                rects.note("announcement", banner.response.rect);
+            }
         });
     });
     rects.note("top-bar", bar.response.rect);

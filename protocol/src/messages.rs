@@ -19,6 +19,8 @@ pub const POSITION_UPDATES_PER_SECOND: u32 = 10;
 pub const WALK_SPEED: f32 = 160.0;
 /// Largest client → server message the server reads, in bytes.
 pub const MAX_CLIENT_MESSAGE_BYTES: usize = 16 * 1024;
+/// Longest town-wide announcement (お知らせ), in characters.
+pub const MAX_ANNOUNCEMENT_CHARS: usize = 200;
 /// Longest chat message, in characters.
 pub const MAX_CHAT_CHARS: usize = 200;
 /// Path of the presence and signaling WebSocket.
@@ -450,6 +452,11 @@ pub enum ServerMessage {
     Showing {
         /// The showing.
         showing: Option<Showing>,
+    },
+    /// The town-wide announcement on now (none: no banner); sent on arrival and when it changes.
+    Announcement {
+        /// What it says.
+        text: Option<String>,
     },
     /// The people I block (sent on arrival and when it changes).
     Blocks {

@@ -1,5 +1,6 @@
 //! The ibasho server as a library: `app(state) -> Router`, so tests run the real thing.
 
+pub mod announcements;
 pub mod auth;
 pub mod blocks;
 pub mod city_time;
@@ -94,6 +95,7 @@ pub fn app(state: AppState) -> Router {
         .merge(reservations::router())
         .merge(programs::router())
         .merge(gallery::router())
+        .merge(announcements::router())
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::renew))
         .layer(axum::middleware::from_fn_with_state(client_scripts, headers::secure))

@@ -121,6 +121,7 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     let state = AppState { store: store.clone(), town: town.clone(), config: Arc::new(config), limits: Arc::default() };
     ibasho_server::reservations::keep_in_step(state.clone());
     ibasho_server::programs::keep_in_step(state.clone());
+    ibasho_server::announcements::keep_in_step(state.clone());
     ibasho_server::blocks::load(&state).map_err(|e| format!("cannot read the blocks: {e}"))?;
     ibasho_server::gallery::start(&state).map_err(|e| format!("cannot open the gallery: {e}"))?;
     if let Some(url) = staff_invite {

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/005_programs.sql"),
     include_str!("../migrations/006_videos.sql"),
     include_str!("../migrations/007_blocks.sql"),
+    include_str!("../migrations/008_announcements.sql"),
 ];
 
 /// How long a booth reservation is kept after its time, in seconds (30 days).

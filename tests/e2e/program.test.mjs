@@ -2,9 +2,9 @@
 // program on /programs with the plain form; A, in the town, is listed it on the guide board and
 // in 「今日のプログラム」, gets one gentle notice ten minutes before it starts, closes it, and it
 // does not come back; 「この場所へ行く」 walks A to the hall; a program running now puts its sign
-// on hall B's door. In hall B, facilitator A types the groups into the page's own field and
-// labels the tables; at table 1 A hears B (a plain-JS voice peer) and is never connected to C
-// at table 2; while table 1 talks, the stage (C, a facilitator, through Janus) is softer for A.
+// on hall B's door. Staff post an announcement and A sees it at once. In hall B, facilitator A
+// types the groups into the page's own field and labels the tables; at table 1 A hears B (a
+// plain-JS voice peer) and is never connected to C at table 2; while table 1 talks, the stage (C, a facilitator, through Janus) is softer for A.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -94,6 +94,15 @@ test("a scheduled program is listed, noticed once, and leads to its hall; tables
   await eventually("A walked into hall A", async () => (await snapshot(a)).me.place === "交流スペース A", 30_000);
   await a.screenshot({ path: join(artifacts, "programs-panel-1280.png") });
   await clickControl(a, "programs-close");
+
+  // お知らせ: staff post one on /announcements; A sees it in the top bar at once.
+  await staff.goto(`${running.server.url}/announcements`);
+  await staff.fill("#text", "本日は18:00で閉まります。");
+  await Promise.all([staff.waitForNavigation(), staff.click("#post")]);
+  assert.match(await staff.textContent("#announcements"), /本日は18:00で閉まります。/);
+  await eventually("A sees the announcement", async () => (await snapshot(a)).announcement === "本日は18:00で閉まります。");
+  assert.ok((await snapshot(a)).controls.announcement, "shown in the top bar");
+  await a.screenshot({ path: join(artifacts, "announcement-1280.png") });
 
   // Tables in hall B: A (a facilitator) sits at table 1 with B; C sits at table 2.
   await arrive(a, 38, 4);

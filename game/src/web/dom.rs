@@ -362,6 +362,8 @@ struct Snapshot {
     person_panel: Option<i64>,
     /// Whom we block.
     blocked: Vec<i64>,
+    /// The announcement in the top bar.
+    announcement: Option<String>,
     /// Where egui drew its named controls: `[x, y, width, height]`.
     controls: std::collections::HashMap<String, [f32; 4]>,
     /// The notice shown about devices or connections, if any.
@@ -512,7 +514,12 @@ fn publish_snapshot(
     connected: Res<ConnectedPeers>,
     log: Res<ChatLog>,
     voice_mix: Res<VoiceMix>,
-    (self_muted, speaking, blocks): (Res<SelfMuted>, Res<Speaking>, Res<crate::blocks::MyBlocks>),
+    (self_muted, speaking, blocks, announcement): (
+        Res<SelfMuted>,
+        Res<Speaking>,
+        Res<crate::blocks::MyBlocks>,
+        Res<crate::ui::TownAnnouncement>,
+    ),
     (my_call, calls, hall_shown): (Res<MyHelpCall>, Res<HelpCalls>, HallShown),
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
     camera: Option<Single<(&Camera, &GlobalTransform), With<TownCamera>>>,
@@ -568,6 +575,7 @@ fn publish_snapshot(
         input_level: input_level.0,
         settings_open: settings_open.0,
         person_panel: person_panel.0.map(|id| id.0),
+        announcement: announcement.0.clone(),
         blocked: {
             let mut blocked: Vec<i64> = blocks.0.iter().map(|id| id.0).collect();
             blocked.sort_unstable();

@@ -108,6 +108,11 @@ impl TownHandle {
         self.lock().set_blocks(blocks);
     }
 
+    /// The town-wide announcement on now.
+    pub fn set_announcement(&self, text: Option<String>) {
+        self.lock().set_announcement(text);
+    }
+
     /// Tells everyone in the town that a program starts soon.
     pub fn notice_program(&self, program: protocol::ProgramView) {
         self.lock().notice_program(program);

@@ -166,6 +166,8 @@ pub struct Town {
     signs: Vec<BoothSign>,
     /// Today's and the coming days' programs, as everyone was last sent them.
     programs: Vec<protocol::ProgramView>,
+    /// The announcement on now, as everyone was last sent it.
+    announcement: Option<String>,
     relayed: bool,
     resume_grace: Duration,
     teleports_allowed: bool,
@@ -196,6 +198,7 @@ impl Town {
             next_connection: 0,
             signs: Vec::new(),
             programs: Vec::new(),
+            announcement: None,
             relayed: options.relayed,
             resume_grace: options.resume_grace,
             teleports_allowed: options.teleports_allowed,
@@ -225,6 +228,14 @@ impl Town {
         if programs != self.programs {
             self.programs = programs;
             self.broadcast(ServerMessage::Programs { programs: self.programs.clone() });
+        }
+    }
+
+    /// The town-wide announcement on now (none: no banner).
+    pub fn set_announcement(&mut self, text: Option<String>) {
+        if text != self.announcement {
+            self.announcement = text;
+            self.broadcast(ServerMessage::Announcement { text: self.announcement.clone() });
         }
     }
 
@@ -292,6 +303,7 @@ impl Town {
         send(&outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
         send(&outbox, ServerMessage::Programs { programs: self.programs.clone() });
         send(&outbox, self.videos_message());
+        send(&outbox, ServerMessage::Announcement { text: self.announcement.clone() });
         self.broadcast_about(&person, ServerMessage::Joined { person: person.clone() });
         let id = person.id;
         self.people.insert(id, Present::new(person, session_id, page, connection, outbox));
@@ -358,6 +370,7 @@ impl Town {
         send(&outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
         send(&outbox, ServerMessage::Programs { programs: self.programs.clone() });
         send(&outbox, self.videos_message());
+        send(&outbox, ServerMessage::Announcement { text: self.announcement.clone() });
         if let Some(present) = self.people.get_mut(&id) {
             present.outbox = outbox;
             present.connection = connection;

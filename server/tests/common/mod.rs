@@ -94,6 +94,7 @@ impl TestServer {
         let state = AppState { store, town, config: Arc::new(config), limits: Arc::default() };
         ibasho_server::reservations::keep_in_step(state.clone());
         ibasho_server::programs::keep_in_step(state.clone());
+        ibasho_server::announcements::keep_in_step(state.clone());
         ibasho_server::gallery::start(&state).expect("gallery");
         ibasho_server::blocks::load(&state).expect("blocks");
         let router = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -22,7 +22,8 @@ async fn staff_post_an_announcement_everyone_in_the_town_sees_it() {
     let participant = server.register(Role::Participant, "あおい").await;
     let mut a = enter(&server, "ひかり").await;
     let now = ibasho_server::store::now();
-    let body = |text: &str, from: i64, until: i64| json!({ "text": text, "starts_at": now + from, "ends_at": now + until });
+    let body =
+        |text: &str, from: i64, until: i64| json!({ "text": text, "starts_at": now + from, "ends_at": now + until });
 
     // Only staff; bad ones refused with the reason.
     assert_eq!(participant.post("/api/announcements", body("x", 0, 60)).await.status(), 403);

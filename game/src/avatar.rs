@@ -77,7 +77,16 @@ pub struct AvatarSheets {
 
 /// Loads the sheets and draws avatars.
 pub fn render_plugin(app: &mut App) {
-    app.add_systems(Startup, load_sheets).add_systems(Update, (attach_sprites, animate_avatars));
+    app.add_systems(Startup, load_sheets)
+        .add_systems(Update, (attach_sprites, animate_avatars))
+        .add_systems(OnEnter(crate::screens::Screen::Closed), hide_avatars);
+}
+
+/// A closed page shows only why it closed: nobody is drawn behind the message.
+fn hide_avatars(mut avatars: Query<&mut Visibility, With<Avatar>>) {
+    for mut visibility in &mut avatars {
+        *visibility = Visibility::Hidden;
+    }
 }
 
 fn load_sheets(

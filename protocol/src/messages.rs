@@ -545,6 +545,8 @@ pub enum CloseCode {
     SignedOut,
     /// The session ran out (idle too long, or its lifetime ended).
     SessionExpired,
+    /// Staff suspended the account.
+    Suspended,
 }
 
 /// Peer → peer, over the matchbox reliable data channel. The server never sees these.

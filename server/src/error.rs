@@ -30,6 +30,9 @@ pub enum AppError {
     /// Signed in, but the role does not allow this.
     #[error("forbidden")]
     Forbidden,
+    /// The account is suspended by staff.
+    #[error("suspended")]
+    Suspended,
     /// Nothing with that id.
     #[error("not found")]
     NotFound,
@@ -57,6 +60,9 @@ pub enum AppError {
     Database(#[from] rusqlite::Error),
 }
 
+/// What a person whose account staff suspended is told (Japanese).
+pub const SUSPENDED_MESSAGE: &str = "このアカウントは、スタッフによって一時停止されています。わからないことがあれば、市の担当窓口にお問い合わせください。";
+
 impl AppError {
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {
@@ -68,6 +74,7 @@ impl AppError {
             AppError::Nickname(_) => "bad_nickname",
             AppError::NotSignedIn => "not_signed_in",
             AppError::Forbidden => "forbidden",
+            AppError::Suspended => "suspended",
             AppError::NotFound => "not_found",
             AppError::Invalid(_) => "invalid",
             AppError::Conflict(code) => code,
@@ -85,7 +92,7 @@ impl AppError {
             AppError::InviteUsed | AppError::InviteExpired => StatusCode::GONE,
             AppError::BadRequest(_) | AppError::Nickname(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Suspended => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::UploadBroken => StatusCode::BAD_REQUEST,
@@ -105,6 +112,7 @@ impl AppError {
             AppError::Invalid(message) => (*message).into(),
             AppError::NotSignedIn => "ログインしていません。招待リンクから入ってください。".into(),
             AppError::Forbidden => "この操作はスタッフのみ行えます。".into(),
+            AppError::Suspended => SUSPENDED_MESSAGE.into(),
             AppError::NotFound => "見つかりませんでした。".into(),
             AppError::Conflict("slot_overlaps") => "その時間には、このブースの別の枠があります。".into(),
             AppError::Conflict("slot_taken") => "その時間は、もう予約が入っているか、終わっています。ほかの時間をお選びください。".into(),

@@ -1,5 +1,6 @@
 //! The ibasho server as a library: `app(state) -> Router`, so tests run the real thing.
 
+pub mod accounts;
 pub mod announcements;
 pub mod auth;
 pub mod blocks;
@@ -96,6 +97,7 @@ pub fn app(state: AppState) -> Router {
         .merge(programs::router())
         .merge(gallery::router())
         .merge(announcements::router())
+        .merge(accounts::router())
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::renew))
         .layer(axum::middleware::from_fn_with_state(client_scripts, headers::secure))

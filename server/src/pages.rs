@@ -117,7 +117,14 @@ document.getElementById("register").addEventListener("submit", async (event) => 
 }
 
 async fn town_or_welcome(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    if current_session(&headers, &state)?.is_none() {
+    let session = match current_session(&headers, &state) {
+        Err(AppError::Suspended) => {
+            let page = problem("一時停止中です", crate::error::SUSPENDED_MESSAGE);
+            return Ok((StatusCode::FORBIDDEN, Html(page)).into_response());
+        }
+        other => other?,
+    };
+    if session.is_none() {
         let message = "ibasho に入るには招待リンクが必要です。お持ちの招待リンクを開いてください。一度登録したブラウザでは、次からはこのページから直接入れます。";
         return Ok((StatusCode::UNAUTHORIZED, Html(problem("ようこそ", message))).into_response());
     }
@@ -151,7 +158,7 @@ async fn staff_page(State(state): State<AppState>, headers: HeaderMap) -> Result
     };
     let body = format!(
         r#"<h1>スタッフ用ページ</h1>
-<p><a href="/">町に入る</a>　<a href="/slots">相談の枠（予約）</a>　<a href="/programs">プログラムの予定</a>　<a href="/gallery">ギャラリーの動画</a>　<a href="/announcements">お知らせ</a></p>
+<p><a href="/">町に入る</a>　<a href="/slots">相談の枠（予約）</a>　<a href="/programs">プログラムの予定</a>　<a href="/gallery">ギャラリーの動画</a>　<a href="/announcements">お知らせ</a>　<a href="/accounts">参加者</a></p>
 <h2>個別相談ブース</h2>
 {relay}
 <h2>招待リンクを作る</h2>

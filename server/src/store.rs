@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/006_videos.sql"),
     include_str!("../migrations/007_blocks.sql"),
     include_str!("../migrations/008_announcements.sql"),
+    include_str!("../migrations/009_suspensions.sql"),
 ];
 
 /// How long a booth reservation is kept after its time, in seconds (30 days).
@@ -373,18 +374,22 @@ impl Store {
         let connection = self.lock();
         let session = connection
             .query_row(
-                "SELECT s.id, a.id, a.nickname, a.avatar, a.role FROM sessions s
+                "SELECT s.id, a.id, a.nickname, a.avatar, a.role, a.suspended_at IS NOT NULL FROM sessions s
                  JOIN accounts a ON a.id = s.account_id
                  WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
                  AND s.last_seen_at > ?2 - ?3",
                 params![hash_token(token), now(), self.sessions.idle],
                 |row| {
                     let role: String = row.get(4)?;
-                    Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?, row.get::<_, u8>(3)?, role))
+                    let suspended: bool = row.get(5)?;
+                    Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?, row.get::<_, u8>(3)?, role, suspended))
                 },
             )
             .optional()?;
-        Ok(session.and_then(|(id, account_id, nickname, avatar, role)| {
+        if session.as_ref().is_some_and(|found| found.5) {
+            return Err(AppError::Suspended);
+        }
+        Ok(session.and_then(|(id, account_id, nickname, avatar, role, _)| {
             Some(Session {
                 id,
                 account: Account {

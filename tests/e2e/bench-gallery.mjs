@@ -7,7 +7,8 @@
 // the second viewer are in the background, where the game runs on a 10 Hz timer).
 //
 //     cargo xtask bench gallery      (or: IBASHO_SERVER_BIN=... SIZE_MB=500 node bench-gallery.mjs)
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,24 +37,25 @@ const browser = await launchBrowser();
 try {
   const staff = await register(browser, server.staffInvite, "bench-staff", 0, { width: 1280, height: 800 });
   const cookie = (await staff.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
-  const upload = (file, title) => execFileSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
-    "-H", `cookie: ${cookie}`, "-F", `title=${title}`, "-F", `video=@${file}`, `${server.url}/api/videos`]).toString().trim().split(" ");
+  // curl runs beside this script (not blocking it), so the memory sampler keeps sampling.
+  const upload = async (file, title) => (await promisify(execFile)("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
+    "-H", `cookie: ${cookie}`, "-F", `title=${title}`, "-F", `video=@${file}`, `${server.url}/api/videos`])).stdout.trim().split(" ");
 
   // (1) The upload, with the server's memory sampled every 50 ms.
   const bytes = statSync(big).size;
   const before = rss(server.pid);
-  let peak = before;
-  const sampler = setInterval(() => { peak = Math.max(peak, rss(server.pid)); }, 50);
-  const uploading = new Promise((resolve) => setTimeout(() => resolve(upload(big, "大きい動画")), 0));
-  const [status, seconds] = await uploading;
+  let peak = before, samples = 0;
+  const sampler = setInterval(() => { peak = Math.max(peak, rss(server.pid)); samples++; }, 50);
+  const [status, seconds] = await upload(big, "大きい動画");
   clearInterval(sampler);
   if (status !== "201") throw new Error(`the upload was answered ${status}`);
   const mbps = (bytes * 8) / 1e6 / Number(seconds);
   console.log(`gallery upload: ${(bytes / 1e6).toFixed(0)} MB in ${Number(seconds).toFixed(1)} s (${mbps.toFixed(0)} Mb/s, ` +
-    `checked by ffprobe included); server RSS ${before.toFixed(1)} MiB before, at most ${peak.toFixed(1)} MiB during`);
+    `checked by ffprobe included); server RSS ${before.toFixed(1)} MiB before, at most ${peak.toFixed(1)} MiB during ` +
+    `(${samples} samples)`);
 
   // (2) A showing for two viewers.
-  const [status2] = upload(small, "けやきの会のようす");
+  const [status2] = await upload(small, "けやきの会のようす");
   if (status2 !== "201") throw new Error(`the small upload was answered ${status2}`);
   const viewers = [];
   for (const [i, name] of ["V1", "V2"].entries()) {

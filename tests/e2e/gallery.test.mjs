@@ -4,7 +4,8 @@
 // (「みんなで見る」) to two participants whose videos stay within 0.3 s of each other over 20 s;
 // pause pauses both, a seek moves both; someone who walks out is no longer made to play
 // anything; a third person walking in late starts at the presented position; a modified client
-// of a participant cannot control the showing (typed error, nothing changes).
+// of a participant cannot control the showing (typed error, nothing changes). Last, staff suspend
+// the third person on 参加者, and that page closes at once with the reason.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -162,5 +163,18 @@ test("staff upload and present a video; viewers stay in step; participants canno
   // Staff end the showing: the viewers' panels close (they stand at no screen).
   await clickControl(staff, "gallery-stop");
   await eventually("the showing ended for A", async () => !(await videoState(a)).shown);
+
+  // Staff suspend C on 参加者: C's page closes at once with the reason.
+  const accounts = await staff.context().newPage();
+  accounts.on("dialog", (dialog) => dialog.accept());
+  await accounts.goto(`${running.server.url}/accounts`);
+  const idC = (await snapshot(c)).me.id;
+  await Promise.all([accounts.waitForNavigation(), accounts.click(`button.suspension[data-id="${idC}"]`)]);
+  assert.match(await accounts.textContent(`tr[data-account-id="${idC}"]`), /一時停止中/);
+  const closed = await eventually("C's page closed", async () => { const s = await snapshot(c); return s.screen === "closed" && s.closed; });
+  assert.match(closed, /一時停止/);
+  await c.screenshot({ path: join(artifacts, "suspended-960.png") });
+  await c.reload();
+  assert.match(await c.textContent("body"), /一時停止されています/);
   await Promise.all([a.context().close(), c.context().close(), staff.context().close()]);
 });

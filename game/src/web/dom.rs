@@ -341,6 +341,8 @@ struct PersonView {
 #[derive(Serialize)]
 struct Snapshot {
     screen: &'static str,
+    /// Why the page closed, once it has.
+    closed: Option<String>,
     /// The connection to the server: open, reconnecting, restarting, gave_up.
     connection: &'static str,
     /// Frames run since the page started (benchmarks divide CPU time by it).
@@ -514,11 +516,12 @@ fn publish_snapshot(
     connected: Res<ConnectedPeers>,
     log: Res<ChatLog>,
     voice_mix: Res<VoiceMix>,
-    (self_muted, speaking, blocks, announcement): (
+    (self_muted, speaking, blocks, announcement, closed): (
         Res<SelfMuted>,
         Res<Speaking>,
         Res<crate::blocks::MyBlocks>,
         Res<crate::ui::TownAnnouncement>,
+        Option<Res<crate::screens::ClosedReason>>,
     ),
     (my_call, calls, hall_shown): (Res<MyHelpCall>, Res<HelpCalls>, HallShown),
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
@@ -562,6 +565,7 @@ fn publish_snapshot(
             Screen::Town => "town",
             Screen::Closed => "closed",
         },
+        closed: closed.map(|reason| reason.0.clone()),
         connection: connection.name(),
         frame: frames.0,
         me: None,

@@ -1,0 +1,171 @@
+//! 参加者: the accounts, for staff (`/accounts`): nickname, role, when made and last seen, and
+//! suspension (一時停止): a suspended account's pages close at once with a clear message, and
+//! none of its sessions works until staff reinstate it.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Html;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use protocol::{CloseCode, ParticipantId, Role};
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::StaffOnly;
+use crate::city_time::{city_label, city_time};
+use crate::error::AppError;
+use crate::json::JsonBody;
+use crate::pages::{escape, page};
+use crate::store::{Store, now};
+
+/// An account, as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountSummary {
+    /// Its id.
+    pub id: i64,
+    /// Nickname.
+    pub nickname: String,
+    /// Role.
+    pub role: Role,
+    /// Made, Unix seconds.
+    pub created_at: i64,
+    /// Last seen in any session, Unix seconds.
+    pub last_seen_at: Option<i64>,
+    /// Suspended since, if it is.
+    pub suspended_at: Option<i64>,
+}
+
+/// Routes of this area.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/accounts", get(accounts_page))
+        .route("/api/accounts", get(list))
+        .route("/api/accounts/{id}/suspension", post(suspend))
+}
+
+impl Store {
+    /// Every account, newest first.
+    pub fn accounts(&self) -> Result<Vec<AccountSummary>, AppError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(
+            "SELECT a.id, a.nickname, a.role, a.created_at, MAX(s.last_seen_at), a.suspended_at FROM accounts a
+             LEFT JOIN sessions s ON s.account_id = a.id GROUP BY a.id ORDER BY a.created_at DESC, a.id DESC",
+        )?;
+        let accounts = statement
+            .query_map([], |row| {
+                let role: String = row.get(2)?;
+                Ok(AccountSummary {
+                    id: row.get(0)?,
+                    nickname: row.get(1)?,
+                    role: Role::parse(&role).unwrap_or(Role::Participant),
+                    created_at: row.get(3)?,
+                    last_seen_at: row.get(4)?,
+                    suspended_at: row.get(5)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(accounts)
+    }
+
+    /// Suspends an account (or reinstates it); returns the ids of its live sessions.
+    pub fn set_suspended(&self, account: ParticipantId, suspended: bool) -> Result<Vec<i64>, AppError> {
+        let connection = self.lock();
+        let at = suspended.then(now);
+        if connection.execute("UPDATE accounts SET suspended_at = ?1 WHERE id = ?2", params![at, account.0])? == 0 {
+            return Err(AppError::NotFound);
+        }
+        let mut statement =
+            connection.prepare("SELECT id FROM sessions WHERE account_id = ?1 AND revoked_at IS NULL")?;
+        let sessions = statement.query_map(params![account.0], |row| row.get(0))?.collect::<Result<_, _>>()?;
+        Ok(sessions)
+    }
+}
+
+async fn list(State(state): State<AppState>, StaffOnly(_): StaffOnly) -> Result<Json<Vec<AccountSummary>>, AppError> {
+    Ok(Json(state.store.accounts()?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuspensionForm {
+    suspended: bool,
+}
+
+/// Suspends or reinstates an account; a suspension closes its pages at once.
+async fn suspend(
+    State(state): State<AppState>,
+    StaffOnly(session): StaffOnly,
+    Path(id): Path<i64>,
+    JsonBody(form): JsonBody<SuspensionForm>,
+) -> Result<StatusCode, AppError> {
+    if id == session.account.id.0 {
+        return Err(AppError::Invalid("自分のアカウントは一時停止できません。"));
+    }
+    let sessions = state.store.set_suspended(ParticipantId(id), form.suspended)?;
+    if form.suspended {
+        for session_id in sessions {
+            state.town.close_session(session_id, CloseCode::Suspended);
+        }
+    }
+    tracing::info!(account = id, suspended = form.suspended, by = session.account.id.0, "account suspension changed");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn when(at: i64) -> String {
+    format!("{} {}", city_label(at), city_time(at))
+}
+
+async fn accounts_page(State(state): State<AppState>, StaffOnly(me): StaffOnly) -> Result<Html<String>, AppError> {
+    let rows: String = state
+        .store
+        .accounts()?
+        .iter()
+        .map(|account| {
+            let state_text = if account.suspended_at.is_some() { "<strong>一時停止中</strong>" } else { "利用中" };
+            let action = if account.id == me.account.id.0 {
+                "（あなた）".to_owned()
+            } else {
+                let (label, suspend) =
+                    if account.suspended_at.is_some() { ("再開する", false) } else { ("一時停止する", true) };
+                format!(
+                    "<button type=\"button\" class=\"suspension\" data-id=\"{}\" data-nickname=\"{}\" data-suspend=\"{suspend}\">{label}</button>",
+                    account.id,
+                    escape(&account.nickname)
+                )
+            };
+            format!(
+                "<tr data-account-id=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state_text}</td><td>{action}</td></tr>",
+                account.id,
+                escape(&account.nickname),
+                account.role.label(),
+                escape(&when(account.created_at)),
+                escape(&account.last_seen_at.map(when).unwrap_or_default()),
+            )
+        })
+        .collect();
+    let body = format!(
+        r#"<h1>参加者</h1>
+<p><a href="/staff">スタッフ用ページ</a>　<a href="/">町に入る</a></p>
+<p class="small">一時停止すると、その人の画面はすぐに閉じ、「一時停止されています」と表示されます。再開するまで、町には入れません。時刻は日本時間です。</p>
+<p id="result" class="error" role="alert"></p>
+<table><thead><tr><th>ニックネーム</th><th>役割</th><th>登録</th><th>最後に来た日時</th><th>状態</th><th></th></tr></thead>
+<tbody id="accounts">{rows}</tbody></table>
+<script>
+document.addEventListener("click", async (event) => {{
+  const button = event.target.closest(".suspension");
+  if (!button) return;
+  const suspend = button.dataset.suspend === "true";
+  const question = suspend
+    ? `${{button.dataset.nickname}}さんのアカウントを一時停止します。いま開いている画面はすぐに閉じ、再開するまで町に入れません。よろしいですか？`
+    : `${{button.dataset.nickname}}さんのアカウントを再開します。また町に入れるようになります。よろしいですか？`;
+  if (!confirm(question)) return;
+  const response = await fetch(`/api/accounts/${{button.dataset.id}}/suspension`, {{
+    method: "POST", headers: {{ "content-type": "application/json" }}, body: JSON.stringify({{ suspended: suspend }}) }});
+  if (response.ok) {{ location.reload(); return; }}
+  document.getElementById("result").textContent = (await response.json().catch(() => ({{}}))).message ?? "変更できませんでした。";
+}});
+</script>"#
+    );
+    Ok(Html(page("参加者", &body)))
+}

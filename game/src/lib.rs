@@ -7,7 +7,6 @@
 
 pub mod assets;
 pub mod avatar;
-pub mod blocks;
 pub mod camera;
 pub mod chat;
 pub mod connection;
@@ -20,6 +19,7 @@ pub mod pathfinding;
 pub mod places;
 pub mod presence;
 pub mod programs;
+pub mod safety;
 pub mod screens;
 pub mod ui;
 pub mod voice;
@@ -85,6 +85,6 @@ pub fn core_plugin(app: &mut App) {
         help_call::plugin,
         programs::plugin,
         connection::plugin,
-        blocks::plugin,
+        safety::plugin,
     ));
 }

@@ -307,11 +307,14 @@ fn receive_server_messages(
             ServerMessage::ProgramSoon { program } => {
                 program_news.write(crate::programs::ProgramNews::Soon(program));
             }
+            ServerMessage::Reported => {
+                commands.insert_resource(crate::safety::ReportSent(true));
+            }
             ServerMessage::Announcement { text } => {
                 commands.insert_resource(crate::ui::TownAnnouncement(text));
             }
             ServerMessage::Blocks { people } => {
-                commands.insert_resource(crate::blocks::MyBlocks(people.into_iter().collect()));
+                commands.insert_resource(crate::safety::MyBlocks(people.into_iter().collect()));
             }
             ServerMessage::Videos { videos } => {
                 gallery_news.write(GalleryNews::Videos(videos));

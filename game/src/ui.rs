@@ -408,8 +408,14 @@ fn person_panel(
     people: Query<(&RemotePerson, &Avatar)>,
     mut rects: ResMut<ControlRects>,
     (blocks, mut asks, mut confirming): (
-        Res<crate::blocks::MyBlocks>,
-        MessageWriter<crate::blocks::AskBlock>,
+        Res<crate::safety::MyBlocks>,
+        MessageWriter<crate::safety::AskBlock>,
+        Local<Option<protocol::ParticipantId>>,
+    ),
+    (mut note, sent, mut reports, mut reporting): (
+        ResMut<crate::safety::ReportNote>,
+        Res<crate::safety::ReportSent>,
+        MessageWriter<crate::safety::AskReport>,
         Local<Option<protocol::ParticipantId>>,
     ),
 ) -> Result {
@@ -436,6 +442,28 @@ fn person_panel(
             }
             ui.separator();
             block_section(ui, id, &blocks, &mut confirming, &mut rects, &mut asks);
+            ui.separator();
+            if *reporting == Some(id) {
+                ui.label("スタッフだけに届きます。相手には知らされません。ひとこと（なくても大丈夫です・200文字まで）");
+                let (field, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), 30.0), egui::Sense::hover());
+                rects.note("report-note", field);
+                ui.horizontal(|ui| {
+                    if rects.button(ui, "person-report-send", "知らせる") {
+                        reports.write(crate::safety::AskReport { person: id, note: std::mem::take(&mut note.0) });
+                        *reporting = None;
+                    }
+                    if rects.button(ui, "person-report-cancel", "やめる") {
+                        *reporting = None;
+                    }
+                });
+            } else {
+                if sent.0 {
+                    ui.label("スタッフに伝えました。ありがとうございます。");
+                }
+                if rects.button(ui, "person-report", "スタッフに知らせる…") {
+                    *reporting = Some(id);
+                }
+            }
         },
     );
     if setting != volumes.0.get(&id).copied().unwrap_or(PersonalVolume::default()) {
@@ -452,21 +480,21 @@ fn person_panel(
 fn block_section(
     ui: &mut egui::Ui,
     id: protocol::ParticipantId,
-    blocks: &crate::blocks::MyBlocks,
+    blocks: &crate::safety::MyBlocks,
     confirming: &mut Option<protocol::ParticipantId>,
     rects: &mut ControlRects,
-    asks: &mut MessageWriter<crate::blocks::AskBlock>,
+    asks: &mut MessageWriter<crate::safety::AskBlock>,
 ) {
     if blocks.0.contains(&id) {
         ui.label("ブロックしています。この人とはつながらず、声もチャットも届きません。");
         if rects.button(ui, "person-unblock", "ブロックを解除する") {
-            asks.write(crate::blocks::AskBlock { person: id, blocked: false });
+            asks.write(crate::safety::AskBlock { person: id, blocked: false });
         }
     } else if *confirming == Some(id) {
         ui.label("ブロックすると、この人とはつながらなくなり、おたがいの声もチャットも届かなくなります。相手には知らされません。");
         ui.horizontal(|ui| {
             if rects.button(ui, "person-block-confirm", "ブロックする") {
-                asks.write(crate::blocks::AskBlock { person: id, blocked: true });
+                asks.write(crate::safety::AskBlock { person: id, blocked: true });
                 *confirming = None;
             }
             if rects.button(ui, "person-block-cancel", "やめる") {

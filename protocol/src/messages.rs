@@ -21,6 +21,8 @@ pub const WALK_SPEED: f32 = 160.0;
 pub const MAX_CLIENT_MESSAGE_BYTES: usize = 16 * 1024;
 /// Longest town-wide announcement (お知らせ), in characters.
 pub const MAX_ANNOUNCEMENT_CHARS: usize = 200;
+/// Longest note added to a report to staff, in characters.
+pub const MAX_REPORT_NOTE_CHARS: usize = 200;
 /// Longest chat message, in characters.
 pub const MAX_CHAT_CHARS: usize = 200;
 /// Path of the presence and signaling WebSocket.
@@ -249,6 +251,13 @@ pub enum ClientMessage {
         /// My own clock when I asked, in milliseconds (returned as is).
         sent: f64,
     },
+    /// Tells staff about someone (or, with no one named, about a moment), with a note.
+    Report {
+        /// About whom, if anyone.
+        person: Option<ParticipantId>,
+        /// What I want staff to know (at most `MAX_REPORT_NOTE_CHARS`; may be empty).
+        note: String,
+    },
     /// Blocks someone (or removes my block): we are never introduced and do not see each
     /// other's lines; they are not told.
     SetBlock {
@@ -458,6 +467,8 @@ pub enum ServerMessage {
         /// What it says.
         text: Option<String>,
     },
+    /// My report reached staff.
+    Reported,
     /// The people I block (sent on arrival and when it changes).
     Blocks {
         /// Whom.

@@ -48,19 +48,7 @@ pub fn set_block(
         return Err(RejectCode::NotAllowed);
     }
     let written = if blocked { state.store.block(from, person) } else { state.store.unblock(from, person) };
-    match written {
-        Ok(()) => {}
-        // No such account (the foreign key refused it).
-        Err(AppError::Database(rusqlite::Error::SqliteFailure(error, _)))
-            if error.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            return Err(RejectCode::UnknownPeer);
-        }
-        Err(error) => {
-            tracing::error!(%error, "cannot write a block");
-            return Err(RejectCode::Unavailable);
-        }
-    }
+    written.map_err(|error| error.into_refusal("write a block"))?;
     state.town.set_block(from, person, blocked);
     Ok(())
 }

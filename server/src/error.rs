@@ -127,6 +127,26 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// How a failed write on behalf of a WebSocket message is answered: a missing account (a
+    /// foreign key refused it) as an unknown person, anything else logged (as `what`) and
+    /// answered "not now".
+    pub fn into_refusal(self, what: &'static str) -> protocol::RejectCode {
+        match self {
+            AppError::Database(rusqlite::Error::SqliteFailure(error, _))
+                if error.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                protocol::RejectCode::UnknownPeer
+            }
+            AppError::TooManyRequests => protocol::RejectCode::TooFrequent,
+            error => {
+                tracing::error!(%error, "cannot {what}");
+                protocol::RejectCode::Unavailable
+            }
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match &self {

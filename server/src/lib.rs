@@ -16,6 +16,7 @@ pub mod pages;
 pub mod places;
 pub mod presence;
 pub mod programs;
+pub mod reports;
 pub mod reservations;
 pub mod sessions;
 pub mod sfu;
@@ -98,6 +99,7 @@ pub fn app(state: AppState) -> Router {
         .merge(gallery::router())
         .merge(announcements::router())
         .merge(accounts::router())
+        .merge(reports::router())
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::renew))
         .layer(axum::middleware::from_fn_with_state(client_scripts, headers::secure))

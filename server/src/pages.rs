@@ -158,7 +158,7 @@ async fn staff_page(State(state): State<AppState>, headers: HeaderMap) -> Result
     };
     let body = format!(
         r#"<h1>スタッフ用ページ</h1>
-<p><a href="/">町に入る</a>　<a href="/slots">相談の枠（予約）</a>　<a href="/programs">プログラムの予定</a>　<a href="/gallery">ギャラリーの動画</a>　<a href="/announcements">お知らせ</a>　<a href="/accounts">参加者</a></p>
+<p><a href="/">町に入る</a>　<a href="/slots">相談の枠（予約）</a>　<a href="/programs">プログラムの予定</a>　<a href="/gallery">ギャラリーの動画</a>　<a href="/announcements">お知らせ</a>　<a href="/accounts">参加者</a>　<a href="/reports">参加者からの知らせ</a></p>
 <h2>個別相談ブース</h2>
 {relay}
 <h2>招待リンクを作る</h2>

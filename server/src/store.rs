@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/007_blocks.sql"),
     include_str!("../migrations/008_announcements.sql"),
     include_str!("../migrations/009_suspensions.sql"),
+    include_str!("../migrations/010_reports.sql"),
 ];
 
 /// How long a booth reservation is kept after its time, in seconds (30 days).

@@ -8,8 +8,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  artifacts, choose, clickControl, clickPerson, eventually, inviter, register, rtp, say, snapshot, useServerAndBrowser,
-  walkTo,
+  artifacts, choose, clickControl, clickPerson, eventually, inviter, plainPage, register, rtp, say, snapshot,
+  useServerAndBrowser, walkTo,
 } from "./harness.mjs";
 import { joinAsVoicePeer } from "./voice-peer.mjs";
 
@@ -146,6 +146,20 @@ test("device settings, a person's volume and self-mute, clicked like a person do
   await a.screenshot({ path: join(artifacts, "controls-blocked.png") });
   await clickControl(a, "person-unblock");
   await eventually("introduced again once unblocked", async () => (await snapshot(a)).introduced.includes(idB), 30_000);
+
+  // スタッフに知らせる, from B's panel, with a note typed in the page's own field: staff read it
+  // on /reports with the place; B is not told.
+  await clickControl(a, "person-report");
+  await eventually("the note field over the panel", () => a.isVisible("#report-note"));
+  await a.fill("#report-note", "何度も話しかけられました");
+  await a.screenshot({ path: join(artifacts, "controls-report.png") });
+  await clickControl(a, "person-report-send");
+  await eventually("A told it reached staff", async () => (await snapshot(a)).report_sent);
+  const [iStaff] = await invites(1, "staff");
+  const staff = await plainPage(browser, iStaff, "見守り係", "/reports");
+  const row = await staff.textContent("#reports");
+  assert.ok(row.includes("何度も話しかけられました") && row.includes("フリースペース") && row.includes("A") && row.includes("B"), row);
+  await staff.context().close();
   await a.context().close();
   await b.context().close();
 });

@@ -62,6 +62,18 @@ export async function startServer({ turn = false, janus = false } = {}) {
   return server;
 }
 
+/** A plain page signed in through an invite (a staff page, no town): registered, then at `path`. */
+export async function plainPage(browser, inviteUrl, nickname, path) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ja-JP" });
+  const page = await context.newPage();
+  await page.goto(inviteUrl);
+  await page.fill("#nickname", nickname);
+  await page.click("#enter");
+  await page.waitForURL((url) => url.pathname === "/");
+  await page.goto(new URL(path, inviteUrl).href);
+  return page;
+}
+
 /** Headless Chromium as DESIGN.md found it works here: software WebGL2, fake devices. */
 export async function launchBrowser() {
   mkdirSync(artifacts, { recursive: true });

@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  artifacts, arrive, clickControl, eventually, inviter, register, rtp, snapshot, useServerAndBrowser,
+  artifacts, arrive, clickControl, eventually, inviter, plainPage, register, rtp, snapshot, useServerAndBrowser,
 } from "./harness.mjs";
 import { joinAsVoicePeer } from "./voice-peer.mjs";
 
@@ -18,16 +18,7 @@ const invites = inviter(running);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A plain staff page on /programs (registered through its invite, no town). */
-async function programsPage(browser, inviteUrl) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ja-JP" });
-  const page = await context.newPage();
-  await page.goto(inviteUrl);
-  await page.fill("#nickname", "予定係");
-  await page.click("#enter");
-  await page.waitForURL((url) => url.pathname === "/");
-  await page.goto(`${running.server.url}/programs`);
-  return page;
-}
+const programsPage = (browser, inviteUrl) => plainPage(browser, inviteUrl, "予定係", "/programs");
 
 /** The city's (UTC+9) date and time `minutes` from now, as the form's inputs want them. */
 function cityInputs(minutes) {

@@ -43,6 +43,7 @@ struct PageInput {
     reply: async_channel::Receiver<String>,
     raw: async_channel::Receiver<String>,
     groups: async_channel::Receiver<String>,
+    report: async_channel::Receiver<String>,
 }
 
 pub fn plugin(app: &mut App) {
@@ -53,14 +54,16 @@ pub fn plugin(app: &mut App) {
     let (raw_tx, raw) = async_channel::unbounded();
     let (reply_tx, reply) = async_channel::unbounded();
     let (groups_tx, groups) = async_channel::unbounded();
+    let (report_tx, report) = async_channel::unbounded();
     if let Some(document) = document() {
         listen_to_chat_input(&document, said_tx);
         listen_to_field("knock-note", note_tx);
         listen_to_field("help-reply", reply_tx);
         listen_to_field("hall-groups", groups_tx);
+        listen_to_field("report-note", report_tx);
     }
     install_hooks(walk_tx, choose_tx, raw_tx);
-    app.insert_resource(PageInput { said, walk, choose, note, reply, raw, groups })
+    app.insert_resource(PageInput { said, walk, choose, note, reply, raw, groups, report })
         .add_systems(
             Update,
             (
@@ -72,6 +75,7 @@ pub fn plugin(app: &mut App) {
                 place_knock_note,
                 place_help_reply,
                 place_groups_field,
+                place_report_note,
             ),
         )
         .add_systems(OnExit(Screen::Loading), hide_loading_overlay)
@@ -164,6 +168,15 @@ fn place_groups_field(rects: Res<ControlRects>, mut placed: Local<Option<[f32; 4
     place_field("hall-groups", &rects, false, &mut placed);
 }
 
+/// The note of a report to staff, over the person's panel.
+fn place_report_note(
+    rects: Res<ControlRects>,
+    note: Res<crate::safety::ReportNote>,
+    mut placed: Local<Option<[f32; 4]>>,
+) {
+    place_field("report-note", &rects, note.is_changed() && note.0.is_empty(), &mut placed);
+}
+
 /// `__ibashoWalkTo(x, y)` walks like a click; `__ibashoChoose("voice")` picks a ladder step
 /// like the top bar's buttons (`watching`, `listening`, `voice`, `camera`);
 /// `__ibashoSendRaw(json)` sends a client message as a modified client would, past every check
@@ -222,7 +235,12 @@ fn lock_chat_when_watching(
 fn read_page_input(
     input: Res<PageInput>,
     link: Option<Res<ServerLink>>,
-    (mut note, mut reply, mut groups): (ResMut<KnockNote>, ResMut<HelpReplyDraft>, ResMut<GroupsDraft>),
+    (mut note, mut reply, mut groups, mut report): (
+        ResMut<KnockNote>,
+        ResMut<HelpReplyDraft>,
+        ResMut<GroupsDraft>,
+        ResMut<crate::safety::ReportNote>,
+    ),
     mut say: MessageWriter<Say>,
     mut walk: MessageWriter<WalkTo>,
     mut choose: MessageWriter<ChooseParticipation>,
@@ -247,6 +265,9 @@ fn read_page_input(
     }
     while let Ok(text) = input.groups.try_recv() {
         groups.0 = text;
+    }
+    while let Ok(text) = input.report.try_recv() {
+        report.0 = text;
     }
     while let Ok(json) = input.raw.try_recv() {
         if let (Some(link), Ok(message)) = (link.as_ref(), serde_json::from_str::<protocol::ClientMessage>(&json)) {
@@ -364,6 +385,8 @@ struct Snapshot {
     person_panel: Option<i64>,
     /// Whom we block.
     blocked: Vec<i64>,
+    /// Our last report reached staff.
+    report_sent: bool,
     /// The announcement in the top bar.
     announcement: Option<String>,
     /// Where egui drew its named controls: `[x, y, width, height]`.
@@ -516,12 +539,13 @@ fn publish_snapshot(
     connected: Res<ConnectedPeers>,
     log: Res<ChatLog>,
     voice_mix: Res<VoiceMix>,
-    (self_muted, speaking, blocks, announcement, closed): (
+    (self_muted, speaking, blocks, announcement, closed, report_sent): (
         Res<SelfMuted>,
         Res<Speaking>,
-        Res<crate::blocks::MyBlocks>,
+        Res<crate::safety::MyBlocks>,
         Res<crate::ui::TownAnnouncement>,
         Option<Res<crate::screens::ClosedReason>>,
+        Res<crate::safety::ReportSent>,
     ),
     (my_call, calls, hall_shown): (Res<MyHelpCall>, Res<HelpCalls>, HallShown),
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
@@ -580,6 +604,7 @@ fn publish_snapshot(
         settings_open: settings_open.0,
         person_panel: person_panel.0.map(|id| id.0),
         announcement: announcement.0.clone(),
+        report_sent: report_sent.0,
         blocked: {
             let mut blocked: Vec<i64> = blocks.0.iter().map(|id| id.0).collect();
             blocked.sort_unstable();

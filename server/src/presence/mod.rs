@@ -1,7 +1,7 @@
 //! Presence and signaling: one WebSocket per signed-in browser carries positions, roster
 //! changes, introductions and WebRTC signals. See `town.rs` for the rules.
 
-mod help;
+pub(crate) mod help;
 mod relay;
 mod snapshot;
 mod town;
@@ -106,6 +106,16 @@ impl TownHandle {
     /// Every block, as the store has them (at start).
     pub fn set_blocks(&self, blocks: Vec<(protocol::ParticipantId, protocol::ParticipantId)>) {
         self.lock().set_blocks(blocks);
+    }
+
+    /// Where a person in the town is now, as staff are told it.
+    pub fn place_label_of(&self, id: protocol::ParticipantId) -> Option<String> {
+        self.lock().place_label_of(id)
+    }
+
+    /// Tells a person something directly.
+    pub fn tell(&self, id: protocol::ParticipantId, message: protocol::ServerMessage) {
+        self.lock().tell(id, message);
     }
 
     /// The town-wide announcement on now.
@@ -336,6 +346,7 @@ async fn connection(socket: WebSocket, state: AppState, session: Session, page: 
                 let outcome = match incoming {
                     Some(Ok(Message::Text(text))) => read(text.as_str(), &mut limit).and_then(|message| match message {
                         ClientMessage::SetBlock { person, blocked } => crate::blocks::set_block(&state, id, person, blocked),
+                        ClientMessage::Report { person, note } => crate::reports::report(&state, id, person, &note),
                         message => state.town.lock().handle(id, message),
                     }),
                     Some(Ok(Message::Binary(_))) => Err(RejectCode::Malformed),

@@ -231,6 +231,13 @@ impl Town {
         }
     }
 
+    /// Tells a person something directly (an acknowledgement).
+    pub fn tell(&self, id: ParticipantId, message: ServerMessage) {
+        if let Some(present) = self.people.get(&id) {
+            send(&present.outbox, message);
+        }
+    }
+
     /// The town-wide announcement on now (none: no banner).
     pub fn set_announcement(&mut self, text: Option<String>) {
         if text != self.announcement {
@@ -569,7 +576,7 @@ impl Town {
             ClientMessage::Gallery { request } => self.handle_gallery(from, request),
             ClientMessage::Clock { sent } => self.tell_clock(from, sent),
             // Written down first by the connection (`crate::blocks`), which then tells the town.
-            ClientMessage::SetBlock { .. } => Err(RejectCode::Malformed),
+            ClientMessage::SetBlock { .. } | ClientMessage::Report { .. } => Err(RejectCode::Malformed),
             ClientMessage::KeepAlive => Ok(()),
         }
     }
@@ -614,6 +621,11 @@ impl Town {
                 Ok(())
             }
         }
+    }
+
+    /// Where a person is now, as staff are told it (see [`Town::place_label`]).
+    pub fn place_label_of(&self, id: ParticipantId) -> Option<String> {
+        self.people.get(&id).map(|present| self.place_label(&present.person))
     }
 
     /// Where a person is, as a call for help tells staff: the place's name, and for people in

@@ -1,0 +1,147 @@
+//! Reports to staff: a person tells staff about someone (or a moment) with an optional note of
+//! their own; staff read them on `/reports` with where and when. Only what the reporter wrote is
+//! kept, never anything else said; reports are deleted after 30 days.
+
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+use axum::{Json, Router};
+use protocol::{MAX_REPORT_NOTE_CHARS, ParticipantId, RejectCode, ServerMessage};
+use rusqlite::params;
+use serde::Serialize;
+
+use crate::AppState;
+use crate::auth::StaffOnly;
+use crate::city_time::{city_label, city_time};
+use crate::error::AppError;
+use crate::pages::{escape, page};
+use crate::presence::help::bounded_text;
+use crate::store::{Store, now};
+
+/// How long a report is kept, in seconds (30 days).
+pub const REPORT_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
+/// Reports one person may make in an hour.
+pub const MAX_REPORTS_PER_HOUR: i64 = 10;
+
+/// A report, as staff read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportView {
+    /// Its id.
+    pub id: i64,
+    /// Who reported (their nickname, if the account still exists).
+    pub reporter: Option<String>,
+    /// About whom (their nickname), if anyone and the account still exists.
+    pub reported: Option<String>,
+    /// Where the reporter was.
+    pub place: String,
+    /// The reporter's note.
+    pub note: String,
+    /// When, Unix seconds.
+    pub created_at: i64,
+}
+
+/// Routes of this area.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/reports", get(reports_page)).route("/api/reports", get(list))
+}
+
+impl Store {
+    /// Keeps a report; refused when the reporter made too many in the last hour.
+    pub fn add_report(
+        &self,
+        reporter: ParticipantId,
+        reported: Option<ParticipantId>,
+        place: &str,
+        note: &str,
+    ) -> Result<(), AppError> {
+        let connection = self.lock();
+        let recent: i64 = connection.query_row(
+            "SELECT COUNT(*) FROM reports WHERE reporter = ?1 AND created_at > ?2",
+            params![reporter.0, now() - 3600],
+            |row| row.get(0),
+        )?;
+        if recent >= MAX_REPORTS_PER_HOUR {
+            return Err(AppError::TooManyRequests);
+        }
+        connection.execute(
+            "INSERT INTO reports (reporter, reported, place, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![reporter.0, reported.map(|id| id.0), place, note, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Every report kept, newest first; older ones than the retention are deleted first.
+    pub fn reports(&self) -> Result<Vec<ReportView>, AppError> {
+        let connection = self.lock();
+        connection.execute("DELETE FROM reports WHERE created_at < ?1", params![now() - REPORT_RETENTION_SECONDS])?;
+        let mut statement = connection.prepare(
+            "SELECT r.id, a.nickname, b.nickname, r.place, r.note, r.created_at FROM reports r
+             LEFT JOIN accounts a ON a.id = r.reporter LEFT JOIN accounts b ON b.id = r.reported
+             ORDER BY r.created_at DESC, r.id DESC",
+        )?;
+        let reports = statement
+            .query_map([], |row| {
+                Ok(ReportView {
+                    id: row.get(0)?,
+                    reporter: row.get(1)?,
+                    reported: row.get(2)?,
+                    place: row.get(3)?,
+                    note: row.get(4)?,
+                    created_at: row.get(5)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(reports)
+    }
+}
+
+/// `from` reports `person` (or a moment) with `note`: kept with where `from` is, and `from` is
+/// told it reached staff.
+pub fn report(
+    state: &AppState,
+    from: ParticipantId,
+    person: Option<ParticipantId>,
+    note: &str,
+) -> Result<(), RejectCode> {
+    if person == Some(from) {
+        return Err(RejectCode::NotAllowed);
+    }
+    let note = if note.trim().is_empty() { String::new() } else { bounded_text(note, MAX_REPORT_NOTE_CHARS)? };
+    let place = state.town.place_label_of(from).ok_or(RejectCode::UnknownPeer)?;
+    state.store.add_report(from, person, &place, &note).map_err(|error| error.into_refusal("keep a report"))?;
+    tracing::info!(by = from.0, "report made");
+    state.town.tell(from, ServerMessage::Reported);
+    Ok(())
+}
+
+async fn list(State(state): State<AppState>, StaffOnly(_): StaffOnly) -> Result<Json<Vec<ReportView>>, AppError> {
+    Ok(Json(state.store.reports()?))
+}
+
+async fn reports_page(State(state): State<AppState>, StaffOnly(_): StaffOnly) -> Result<Html<String>, AppError> {
+    let rows: String = state
+        .store
+        .reports()?
+        .iter()
+        .map(|report| {
+            format!(
+                "<tr data-report-id=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                report.id,
+                escape(&format!("{} {}", city_label(report.created_at), city_time(report.created_at))),
+                escape(&report.place),
+                escape(report.reporter.as_deref().unwrap_or("（削除されたアカウント）")),
+                escape(report.reported.as_deref().unwrap_or("（特定の人ではありません）")),
+                escape(&report.note),
+            )
+        })
+        .collect();
+    let empty = if rows.is_empty() { "<p id=\"no-reports\">知らせはありません。</p>" } else { "" };
+    let body = format!(
+        r#"<h1>参加者からの知らせ</h1>
+<p><a href="/staff">スタッフ用ページ</a>　<a href="/accounts">参加者</a>　<a href="/">町に入る</a></p>
+<p class="small">町で参加者が「スタッフに知らせる」を使うと、ここに届きます。残るのは、知らせた人が書いたひとことと、場所と時刻だけです（会話の内容は残りません）。30日で消えます。時刻は日本時間です。</p>
+<table><thead><tr><th>日時</th><th>場所</th><th>知らせた人</th><th>だれについて</th><th>ひとこと</th></tr></thead>
+<tbody id="reports">{rows}</tbody></table>{empty}"#
+    );
+    Ok(Html(page("参加者からの知らせ", &body)))
+}

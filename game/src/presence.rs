@@ -13,7 +13,7 @@ use protocol::{
 use crate::assets::Welcomed;
 use crate::avatar::{Avatar, Facing, Walking};
 use crate::help_call::HelpNews;
-use crate::map::{to_position, to_vec2};
+use crate::map::{Town, to_position, to_vec2};
 use crate::movement::{LocalPlayer, WalkPath};
 use crate::places::booth::BoothNews;
 use crate::places::gallery::GalleryNews;
@@ -94,7 +94,11 @@ pub(super) fn plugin(app: &mut App) {
             (receive_server_messages, interpolate_remote_avatars, send_position)
                 .chain()
                 .in_set(PresenceSet)
-                .run_if(resource_exists::<ServerLink>),
+                .run_if(resource_exists::<ServerLink>)
+                // The server's first messages wait in the channel until the map is loaded: the
+                // places' news readers run only from then on, and a message unread for two
+                // frames is gone (a newcomer on a slow machine saw every booth as 準備中).
+                .run_if(resource_exists::<Town>),
         );
 }
 

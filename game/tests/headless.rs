@@ -9,6 +9,7 @@ use bevy::input::InputPlugin;
 use bevy::prelude::*;
 use bevy::state::app::StatesPlugin;
 use bevy::time::TimeUpdateStrategy;
+use ibasho_game::assets::CoreAssets;
 use ibasho_game::avatar::Avatar;
 use ibasho_game::chat::{Bubble, ChatLog, PeerMail, Say};
 use ibasho_game::map::{Town, to_position, to_vec2};
@@ -16,7 +17,7 @@ use ibasho_game::movement::{LocalPlayer, WalkTo};
 use ibasho_game::participation::{
     ChooseParticipation, DeviceRequest, DevicesFailed, DevicesReady, EntryChoice, MediaNotice,
 };
-use ibasho_game::places::booth::BoothSpot;
+use ibasho_game::places::booth::{BoothSigns, BoothSpot};
 use ibasho_game::presence::{Links, People, RelayLinks, ServerLink};
 use ibasho_game::screens::{ClosedReason, Screen};
 use ibasho_game::voice::{Taking, VoiceMix};
@@ -244,6 +245,38 @@ fn a_move_in_the_same_batch_as_the_welcome_is_not_lost() {
         assert!(at.distance(to_vec2(to)) < 0.5, "person {id} stands where they went: {at}");
         assert_eq!(client.app.world().get::<Taking>(entity), Some(&Taking(Participation::Voice)));
     }
+}
+
+#[test]
+fn what_the_server_says_before_the_map_is_loaded_is_not_lost() {
+    // On a slow machine the socket opens and the welcome and the door signs arrive while the
+    // map is still loading; the booths must not stay 準備中 for the newcomer. Here the map
+    // "loads" only when its handle is handed back, a few frames after the messages came.
+    let map = town_map();
+    let mut client = Client::new();
+    client.frames(1);
+    let world = client.app.world_mut();
+    let core = world.remove_resource::<CoreAssets>().expect("the core assets are asked for at start");
+    world.remove_resource::<Town>();
+    let welcome = ServerMessage::Welcome {
+        you: person(1, "わたし", map.spawn_position()),
+        peer_id: PeerId(uuid::Uuid::from_u128(1)),
+        people: vec![],
+        ice_servers: vec![],
+        resumed: false,
+        links: vec![],
+    };
+    for message in [welcome, booth_sign(BoothState::Open)] {
+        client.to_client.try_send(message).expect("send");
+    }
+    client.frames(5);
+    assert!(!client.app.world().contains_resource::<Town>(), "the map is still loading");
+    client.app.world_mut().insert_resource(core);
+    client.load();
+    client.frames(5);
+    assert_eq!(client.screen(), Screen::Town);
+    let signs = client.app.world().resource::<BoothSigns>();
+    assert_eq!(signs.of(&PlaceId("booth-1".into())).map(|sign| sign.state), Some(BoothState::Open));
 }
 
 #[test]

@@ -135,7 +135,7 @@ export async function eventually(what, check, ms = 60_000) {
       last = await check();
       if (last) return last;
     } catch (error) {
-      last = error;
+      last = error instanceof Error ? error.message : error;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -317,7 +317,9 @@ export async function clickControl(page, name, across = 0.5) {
     looks.push(rect ?? null);
     const last = looks.slice(-3);
     const steady = last.length === 3 && last.every((seen) => seen && seen.every((value, i) => Math.abs(value - rect[i]) < 0.5));
-    return steady && rect;
+    // On a timeout the message says what the last looks saw: nothing, or a moving button.
+    if (!steady) throw new Error(`looks: ${JSON.stringify(last)}`);
+    return rect;
   });
   await pointAndClick(page, x + width * across, y + height / 2);
 }

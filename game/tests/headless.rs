@@ -52,6 +52,18 @@ fn person(id: i64, nickname: &str, position: Position) -> Person {
     }
 }
 
+/// A first welcome (not a resumed page) to `you`, with `people` already in the town.
+fn fresh_welcome(you: Person, people: Vec<Person>, peer: u128) -> ServerMessage {
+    ServerMessage::Welcome {
+        you,
+        peer_id: PeerId(uuid::Uuid::from_u128(peer)),
+        people,
+        ice_servers: vec![],
+        resumed: false,
+        links: vec![],
+    }
+}
+
 impl Client {
     fn new() -> Client {
         let mut app = App::new();
@@ -82,16 +94,7 @@ impl Client {
     }
 
     fn welcome(&mut self, you: Person, people: Vec<Person>) {
-        self.to_client
-            .try_send(ServerMessage::Welcome {
-                you,
-                peer_id: PeerId(uuid::Uuid::from_u128(1)),
-                people,
-                ice_servers: vec![],
-                resumed: false,
-                links: vec![],
-            })
-            .expect("send");
+        self.to_client.try_send(fresh_welcome(you, people, 1)).expect("send");
         for _ in 0..5 {
             self.app.update();
         }
@@ -221,14 +224,7 @@ fn a_move_in_the_same_batch_as_the_welcome_is_not_lost() {
     let mut client = Client::new();
     client.load();
     let (from, to) = (map.tile_center(10, 18), map.tile_center(24, 16));
-    let welcome = ServerMessage::Welcome {
-        you: person(1, "わたし", map.spawn_position()),
-        peer_id: PeerId(uuid::Uuid::from_u128(1)),
-        people: vec![person(2, "あるく人", from)],
-        ice_servers: vec![],
-        resumed: false,
-        links: vec![],
-    };
+    let welcome = fresh_welcome(person(1, "わたし", map.spawn_position()), vec![person(2, "あるく人", from)], 1);
     let joined = ServerMessage::Joined { person: person(3, "あとから", from) };
     let moves = vec![
         Movement { id: ParticipantId(2), position: to, place: None },
@@ -258,14 +254,7 @@ fn what_the_server_says_before_the_map_is_loaded_is_not_lost() {
     let world = client.app.world_mut();
     let core = world.remove_resource::<CoreAssets>().expect("the core assets are asked for at start");
     world.remove_resource::<Town>();
-    let welcome = ServerMessage::Welcome {
-        you: person(1, "わたし", map.spawn_position()),
-        peer_id: PeerId(uuid::Uuid::from_u128(1)),
-        people: vec![],
-        ice_servers: vec![],
-        resumed: false,
-        links: vec![],
-    };
+    let welcome = fresh_welcome(person(1, "わたし", map.spawn_position()), vec![], 1);
     for message in [welcome, booth_sign(BoothState::Open)] {
         client.to_client.try_send(message).expect("send");
     }
@@ -588,14 +577,7 @@ fn a_resumed_welcome_keeps_the_town_on_screen_and_a_fresh_one_starts_over() {
     assert!(sent.contains(&ClientMessage::Move { position: to_position(here) }), "and where we stand");
 
     // Back after the grace period: a new arrival, placed by the server, with no links.
-    let fresh = ServerMessage::Welcome {
-        you: person(1, "わたし", map.spawn_position()),
-        peer_id: PeerId(uuid::Uuid::from_u128(10)),
-        people: vec![],
-        ice_servers: vec![],
-        resumed: false,
-        links: vec![],
-    };
+    let fresh = fresh_welcome(person(1, "わたし", map.spawn_position()), vec![], 10);
     client.to_client.try_send(fresh).expect("send");
     client.frames(3);
     assert_eq!(client.player_at(), to_vec2(map.spawn_position()), "placed where the server says");

@@ -12,6 +12,7 @@ pub mod chat;
 pub mod connection;
 pub mod devices;
 pub mod help_call;
+pub mod hours;
 pub mod map;
 pub mod movement;
 pub mod participation;
@@ -61,6 +62,7 @@ impl Plugin for AppPlugin {
             places::render_plugin,
             help_call::render_plugin,
             programs::render_plugin,
+            hours::render_plugin,
             connection::render_plugin,
         ));
         #[cfg(target_arch = "wasm32")]
@@ -84,6 +86,7 @@ pub fn core_plugin(app: &mut App) {
         places::plugin,
         help_call::plugin,
         programs::plugin,
+        hours::plugin,
         connection::plugin,
         safety::plugin,
     ));

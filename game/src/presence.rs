@@ -133,9 +133,10 @@ fn receive_server_messages(
     mut booth_news: MessageWriter<BoothNews>,
     mut help_news: MessageWriter<HelpNews>,
     mut hall_news: MessageWriter<HallNews>,
-    (mut program_news, mut gallery_news): (
+    (mut program_news, mut gallery_news, known_hours): (
         MessageWriter<crate::programs::ProgramNews>,
         MessageWriter<crate::places::gallery::GalleryNews>,
+        Res<crate::hours::TownHours>,
     ),
     closed: Option<Res<ClosedReason>>,
 ) {
@@ -147,6 +148,7 @@ fn receive_server_messages(
         }
         return;
     }
+    let mut latest_hours: Option<protocol::HoursView> = None;
     while let Ok(message) = link.incoming.try_recv() {
         match message {
             ServerMessage::Welcome { you, people: others, ice_servers, resumed, links: introduced, .. } => {
@@ -317,6 +319,13 @@ fn receive_server_messages(
             ServerMessage::Announcement { text } => {
                 commands.insert_resource(crate::ui::TownAnnouncement(text));
             }
+            ServerMessage::Hours { hours } => {
+                latest_hours = Some(hours.clone());
+                commands.insert_resource(crate::hours::TownHours(hours));
+            }
+            ServerMessage::ClosingSoon { minutes, at } => {
+                commands.insert_resource(crate::hours::ClosingNotice(Some(crate::hours::closing_text(minutes, &at))));
+            }
             ServerMessage::Blocks { people } => {
                 commands.insert_resource(crate::safety::MyBlocks(people.into_iter().collect()));
             }
@@ -338,7 +347,14 @@ fn receive_server_messages(
             // The transport shows the wait and reconnects by itself.
             ServerMessage::Restarting => {}
             ServerMessage::Closing { code } => {
-                commands.insert_resource(ClosedReason(close_reason(code).into()));
+                let reason = match code {
+                    // The hours come just before, maybe in this same batch.
+                    CloseCode::OutsideHours => {
+                        crate::hours::closed_text(latest_hours.as_ref().unwrap_or(&known_hours.0))
+                    }
+                    code => close_reason(code).into(),
+                };
+                commands.insert_resource(ClosedReason(reason));
                 next.set(Screen::Closed);
             }
         }
@@ -382,6 +398,7 @@ pub fn close_reason(code: CloseCode) -> &'static str {
         CloseCode::Suspended => {
             "このアカウントは、スタッフによって一時停止されました。わからないことがあれば、市の担当窓口にお問い合わせください。"
         }
+        CloseCode::OutsideHours => "ただいま ibasho は閉まっています。来てくださって、ありがとうございました。",
         CloseCode::SessionExpired => {
             "しばらく使われなかったため、ログインの期限が切れました。もう一度入るには、スタッフに招待リンクをお尋ねください。"
         }

@@ -192,12 +192,13 @@ fn top_bar(
     mut muted: ResMut<SelfMuted>,
     mut push_to_talk: ResMut<PushToTalk>,
     mut settings: ResMut<SettingsOpen>,
-    (me, my_call, mut ask_help, mut programs_open, announcement): (
+    (me, my_call, mut ask_help, mut programs_open, announcement, hours): (
         Option<Res<Me>>,
         Res<MyHelpCall>,
         MessageWriter<AskHelp>,
         ResMut<crate::programs::ProgramsOpen>,
         Res<TownAnnouncement>,
+        Res<crate::hours::TownHours>,
     ),
     mut rects: ResMut<ControlRects>,
 ) -> Result {
@@ -268,6 +269,7 @@ fn top_bar(
                 if sessions > 0 {
                     ui.label(format!("（相談中 {sessions} 組）"));
                 }
+
                 if !narrow {
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), &mut buttons);
                 }
@@ -313,6 +315,12 @@ fn top_bar(
                     if checkbox.changed() {
                         push_to_talk.0 = wanted;
                     }
+                }
+                // Today's open hours, at the end of the second row (the first is full on a laptop).
+                if hours.0.set {
+                    ui.separator();
+                    let today = ui.label(&hours.0.today);
+                    rects.note("today-hours", today.rect);
                 }
             });
             // お知らせ from staff, for everyone, under the bar's rows.
@@ -640,7 +648,7 @@ fn world_labels(
     camera: Single<(&Camera, &GlobalTransform), With<TownCamera>>,
     avatars: Query<(&Avatar, &Transform, Option<&Bubble>, Option<&Taking>, Option<&RemotePerson>)>,
     speaking: Res<Speaking>,
-    programs: Res<crate::programs::Programs>,
+    (programs, hours): (Res<crate::programs::Programs>, Res<crate::hours::TownHours>),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let (camera, camera_transform) = *camera;
@@ -658,7 +666,11 @@ fn world_labels(
     }
     for board in &map.boards {
         let Some(at) = to_screen(to_vec2(map.tile_center(board.col, board.row))) else { continue };
-        let listed = if board.programs { programs.board_lines() } else { Vec::new() };
+        let listed = if board.programs {
+            hours.board_lines().into_iter().chain(programs.board_lines()).collect()
+        } else {
+            Vec::new()
+        };
         let text = std::iter::once(board.title.as_str())
             .chain(board.lines.iter().map(String::as_str))
             .chain(listed.iter().map(String::as_str))

@@ -12,6 +12,7 @@ use bevy::time::TimeUpdateStrategy;
 use ibasho_game::assets::CoreAssets;
 use ibasho_game::avatar::Avatar;
 use ibasho_game::chat::{Bubble, ChatLog, PeerMail, Say};
+use ibasho_game::hours::{ClosingNotice, TownHours};
 use ibasho_game::map::{Town, to_position, to_vec2};
 use ibasho_game::movement::{LocalPlayer, WalkTo};
 use ibasho_game::participation::{
@@ -331,6 +332,36 @@ fn a_closed_connection_says_why() {
     dropped.frames(2);
     assert_eq!(dropped.screen(), Screen::Closed);
     assert!(dropped.app.world().resource::<ClosedReason>().0.contains("接続が切れました"));
+}
+
+#[test]
+fn the_hours_the_closing_notice_and_closing_time_are_shown() {
+    let mut client = Client::new();
+    client.enter(1, "わたし");
+    let hours = protocol::HoursView {
+        set: true,
+        today: "本日 13:00〜21:00".into(),
+        schedule: vec!["第2・3・4水曜 13:00〜21:00".into()],
+        next_opening: None,
+        closes_at: Some(1_800_000_000),
+    };
+    client.to_client.try_send(ServerMessage::Hours { hours: hours.clone() }).expect("send");
+    client.to_client.try_send(ServerMessage::ClosingSoon { minutes: 15, at: "21:00".into() }).expect("send");
+    client.frames(2);
+    assert_eq!(client.app.world().resource::<TownHours>().0, hours);
+    let notice = client.app.world().resource::<ClosingNotice>().0.clone().expect("the notice");
+    assert!(notice.starts_with("あと15分で閉まります（21:00まで）"), "{notice}");
+    // At closing the server sends the hours with the next opening, then closes.
+    let closed = protocol::HoursView { next_opening: Some("12月9日（水）13:00".into()), closes_at: None, ..hours };
+    client.to_client.try_send(ServerMessage::Hours { hours: closed }).expect("send");
+    client.to_client.try_send(ServerMessage::Closing { code: CloseCode::OutsideHours }).expect("send");
+    client.frames(2);
+    assert_eq!(client.screen(), Screen::Closed);
+    let reason = client.app.world().resource::<ClosedReason>().0.clone();
+    assert!(
+        reason.contains("ありがとうございました") && reason.contains("次に開くのは 12月9日（水）13:00 です。"),
+        "{reason}"
+    );
 }
 
 fn my_participation(client: &mut Client) -> Participation {

@@ -5,6 +5,7 @@ pub mod booth;
 pub mod gallery;
 pub mod hall;
 pub mod help;
+pub mod hours;
 pub mod ice;
 pub mod map;
 pub mod messages;
@@ -25,6 +26,7 @@ pub use hall::{
     TurnEnded,
 };
 pub use help::{HelpCall, HelpRequest, HelpStatus, MAX_HELP_REPLY_CHARS};
+pub use hours::{CLOSING_NOTICE_MINUTES, HoursView};
 pub use map::{Door, MapError, Place, PlaceId, PlaceKind, Position, TileRect, TownMap};
 pub use messages::*;
 pub use nickname::{NicknameError, nickname_look, poses_as_staff, validate_nickname};

@@ -467,6 +467,18 @@ pub enum ServerMessage {
         /// What it says.
         text: Option<String>,
     },
+    /// The open hours (sent on arrival and when they change).
+    Hours {
+        /// Today's, the schedule, the next opening, the end of this one.
+        hours: crate::HoursView,
+    },
+    /// ibasho closes in a few minutes (sent once at each of [`crate::CLOSING_NOTICE_MINUTES`]).
+    ClosingSoon {
+        /// Minutes left.
+        minutes: u32,
+        /// The closing time: 「21:00」.
+        at: String,
+    },
     /// My report reached staff.
     Reported,
     /// The people I block (sent on arrival and when it changes).
@@ -558,6 +570,8 @@ pub enum CloseCode {
     SessionExpired,
     /// Staff suspended the account.
     Suspended,
+    /// ibasho is closed now (outside its open hours); the page shows when it opens next.
+    OutsideHours,
 }
 
 /// Peer → peer, over the matchbox reliable data channel. The server never sees these.

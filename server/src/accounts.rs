@@ -68,6 +68,14 @@ impl Store {
         Ok(accounts)
     }
 
+    /// An account's nickname, if it exists.
+    pub fn nickname_of(&self, account: ParticipantId) -> Result<Option<String>, AppError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare("SELECT nickname FROM accounts WHERE id = ?1")?;
+        let mut rows = statement.query_map(params![account.0], |row| row.get::<_, String>(0))?;
+        Ok(rows.next().transpose()?)
+    }
+
     /// Suspends an account (or reinstates it); returns the ids of its live sessions.
     pub fn set_suspended(&self, account: ParticipantId, suspended: bool) -> Result<Vec<i64>, AppError> {
         let connection = self.lock();
@@ -109,6 +117,8 @@ async fn suspend(
         }
     }
     tracing::info!(account = id, suspended = form.suspended, by = session.account.id.0, "account suspension changed");
+    let target = crate::audit::account_target(&state.store.nickname_of(ParticipantId(id))?.unwrap_or_default(), id);
+    state.store.audit(&session.account, if form.suspended { "一時停止" } else { "一時停止を解除" }, &target);
     Ok(StatusCode::NO_CONTENT)
 }
 

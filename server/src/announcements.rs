@@ -136,6 +136,7 @@ async fn create(
     let announcement = validate(form, now())?;
     let id = state.store.add_announcement(&announcement, session.account.id)?;
     tracing::info!(announcement = id, by = session.account.id.0, "announcement posted");
+    state.store.audit(&session.account, "お知らせを出す", &format!("お知らせ #{id}"));
     refresh_town(&state)?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
@@ -147,6 +148,7 @@ async fn remove(
 ) -> Result<StatusCode, AppError> {
     state.store.delete_announcement(id)?;
     tracing::info!(announcement = id, by = session.account.id.0, "announcement deleted");
+    state.store.audit(&session.account, "お知らせを取り下げ", &format!("お知らせ #{id}"));
     refresh_town(&state)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,40 +1,56 @@
-//! The city's clock: its offset from UTC and how times read in Japanese
-//! (「11月25日（水）14:00」), for booth times, programs and open hours.
+//! The city's clock: its time zone (Asia/Tokyo unless `--time-zone` says otherwise) and how
+//! times read in Japanese (「11月25日（水）14:00」), for booth times, programs and open hours.
 
-/// The city's offset from UTC in seconds (Asia/Tokyo: +9 hours, no summer time).
-pub const CITY_OFFSET_SECONDS: i64 = 9 * 3600;
+use std::sync::OnceLock;
 
-/// The city's date of a Unix time, as days since 1970-01-01.
-pub fn city_day(unix: i64) -> i64 {
-    (unix + CITY_OFFSET_SECONDS).div_euclid(86_400)
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+/// The zone a city runs in when none is configured.
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Tokyo";
+
+static CITY_ZONE: OnceLock<TimeZone> = OnceLock::new();
+
+/// Sets the city's time zone, once, at start (later calls change nothing).
+pub fn set_city_zone(zone: TimeZone) {
+    let _ = CITY_ZONE.set(zone);
 }
 
-/// Year, month and day of a count of days since 1970-01-01 (proleptic Gregorian).
-pub fn civil_date(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
+/// The city's time zone.
+pub fn city_zone() -> TimeZone {
+    CITY_ZONE.get_or_init(|| TimeZone::get(DEFAULT_TIME_ZONE).unwrap_or(TimeZone::fixed(jiff::tz::offset(9)))).clone()
+}
+
+/// A zone by its IANA name (`Asia/Tokyo`), with a clear error.
+pub fn zone_named(name: &str) -> Result<TimeZone, String> {
+    TimeZone::get(name).map_err(|_| format!("--time-zone: not a time zone name (like Asia/Tokyo): {name}"))
+}
+
+fn zoned(unix: i64) -> jiff::ZonedDateTime {
+    Timestamp::from_second(unix).unwrap_or(Timestamp::UNIX_EPOCH).to_zoned_datetime(city_zone())
+}
+
+/// The city's calendar day of a Unix time.
+pub fn city_date(unix: i64) -> Date {
+    zoned(unix).date()
+}
+
+/// The city's date of a Unix time, as days since 1970-01-01 (for comparing days).
+pub fn city_day(unix: i64) -> i64 {
+    let date = city_date(unix);
+    i64::from(date.since(Date::constant(1970, 1, 1)).map_or(0, |span| span.get_days()))
 }
 
 /// 「11月25日（水）14:00」 in the city's time.
 pub fn city_label(unix: i64) -> String {
-    let local = unix + CITY_OFFSET_SECONDS;
-    let days = local.div_euclid(86_400);
-    let (_, month, day) = civil_date(days);
-    let weekday = ["日", "月", "火", "水", "木", "金", "土"][(days + 4).rem_euclid(7) as usize];
-    format!("{month}月{day}日（{weekday}）{}", city_time(unix))
+    format!("{}{}", crate::open_hours::rules::day_label(city_date(unix)), city_time(unix))
 }
 
 /// 「14:00」 in the city's time.
 pub fn city_time(unix: i64) -> String {
-    let seconds = (unix + CITY_OFFSET_SECONDS).rem_euclid(86_400);
-    format!("{:02}:{:02}", seconds / 3600, seconds % 3600 / 60)
+    let at = zoned(unix);
+    format!("{:02}:{:02}", at.hour(), at.minute())
 }
 
 #[cfg(test)]
@@ -47,7 +63,10 @@ mod tests {
         let at = 1_795_582_800;
         assert_eq!(city_label(at), "11月25日（水）14:00");
         assert_eq!(city_time(at + 50 * 60), "14:50");
-        assert_eq!(civil_date(0), (1970, 1, 1));
-        assert_eq!(civil_date(19_782), (2024, 2, 29));
+        assert_eq!(city_day(0), 0);
+        assert_eq!(city_day(at) - city_day(at - 86_400), 1);
+        // 2024-02-29 00:30 in Tokyo is still the 28th in UTC.
+        assert_eq!(city_date(1_709_134_200).to_string(), "2024-02-29");
+        assert!(zone_named("Mars/Olympus").is_err());
     }
 }

@@ -46,6 +46,8 @@ pub struct Config {
     /// What a spawned Janus offers browsers (`--janus-interface`, `--janus-public-ip`,
     /// `--janus-rtp-ports LOW-HIGH`).
     pub janus_network: JanusNetwork,
+    /// The city's time zone, for open hours and every time shown (`--time-zone`, Asia/Tokyo).
+    pub time_zone: jiff::tz::TimeZone,
 }
 
 impl Config {
@@ -53,7 +55,7 @@ impl Config {
     /// `--staff-invite`, `--turn-url` with `--turn-secret`, or `--spawn-turn`, `--load-test`,
     /// `--session-idle-days`, `--session-lifetime-days`, `--spawn-janus` or `--janus-url` with
     /// `--janus-secret` and `--janus-admin-key`, `--janus-interface`, `--janus-public-ip`,
-    /// `--janus-rtp-ports`) and `IBASHO_*` environment variables.
+    /// `--janus-rtp-ports`, `--time-zone`) and `IBASHO_*` environment variables.
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
         let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
         let mut listen = env("IBASHO_LISTEN", "127.0.0.1:8080");
@@ -80,6 +82,7 @@ impl Config {
         let mut janus_admin_key = std::env::var("IBASHO_JANUS_ADMIN_KEY").ok();
         let mut spawn_janus = false;
         let mut janus_network = JanusNetwork::default();
+        let mut time_zone = env("IBASHO_TIME_ZONE", crate::city_time::DEFAULT_TIME_ZONE);
         let mut video_max_bytes = env("IBASHO_VIDEO_MAX_BYTES", &DEFAULT_VIDEO_MAX_BYTES.to_string());
         let mut args = args.into_iter();
         while let Some(flag) = args.next() {
@@ -102,6 +105,7 @@ impl Config {
                 "--janus-secret" => janus_secret = Some(value()?),
                 "--janus-admin-key" => janus_admin_key = Some(value()?),
                 "--video-max-bytes" => video_max_bytes = value()?,
+                "--time-zone" => time_zone = value()?,
                 "--janus-interface" => janus_network.interface = value()?,
                 "--janus-public-ip" => {
                     let ip = value()?;
@@ -167,6 +171,7 @@ impl Config {
             janus,
             spawn_janus,
             janus_network,
+            time_zone: crate::city_time::zone_named(&time_zone)?,
         })
     }
 

@@ -71,6 +71,11 @@ async fn create_invite(
         return Err(AppError::BadRequest("note too long or has control characters"));
     }
     let invite = state.store.create_invite(request.role, note, Some(staff.account.id), hours * 3600)?;
+    state.store.audit(
+        &staff.account,
+        &format!("招待リンクを作成（{}）", request.role.label()),
+        &format!("招待 #{}", invite.id),
+    );
     tracing::info!(invite = invite.id, role = request.role.as_str(), "invite created");
     let url = state.config.invite_url(&invite.token);
     Ok((StatusCode::CREATED, Json(CreatedInvite { id: invite.id, url, expires_at: invite.expires_at })))

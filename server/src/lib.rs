@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod announcements;
+pub mod audit;
 pub mod auth;
 pub mod blocks;
 pub mod city_time;
@@ -12,6 +13,8 @@ pub mod headers;
 pub mod invites;
 pub mod json;
 pub mod limits;
+pub mod open_hours;
+pub mod overview;
 pub mod pages;
 pub mod places;
 pub mod presence;
@@ -100,6 +103,9 @@ pub fn app(state: AppState) -> Router {
         .merge(announcements::router())
         .merge(accounts::router())
         .merge(reports::router())
+        .merge(open_hours::router())
+        .merge(overview::router())
+        .merge(audit::router())
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::renew))
         .layer(axum::middleware::from_fn_with_state(client_scripts, headers::secure))

@@ -48,6 +48,7 @@ fn backup(args: &[String]) -> Result<(), String> {
 
 async fn serve(args: Vec<String>) -> Result<(), String> {
     let mut config = Config::from_args(args)?;
+    ibasho_server::city_time::set_city_zone(config.time_zone.clone());
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
     let database = config.data_dir.join(DATABASE_FILE);
@@ -122,6 +123,8 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     ibasho_server::reservations::keep_in_step(state.clone());
     ibasho_server::programs::keep_in_step(state.clone());
     ibasho_server::announcements::keep_in_step(state.clone());
+    ibasho_server::open_hours::keep_in_step(state.clone());
+    ibasho_server::audit::keep_trimmed(state.clone());
     ibasho_server::blocks::load(&state).map_err(|e| format!("cannot read the blocks: {e}"))?;
     ibasho_server::gallery::start(&state).map_err(|e| format!("cannot open the gallery: {e}"))?;
     if let Some(url) = staff_invite {

@@ -124,9 +124,13 @@ async fn town_or_welcome(State(state): State<AppState>, headers: HeaderMap) -> R
         }
         other => other?,
     };
-    if session.is_none() {
+    let Some(session) = session else {
         let message = "ibasho に入るには招待リンクが必要です。お持ちの招待リンクを開いてください。一度登録したブラウザでは、次からはこのページから直接入れます。";
         return Ok((StatusCode::UNAUTHORIZED, Html(problem("ようこそ", message))).into_response());
+    };
+    if let Some(hours) = crate::open_hours::keeps_out(&state.store, session.account.role) {
+        let page = crate::open_hours::page::closed_page(&hours, &state.store.closed_message()?);
+        return Ok(Html(page).into_response());
     }
     match tokio::fs::read_to_string(state.config.static_dir.join("index.html")).await {
         Ok(index) => Ok(Html(index).into_response()),
@@ -158,7 +162,7 @@ async fn staff_page(State(state): State<AppState>, headers: HeaderMap) -> Result
     };
     let body = format!(
         r#"<h1>スタッフ用ページ</h1>
-<p><a href="/">町に入る</a>　<a href="/slots">相談の枠（予約）</a>　<a href="/programs">プログラムの予定</a>　<a href="/gallery">ギャラリーの動画</a>　<a href="/announcements">お知らせ</a>　<a href="/accounts">参加者</a>　<a href="/reports">参加者からの知らせ</a></p>
+<p><a href="/">町に入る</a>　<a href="/now">いまの様子</a>　<a href="/slots">相談の枠（予約）</a>　<a href="/programs">プログラムの予定</a>　<a href="/gallery">ギャラリーの動画</a>　<a href="/hours">開所時間</a>　<a href="/announcements">お知らせ</a>　<a href="/accounts">参加者</a>　<a href="/reports">参加者からの知らせ</a>　<a href="/audit">記録</a></p>
 <h2>個別相談ブース</h2>
 {relay}
 <h2>招待リンクを作る</h2>

@@ -50,7 +50,7 @@ async fn list_sessions(State(state): State<AppState>, _: StaffOnly) -> Result<Js
 
 async fn revoke_session(
     State(state): State<AppState>,
-    _: StaffOnly,
+    StaffOnly(staff): StaffOnly,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
     if !state.store.revoke_session(id)? {
@@ -58,5 +58,6 @@ async fn revoke_session(
     }
     state.town.close_session(id, CloseCode::SessionRevoked);
     tracing::info!(session = id, "session revoked by staff");
+    state.store.audit(&staff.account, "ログイン（セッション）を終了", &format!("セッション #{id}"));
     Ok(StatusCode::NO_CONTENT)
 }

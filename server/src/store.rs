@@ -24,6 +24,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/008_announcements.sql"),
     include_str!("../migrations/009_suspensions.sql"),
     include_str!("../migrations/010_reports.sql"),
+    include_str!("../migrations/011_open_hours.sql"),
+    include_str!("../migrations/012_audit_log.sql"),
 ];
 
 /// How long a booth reservation is kept after its time, in seconds (30 days).

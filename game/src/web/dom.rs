@@ -389,6 +389,8 @@ struct Snapshot {
     report_sent: bool,
     /// The announcement in the top bar.
     announcement: Option<String>,
+    /// The open hours as we were told them, with the guide board's lines about them.
+    hours: HoursShot,
     /// Where egui drew its named controls: `[x, y, width, height]`.
     controls: std::collections::HashMap<String, [f32; 4]>,
     /// The notice shown about devices or connections, if any.
@@ -423,6 +425,16 @@ struct GalleryShot {
     expected: Option<f64>,
     /// The page's video element.
     video: super::gallery_video::GalleryFigures,
+}
+
+#[derive(Serialize)]
+struct HoursShot {
+    /// As the server sent them.
+    view: protocol::HoursView,
+    /// The guide board's lines about them.
+    board: Vec<String>,
+    /// The notice that ibasho closes soon, while it is shown.
+    closing_notice: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -502,12 +514,14 @@ type BoothsShown<'w> = (
     Res<'w, BoothSlots>,
 );
 
-/// The programs and the stage's volume, for the snapshot.
+/// The programs, the stage's volume and the open hours, for the snapshot.
 type ProgramsShown<'w> = (
     Res<'w, crate::programs::Programs>,
     Res<'w, crate::programs::ProgramNotice>,
     Res<'w, crate::programs::ProgramsOpen>,
     Res<'w, crate::places::tables::StageVolume>,
+    Res<'w, crate::hours::TownHours>,
+    Res<'w, crate::hours::ClosingNotice>,
 );
 
 /// The gallery as we see it, for the snapshot.
@@ -553,7 +567,7 @@ fn publish_snapshot(
     (controls, settings_open, person_panel, input_level, notice, connection): Shown,
     (
         (signs, ticket, desk, spot, barriers, slots),
-        (programs, program_notice, programs_open, stage_volume),
+        (programs, program_notice, programs_open, stage_volume, hours, closing_notice),
         (videos, showing, gallery_spot, playback, clock),
     ): (BoothsShown, ProgramsShown, GalleryShown),
     mut last: Local<f32>,
@@ -634,6 +648,11 @@ fn publish_snapshot(
                 turn_ended: turn_notice.0,
                 publishing: publishing.0,
             }
+        },
+        hours: HoursShot {
+            view: hours.0.clone(),
+            board: hours.board_lines(),
+            closing_notice: closing_notice.0.clone(),
         },
         programs: ProgramsShot {
             listed: programs.0.clone(),

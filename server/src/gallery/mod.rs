@@ -132,6 +132,11 @@ async fn change(
     let text = video_text(&form.title, &form.description, &form.program)?;
     state.store.change_video(VideoId(id), &text, form.hidden)?;
     tracing::info!(video = id, hidden = form.hidden, by = session.account.id.0, "video changed");
+    state.store.audit(
+        &session.account,
+        if form.hidden { "動画を変更（非表示）" } else { "動画を変更" },
+        &format!("動画 #{id}"),
+    );
     refresh_town(&state)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -165,6 +170,7 @@ async fn remove(
         tracing::warn!(%error, video = id.0, "cannot delete a video's files");
     }
     tracing::info!(video = id.0, by = session.account.id.0, "video deleted");
+    state.store.audit(&session.account, "動画を削除", &format!("動画 #{}", id.0));
     refresh_town(&state)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -499,6 +499,11 @@ impl Booths {
         self.forget_family_of_closed_booths();
     }
 
+    /// Whether a counselor receives someone in `booth` now (相談中).
+    pub fn in_session(&self, booth: &PlaceId) -> bool {
+        self.booths.get(booth).is_some_and(|state| state.state() == BoothState::InSession)
+    }
+
     /// Every booth's door sign.
     pub fn signs(&self) -> Vec<BoothSign> {
         self.booths

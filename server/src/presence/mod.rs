@@ -123,6 +123,17 @@ impl TownHandle {
         self.lock().set_announcement(text);
     }
 
+    /// The open hours now, open or not at the clock `unix_now` (closing notices, and
+    /// participants leave once closed).
+    pub fn set_hours(&self, view: protocol::HoursView, open: bool, unix_now: i64) {
+        self.lock().set_hours(view, open, unix_now);
+    }
+
+    /// The town now, as staff see it on いまの様子.
+    pub fn overview(&self) -> crate::overview::Overview {
+        self.lock().overview(Instant::now())
+    }
+
     /// Tells everyone in the town that a program starts soon.
     pub fn notice_program(&self, program: protocol::ProgramView) {
         self.lock().notice_program(program);
@@ -308,11 +319,19 @@ fn read(text: &str, limit: &mut RateLimit) -> Result<ClientMessage, RejectCode> 
 
 async fn connection(socket: WebSocket, state: AppState, session: Session, page: Option<Uuid>) {
     let id = session.account.id;
+    let (mut sink, mut stream) = socket.split();
+    // Outside the open hours a participant's page is told when ibasho opens, and closes.
+    if let Some(hours) = crate::open_hours::keeps_out(&state.store, session.account.role) {
+        tracing::info!(account = id.0, "outside open hours: not let in");
+        let _ = sink.send(encode(&ServerMessage::Hours { hours })).await;
+        let _ = sink.send(encode(&ServerMessage::Closing { code: CloseCode::OutsideHours })).await;
+        let _ = sink.close().await;
+        return;
+    }
     let (outbox, mut inbox) = mpsc::channel(OUTBOX_CAPACITY);
     let ice_servers = state.config.turn.iter().map(|turn| turn.ice_server(id)).collect();
     let connection = state.town.lock().join(session.account, session.id, page, outbox, ice_servers);
     tracing::info!(account = id.0, "connected to the town");
-    let (mut sink, mut stream) = socket.split();
     let mut limit = RateLimit::new();
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

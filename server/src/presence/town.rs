@@ -19,6 +19,8 @@ use uuid::Uuid;
 mod blocks;
 mod gallery;
 mod halls;
+mod hours;
+mod overview;
 
 use blocks::Blocks;
 
@@ -77,6 +79,8 @@ struct Present {
     hall_view: Option<protocol::HallView>,
     /// The showing of their gallery this person was last sent.
     showing: Option<protocol::Showing>,
+    /// Since when they are in the town (this server's clock; a restart starts it again).
+    arrived: Instant,
 }
 
 impl Present {
@@ -96,6 +100,7 @@ impl Present {
             help_status: None,
             hall_view: None,
             showing: None,
+            arrived: Instant::now(),
         }
     }
 }
@@ -168,6 +173,8 @@ pub struct Town {
     programs: Vec<protocol::ProgramView>,
     /// The announcement on now, as everyone was last sent it.
     announcement: Option<String>,
+    /// The open hours, as everyone was last sent them.
+    hours: hours::TownHours,
     relayed: bool,
     resume_grace: Duration,
     teleports_allowed: bool,
@@ -199,6 +206,7 @@ impl Town {
             signs: Vec::new(),
             programs: Vec::new(),
             announcement: None,
+            hours: hours::TownHours::new(),
             relayed: options.relayed,
             resume_grace: options.resume_grace,
             teleports_allowed: options.teleports_allowed,
@@ -311,6 +319,7 @@ impl Town {
         send(&outbox, ServerMessage::Programs { programs: self.programs.clone() });
         send(&outbox, self.videos_message());
         send(&outbox, ServerMessage::Announcement { text: self.announcement.clone() });
+        send(&outbox, ServerMessage::Hours { hours: self.hours.view().clone() });
         self.broadcast_about(&person, ServerMessage::Joined { person: person.clone() });
         let id = person.id;
         self.people.insert(id, Present::new(person, session_id, page, connection, outbox));
@@ -378,6 +387,7 @@ impl Town {
         send(&outbox, ServerMessage::Programs { programs: self.programs.clone() });
         send(&outbox, self.videos_message());
         send(&outbox, ServerMessage::Announcement { text: self.announcement.clone() });
+        send(&outbox, ServerMessage::Hours { hours: self.hours.view().clone() });
         if let Some(present) = self.people.get_mut(&id) {
             present.outbox = outbox;
             present.connection = connection;

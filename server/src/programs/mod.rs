@@ -156,6 +156,7 @@ async fn create(
     let program = validate(form, &state.town.map(), now())?;
     let id = state.store.save_program(&program, session.account.id)?;
     tracing::info!(program = id, by = session.account.id.0, "program scheduled");
+    state.store.audit(&session.account, "プログラムを予定", &format!("プログラム #{id}「{}」", program.title));
     refresh_town(&state)?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
@@ -172,6 +173,7 @@ async fn change(
     let program = Program { id, ..validate(form, &state.town.map(), now())? };
     state.store.save_program(&program, session.account.id)?;
     tracing::info!(program = id, by = session.account.id.0, "program changed");
+    state.store.audit(&session.account, "プログラムを変更", &format!("プログラム #{id}「{}」", program.title));
     refresh_town(&state)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -186,6 +188,7 @@ async fn remove(
     }
     state.store.delete_program(id)?;
     tracing::info!(program = id, by = session.account.id.0, "program deleted");
+    state.store.audit(&session.account, "プログラムを削除", &format!("プログラム #{id}"));
     refresh_town(&state)?;
     Ok(StatusCode::NO_CONTENT)
 }

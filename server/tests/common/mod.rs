@@ -87,6 +87,7 @@ impl TestServer {
             janus: Vec::new(),
             spawn_janus: false,
             janus_network: Default::default(),
+            time_zone: ibasho_server::city_time::city_zone(),
         };
         let town = TownHandle::start(map.clone(), options);
         town.restore_from(&store);
@@ -374,4 +375,34 @@ pub async fn rejected(person: &mut Person) -> Option<RejectCode> {
             _ => None,
         })
         .await
+}
+
+/// Counselor `k` opens booth 1 and lets participant `a` in, who walks inside: a session.
+/// Each step waits until the server said it happened.
+pub async fn counsel(server: &TestServer, k: &mut Person, a: &mut Person) {
+    let booth = protocol::PlaceId("booth-1".into());
+    k.move_to(server.at(13, 7)).await;
+    k.move_to(server.at(12, 3)).await;
+    k.booth(BoothRequest::Open { title: protocol::JobTitle::Counselor }).await;
+    let open = a.until(|m| match m {
+        ServerMessage::BoothSigns { signs } => {
+            signs.iter().any(|s| s.booth == booth && s.state == protocol::BoothState::Open).then_some(())
+        }
+        _ => None,
+    });
+    assert!(open.await.is_some(), "booth 1 受付中");
+    a.move_to(server.at(13, 8)).await;
+    a.booth(BoothRequest::Knock { booth: booth.clone(), note: String::new() }).await;
+    let knocked = k.until(|m| match m {
+        ServerMessage::BoothDesk { desk: Some(desk) } => desk.knocks.iter().any(|knock| knock.id == a.id).then_some(()),
+        _ => None,
+    });
+    assert!(knocked.await.is_some(), "K sees the knock");
+    k.booth(BoothRequest::Answer { person: a.id, answer: protocol::KnockAnswer::Admit }).await;
+    let admitted = a.until(|m| {
+        matches!(m, ServerMessage::BoothTicket { ticket: Some(protocol::Ticket::Admitted { .. }) }).then_some(())
+    });
+    assert!(admitted.await.is_some(), "A let in");
+    a.move_to(server.at(13, 7)).await;
+    a.move_to(server.at(14, 3)).await;
 }

@@ -1,0 +1,112 @@
+//! Open hours on the client: today's hours in the top bar and on the guide board, the gentle
+//! notices before closing (dismissable), and the words of the page once ibasho has closed.
+//! The server works the hours out and sees participants out; this only shows them.
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, Align2};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use protocol::HoursView;
+
+use crate::screens::Screen;
+use crate::ui::ControlRects;
+
+/// The open hours as the server last sent them.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct TownHours(pub HoursView);
+
+impl TownHours {
+    /// The guide board's lines about the hours (none when no hours are set).
+    pub fn board_lines(&self) -> Vec<String> {
+        if !self.0.set {
+            return Vec::new();
+        }
+        let mut lines = vec![format!("開所時間：{}", self.0.today)];
+        if !self.0.schedule.is_empty() {
+            lines.push(format!("開所日：{}", self.0.schedule.join("／")));
+        }
+        lines
+    }
+}
+
+/// The notice that ibasho closes soon, until it is closed.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct ClosingNotice(pub Option<String>);
+
+/// The notice's words for `minutes` before closing at `at`.
+pub fn closing_text(minutes: u32, at: &str) -> String {
+    format!(
+        "あと{minutes}分で閉まります（{at}まで）。ゆっくりお過ごしください。個別相談の途中の方は、そのまま続けられます。"
+    )
+}
+
+/// What the page says once ibasho has closed for the day (or is closed as it opens).
+pub fn closed_text(hours: &HoursView) -> String {
+    let next = match &hours.next_opening {
+        Some(next) => format!("次に開くのは {next} です。"),
+        None => "次に開く日は、決まりしだい市のお知らせでお伝えします。".to_owned(),
+    };
+    format!(
+        "ただいま ibasho は閉まっています。来てくださって、ありがとうございました。\n{next}\nまたお待ちしています。"
+    )
+}
+
+/// The hours' state (runs headless).
+pub fn plugin(app: &mut App) {
+    app.init_resource::<TownHours>().init_resource::<ClosingNotice>();
+}
+
+/// The closing notice (egui).
+pub fn render_plugin(app: &mut App) {
+    app.add_systems(EguiPrimaryContextPass, closing_notice.after(crate::ui::UiSet).run_if(in_state(Screen::Town)));
+}
+
+fn closing_notice(
+    mut contexts: EguiContexts,
+    mut notice: ResMut<ClosingNotice>,
+    mut rects: ResMut<ControlRects>,
+) -> Result {
+    let Some(text) = notice.0.clone() else { return Ok(()) };
+    let mut done = false;
+    let top = rects.below_top_bar();
+    let shown = egui::Window::new("まもなく閉まります")
+        .collapsible(false)
+        .resizable(false)
+        .anchor(Align2::CENTER_TOP, [0.0, top])
+        .max_width(360.0)
+        .show(contexts.ctx_mut()?, |ui| {
+            ui.label(text);
+            if rects.button(ui, "closing-notice-close", "閉じる") {
+                done = true;
+            }
+        });
+    if let Some(shown) = shown {
+        rects.note("closing-notice", shown.response.rect);
+    }
+    if done {
+        notice.0 = None;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_board_and_the_closed_page_read_the_hours() {
+        assert!(TownHours::default().board_lines().is_empty(), "no hours set: nothing about them");
+        let hours = HoursView {
+            set: true,
+            today: "本日 13:00〜21:00".into(),
+            schedule: vec!["第2・3・4水曜 13:00〜21:00".into(), "第1土曜 10:00〜18:00".into()],
+            next_opening: Some("12月9日（水）13:00".into()),
+            closes_at: None,
+        };
+        assert_eq!(
+            TownHours(hours.clone()).board_lines(),
+            ["開所時間：本日 13:00〜21:00", "開所日：第2・3・4水曜 13:00〜21:00／第1土曜 10:00〜18:00"]
+        );
+        assert!(closed_text(&hours).contains("次に開くのは 12月9日（水）13:00 です。"));
+        assert!(closing_text(5, "21:00").starts_with("あと5分で閉まります（21:00まで）"));
+    }
+}

@@ -398,6 +398,10 @@ pub fn close_reason(code: CloseCode) -> &'static str {
         CloseCode::Suspended => {
             "このアカウントは、スタッフによって一時停止されました。わからないことがあれば、市の担当窓口にお問い合わせください。"
         }
+        CloseCode::RoleChanged => {
+            "スタッフがあなたの役割を変えました。ページを再読み込みすると、新しい役割で町に入れます。"
+        }
+        CloseCode::AccountDeleted => "アカウントは削除されました。これまで来てくださって、ありがとうございました。",
         CloseCode::OutsideHours => "ただいま ibasho は閉まっています。来てくださって、ありがとうございました。",
         CloseCode::SessionExpired => {
             "しばらく使われなかったため、ログインの期限が切れました。もう一度入るには、スタッフに招待リンクをお尋ねください。"

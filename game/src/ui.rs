@@ -226,7 +226,7 @@ fn top_bar(
                             }
                         }
                         TopButton::Guide => {
-                            if ui.button("？ 使い方").clicked() {
+                            if rects.button(ui, "guide", "？ 使い方") {
                                 help.0 = !help.0;
                             }
                         }
@@ -341,7 +341,7 @@ fn top_bar(
     Ok(())
 }
 
-fn help_overlay(mut contexts: EguiContexts, mut help: ResMut<HelpOpen>) -> Result {
+fn help_overlay(mut contexts: EguiContexts, mut help: ResMut<HelpOpen>, mut rects: ResMut<ControlRects>) -> Result {
     let mut open = help.0;
     egui::Window::new("使い方")
         .open(&mut open)
@@ -367,6 +367,18 @@ fn help_overlay(mut contexts: EguiContexts, mut help: ResMut<HelpOpen>) -> Resul
                 "　中の声とチャットは外に届かず、中にいる人は外から見えません。「そっと退出」でいつでも出られます。",
             );
             ui.label("・H キーでこの説明を開いたり閉じたりできます。");
+            ui.separator();
+            ui.horizontal_wrapped(|ui| {
+                // Pages of their own: the town closes while they are open (the back button returns).
+                if rects.button(ui, "my-settings", "わたしの設定（名前・ログイン・削除）") {
+                    #[cfg(target_arch = "wasm32")]
+                    crate::web::go_to("/me");
+                }
+                if rects.button(ui, "privacy", "プライバシーについて") {
+                    #[cfg(target_arch = "wasm32")]
+                    crate::web::go_to("/privacy");
+                }
+            });
         });
     if help.0 != open {
         help.0 = open;

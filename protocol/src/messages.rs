@@ -572,6 +572,10 @@ pub enum CloseCode {
     Suspended,
     /// ibasho is closed now (outside its open hours); the page shows when it opens next.
     OutsideHours,
+    /// The account was deleted (by the person, or by staff).
+    AccountDeleted,
+    /// Staff gave the account another role: the page comes back with it once reloaded.
+    RoleChanged,
 }
 
 /// Peer → peer, over the matchbox reliable data channel. The server never sees these.

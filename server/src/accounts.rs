@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/accounts", get(accounts_page))
         .route("/api/accounts", get(list))
         .route("/api/accounts/{id}/suspension", post(suspend))
+        .route("/api/accounts/{id}/role", post(change_role))
 }
 
 impl Store {
@@ -74,6 +75,28 @@ impl Store {
         let mut statement = connection.prepare("SELECT nickname FROM accounts WHERE id = ?1")?;
         let mut rows = statement.query_map(params![account.0], |row| row.get::<_, String>(0))?;
         Ok(rows.next().transpose()?)
+    }
+
+    /// Gives an account another role (never taking the last staff account's); returns the ids
+    /// of its live sessions.
+    pub fn set_role(&self, account: ParticipantId, role: Role) -> Result<Vec<i64>, AppError> {
+        let connection = self.lock();
+        let current: String = connection
+            .query_row("SELECT role FROM accounts WHERE id = ?1", params![account.0], |row| row.get(0))
+            .map_err(|error| match error {
+                rusqlite::Error::QueryReturnedNoRows => AppError::NotFound,
+                other => other.into(),
+            })?;
+        let staff: i64 =
+            connection.query_row("SELECT COUNT(*) FROM accounts WHERE role = 'staff'", [], |r| r.get(0))?;
+        if current == "staff" && role != Role::Staff && staff <= 1 {
+            return Err(AppError::Conflict("last_staff_role"));
+        }
+        connection.execute("UPDATE accounts SET role = ?1 WHERE id = ?2", params![role.as_str(), account.0])?;
+        let mut statement = connection
+            .prepare("SELECT id FROM sessions WHERE account_id = ?1 AND revoked_at IS NULL AND expires_at > ?2")?;
+        let sessions = statement.query_map(params![account.0, now()], |row| row.get(0))?.collect::<Result<_, _>>()?;
+        Ok(sessions)
     }
 
     /// Suspends an account (or reinstates it); returns the ids of its live sessions.
@@ -122,6 +145,33 @@ async fn suspend(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// What staff send to change a role.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleForm {
+    /// The new role.
+    pub role: Role,
+}
+
+/// Gives an account another role: its open pages close, saying so, and come back with it.
+async fn change_role(
+    State(state): State<AppState>,
+    StaffOnly(session): StaffOnly,
+    Path(id): Path<i64>,
+    JsonBody(form): JsonBody<RoleForm>,
+) -> Result<StatusCode, AppError> {
+    if id == session.account.id.0 {
+        return Err(AppError::Invalid("自分の役割は変えられません。別のスタッフに頼んでください。"));
+    }
+    for session_id in state.store.set_role(ParticipantId(id), form.role)? {
+        state.town.close_session(session_id, CloseCode::RoleChanged);
+    }
+    let target = crate::audit::account_target(&state.store.nickname_of(ParticipantId(id))?.unwrap_or_default(), id);
+    state.store.audit(&session.account, &format!("役割を「{}」に変更", form.role.label()), &target);
+    tracing::info!(account = id, role = form.role.as_str(), by = session.account.id.0, "role changed");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 fn when(at: i64) -> String {
     format!("{} {}", city_label(at), city_time(at))
 }
@@ -139,16 +189,32 @@ async fn accounts_page(State(state): State<AppState>, StaffOnly(me): StaffOnly) 
                 let (label, suspend) =
                     if account.suspended_at.is_some() { ("再開する", false) } else { ("一時停止する", true) };
                 format!(
-                    "<button type=\"button\" class=\"suspension\" data-id=\"{}\" data-nickname=\"{}\" data-suspend=\"{suspend}\">{label}</button>",
+                    "<button type=\"button\" class=\"suspension\" data-id=\"{id}\" data-nickname=\"{nickname}\" data-suspend=\"{suspend}\">{label}</button> \
+                     <button type=\"button\" class=\"delete-account\" data-id=\"{id}\" data-nickname=\"{nickname}\" style=\"background:#a33\">削除する</button>",
+                    id = account.id,
+                    nickname = escape(&account.nickname)
+                )
+            };
+            let role = if account.id == me.account.id.0 {
+                account.role.label().to_owned()
+            } else {
+                let options: String = Role::ALL
+                    .iter()
+                    .map(|role| {
+                        let selected = if *role == account.role { " selected" } else { "" };
+                        format!("<option value=\"{}\"{selected}>{}</option>", role.as_str(), role.label())
+                    })
+                    .collect();
+                format!(
+                    "<select class=\"role\" data-id=\"{}\" data-nickname=\"{}\" aria-label=\"役割\">{options}</select>",
                     account.id,
                     escape(&account.nickname)
                 )
             };
             format!(
-                "<tr data-account-id=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state_text}</td><td>{action}</td></tr>",
+                "<tr data-account-id=\"{}\"><td>{}</td><td>{role}</td><td>{}</td><td>{}</td><td>{state_text}</td><td>{action}</td></tr>",
                 account.id,
                 escape(&account.nickname),
-                account.role.label(),
                 escape(&when(account.created_at)),
                 escape(&account.last_seen_at.map(when).unwrap_or_default()),
             )
@@ -157,12 +223,30 @@ async fn accounts_page(State(state): State<AppState>, StaffOnly(me): StaffOnly) 
     let body = format!(
         r#"<h1>参加者</h1>
 <p><a href="/staff">スタッフ用ページ</a>　<a href="/">町に入る</a></p>
-<p class="small">一時停止すると、その人の画面はすぐに閉じ、「一時停止されています」と表示されます。再開するまで、町には入れません。時刻は日本時間です。</p>
+<p class="small">一時停止すると、その人の画面はすぐに閉じ、「一時停止されています」と表示されます。再開するまで、町には入れません。削除すると、その人について記録されているものがすべて消えます（元に戻せません）。時刻は日本時間です。</p>
 <p id="result" class="error" role="alert"></p>
 <table><thead><tr><th>ニックネーム</th><th>役割</th><th>登録</th><th>最後に来た日時</th><th>状態</th><th></th></tr></thead>
 <tbody id="accounts">{rows}</tbody></table>
 <script>
+document.addEventListener("change", async (event) => {{
+  const select = event.target.closest(".role");
+  if (!select) return;
+  const label = select.options[select.selectedIndex].text;
+  if (!confirm(`${{select.dataset.nickname}}さんの役割を「${{label}}」にします。その人の画面はいったん閉じ、再読み込みすると新しい役割で入れます。よろしいですか？`)) {{ location.reload(); return; }}
+  const response = await fetch(`/api/accounts/${{select.dataset.id}}/role`, {{
+    method: "POST", headers: {{ "content-type": "application/json" }}, body: JSON.stringify({{ role: select.value }}) }});
+  if (response.ok) {{ location.reload(); return; }}
+  document.getElementById("result").textContent = (await response.json().catch(() => ({{}}))).message ?? "変更できませんでした。";
+}});
 document.addEventListener("click", async (event) => {{
+  const remove = event.target.closest(".delete-account");
+  if (remove) {{
+    if (!confirm(`${{remove.dataset.nickname}}さんのアカウントを削除します。画面はすぐに閉じ、ニックネーム・ログイン・ブロックなど、その人について記録されているものがすべて消えます。元に戻せません。よろしいですか？`)) return;
+    const response = await fetch(`/api/accounts/${{remove.dataset.id}}`, {{ method: "DELETE" }});
+    if (response.ok) {{ location.reload(); return; }}
+    document.getElementById("result").textContent = (await response.json().catch(() => ({{}}))).message ?? "削除できませんでした。";
+    return;
+  }}
   const button = event.target.closest(".suspension");
   if (!button) return;
   const suspend = button.dataset.suspend === "true";

@@ -118,6 +118,13 @@ impl AppError {
             AppError::Conflict("slot_taken") => "その時間は、もう予約が入っているか、終わっています。ほかの時間をお選びください。".into(),
             AppError::Conflict("program_overlaps") => "その時間には、この交流スペースで別のプログラムがあります。時間か場所を変えてください。".into(),
             AppError::Conflict("too_many_bookings") => "予約できるのは2つまでです。ほかの予約をキャンセルしてからお選びください。".into(),
+            AppError::Conflict("invite_used") => "使われた招待は取り消せません（その人を止めるには「参加者」で一時停止してください）。".into(),
+            AppError::Conflict("last_staff_role") => {
+                "最後のスタッフの役割は変えられません。先に別のスタッフを招待してください。".into()
+            }
+            AppError::Conflict("last_staff") => {
+                "最後のスタッフのアカウントは削除できません。先に別のスタッフを招待してください。".into()
+            }
             AppError::Conflict(_) => "いまはその操作ができません。".into(),
             AppError::TooManyRequests => "短い時間に、使えない招待リンクが何度も開かれました。1 分ほど待ってから、もう一度お試しください。".into(),
             AppError::UploadBroken => "アップロードが途中で止まりました。何も保存されていません。もう一度お試しください。".into(),

@@ -30,6 +30,9 @@ pub const MAX_NOTE_CHARS: usize = 200;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/invites", post(create_invite).get(list_invites))
+        .route("/api/invites/bulk", post(create_invites))
+        .route("/api/invites/{id}", axum::routing::delete(revoke_invite))
+        .route("/api/qr", post(qr))
         .route("/api/register", post(register))
         .route("/invite/{token}", get(invite_page))
 }
@@ -62,6 +65,90 @@ async fn create_invite(
     StaffOnly(staff): StaffOnly,
     JsonBody(request): JsonBody<CreateInvite>,
 ) -> Result<(StatusCode, Json<CreatedInvite>), AppError> {
+    let created = make_invite(&state, &staff.account, &request)?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Body of `POST /api/invites/bulk`: one form, several invites (e.g. for an event).
+#[derive(Debug, Deserialize)]
+pub struct CreateInvites {
+    /// The invites' role, validity and note.
+    #[serde(flatten)]
+    pub invite: CreateInvite,
+    /// How many (1 to [`MAX_BULK_INVITES`]).
+    pub count: usize,
+}
+
+/// Most invites made at once.
+pub const MAX_BULK_INVITES: usize = 50;
+
+async fn create_invites(
+    State(state): State<AppState>,
+    StaffOnly(staff): StaffOnly,
+    JsonBody(request): JsonBody<CreateInvites>,
+) -> Result<(StatusCode, Json<Vec<CreatedInvite>>), AppError> {
+    if !(1..=MAX_BULK_INVITES).contains(&request.count) {
+        return Err(AppError::Invalid("一度に作れる招待は1〜50件です。"));
+    }
+    let created =
+        (0..request.count).map(|_| make_invite(&state, &staff.account, &request.invite)).collect::<Result<_, _>>()?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Takes back an invite nobody used yet: its link stops working at once.
+async fn revoke_invite(
+    State(state): State<AppState>,
+    StaffOnly(staff): StaffOnly,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    state.store.revoke_invite(id)?;
+    state.store.audit(&staff.account, "招待リンクを取り消し", &format!("招待 #{id}"));
+    tracing::info!(invite = id, "invite revoked");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Body of `POST /api/qr`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QrRequest {
+    /// What the code holds (an invite link just made; it is not stored).
+    pub text: String,
+}
+
+/// A QR code of a link, as SVG, for a printed invite handed over in person.
+async fn qr(StaffOnly(_): StaffOnly, JsonBody(request): JsonBody<QrRequest>) -> Result<Response, AppError> {
+    if request.text.len() > 500 {
+        return Err(AppError::Invalid("QR コードにできるのは500文字までです。"));
+    }
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")], qr_svg(&request.text)?)
+        .into_response())
+}
+
+/// A QR code as an SVG picture (dark squares on white, with the quiet zone).
+pub fn qr_svg(text: &str) -> Result<String, AppError> {
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|_| AppError::Invalid("QR コードにできませんでした。"))?;
+    let width = code.width();
+    let quiet = 4;
+    let size = width + 2 * quiet;
+    let squares: String = code
+        .to_colors()
+        .iter()
+        .enumerate()
+        .filter(|(_, color)| **color == qrcode::Color::Dark)
+        .map(|(i, _)| format!("M{},{}h1v1h-1z", i % width + quiet, i / width + quiet))
+        .collect();
+    Ok(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" shape-rendering=\"crispEdges\">\
+         <rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path d=\"{squares}\" fill=\"#000\"/></svg>"
+    ))
+}
+
+/// Checks an invite form and makes one invite.
+fn make_invite(
+    state: &AppState,
+    staff: &crate::store::Account,
+    request: &CreateInvite,
+) -> Result<CreatedInvite, AppError> {
     let hours = request.expires_in_hours.unwrap_or(DEFAULT_INVITE_HOURS);
     if !(1..=MAX_INVITE_HOURS).contains(&hours) {
         return Err(AppError::BadRequest("expires_in_hours must be 1..=720"));
@@ -70,15 +157,11 @@ async fn create_invite(
     if note.chars().count() > MAX_NOTE_CHARS || note.chars().any(char::is_control) {
         return Err(AppError::BadRequest("note too long or has control characters"));
     }
-    let invite = state.store.create_invite(request.role, note, Some(staff.account.id), hours * 3600)?;
-    state.store.audit(
-        &staff.account,
-        &format!("招待リンクを作成（{}）", request.role.label()),
-        &format!("招待 #{}", invite.id),
-    );
+    let invite = state.store.create_invite(request.role, note, Some(staff.id), hours * 3600)?;
+    state.store.audit(staff, &format!("招待リンクを作成（{}）", request.role.label()), &format!("招待 #{}", invite.id));
     tracing::info!(invite = invite.id, role = request.role.as_str(), "invite created");
     let url = state.config.invite_url(&invite.token);
-    Ok((StatusCode::CREATED, Json(CreatedInvite { id: invite.id, url, expires_at: invite.expires_at })))
+    Ok(CreatedInvite { id: invite.id, url, expires_at: invite.expires_at })
 }
 
 async fn list_invites(State(state): State<AppState>, _: StaffOnly) -> Result<Json<Vec<InviteSummary>>, AppError> {

@@ -13,6 +13,7 @@ pub mod headers;
 pub mod invites;
 pub mod json;
 pub mod limits;
+pub mod me;
 pub mod open_hours;
 pub mod overview;
 pub mod pages;
@@ -106,6 +107,7 @@ pub fn app(state: AppState) -> Router {
         .merge(open_hours::router())
         .merge(overview::router())
         .merge(audit::router())
+        .merge(me::router())
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::renew))
         .layer(axum::middleware::from_fn_with_state(client_scripts, headers::secure))

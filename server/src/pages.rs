@@ -14,7 +14,10 @@ use crate::error::AppError;
 
 /// Routes of this area.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(town_or_welcome)).route("/staff", get(staff_page))
+    Router::new()
+        .route("/", get(town_or_welcome))
+        .route("/staff", get(staff_page))
+        .route("/privacy", get(|| async { Html(privacy()) }))
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -66,6 +69,37 @@ pub fn problem(title: &str, message: &str) -> String {
     page(title, &format!("<h1>{}</h1><p id=\"problem\">{}</p>", escape(title), escape(message)))
 }
 
+/// プライバシーについて: what is stored, for how long, and what never is, in plain words.
+pub fn privacy() -> String {
+    page(
+        "プライバシーについて",
+        r#"<h1>プライバシーについて</h1>
+<p>ibasho は、安心して過ごせることをいちばんに考えてつくっています。記録するものは、できるだけ少なくしています。</p>
+<h2>記録しないもの</h2>
+<ul id="never-stored">
+<li>話した声、映像、チャットの内容、画面共有。これらは記録も録音もしません（相手に直接届くか、中継サーバーを通るだけです）。</li>
+<li>本名、メールアドレス、電話番号。ニックネームだけで参加できます。</li>
+<li>どこを歩いたかの記録。いまいる場所は、町にいるあいだだけ使います。</li>
+</ul>
+<h2>記録するものと、残す期間</h2>
+<ul id="stored">
+<li>ニックネーム・アバター・役割：アカウントを削除するまで。</li>
+<li>ログイン（このブラウザで入れるようにするための情報）：使わないまま一定の期間がたつか、ログアウトすると終わります。</li>
+<li>ブロックした相手：あなたが外すか、アカウントを削除するまで。ブロックしたことは相手には伝わりません。</li>
+<li>個別相談の予約：予約の時間から30日後に消えます。話した内容は記録しません。</li>
+<li>スタッフへの知らせ（通報）：あなたが書いたひとことと、場所と時刻だけ。30日後に消えます。</li>
+<li>スタッフが行った操作の記録：30日後に消えます。会話の内容は含みません。</li>
+</ul>
+<h2>あなたができること</h2>
+<ul>
+<li>町の「？ 使い方」から「わたしの設定」を開くと、ニックネームとアバターの変更、ログインしているブラウザの確認とログアウト、アカウントの削除ができます。</li>
+<li>アカウントを削除すると、あなたについて記録されているものがすぐにすべて消えます。予約や知らせにもあなたの名前は残りません。</li>
+</ul>
+<p class="small">わからないことがあれば、町の中の「スタッフに声をかけてほしい」か、市の担当窓口にお問い合わせください。</p>
+<p><a href="/">ibasho に戻る</a></p>"#,
+    )
+}
+
 /// The registration page behind a usable invite link.
 pub fn registration(token: &str, role: Role) -> String {
     let avatars: String = (0..AVATAR_COUNT)
@@ -95,6 +129,7 @@ pub fn registration(token: &str, role: Role) -> String {
 <p class="error" id="error" role="alert"></p>
 <button type="submit" id="enter">はじめる</button>
 </form>
+<p class="small"><a href="/privacy" target="_blank" rel="noopener">プライバシーについて</a>（記録するもの・しないもの）</p>
 <script>
 const token = "{token}";
 document.getElementById("register").addEventListener("submit", async (event) => {{
@@ -170,25 +205,53 @@ async fn staff_page(State(state): State<AppState>, headers: HeaderMap) -> Result
 <label for="role">役割</label><select id="role">{roles}</select>
 <label for="hours">有効期間（時間）</label><input type="number" id="hours" min="1" max="720" value="72">
 <label for="note">メモ（スタッフだけが見ます）</label><input type="text" id="note" maxlength="200">
+<label for="count">作る数（イベントなどでまとめて作るとき。50まで）</label><input type="number" id="count" min="1" max="50" value="1">
 <button type="submit" id="create">招待リンクを作る</button>
 </form>
 <p class="error" id="error" role="alert"></p>
-<p id="created"></p>
+<div id="created"></div>
+<div id="print-cards"></div>
 <h2>招待の一覧</h2><table id="invites"></table>
 <h2>ログイン中のセッション</h2><table id="sessions"></table>
+<style>
+#print-cards {{ display: none; }}
+.card {{ border: 2px dashed #999; border-radius: .5rem; padding: 1rem; margin: 1rem 0; page-break-inside: avoid; text-align: center; }}
+.card svg {{ width: 180px; height: 180px; }}
+@media print {{ body * {{ visibility: hidden; }} #print-cards, #print-cards * {{ visibility: visible; }}
+  #print-cards {{ display: block; position: absolute; left: 0; top: 0; width: 100%; }} }}
+</style>
 <script>
 const roleLabels = {{ participant: "参加者", facilitator: "ファシリテーター", counselor: "相談員", staff: "スタッフ" }};
 const time = (s) => new Date(s * 1000).toLocaleString("ja-JP");
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${{c.charCodeAt(0)}};`);
 async function refresh() {{
   const invites = await (await fetch("/api/invites")).json();
-  document.getElementById("invites").innerHTML = "<tr><th>役割</th><th>メモ</th><th>期限</th><th>状態</th></tr>" +
-    invites.map((i) => `<tr><td>${{roleLabels[i.role]}}</td><td>${{esc(i.note)}}</td><td>${{time(i.expires_at)}}</td>` +
-      `<td>${{i.used_at ? "使用済み" : (i.expires_at * 1000 < Date.now() ? "期限切れ" : "未使用")}}</td></tr>`).join("");
+  document.getElementById("invites").innerHTML = "<tr><th>役割</th><th>メモ</th><th>期限</th><th>状態</th><th></th></tr>" +
+    invites.map((i) => {{
+      const usable = !i.used_at && i.expires_at * 1000 >= Date.now();
+      const state = i.used_at ? "使用済み" : (usable ? "未使用" : "期限切れ");
+      const revoke = usable ? `<button class="revoke" data-invite="${{i.id}}">取り消す</button>` : "";
+      return `<tr data-invite-id="${{i.id}}"><td>${{roleLabels[i.role]}}</td><td>${{esc(i.note)}}</td><td>${{time(i.expires_at)}}</td><td>${{state}}</td><td>${{revoke}}</td></tr>`;
+    }}).join("");
   const sessions = await (await fetch("/api/sessions")).json();
   document.getElementById("sessions").innerHTML = "<tr><th>ニックネーム</th><th>役割</th><th>開始</th><th></th></tr>" +
     sessions.map((s) => `<tr><td>${{esc(s.nickname)}}</td><td>${{roleLabels[s.role]}}</td><td>${{time(s.created_at)}}</td>` +
       `<td><button data-session="${{s.id}}">終了させる</button></td></tr>`).join("");
+}}
+document.getElementById("invites").addEventListener("click", async (event) => {{
+  const id = event.target.dataset.invite;
+  if (!id || !confirm("この招待を取り消します。そのリンクはすぐに使えなくなります。よろしいですか？")) return;
+  const response = await fetch(`/api/invites/${{id}}`, {{ method: "DELETE" }});
+  if (!response.ok) {{ document.getElementById("error").textContent = (await response.json().catch(() => ({{}}))).message ?? "取り消せませんでした。"; }}
+  refresh();
+}});
+async function printCards(created, role) {{
+  const cards = [];
+  for (const invite of created) {{
+    const svg = await (await fetch("/api/qr", {{ method: "POST", headers: {{ "content-type": "application/json" }}, body: JSON.stringify({{ text: invite.url }}) }})).text();
+    cards.push(`<div class="card"><h2>ibasho への招待（${{roleLabels[role]}}）</h2>${{svg}}<p>スマートフォンのカメラでこの QR コードを読み取るか、下のリンクを開いてください。</p><p class="small"><code>${{esc(invite.url)}}</code></p><p class="small">有効期限：${{time(invite.expires_at)}}（一度だけ使えます）</p></div>`);
+  }}
+  document.getElementById("print-cards").innerHTML = cards.join("");
 }}
 document.getElementById("sessions").addEventListener("click", async (event) => {{
   const id = event.target.dataset.session;
@@ -198,12 +261,19 @@ document.getElementById("invite").addEventListener("submit", async (event) => {{
   event.preventDefault();
   const error = document.getElementById("error");
   error.textContent = "";
-  const response = await fetch("/api/invites", {{ method: "POST", headers: {{ "content-type": "application/json" }},
-    body: JSON.stringify({{ role: document.getElementById("role").value,
-      expires_in_hours: Number(document.getElementById("hours").value), note: document.getElementById("note").value }}) }});
+  const role = document.getElementById("role").value;
+  const count = Number(document.getElementById("count").value);
+  const form = {{ role, expires_in_hours: Number(document.getElementById("hours").value), note: document.getElementById("note").value }};
+  const [url, body] = count > 1 ? ["/api/invites/bulk", {{ ...form, count }}] : ["/api/invites", form];
+  const response = await fetch(url, {{ method: "POST", headers: {{ "content-type": "application/json" }}, body: JSON.stringify(body) }});
   const answer = await response.json();
   if (!response.ok) {{ error.textContent = answer.message; return; }}
-  document.getElementById("created").innerHTML = `招待リンク（一度だけ表示されます）：<br><code id="invite-url">${{esc(answer.url)}}</code>`;
+  const created = count > 1 ? answer : [answer];
+  const links = created.map((invite, n) => `<li><code${{n === 0 ? ' id="invite-url"' : ""}}>${{esc(invite.url)}}</code></li>`).join("");
+  document.getElementById("created").innerHTML = `招待リンク（一度だけ表示されます。控えるか、印刷してお渡しください）：<ol id="invite-urls">${{links}}</ol>` +
+    `<button type="button" id="print">QR コード付きで印刷する</button>`;
+  await printCards(created, role);
+  document.getElementById("print").addEventListener("click", () => window.print());
   refresh();
 }});
 refresh();

@@ -454,6 +454,17 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Takes back an unused invite (its row goes: it never became anything).
+    pub fn revoke_invite(&self, id: i64) -> Result<(), AppError> {
+        let connection = self.lock();
+        if connection.execute("DELETE FROM invites WHERE id = ?1 AND used_at IS NULL", params![id])? == 1 {
+            return Ok(());
+        }
+        let exists: i64 =
+            connection.query_row("SELECT COUNT(*) FROM invites WHERE id = ?1", params![id], |r| r.get(0))?;
+        Err(if exists > 0 { AppError::Conflict("invite_used") } else { AppError::NotFound })
+    }
+
     /// Number of staff accounts.
     pub fn staff_count(&self) -> Result<i64, AppError> {
         Ok(self.lock().query_row("SELECT COUNT(*) FROM accounts WHERE role = 'staff'", [], |row| row.get(0))?)

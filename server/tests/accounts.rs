@@ -52,3 +52,33 @@ async fn staff_suspend_an_account_and_its_pages_close_at_once() {
     let mut socket = c.connect().await;
     assert!(matches!(socket.welcome().await, ServerMessage::Welcome { .. }));
 }
+
+#[tokio::test]
+async fn staff_change_a_role_and_the_persons_page_comes_back_with_it() {
+    let server = TestServer::start().await;
+    let staff = server.register(Role::Staff, "スタッフ").await;
+    let participant = server.register(Role::Participant, "ひかり").await;
+    let a = server.register(Role::Participant, "あおい").await;
+    let id_a = a.me().await.0;
+    let mut socket = a.connect().await;
+    socket.welcome().await;
+    let facilitator = json!({ "role": "facilitator" });
+    assert_eq!(participant.post(&format!("/api/accounts/{id_a}/role"), facilitator.clone()).await.status(), 403);
+    let me = staff.me().await.0;
+    assert_eq!(staff.post(&format!("/api/accounts/{me}/role"), json!({ "role": "participant" })).await.status(), 400);
+    assert_eq!(staff.post(&format!("/api/accounts/{id_a}/role"), json!({ "role": "king" })).await.status(), 400);
+    assert_eq!(staff.post("/api/accounts/9999/role", facilitator.clone()).await.status(), 404);
+
+    assert_eq!(staff.post(&format!("/api/accounts/{id_a}/role"), facilitator).await.status(), 204);
+    let code = socket.until(common::WAIT, |m| match m {
+        ServerMessage::Closing { code } => Some(*code),
+        _ => None,
+    });
+    assert_eq!(code.await, Some(CloseCode::RoleChanged), "A's page closes, saying why");
+    assert_eq!(a.get("/api/me").await.json::<Value>().await.expect("me")["role"], "facilitator");
+    let mut again = a.connect().await;
+    let ServerMessage::Welcome { you, .. } = again.welcome().await else { unreachable!() };
+    assert_eq!(you.role, Role::Facilitator, "back with the new role, same session");
+    let log: Vec<Value> = staff.get("/api/audit").await.json().await.expect("log");
+    assert_eq!(log[0]["action"], "役割を「ファシリテーター」に変更");
+}

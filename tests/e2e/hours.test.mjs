@@ -3,7 +3,10 @@
 // and on the guide board, and the gentle notice that ibasho closes soon, and puts it away. Staff
 // then mark today closed: A's page thanks A and says when ibasho opens next; opened again, A's
 // page is the calm closed page (next opening, schedule, staff's message), on a phone too, while
-// staff still enter the town. Staff watch A arrive and leave on いまの様子, live.
+// staff still enter the town. Staff see A on いまの様子, live; A renames on わたしの設定, opened
+// from the town's guide, and at last deletes the account: A's cookie no longer works and A is
+// gone from 参加者 and いまの様子. Two invites are made at once for an event, printed with QR
+// codes, and one is taken back.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -59,7 +62,19 @@ test("outside the open hours participants see when ibasho opens, staff still ent
   const live = await staff.context().newPage();
   await live.goto(`${running.server.url}/now`);
   await eventually("A on いまの様子", async () => /あおい.*参加者.*入口・案内.*聞くだけ/.test(await live.textContent("#people")));
+  await live.close();
   await live.screenshot({ path: join(artifacts, "now-1280.png"), fullPage: true });
+
+  // わたしの設定, from the town's guide: A changes the nickname and comes back under it.
+  await clickControl(a, "guide");
+  await clickControl(a, "my-settings");
+  await a.waitForURL((url) => url.pathname === "/me");
+  await a.fill("#nickname", "みなと");
+  await a.click("#save-profile");
+  await eventually("the name saved", async () => (await a.textContent("#result")).startsWith("保存しました"));
+  await a.screenshot({ path: join(artifacts, "me-960.png"), fullPage: true });
+  await Promise.all([a.waitForURL((url) => url.pathname === "/"), a.click("text=町に戻る")]);
+  await eventually("A back in the town as みなと", async () => (await snapshot(a))?.me?.nickname === "みなと", 90_000);
 
   // Today closed: A is thanked and told when ibasho opens next, at once.
   await staff.fill("#exception-day", now.date);
@@ -70,9 +85,6 @@ test("outside the open hours participants see when ibasho opens, staff still ent
   assert.match(closed, /ありがとうございました/);
   assert.match(closed, /次に開くのは .+ です。/);
   await a.screenshot({ path: join(artifacts, "hours-closed-in-town-960.png") });
-  await eventually("A gone from いまの様子", async () => !(await live.textContent("#people")).includes("あおい"));
-  await live.setViewportSize({ width: 390, height: 844 });
-  await live.screenshot({ path: join(artifacts, "now-390.png"), fullPage: true });
 
   // Opened again: the calm closed page, with staff's message; on a phone too.
   await staff.fill("#closed-message", "年末年始はお休みです。");
@@ -87,6 +99,38 @@ test("outside the open hours participants see when ibasho opens, staff still ent
   await a.screenshot({ path: join(artifacts, "hours-closed-page-390.png"), fullPage: true });
   const overflow = await a.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the closed page fits a phone (overflow ${overflow}px)`);
+
+  // A deletes the account on わたしの設定 (asked once): A's cookie no longer works, and A is gone
+  // from 参加者 and いまの様子.
+  a.on("dialog", (dialog) => dialog.accept());
+  await a.goto(`${running.server.url}/me`);
+  await a.click("#delete-account");
+  await eventually("the account deleted", async () => (await a.textContent("main")).includes("アカウントを削除しました"));
+  await a.goto(`${running.server.url}/`);
+  assert.match(await a.textContent("body"), /招待リンクが必要です/);
+  const watch = await staff.context().newPage();
+  await watch.goto(`${running.server.url}/accounts`);
+  assert.doesNotMatch(await watch.textContent("#accounts"), /みなと|あおい/);
+  await watch.goto(`${running.server.url}/now`);
+  await eventually("いまの様子 shown", async () => /最終更新/.test(await watch.textContent("#live")));
+  assert.doesNotMatch(await watch.textContent("#people"), /みなと|あおい/);
+  await watch.setViewportSize({ width: 390, height: 844 });
+  await watch.screenshot({ path: join(artifacts, "now-390.png"), fullPage: true });
+
+  // Invites to hand over at an event: two at once, printed with QR codes; one taken back.
+  const desk = await staff.context().newPage();
+  desk.on("dialog", (dialog) => dialog.accept());
+  await desk.goto(`${running.server.url}/staff`);
+  await desk.fill("#count", "2");
+  await desk.click("#create");
+  await eventually("two links and two cards", async () =>
+    (await desk.locator("#invite-urls li").count()) === 2 && (await desk.locator("#print-cards .card svg").count()) === 2);
+  await desk.emulateMedia({ media: "print" });
+  await desk.screenshot({ path: join(artifacts, "invite-cards-print.png"), fullPage: true });
+  await desk.emulateMedia({ media: "screen" });
+  await eventually("the invites listed", async () => (await desk.locator("#invites button.revoke").count()) >= 2);
+  await desk.locator("#invites button.revoke").first().click();
+  await eventually("one taken back", async () => (await desk.locator("#invites button.revoke").count()) === 1);
 
   // Staff still enter the town.
   await staff.goto(`${running.server.url}/`);

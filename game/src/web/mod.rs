@@ -47,6 +47,13 @@ fn try_again(mut pressed: MessageReader<crate::connection::TryAgain>) {
     }
 }
 
+/// Leaves the town for one of the server's own pages (わたしの設定, プライバシー).
+pub fn go_to(path: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(path);
+    }
+}
+
 /// Reloads the page (the closed screen's button).
 pub fn reload_page() {
     if let Some(window) = web_sys::window() {

@@ -28,7 +28,8 @@ pub fn closed_page(view: &HoursView, message: &str) -> String {
 <p id="closed-message">{message}</p>
 <h2>開いている日と時間</h2>
 <ul id="schedule">{schedule}</ul>
-<p class="small">時間になったら、このページを開き直すと町に入れます（ブックマークしておくと便利です）。</p>"#
+<p class="small">時間になったら、このページを開き直すと町に入れます（ブックマークしておくと便利です）。</p>
+<p class="small"><a href="/me">わたしの設定</a>　<a href="/privacy">プライバシーについて</a></p>"#
     );
     page("ただいま閉まっています", &body)
 }

@@ -192,6 +192,12 @@ impl TownHandle {
         }
     }
 
+    /// Saves the town's snapshot now (after an account is deleted, so that it keeps no trace).
+    pub fn save_now(&self, store: &Store) -> Result<(), String> {
+        let snapshot = self.lock().snapshot();
+        save(store, &snapshot)
+    }
+
     /// What would be saved now (tests).
     pub fn snapshot(&self) -> TownSnapshot {
         self.lock().snapshot()

@@ -3,7 +3,6 @@
 //! The server works the hours out and sees participants out; this only shows them.
 
 use bevy::prelude::*;
-use bevy_egui::egui::{self, Align2};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use protocol::HoursView;
 
@@ -66,23 +65,8 @@ fn closing_notice(
     mut rects: ResMut<ControlRects>,
 ) -> Result {
     let Some(text) = notice.0.clone() else { return Ok(()) };
-    let mut done = false;
-    let top = rects.below_top_bar();
-    let shown = egui::Window::new("まもなく閉まります")
-        .collapsible(false)
-        .resizable(false)
-        .anchor(Align2::CENTER_TOP, [0.0, top])
-        .max_width(360.0)
-        .show(contexts.ctx_mut()?, |ui| {
-            ui.label(text);
-            if rects.button(ui, "closing-notice-close", "閉じる") {
-                done = true;
-            }
-        });
-    if let Some(shown) = shown {
-        rects.note("closing-notice", shown.response.rect);
-    }
-    if done {
+    if crate::ui::notice_window(contexts.ctx_mut()?, &mut rects, "closing-notice", "まもなく閉まります", &text)
+    {
         notice.0 = None;
     }
     Ok(())

@@ -8,6 +8,7 @@
 pub mod assets;
 pub mod avatar;
 pub mod camera;
+pub mod care;
 pub mod chat;
 pub mod connection;
 pub mod devices;
@@ -63,6 +64,7 @@ impl Plugin for AppPlugin {
             help_call::render_plugin,
             programs::render_plugin,
             hours::render_plugin,
+            care::render_plugin,
             connection::render_plugin,
         ));
         #[cfg(target_arch = "wasm32")]
@@ -88,6 +90,6 @@ pub fn core_plugin(app: &mut App) {
         programs::plugin,
         hours::plugin,
         connection::plugin,
-        safety::plugin,
+        (safety::plugin, care::plugin),
     ));
 }

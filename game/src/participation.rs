@@ -41,6 +41,20 @@ pub struct EntryChoice {
 #[derive(Resource, Debug, Default, Clone)]
 pub struct MediaNotice(pub Option<String>);
 
+/// Staff hold our voice until this time (city time, e.g. 「14:30」), as the server last said.
+#[derive(Resource, Debug, Default, Clone, PartialEq, Eq)]
+pub struct VoiceHold(pub Option<String>);
+
+/// What the page says while staff hold our voice.
+pub fn voice_hold_text(until: &str) -> String {
+    format!(
+        "スタッフの判断で、{until}まで、あなたの声はほかの方に届かないようになっています。チャットと、聞くことは、これまでどおりできます。"
+    )
+}
+
+/// What the page says once the hold is over.
+pub const VOICE_BACK_TEXT: &str = "声で参加できるようになりました。参加のしかたから、いつでも選べます。";
+
 /// The person whose voice connection failed, offered a retry in the notice.
 #[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct FailedConnection(pub Option<protocol::ParticipantId>);
@@ -58,10 +72,44 @@ pub(super) fn plugin(app: &mut App) {
         .init_resource::<FailedConnection>()
         .add_message::<RetryConnection>()
         .init_resource::<EntryChoice>()
+        .init_resource::<VoiceHold>()
         .add_systems(OnEnter(Screen::Town), |mut entry: ResMut<EntryChoice>| {
             *entry = EntryChoice { open: true, picked: Participation::default() };
         })
-        .add_systems(Update, (choose, devices_ready, devices_failed).chain().run_if(resource_exists::<ServerLink>));
+        .add_systems(
+            Update,
+            (follow_voice_hold, choose, devices_ready, devices_failed).chain().run_if(resource_exists::<ServerLink>),
+        );
+}
+
+/// Staff held our voice (or the hold ended): a voice step goes down to 聞くだけ — the server has
+/// already shown us so to everyone — and the notice says until when.
+fn follow_voice_hold(
+    hold: Res<VoiceHold>,
+    mut request: ResMut<DeviceRequest>,
+    mut notice: ResMut<MediaNotice>,
+    link: Res<ServerLink>,
+    mut me: Query<&mut Taking, With<LocalPlayer>>,
+    mut last: Local<Option<String>>,
+) {
+    if hold.0 == *last {
+        return;
+    }
+    let was_held = last.is_some();
+    *last = hold.0.clone();
+    match &hold.0 {
+        Some(until) => {
+            request.0 = None;
+            notice.0 = Some(voice_hold_text(until));
+            if let Ok(mut taking) = me.single_mut()
+                && taking.0.sends_audio()
+            {
+                apply(&mut taking, Participation::Listening, &link);
+            }
+        }
+        None if was_held => notice.0 = Some(VOICE_BACK_TEXT.to_owned()),
+        None => {}
+    }
 }
 
 fn choose(
@@ -70,12 +118,17 @@ fn choose(
     mut request: ResMut<DeviceRequest>,
     mut notice: ResMut<MediaNotice>,
     link: Res<ServerLink>,
+    hold: Res<VoiceHold>,
     mut me: Query<&mut Taking, With<LocalPlayer>>,
 ) {
     let Some(ChooseParticipation(wanted)) = choices.read().last().copied() else { return };
     entry.open = false;
     let Ok(mut taking) = me.single_mut() else { return };
     notice.0 = None;
+    if let Some(until) = hold.0.as_ref().filter(|_| wanted.sends_audio()) {
+        notice.0 = Some(voice_hold_text(until));
+        return;
+    }
     if wanted.sends_audio() {
         // Ask for the devices first; the step changes only when they are on.
         request.0 = Some(wanted);

@@ -313,6 +313,12 @@ fn receive_server_messages(
             ServerMessage::ProgramSoon { program } => {
                 program_news.write(crate::programs::ProgramNews::Soon(program));
             }
+            ServerMessage::StaffWord { text } => {
+                commands.insert_resource(crate::care::StaffWord(Some(text)));
+            }
+            ServerMessage::VoiceHeld { until } => {
+                commands.insert_resource(crate::participation::VoiceHold(until));
+            }
             ServerMessage::Reported => {
                 commands.insert_resource(crate::safety::ReportSent(true));
             }
@@ -384,6 +390,7 @@ fn reject_reason(code: RejectCode) -> &'static str {
         RejectCode::StageTaken => "stage taken",
         RejectCode::SfuUnavailable => "sfu unavailable",
         RejectCode::NoSuchTable => "no such table",
+        RejectCode::VoiceHeld => "voice held by staff",
     }
 }
 

@@ -93,6 +93,28 @@ pub fn side_panel(title: impl Into<egui::WidgetText>, corner: Align2, rects: &Co
         .max_width(width)
 }
 
+/// A short notice under the top bar, in the middle, with one 「閉じる」 button (noted as
+/// `{name}-close`; the window as `name`). Returns whether it was closed.
+pub fn notice_window(ctx: &egui::Context, rects: &mut ControlRects, name: &str, title: &str, text: &str) -> bool {
+    let mut closed = false;
+    let top = rects.below_top_bar();
+    let shown = egui::Window::new(title)
+        .collapsible(false)
+        .resizable(false)
+        .anchor(Align2::CENTER_TOP, [0.0, top])
+        .max_width(360.0)
+        .show(ctx, |ui| {
+            ui.label(text);
+            if rects.button(ui, &format!("{name}-close"), "閉じる") {
+                closed = true;
+            }
+        });
+    if let Some(shown) = shown {
+        rects.note(name, shown.response.rect);
+    }
+    closed
+}
+
 /// A small sign on a wall (a booth's state, a hall's running program), its left edge just left
 /// of `at` (screen points), drawn with `painter`.
 pub fn wall_sign(painter: &egui::Painter, at: Pos2, text: String, fill: Color32, ink: Color32) {
@@ -192,13 +214,14 @@ fn top_bar(
     mut muted: ResMut<SelfMuted>,
     mut push_to_talk: ResMut<PushToTalk>,
     mut settings: ResMut<SettingsOpen>,
-    (me, my_call, mut ask_help, mut programs_open, announcement, hours): (
+    (me, my_call, mut ask_help, mut programs_open, announcement, hours, voice_hold): (
         Option<Res<Me>>,
         Res<MyHelpCall>,
         MessageWriter<AskHelp>,
         ResMut<crate::programs::ProgramsOpen>,
         Res<TownAnnouncement>,
         Res<crate::hours::TownHours>,
+        Res<crate::participation::VoiceHold>,
     ),
     mut rects: ResMut<ControlRects>,
 ) -> Result {
@@ -285,7 +308,9 @@ fn top_bar(
                     } else {
                         step.label().to_owned()
                     };
-                    let step_button = ui.selectable_label(taking.0 == step, text);
+                    // Staff hold our voice: the voice steps wait until the time given.
+                    let open = !(step.sends_audio() && voice_hold.0.is_some());
+                    let step_button = ui.add_enabled_ui(open, |ui| ui.selectable_label(taking.0 == step, text)).inner;
                     rects.note(format!("step:{}", step.label()), step_button.rect);
                     if step_button.clicked() && taking.0 != step {
                         choose.write(ChooseParticipation(step));

@@ -415,6 +415,44 @@ fn the_ladder_starts_at_listening_and_asks_for_devices_before_voice() {
 }
 
 #[test]
+fn a_voice_held_by_staff_steps_down_and_waits_and_staffs_word_is_shown() {
+    let mut client = Client::new();
+    client.enter(1, "わたし");
+    client.app.world_mut().write_message(ChooseParticipation(Participation::Voice));
+    client.frames(1);
+    client.app.world_mut().write_message(DevicesReady(Participation::Voice));
+    client.frames(1);
+    assert_eq!(my_participation(&mut client), Participation::Voice);
+    sent_participations(&client);
+
+    client.to_client.try_send(ServerMessage::VoiceHeld { until: Some("14:30".into()) }).expect("send");
+    client.frames(3);
+    assert_eq!(my_participation(&mut client), Participation::Listening, "down to 聞くだけ");
+    assert_eq!(sent_participations(&client), vec![Participation::Listening]);
+    let notice = client.app.world().resource::<MediaNotice>().0.clone().expect("a notice");
+    assert!(notice.contains("14:30まで") && notice.contains("チャット"), "{notice}");
+    // The voice steps wait: no device is asked for, nothing is sent.
+    client.app.world_mut().write_message(ChooseParticipation(Participation::Camera));
+    client.frames(1);
+    assert_eq!(*client.app.world().resource::<DeviceRequest>(), DeviceRequest(None));
+    assert!(sent_participations(&client).is_empty());
+    assert!(client.app.world().resource::<MediaNotice>().0.as_deref().is_some_and(|m| m.contains("14:30まで")));
+
+    client.to_client.try_send(ServerMessage::VoiceHeld { until: None }).expect("send");
+    client.frames(3);
+    let notice = client.app.world().resource::<MediaNotice>().0.clone().expect("a notice");
+    assert!(notice.contains("声で参加できるようになりました"), "{notice}");
+    client.app.world_mut().write_message(ChooseParticipation(Participation::Voice));
+    client.frames(1);
+    assert_eq!(*client.app.world().resource::<DeviceRequest>(), DeviceRequest(Some(Participation::Voice)));
+
+    client.to_client.try_send(ServerMessage::StaffWord { text: "入口までご案内しました。".into() }).expect("send");
+    client.frames(2);
+    let word = client.app.world().resource::<ibasho_game::care::StaffWord>().0.clone();
+    assert_eq!(word.as_deref(), Some("入口までご案内しました。"));
+}
+
+#[test]
 fn watching_sends_no_chat_and_others_badges_follow_the_server() {
     let map = town_map();
     let mut client = Client::new();

@@ -25,6 +25,8 @@ pub const MAX_ANNOUNCEMENT_CHARS: usize = 200;
 pub const MAX_REPORT_NOTE_CHARS: usize = 200;
 /// Longest chat message, in characters.
 pub const MAX_CHAT_CHARS: usize = 200;
+/// Longest kind word staff send with a walk to the entrance, in characters.
+pub const MAX_STAFF_WORD_CHARS: usize = 200;
 /// Path of the presence and signaling WebSocket.
 pub const WEBSOCKET_PATH: &str = "/ws";
 /// How long the server keeps a person whose connection dropped (or who was present when it
@@ -481,6 +483,17 @@ pub enum ServerMessage {
     },
     /// My report reached staff.
     Reported,
+    /// Staff walked me to the entrance (from いまの様子), with a kind word to show.
+    StaffWord {
+        /// What staff say (Japanese, at most [`MAX_STAFF_WORD_CHARS`]).
+        text: String,
+    },
+    /// Staff hold my voice for a while: until then the town shows me as 聞くだけ to everyone,
+    /// and refuses a voice step, a hall's stage and a turn to speak. `None`: held no more.
+    VoiceHeld {
+        /// Until when, in the city's time (e.g. 「14:30」).
+        until: Option<String>,
+    },
     /// The people I block (sent on arrival and when it changes).
     Blocks {
         /// Whom.
@@ -554,6 +567,8 @@ pub enum RejectCode {
     BadControl,
     /// The server could not do it just now (try again later).
     Unavailable,
+    /// Staff hold your voice for a while: no voice step, stage or turn to speak until then.
+    VoiceHeld,
 }
 
 /// Why the server is closing a connection.

@@ -92,6 +92,21 @@ impl FromRequestParts<AppState> for StaffOnly {
     }
 }
 
+/// A request from a signed-in counselor or staff member (the booths' times).
+pub struct ReceiversOnly(pub Session);
+
+impl FromRequestParts<AppState> for ReceiversOnly {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
+        if !matches!(session.account.role, Role::Counselor | Role::Staff) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(ReceiversOnly(session))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -125,6 +125,9 @@ impl AppError {
             AppError::Conflict("last_staff") => {
                 "最後のスタッフのアカウントは削除できません。先に別のスタッフを招待してください。".into()
             }
+            AppError::Conflict("not_in_town") => {
+                "その方は、いま町にいないか、個別相談中です（個別相談のブースの中は、相談員が見守っています）。".into()
+            }
             AppError::Conflict(_) => "いまはその操作ができません。".into(),
             AppError::TooManyRequests => "短い時間に、使えない招待リンクが何度も開かれました。1 分ほど待ってから、もう一度お試しください。".into(),
             AppError::UploadBroken => "アップロードが途中で止まりました。何も保存されていません。もう一度お試しください。".into(),

@@ -5,6 +5,7 @@ pub mod announcements;
 pub mod audit;
 pub mod auth;
 pub mod blocks;
+pub mod care;
 pub mod city_time;
 pub mod config;
 pub mod error;
@@ -106,6 +107,7 @@ pub fn app(state: AppState) -> Router {
         .merge(reports::router())
         .merge(open_hours::router())
         .merge(overview::router())
+        .merge(care::router())
         .merge(audit::router())
         .merge(me::router())
         .fallback_service(static_files)

@@ -27,6 +27,8 @@ const SESSION_CHECK_EVERY: Duration = Duration::from_secs(60);
 /// One person in the town, as staff see them (all but `place` empty for someone in a booth).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonRow {
+    /// Their account (what staff's buttons act on).
+    pub id: Option<i64>,
     /// Nickname.
     pub nickname: Option<String>,
     /// Role, in Japanese.
@@ -39,6 +41,8 @@ pub struct PersonRow {
     pub minutes: Option<u64>,
     /// Their page is reconnecting.
     pub away: bool,
+    /// Until when staff hold their voice (city time), if they do.
+    pub voice_held_until: Option<String>,
 }
 
 /// How many people are in one place.
@@ -130,7 +134,15 @@ async fn now_page(StaffOnly(_): StaffOnly) -> Result<Html<String>, AppError> {
 <h2>場所ごとの人数</h2>
 <table><thead><tr><th>場所</th><th>人数</th></tr></thead><tbody id="places"></tbody></table>
 <h2>町にいる人（<span id="total">0</span>人）</h2>
-<table><thead><tr><th>ニックネーム</th><th>役割</th><th>場所</th><th>参加のしかた</th><th>いる時間</th></tr></thead><tbody id="people"></tbody></table>
+<fieldset><legend>見守りの操作</legend>
+<p class="small">「入口へご案内」：その方を町の入口へ移し、下のひとことを表示します（空欄なら決まった、やさしい文です）。「声を止める」：選んだ時間のあいだ、その方の声がだれにも届かなくなります（チャットと、聞くことはできます）。どちらも記録に残ります（ひとことの中身は残りません）。</p>
+<label for="entrance-word">ご案内のときのひとこと（200文字まで・空欄でもかまいません）</label>
+<textarea id="entrance-word" maxlength="200" rows="2"></textarea>
+<label for="hold-minutes">声を止める時間</label>
+<select id="hold-minutes"><option value="10">10分</option><option value="30" selected>30分</option><option value="60">60分</option></select>
+<p id="care-result" role="status"></p>
+</fieldset>
+<table><thead><tr><th>ニックネーム</th><th>役割</th><th>場所</th><th>参加のしかた</th><th>いる時間</th><th>見守り</th></tr></thead><tbody id="people"></tbody></table>
 <script>
 const ZONE = __ZONE__;
 const $ = (id) => document.getElementById(id);
@@ -139,14 +151,39 @@ const minutes = (m) => m == null ? "" : (m < 1 ? "1分未満" : `${m}分`);
 function show(now) {
   $("total").textContent = now.total;
   $("people").innerHTML = now.people.map((p) => p.nickname == null
-    ? `<tr class="in-booth"><td colspan="2">—</td><td>${esc(p.place)}</td><td></td><td></td></tr>`
-    : `<tr><td>${esc(p.nickname)}${p.away ? "（つなぎなおし中）" : ""}</td><td>${esc(p.role)}</td><td>${esc(p.place)}</td><td>${esc(p.step)}</td><td>${minutes(p.minutes)}</td></tr>`).join("");
+    ? `<tr class="in-booth"><td colspan="2">—</td><td>${esc(p.place)}</td><td></td><td></td><td></td></tr>`
+    : `<tr data-person="${p.id}"><td>${esc(p.nickname)}${p.away ? "（つなぎなおし中）" : ""}</td><td>${esc(p.role)}</td><td>${esc(p.place)}</td><td>${esc(p.step)}${p.voice_held_until ? `<br><strong class="held">声を止めています（${esc(p.voice_held_until)}まで）</strong>` : ""}</td><td>${minutes(p.minutes)}</td>`
+      + `<td><button type="button" data-entrance="${p.id}" data-name="${esc(p.nickname)}">入口へご案内</button> `
+      + (p.voice_held_until
+        ? `<button type="button" data-release="${p.id}" data-name="${esc(p.nickname)}">声を戻す</button>`
+        : `<button type="button" data-hold="${p.id}" data-name="${esc(p.nickname)}">声を止める</button>`)
+      + `</td></tr>`).join("");
   $("places").innerHTML = now.places.map((p) => `<tr><td>${esc(p.place)}</td><td>${p.people}人</td></tr>`).join("");
   $("help").innerHTML = now.help.map((h) => `<tr><td>${esc(h.nickname)}</td><td>${esc(h.place)}</td><td>${minutes(h.minutes)}</td><td>${h.answered_by ? esc(h.answered_by) + "さんが対応中" : "まだ"}</td></tr>`).join("");
   $("no-help").hidden = now.help.length > 0;
   $("help-table").hidden = now.help.length === 0;
   $("live").textContent = `最終更新 ${new Date().toLocaleTimeString("ja-JP", { timeZone: ZONE })}`;
 }
+async function care(method, path, body, done) {
+  const response = await fetch(path, { method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) });
+  const answer = response.status === 204 ? {} : await response.json().catch(() => ({}));
+  $("care-result").textContent = response.ok ? done(answer) : (answer.message ?? "うまくいきませんでした。もう一度お試しください。");
+}
+$("people").addEventListener("click", (event) => {
+  const button = event.target.closest("button");
+  if (!button) return;
+  const name = button.dataset.name;
+  if (button.dataset.entrance) {
+    if (!confirm(`${name}さんを町の入口へご案内します。いまいる場所（交流スペースのステージや発言中も）から入口へ移り、ご本人にひとことが表示されます。よろしいですか？`)) return;
+    care("POST", `/api/now/${button.dataset.entrance}/entrance`, { word: $("entrance-word").value }, () => `${name}さんを入口へご案内しました。`);
+  } else if (button.dataset.hold) {
+    const minutes = Number($("hold-minutes").value);
+    if (!confirm(`${name}さんの声を${minutes}分止めます。そのあいだ、声はだれにも届かず、ステージや発言もできません（チャットと、聞くことはできます）。ご本人には、いつまでかが表示されます。よろしいですか？`)) return;
+    care("PUT", `/api/now/${button.dataset.hold}/voice-hold`, { minutes }, (answer) => `${name}さんの声を${answer.until}まで止めました。`);
+  } else if (button.dataset.release) {
+    care("DELETE", `/api/now/${button.dataset.release}/voice-hold`, null, () => `${name}さんの声を戻しました。`);
+  }
+});
 const events = new EventSource("/api/now/events");
 events.addEventListener("overview", (event) => show(JSON.parse(event.data)));
 events.onerror = () => { $("live").textContent = "更新が止まっています。つなぎなおしています…"; };

@@ -14,7 +14,7 @@ use protocol::{PlaceId, PlaceKind, Role, SlotState, SlotView};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::SignedIn;
+use crate::auth::{ReceiversOnly, SignedIn};
 use crate::city_time::{city_label, city_time};
 use crate::error::AppError;
 use crate::json::JsonBody;
@@ -88,12 +88,9 @@ struct NewSlot {
 
 async fn create_slot(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
+    ReceiversOnly(session): ReceiversOnly,
     JsonBody(request): JsonBody<NewSlot>,
 ) -> Result<impl IntoResponse, AppError> {
-    if !receives(session.account.role) {
-        return Err(AppError::Forbidden);
-    }
     let is_booth = state.town.map().place(&PlaceId(request.booth.clone())).is_some_and(|p| p.kind == PlaceKind::Booth);
     if !is_booth {
         return Err(AppError::BadRequest("unknown booth"));

@@ -233,3 +233,33 @@ async fn a_turn_to_speak_opens_publishing_and_its_end_closes_it_in_janus() {
     hall(&mut a, HallRequest::Say { text: "見学中".into() }).await;
     assert_eq!(rejected(&mut a).await, Some(RejectCode::NotAllowed), "見学 does not chat");
 }
+
+#[tokio::test]
+async fn a_voice_held_by_staff_leaves_the_halls_publishers_in_janus() {
+    let server = TestServer::with_janus().await;
+    let endpoint = server.janus.as_ref().expect("janus").0.clone();
+    let staff = server.register(Role::Staff, "スタッフ").await;
+    let mut f = enter_as(&server, Role::Facilitator, "ファシリ").await;
+    let mut a = enter(&server, "あおい").await;
+    into_hall(&server, &mut f, IN_HALL[0]).await;
+    into_hall(&server, &mut a, IN_HALL[1]).await;
+    hall(&mut f, HallRequest::TakeStage).await;
+    hall(&mut a, HallRequest::RaiseHand).await;
+    view(&mut f, |v| v.hands == 1).await.expect("F sees the hand");
+    hall(&mut f, HallRequest::Grant { person: a.id }).await;
+    view(&mut a, |v| v.you == Turn::Speaking).await.expect("A's turn");
+    hall(&mut a, HallRequest::Publish { sdp: audio_offer(), media: FeedKind::Voice }).await;
+    published(&mut a).await.expect("A publishes");
+    assert_eq!(janus_publishers(&endpoint, "hall-1").await.len(), 1);
+
+    let held = staff.put(&format!("/api/now/{}/voice-hold", a.id.0), json!({ "minutes": 10 })).await;
+    assert_eq!(held.status(), 200);
+    view(&mut a, |v| v.you == Turn::Listening).await.expect("A's turn is over");
+    tokio::time::sleep(common::WATCH).await;
+    assert!(janus_publishers(&endpoint, "hall-1").await.is_empty(), "gone from Janus, not by asking A's page");
+    // A modified page offering again, or F giving the floor again, is refused.
+    hall(&mut a, HallRequest::Publish { sdp: audio_offer(), media: FeedKind::Voice }).await;
+    assert_eq!(rejected(&mut a).await, Some(RejectCode::VoiceHeld));
+    hall(&mut f, HallRequest::Grant { person: a.id }).await;
+    assert_eq!(rejected(&mut f).await, Some(RejectCode::VoiceHeld));
+}

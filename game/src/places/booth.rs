@@ -152,6 +152,7 @@ pub fn refusal(code: RejectCode) -> Option<&'static str> {
         RejectCode::BadText => "返事が空か、長すぎます（200文字まで）。",
         RejectCode::StageTaken => "いまは、ほかの方がステージに立っています。",
         RejectCode::NoSuchTable => "そのテーブルは、この交流スペースにはありません。",
+        RejectCode::VoiceHeld => "いまはスタッフの判断で、声が止められています。チャットと、聞くことはできます。",
         RejectCode::SfuUnavailable => {
             "ホール全体への配信がいまは使えません。近くの人とは、いつもどおり話せます。しばらくしてから、もう一度お試しください。"
         }

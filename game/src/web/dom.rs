@@ -389,6 +389,10 @@ struct Snapshot {
     report_sent: bool,
     /// The announcement in the top bar.
     announcement: Option<String>,
+    /// Staff's word after walking us to the entrance, while shown.
+    staff_word: Option<String>,
+    /// Until when staff hold our voice.
+    voice_hold: Option<String>,
     /// The open hours as we were told them, with the guide board's lines about them.
     hours: HoursShot,
     /// Where egui drew its named controls: `[x, y, width, height]`.
@@ -553,13 +557,15 @@ fn publish_snapshot(
     connected: Res<ConnectedPeers>,
     log: Res<ChatLog>,
     voice_mix: Res<VoiceMix>,
-    (self_muted, speaking, blocks, announcement, closed, report_sent): (
+    (self_muted, speaking, blocks, announcement, closed, report_sent, staff_word, voice_hold): (
         Res<SelfMuted>,
         Res<Speaking>,
         Res<crate::safety::MyBlocks>,
         Res<crate::ui::TownAnnouncement>,
         Option<Res<crate::screens::ClosedReason>>,
         Res<crate::safety::ReportSent>,
+        Res<crate::care::StaffWord>,
+        Res<crate::participation::VoiceHold>,
     ),
     (my_call, calls, hall_shown): (Res<MyHelpCall>, Res<HelpCalls>, HallShown),
     avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
@@ -618,6 +624,8 @@ fn publish_snapshot(
         settings_open: settings_open.0,
         person_panel: person_panel.0.map(|id| id.0),
         announcement: announcement.0.clone(),
+        staff_word: staff_word.0.clone(),
+        voice_hold: voice_hold.0.clone(),
         report_sent: report_sent.0,
         blocked: {
             let mut blocked: Vec<i64> = blocks.0.iter().map(|id| id.0).collect();

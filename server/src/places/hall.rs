@@ -237,6 +237,17 @@ impl Halls {
         self.last_reaction.remove(&who);
     }
 
+    /// Staff hold `who`'s voice: off any hall's stage, hand down, turn over, invitation gone.
+    pub fn hush(&mut self, who: ParticipantId) {
+        for hall in self.halls.values_mut() {
+            if hall.stage == Some(who) {
+                hall.stage = None;
+            }
+            hall.forget(who);
+        }
+        self.changed = true;
+    }
+
     /// Whether `who` may publish to the whole hall now: on its stage, or during their turn.
     pub fn may_publish(&self, hall_id: &PlaceId, who: ParticipantId) -> bool {
         self.halls.get(hall_id).is_some_and(|hall| hall.stage == Some(who) || hall.speakers.contains(&who))

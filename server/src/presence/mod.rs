@@ -26,7 +26,10 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 pub use snapshot::TownSnapshot;
-pub use town::{INTRODUCE_RADIUS, MAX_PEERS_PER_PERSON, OUTBOX_CAPACITY, Outbox, SEPARATE_RADIUS, Town, TownOptions};
+pub use town::{
+    CareRefused, ENTRANCE_WORD, INTRODUCE_RADIUS, MAX_HOLD_MINUTES, MAX_PEERS_PER_PERSON, OUTBOX_CAPACITY, Outbox,
+    SEPARATE_RADIUS, Town, TownOptions,
+};
 pub use walking::WALK_BURST;
 
 use crate::AppState;
@@ -127,6 +130,21 @@ impl TownHandle {
     /// participants leave once closed).
     pub fn set_hours(&self, view: protocol::HoursView, open: bool, unix_now: i64) {
         self.lock().set_hours(view, open, unix_now);
+    }
+
+    /// Staff walk a person to the entrance with a kind word.
+    pub fn walk_to_entrance(&self, id: protocol::ParticipantId, word: Option<String>) -> Result<(), CareRefused> {
+        self.lock().walk_to_entrance(id, word)
+    }
+
+    /// Staff hold a person's voice for `minutes`; returns until when (city time).
+    pub fn hold_voice(&self, id: protocol::ParticipantId, minutes: u32) -> Result<String, CareRefused> {
+        self.lock().hold_voice(id, minutes, crate::store::now())
+    }
+
+    /// Staff lift the hold on a person's voice.
+    pub fn release_voice(&self, id: protocol::ParticipantId) {
+        self.lock().release_voice(id);
     }
 
     /// The town now, as staff see it on いまの様子.

@@ -23,6 +23,9 @@ pub struct TownSnapshot {
     pub booths: SavedBooths,
     /// Calls for help: who, waiting for how long (ms), answered by whom.
     pub help: Vec<(ParticipantId, u64, Option<String>)>,
+    /// Whose voice staff hold, until when (Unix seconds).
+    #[serde(default)]
+    pub voice_holds: Vec<(ParticipantId, i64)>,
 }
 
 impl TownSnapshot {

@@ -17,12 +17,14 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 mod blocks;
+mod care;
 mod gallery;
 mod halls;
 mod hours;
 mod overview;
 
 use blocks::Blocks;
+pub use care::{CareRefused, ENTRANCE_WORD, MAX_HOLD_MINUTES};
 
 use super::help::{HelpCalls, reply_text};
 use super::relay::relay_only;
@@ -159,6 +161,8 @@ pub struct Town {
     galleries: Galleries,
     /// Who blocked whom.
     blocks: Blocks,
+    /// Whose voice staff hold, until when.
+    voice_holds: care::VoiceHolds,
     /// The SFU carrying what reaches a whole hall, if one is configured.
     sfu: Option<Sfu>,
     /// The halls' plan the SFU was last sent.
@@ -194,6 +198,7 @@ impl Town {
             halls: Halls::new(&map),
             galleries: Galleries::default(),
             blocks: Blocks::default(),
+            voice_holds: care::VoiceHolds::default(),
             sfu: None,
             plan_sent: None,
             halls_dirty: false,
@@ -324,6 +329,7 @@ impl Town {
         let id = person.id;
         self.people.insert(id, Present::new(person, session_id, page, connection, outbox));
         self.send_blocks(id);
+        self.send_voice_hold(id);
         self.halls_dirty = true;
         // A counselor coming back within the grace period finds their desk again.
         self.publish_booths(true);
@@ -401,6 +407,7 @@ impl Town {
         }
         self.resend_showing(id);
         self.send_blocks(id);
+        self.send_voice_hold(id);
         self.halls_dirty = true;
         self.publish_booths(true);
         self.publish_help(true, Instant::now());
@@ -487,12 +494,15 @@ impl Town {
             pairs,
             booths: self.booths.save(now),
             help: self.help.save(now),
+            voice_holds: self.voice_holds.save(),
         }
     }
 
     /// Puts back a snapshot taken before a restart, if it is recent enough: everyone in it is
     /// present but away, waiting for their page, for the grace period.
     pub fn restore(&mut self, snapshot: TownSnapshot) {
+        // Holds run by the clock, however long the server was down.
+        self.restore_voice_holds(snapshot.voice_holds, crate::store::now());
         let downtime = Duration::from_millis(u64::try_from(crate::store::now_ms() - snapshot.saved_at_ms).unwrap_or(0));
         if downtime >= self.resume_grace {
             return;
@@ -562,12 +572,13 @@ impl Town {
                 Ok(())
             }
             ClientMessage::SetParticipation { participation } => {
-                let present = self.people.get_mut(&from).ok_or(RejectCode::UnknownPeer)?;
-                if present.person.participation != participation {
-                    present.person.participation = participation;
-                    let person = present.person.clone();
-                    self.broadcast_about(&person, ServerMessage::ParticipationChanged { id: from, participation });
+                if !self.people.contains_key(&from) {
+                    return Err(RejectCode::UnknownPeer);
                 }
+                if participation.sends_audio() && self.voice_held(from) {
+                    return Err(RejectCode::VoiceHeld);
+                }
+                self.set_participation(from, participation);
                 Ok(())
             }
             ClientMessage::Booth { request } => {
@@ -588,6 +599,16 @@ impl Town {
             // Written down first by the connection (`crate::blocks`), which then tells the town.
             ClientMessage::SetBlock { .. } | ClientMessage::Report { .. } => Err(RejectCode::Malformed),
             ClientMessage::KeepAlive => Ok(()),
+        }
+    }
+
+    /// Puts a person on a step of the ladder; those who see them are told.
+    fn set_participation(&mut self, id: ParticipantId, participation: Participation) {
+        let Some(present) = self.people.get_mut(&id) else { return };
+        if present.person.participation != participation {
+            present.person.participation = participation;
+            let person = present.person.clone();
+            self.broadcast_about(&person, ServerMessage::ParticipationChanged { id, participation });
         }
     }
 
@@ -829,6 +850,9 @@ impl Town {
         // Reserved times open the door by the clock alone: look at every ticket once a second.
         self.ticks += 1;
         let each_second = self.ticks.is_multiple_of(TICKS_PER_SECOND);
+        if each_second {
+            self.expire_voice_holds(crate::store::now());
+        }
         self.publish_booths(each_second);
         // Callers move and minutes pass: the calls' places and ages are looked at once a second.
         self.publish_help(each_second, now);

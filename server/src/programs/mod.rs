@@ -22,7 +22,7 @@ use serde::Deserialize;
 pub use store::{PROGRAM_RETENTION_SECONDS, Program};
 
 use crate::AppState;
-use crate::auth::SignedIn;
+use crate::auth::{SignedIn, StaffOnly};
 use crate::city_time::{city_day, city_label, city_time};
 use crate::error::AppError;
 use crate::json::JsonBody;
@@ -147,12 +147,9 @@ async fn list(State(state): State<AppState>, SignedIn(_): SignedIn) -> Result<Js
 
 async fn create(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
+    StaffOnly(session): StaffOnly,
     JsonBody(form): JsonBody<ProgramForm>,
 ) -> Result<impl IntoResponse, AppError> {
-    if !schedules(session.account.role) {
-        return Err(AppError::Forbidden);
-    }
     let program = validate(form, &state.town.map(), now())?;
     let id = state.store.save_program(&program, session.account.id)?;
     tracing::info!(program = id, by = session.account.id.0, "program scheduled");
@@ -163,13 +160,10 @@ async fn create(
 
 async fn change(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
+    StaffOnly(session): StaffOnly,
     Path(id): Path<i64>,
     JsonBody(form): JsonBody<ProgramForm>,
 ) -> Result<StatusCode, AppError> {
-    if !schedules(session.account.role) {
-        return Err(AppError::Forbidden);
-    }
     let program = Program { id, ..validate(form, &state.town.map(), now())? };
     state.store.save_program(&program, session.account.id)?;
     tracing::info!(program = id, by = session.account.id.0, "program changed");
@@ -180,12 +174,9 @@ async fn change(
 
 async fn remove(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
+    StaffOnly(session): StaffOnly,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
-    if !schedules(session.account.role) {
-        return Err(AppError::Forbidden);
-    }
     state.store.delete_program(id)?;
     tracing::info!(program = id, by = session.account.id.0, "program deleted");
     state.store.audit(&session.account, "プログラムを削除", &format!("プログラム #{id}"));

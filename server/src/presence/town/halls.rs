@@ -36,6 +36,22 @@ impl Town {
     ) -> Result<(), RejectCode> {
         let hall = self.hall_of(from).ok_or(RejectCode::WrongPlace)?;
         let role = self.people.get(&from).map(|present| present.person.role).ok_or(RejectCode::UnknownPeer)?;
+        // A held voice reaches no hall: no stage, no hand, no turn, nothing published.
+        let wants_voice = matches!(
+            request,
+            HallRequest::TakeStage
+                | HallRequest::RaiseHand
+                | HallRequest::AnswerInvitation { accept: true }
+                | HallRequest::Publish { .. }
+        );
+        if wants_voice && self.voice_held(from) {
+            return Err(RejectCode::VoiceHeld);
+        }
+        if let HallRequest::Grant { person } = request
+            && self.voice_held(person)
+        {
+            return Err(RejectCode::VoiceHeld);
+        }
         match request {
             HallRequest::Publish { sdp, media: kind } => {
                 if !self.halls.may_publish(&hall, from) {
@@ -167,7 +183,7 @@ impl Town {
         }
         for (hall, publishers) in self.halls.publishers() {
             if let Some(members) = plan.halls.get_mut(hall) {
-                members.publishers = publishers.into_iter().collect();
+                members.publishers = publishers.into_iter().filter(|id| !self.voice_held(*id)).collect();
             }
         }
         if self.plan_sent.as_ref() != Some(&plan) {

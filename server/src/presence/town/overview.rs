@@ -23,15 +23,26 @@ impl Town {
             let place = if in_booth { IN_SESSION.to_owned() } else { self.place_label(person) };
             *counts.entry(place.clone()).or_default() += 1;
             people.push(if in_booth {
-                PersonRow { nickname: None, role: None, place, step: None, minutes: None, away: false }
+                PersonRow {
+                    id: None,
+                    nickname: None,
+                    role: None,
+                    place,
+                    step: None,
+                    minutes: None,
+                    away: false,
+                    voice_held_until: None,
+                }
             } else {
                 PersonRow {
+                    id: Some(person.id.0),
                     nickname: Some(person.nickname.clone()),
                     role: Some(person.role.label().to_owned()),
                     place,
                     step: Some(person.participation.label().to_owned()),
                     minutes: Some(now.saturating_duration_since(present.arrived).as_secs() / 60),
                     away: present.away_since.is_some(),
+                    voice_held_until: self.voice_held_label(person.id),
                 }
             });
         }

@@ -111,6 +111,41 @@ async fn session_ended(person: &mut Person, booth: &PlaceId) -> bool {
 }
 
 #[tokio::test]
+async fn after_closing_a_page_in_a_counseling_session_comes_back_and_no_other_does() {
+    let server = TestServer::start().await;
+    let staff = server.register(Role::Staff, "スタッフ").await;
+    let mut k = enter_as(&server, Role::Counselor, "けい").await;
+    let browser = server.register(Role::Participant, "あお").await;
+    let page = uuid::Uuid::new_v4();
+    let mut socket = browser.connect_page(page).await;
+    let ServerMessage::Welcome { you, .. } = socket.welcome().await else { unreachable!() };
+    let mut a = Person { id: you.id, socket };
+    common::counsel(&server, &mut k, &mut a).await;
+    let closed_today = json!({ "day": today(), "closed": true });
+    assert_eq!(staff.post("/api/hours/exceptions", closed_today).await.status(), 201);
+    assert!(a.never(|m| matches!(m, ServerMessage::Closing { .. })).await, "the session goes on");
+
+    // A's connection drops mid-session: the same page comes back into the booth.
+    drop(a);
+    tokio::time::sleep(common::WATCH).await;
+    let mut socket = browser.connect_page(page).await;
+    let back = socket.until(common::WAIT, |m| match m {
+        ServerMessage::Welcome { you, resumed, .. } => Some((you.place.clone(), *resumed)),
+        ServerMessage::Closing { code } => panic!("a page in a session shut out: {code:?}"),
+        _ => None,
+    });
+    assert_eq!(back.await, Some((Some(PlaceId("booth-1".into())), true)), "back in the booth");
+    // Another page of the same browser is kept out.
+    let mut other = browser.connect_page(uuid::Uuid::new_v4()).await;
+    let code = other.until(common::WAIT, |m| match m {
+        ServerMessage::Closing { code } => Some(*code),
+        ServerMessage::Welcome { .. } => panic!("a new page let into a closed town"),
+        _ => None,
+    });
+    assert_eq!(code.await, Some(CloseCode::OutsideHours));
+}
+
+#[tokio::test]
 async fn at_closing_a_counseling_session_goes_on_and_notices_come_once() {
     let server = TestServer::start().await;
     let mut k = enter_as(&server, Role::Counselor, "けい").await;

@@ -345,7 +345,9 @@ async fn connection(socket: WebSocket, state: AppState, session: Session, page: 
     let id = session.account.id;
     let (mut sink, mut stream) = socket.split();
     // Outside the open hours a participant's page is told when ibasho opens, and closes.
-    if let Some(hours) = crate::open_hours::keeps_out(&state.store, session.account.role) {
+    if let Some(hours) = crate::open_hours::keeps_out(&state.store, session.account.role)
+        && !state.town.lock().resumes_counseling(id, session.id, page)
+    {
         tracing::info!(account = id.0, "outside open hours: not let in");
         let _ = sink.send(encode(&ServerMessage::Hours { hours })).await;
         let _ = sink.send(encode(&ServerMessage::Closing { code: CloseCode::OutsideHours })).await;

@@ -70,6 +70,15 @@ impl Town {
         }
     }
 
+    /// Whether this page of `id` may come back outside the open hours: it is the page of a
+    /// person kept in a counseling session while its connection dropped (a session is never
+    /// cut by the hours, nor by a network's hiccup after them).
+    pub fn resumes_counseling(&self, id: ParticipantId, session_id: i64, page: Option<uuid::Uuid>) -> bool {
+        self.people.get(&id).is_some_and(|present| {
+            page.is_some() && present.page == page && present.session_id == session_id && self.in_session(present)
+        })
+    }
+
     /// Whether a person is in a booth where a counselor receives them.
     fn in_session(&self, present: &Present) -> bool {
         self.booth_of(&present.person).is_some_and(|booth| self.booths.in_session(booth))

@@ -368,31 +368,17 @@ fn top_bar(
 
 fn help_overlay(mut contexts: EguiContexts, mut help: ResMut<HelpOpen>, mut rects: ResMut<ControlRects>) -> Result {
     let mut open = help.0;
+    let ctx = contexts.ctx_mut()?;
+    // Below the top bar and clear of the chat field (a page element over the canvas, which
+    // would cover buttons drawn under it): the links first, the long text scrolls.
+    let top = rects.below_top_bar();
+    let text_height = (ctx.viewport_rect().height() - top - 150.0).max(120.0);
     egui::Window::new("使い方")
         .open(&mut open)
         .collapsible(false)
         .resizable(false)
-        .anchor(Align2::CENTER_CENTER, [0.0, 0.0])
-        .show(contexts.ctx_mut()?, |ui| {
-            ui.label("・矢印キー または W A S D キーで歩きます。");
-            ui.label("・行きたい場所をクリック（タップ）すると、そこまで歩きます。");
-            ui.label("・近くにいる人とチャットで話せます。下の入力欄に書いて Enter で送ります。");
-            ui.label("・離れている人には届きません。");
-            ui.label("・参加のしかたは上のバーでいつでも変えられます。");
-            ui.label("　見学：見て聞くだけ（声もチャットも出しません）／聞くだけ：聞いて、チャットで書けます");
-            ui.label("　声で参加：マイクを使います／カメラも：マイクとカメラを使います");
-            ui.label("・見ているだけ、聞いているだけでも大丈夫です。");
-            ui.label("・声は近い人ほど大きく聞こえ、離れると聞こえなくなります。");
-            ui.label("・M キーまたは上のボタンで自分のマイクをミュートできます。");
-            ui.label("・「押して話す」をオンにすると、スペースキーを押している間だけ声が届きます。");
-            ui.label("・人のアバターをクリックすると、その人の音量やミュートを変えられます。");
-            ui.label("・読書コーナーは静かな場所です（声は届きません）。");
-            ui.label("・個別相談のブースは、入口でノックして、相談員の「どうぞ」を待ってから入ります。");
-            ui.label(
-                "　中の声とチャットは外に届かず、中にいる人は外から見えません。「そっと退出」でいつでも出られます。",
-            );
-            ui.label("・H キーでこの説明を開いたり閉じたりできます。");
-            ui.separator();
+        .anchor(Align2::CENTER_TOP, [0.0, top])
+        .show(ctx, |ui| {
             ui.horizontal_wrapped(|ui| {
                 // Pages of their own: the town closes while they are open (the back button returns).
                 if rects.button(ui, "my-settings", "わたしの設定（名前・ログイン・削除）") {
@@ -403,6 +389,27 @@ fn help_overlay(mut contexts: EguiContexts, mut help: ResMut<HelpOpen>, mut rect
                     #[cfg(target_arch = "wasm32")]
                     crate::web::go_to("/privacy");
                 }
+            });
+            ui.separator();
+            egui::ScrollArea::vertical().max_height(text_height).show(ui, |ui| {
+                ui.label("・矢印キー または W A S D キーで歩きます。");
+                ui.label("・行きたい場所をクリック（タップ）すると、そこまで歩きます。");
+                ui.label("・近くにいる人とチャットで話せます。下の入力欄に書いて Enter で送ります。");
+                ui.label("・離れている人には届きません。");
+                ui.label("・参加のしかたは上のバーでいつでも変えられます。");
+                ui.label("　見学：見て聞くだけ（声もチャットも出しません）／聞くだけ：聞いて、チャットで書けます");
+                ui.label("　声で参加：マイクを使います／カメラも：マイクとカメラを使います");
+                ui.label("・見ているだけ、聞いているだけでも大丈夫です。");
+                ui.label("・声は近い人ほど大きく聞こえ、離れると聞こえなくなります。");
+                ui.label("・M キーまたは上のボタンで自分のマイクをミュートできます。");
+                ui.label("・「押して話す」をオンにすると、スペースキーを押している間だけ声が届きます。");
+                ui.label("・人のアバターをクリックすると、その人の音量やミュートを変えられます。");
+                ui.label("・読書コーナーは静かな場所です（声は届きません）。");
+                ui.label("・個別相談のブースは、入口でノックして、相談員の「どうぞ」を待ってから入ります。");
+                ui.label(
+                    "　中の声とチャットは外に届かず、中にいる人は外から見えません。「そっと退出」でいつでも出られます。",
+                );
+                ui.label("・H キーでこの説明を開いたり閉じたりできます。");
             });
         });
     if help.0 != open {
@@ -733,25 +740,36 @@ fn world_labels(
             let rect = Align2::CENTER_TOP.anchor_size(at, galley.size()).expand(3.0);
             painter.rect_filled(rect, 4.0, Color32::from_rgba_unmultiplied(30, 30, 40, 190));
             painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, Color32::WHITE);
-            // The role badge, left of the name: drawn from the account's role, never from text.
+            // Under the name, one row centred on it: the role badge (drawn from the account's role,
+            // never from text) and the step of the ladder. Beside the name, a badge would cover
+            // the name of someone standing next to them.
+            let mut badges = Vec::new();
             if avatar.role != Role::Participant {
-                let (fill, text) = (Color32::from_rgb(196, 140, 20), Color32::WHITE);
-                let badge = painter.layout_no_wrap(avatar.role.label().to_owned(), FontId::proportional(11.0), text);
-                let badge_rect = Align2::RIGHT_CENTER
-                    .anchor_size(rect.left_center() - egui::vec2(4.0, 0.0), badge.size())
-                    .expand(2.0);
-                painter.rect_filled(badge_rect, 3.0, fill);
-                painter.rect_stroke(badge_rect, 3.0, Stroke::new(1.0, Color32::WHITE), egui::StrokeKind::Outside);
-                painter.galley(badge_rect.min + egui::vec2(2.0, 2.0), badge, text);
+                badges.push((avatar.role.label(), Color32::from_rgb(196, 140, 20), Color32::WHITE, true));
             }
             if let Some(taking) = taking {
                 let (fill, text) = badge_colors(taking.0);
-                let badge = painter.layout_no_wrap(taking.0.badge().to_owned(), FontId::proportional(11.0), text);
-                let badge_rect = Align2::CENTER_TOP
-                    .anchor_size(rect.center_bottom() + egui::vec2(0.0, 3.0), badge.size())
-                    .expand(2.0);
-                painter.rect_filled(badge_rect, 6.0, fill);
-                painter.galley(badge_rect.min + egui::vec2(2.0, 2.0), badge, text);
+                badges.push((taking.0.badge(), fill, text, false));
+            }
+            let laid: Vec<_> = badges
+                .into_iter()
+                .map(|(label, fill, text, outlined)| {
+                    (painter.layout_no_wrap(label.to_owned(), FontId::proportional(11.0), text), fill, text, outlined)
+                })
+                .collect();
+            const GAP: f32 = 4.0;
+            let row_width: f32 = laid.iter().map(|(galley, ..)| galley.size().x + 4.0).sum::<f32>()
+                + GAP * laid.len().saturating_sub(1) as f32;
+            let mut x = rect.center().x - row_width / 2.0;
+            for (galley, fill, text, outlined) in laid {
+                let size = galley.size() + egui::vec2(4.0, 4.0);
+                let badge_rect = egui::Rect::from_min_size(egui::pos2(x, rect.bottom() + 3.0), size);
+                painter.rect_filled(badge_rect, if outlined { 3.0 } else { 6.0 }, fill);
+                if outlined {
+                    painter.rect_stroke(badge_rect, 3.0, Stroke::new(1.0, Color32::WHITE), egui::StrokeKind::Inside);
+                }
+                painter.galley(badge_rect.min + egui::vec2(2.0, 2.0), galley, text);
+                x += size.x + GAP;
             }
         }
         if let (Some(bubble), Some(at)) = (bubble, to_screen(feet + Vec2::new(0.0, head + 4.0))) {

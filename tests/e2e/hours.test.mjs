@@ -62,8 +62,9 @@ test("outside the open hours participants see when ibasho opens, staff still ent
   const live = await staff.context().newPage();
   await live.goto(`${running.server.url}/now`);
   await eventually("A on いまの様子", async () => /あおい.*参加者.*入口・案内.*聞くだけ/.test(await live.textContent("#people")));
-  await live.close();
+  await live.setViewportSize({ width: 1280, height: 800 });
   await live.screenshot({ path: join(artifacts, "now-1280.png"), fullPage: true });
+  await live.close();
 
   // わたしの設定, from the town's guide: A changes the nickname and comes back under it.
   await clickControl(a, "guide");

@@ -151,7 +151,10 @@ fn receive_server_messages(
     let mut latest_hours: Option<protocol::HoursView> = None;
     while let Ok(message) = link.incoming.try_recv() {
         match message {
-            ServerMessage::Welcome { you, people: others, ice_servers, resumed, links: introduced, .. } => {
+            ServerMessage::Welcome {
+                you, people: others, ice_servers, resumed, links: introduced, server_run, ..
+            } => {
+                hall_news.write(HallNews::ServerRun(server_run));
                 // A welcome after a reconnection is reconciled with what is on screen: people
                 // still here stay (no flicker), the others go, newcomers appear.
                 let here: HashSet<ParticipantId> = others.iter().map(|person| person.id).collect();

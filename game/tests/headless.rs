@@ -19,6 +19,7 @@ use ibasho_game::participation::{
     ChooseParticipation, DeviceRequest, DevicesFailed, DevicesReady, EntryChoice, MediaNotice,
 };
 use ibasho_game::places::booth::{BoothSigns, BoothSpot};
+use ibasho_game::places::hall::{HallFeeds, HallMedia};
 use ibasho_game::presence::{Links, People, RelayLinks, ServerLink};
 use ibasho_game::screens::{ClosedReason, Screen};
 use ibasho_game::voice::{Taking, VoiceMix};
@@ -62,6 +63,7 @@ fn fresh_welcome(you: Person, people: Vec<Person>, peer: u128) -> ServerMessage 
         ice_servers: vec![],
         resumed: false,
         links: vec![],
+        server_run: 1,
     }
 }
 
@@ -628,6 +630,7 @@ fn a_resumed_welcome_keeps_the_town_on_screen_and_a_fresh_one_starts_over() {
             protocol::LinkInfo { link: old_link, person: ParticipantId(2), offer: true, relay_only: false },
             protocol::LinkInfo { link: new_link, person: ParticipantId(4), offer: false, relay_only: true },
         ],
+        server_run: 1,
     };
     client.to_client.try_send(resumed).expect("send");
     client.frames(3);
@@ -652,4 +655,45 @@ fn a_resumed_welcome_keeps_the_town_on_screen_and_a_fresh_one_starts_over() {
     assert_eq!(client.player_at(), to_vec2(map.spawn_position()), "placed where the server says");
     assert!(client.app.world().resource::<Links>().0.is_empty());
     assert!(client.avatar_of(2).is_none());
+}
+
+/// What the core asked of the browser's hall media, in order.
+#[derive(Resource, Default)]
+struct SeenHallMedia(Vec<HallMedia>);
+
+fn note_hall_media(mut media: MessageReader<HallMedia>, mut seen: ResMut<SeenHallMedia>) {
+    seen.0.extend(media.read().cloned());
+}
+
+#[test]
+fn a_restarted_server_drops_the_old_hall_feeds_and_our_publications_are_offered_again() {
+    let mut client = Client::new();
+    client.app.init_resource::<SeenHallMedia>().add_systems(Update, note_hall_media);
+    client.enter(1, "わたし");
+    let feed = protocol::FeedId(7);
+    let offer =
+        ServerMessage::HallFeed { feed, person: ParticipantId(2), kind: protocol::FeedKind::Voice, sdp: "v=0".into() };
+    client.to_client.try_send(offer).expect("send");
+    client.frames(3);
+    let spawn = town_map().spawn_position();
+    let again = |run: u64| ServerMessage::Welcome {
+        you: person(1, "わたし", spawn),
+        peer_id: PeerId(uuid::Uuid::from_u128(2)),
+        people: vec![],
+        ice_servers: vec![],
+        resumed: true,
+        links: vec![],
+        server_run: run,
+    };
+    // A reconnection to the same run keeps everything: the SFU still has it.
+    client.to_client.try_send(again(1)).expect("send");
+    client.frames(3);
+    let seen = std::mem::take(&mut client.app.world_mut().resource_mut::<SeenHallMedia>().0);
+    assert!(matches!(seen.as_slice(), [HallMedia::Offer { feed: offered, .. }] if *offered == feed), "{seen:?}");
+    // A new run: the old feed goes and our publications are offered again.
+    client.to_client.try_send(again(2)).expect("send");
+    client.frames(3);
+    let seen = std::mem::take(&mut client.app.world_mut().resource_mut::<SeenHallMedia>().0);
+    assert!(matches!(seen.as_slice(), [HallMedia::End(ended), HallMedia::PublishAgain] if *ended == feed), "{seen:?}");
+    assert!(client.app.world().resource::<HallFeeds>().0.is_empty());
 }

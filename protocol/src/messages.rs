@@ -296,6 +296,10 @@ pub enum ServerMessage {
         /// has are kept, others are new or ended).
         #[serde(default)]
         links: Vec<LinkInfo>,
+        /// Which run of the server this is (new at every start). What a page published to a
+        /// hall's SFU in another run is gone: a page that knew another run publishes again.
+        #[serde(default)]
+        server_run: u64,
     },
     /// Someone entered the town.
     Joined {

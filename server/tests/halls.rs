@@ -263,3 +263,55 @@ async fn a_voice_held_by_staff_leaves_the_halls_publishers_in_janus() {
     hall(&mut f, HallRequest::Grant { person: a.id }).await;
     assert_eq!(rejected(&mut f).await, Some(RejectCode::VoiceHeld));
 }
+
+/// Comes back to `server` (a restarted one) as the page `page` of `browser`; returns the
+/// welcome's `resumed` and `server_run`, and the person.
+async fn come_back(server: &TestServer, browser: &common::Browser, page: uuid::Uuid) -> (bool, u64, Person) {
+    let browser = common::Browser { base: server.base.clone(), ..browser.clone() };
+    let mut socket = browser.connect_page(page).await;
+    let ServerMessage::Welcome { you, resumed, server_run, .. } = socket.welcome().await else { unreachable!() };
+    (resumed, server_run, Person { id: you.id, socket })
+}
+
+#[tokio::test]
+async fn a_restarted_server_keeps_the_stage_hands_and_turns_and_the_stage_publishes_to_the_new_janus() {
+    let server = TestServer::with_janus().await;
+    let (f_browser, f_page) = (server.register(Role::Facilitator, "ファシリ").await, uuid::Uuid::new_v4());
+    let (a_browser, a_page) = (server.register(Role::Participant, "あおい").await, uuid::Uuid::new_v4());
+    let (b_browser, b_page) = (server.register(Role::Participant, "ひかり").await, uuid::Uuid::new_v4());
+    let (_, first_run, mut f) = come_back(&server, &f_browser, f_page).await;
+    let (_, _, mut a) = come_back(&server, &a_browser, a_page).await;
+    let (_, _, mut b) = come_back(&server, &b_browser, b_page).await;
+    for (person, spot) in [(&mut f, IN_HALL[0]), (&mut a, IN_HALL[1]), (&mut b, IN_HALL[2])] {
+        into_hall(&server, person, spot).await;
+    }
+    hall(&mut f, HallRequest::TakeStage).await;
+    view(&mut f, |v| v.you == Turn::OnStage).await.expect("F on stage");
+    hall(&mut f, HallRequest::Publish { sdp: audio_offer(), media: FeedKind::Voice }).await;
+    published(&mut f).await.expect("F publishes");
+    hall(&mut a, HallRequest::RaiseHand).await;
+    hall(&mut b, HallRequest::RaiseHand).await;
+    view(&mut f, |v| v.hands == 2).await.expect("two hands");
+    hall(&mut f, HallRequest::Grant { person: a.id }).await;
+    view(&mut a, |v| v.you == Turn::Speaking).await.expect("A's turn");
+
+    let restarted = server.restart_with_janus().await;
+    drop((f, a, b));
+    let endpoint = restarted.janus.as_ref().expect("janus").0.clone();
+    assert!(janus_publishers(&endpoint, "hall-1").await.is_empty(), "a new Janus knows nothing yet");
+    let (resumed, run, mut f) = come_back(&restarted, &f_browser, f_page).await;
+    assert!(resumed, "F resumes");
+    assert_ne!(run, first_run, "a new run of the server: the page knows to publish again");
+    let (_, _, mut a) = come_back(&restarted, &a_browser, a_page).await;
+    let (_, _, mut b) = come_back(&restarted, &b_browser, b_page).await;
+    assert!(view(&mut f, |v| v.you == Turn::OnStage).await.is_some(), "F is still on the stage");
+    let seen = view(&mut a, |v| v.you == Turn::Speaking).await.expect("A's turn goes on");
+    assert_eq!(seen.stage.map(|p| p.nickname).as_deref(), Some("ファシリ"));
+    assert_eq!(view(&mut b, |_| true).await.map(|v| v.you), Some(Turn::HandRaised { ahead: 0 }), "B's hand is up");
+    // The stage publishes again, to the new Janus; a listener still may not.
+    hall(&mut f, HallRequest::Publish { sdp: audio_offer(), media: FeedKind::Voice }).await;
+    published(&mut f).await.expect("F publishes again");
+    assert_eq!(janus_publishers(&endpoint, "hall-1").await.len(), 1);
+    hall(&mut b, HallRequest::Publish { sdp: audio_offer(), media: FeedKind::Voice }).await;
+    assert_eq!(rejected(&mut b).await, Some(RejectCode::NotAllowed));
+}

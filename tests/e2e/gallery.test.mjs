@@ -6,6 +6,11 @@
 // anything; a third person walking in late starts at the presented position; a modified client
 // of a participant cannot control the showing (typed error, nothing changes). Last, staff suspend
 // the third person on 参加者, and that page closes at once with the reason.
+//
+// A second test uses a browser that, like an ordinary one, lets a page start sound only after a
+// click: a viewer whose page may not start the showing with sound is shown 「▶ 再生する」, and
+// after pressing it plays in step; when that viewer's video requests hang for a while (a network
+// stall) across a jump in the showing, the video catches up once they are answered again.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -13,7 +18,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  artifacts, arrive, clickControl, eventually, inviter, register, snapshot, useServerAndBrowser,
+  artifacts, arrive, clickControl, eventually, inviter, launchBrowser, register, sendRaw, snapshot,
+  useServerAndBrowser,
 } from "./harness.mjs";
 import { joinAsVoicePeer } from "./voice-peer.mjs";
 
@@ -31,6 +37,63 @@ function makeVideo() {
   const captions = join(dir, "salon.vtt");
   writeFileSync(captions, "WEBVTT\n\n00:00.000 --> 04:00.000\nけやきの会へようこそ\n");
   return { video, captions };
+}
+
+let made;
+/** The test video, made once for the file's tests. */
+const testVideo = () => (made ??= makeVideo());
+
+/** Uploads `video` with its captions on /gallery from a staff page, as staff do; waits until listed. */
+async function uploadVideo(staff, { video, captions }, title) {
+  const upload = await staff.context().newPage();
+  await upload.goto(`${running.server.url}/gallery`);
+  await upload.setInputFiles("#video", video);
+  await upload.fill("#title", title);
+  await upload.fill("#description", "当事者サロンの雰囲気を、短い動画で紹介します。");
+  await upload.fill("#program", "けやきの会");
+  await upload.setInputFiles("#captions", captions);
+  const saw = upload.waitForFunction(() => !document.getElementById("progress").hidden || /追加しました/.test(document.getElementById("progress-text").textContent));
+  await upload.click("#upload");
+  await saw;
+  await eventually(`${title} listed`, async () => (await upload.textContent("#videos")).includes(title), 120_000);
+  return upload;
+}
+
+/**
+ * A page read and steered without giving it a user activation: Playwright's own `evaluate` (and
+ * its locator checks) run as if the person had clicked, which would let the page start sound.
+ */
+async function quietPage(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const quietly = async (expression) => {
+    const answer = await cdp.send("Runtime.evaluate", { expression, returnByValue: true, awaitPromise: true, userGesture: false });
+    if (answer.exceptionDetails) throw new Error(answer.exceptionDetails.exception?.description ?? answer.exceptionDetails.text);
+    return answer.result.value;
+  };
+  return {
+    quietly,
+    snapshot: () => quietly("window.__ibasho ?? null"),
+    /** Walks to a tile centre and waits there (as `arrive` does). */
+    async arrive(col, row) {
+      const [x, y] = [(col + 0.5) * 32, (25 - row + 0.5) * 32];
+      await quietly(`window.__ibashoWalkTo(${x}, ${y})`);
+      await eventually(`arrived at (${col}, ${row})`, async () => {
+        const me = (await quietly("window.__ibasho?.me")) ?? {};
+        return Math.hypot(me.x - x, me.y - y) < 2;
+      });
+    },
+  };
+}
+
+/** The same person's town opened afresh in a new tab (nothing clicked in it), replacing `page`. */
+async function reopenQuietly(page) {
+  const fresh = await page.context().newPage();
+  await page.close();
+  const quiet = await quietPage(fresh);
+  await fresh.goto(`${running.server.url}/`);
+  await eventually("the town opened again", async () => (await quiet.snapshot())?.screen === "town", 240_000);
+  await quiet.quietly(`window.__ibashoChoose("listening")`);
+  return [fresh, quiet];
 }
 
 /** The page's gallery video: where it is, when (the page's clock), and how it plays. */
@@ -52,24 +115,12 @@ function apart(a, b) {
 
 test("staff upload and present a video; viewers stay in step; participants cannot control it", { timeout: 420_000 }, async () => {
   const { browser } = running;
-  const { video, captions } = makeVideo();
   const [iStaff] = await invites(1, "staff");
   const [iA, iB, iC, iD] = await invites(4);
 
   // Staff upload on /gallery: the page shows the upload's progress, then the video is listed.
   const staff = await register(browser, iStaff, "ギャラリー係", 4, { width: 1280, height: 800 });
-  const upload = await staff.context().newPage();
-  await upload.goto(`${running.server.url}/gallery`);
-  await upload.setInputFiles("#video", video);
-  await upload.fill("#title", "けやきの会のようす");
-  await upload.fill("#description", "当事者サロンの雰囲気を、短い動画で紹介します。");
-  await upload.fill("#program", "けやきの会");
-  await upload.setInputFiles("#captions", captions);
-  const saw = upload.waitForFunction(() => !document.getElementById("progress").hidden || /追加しました/.test(document.getElementById("progress-text").textContent));
-  await upload.click("#upload");
-  await saw;
-  await upload.waitForSelector("#videos tr[data-video-id]");
-  assert.match(await upload.textContent("#videos"), /けやきの会のようす/);
+  const upload = await uploadVideo(staff, testVideo(), "けやきの会のようす");
   await upload.screenshot({ path: join(artifacts, "gallery-staff-page-1280.png"), fullPage: true });
   // A file that is not a video is refused with the reason, and nothing is added.
   const notVideo = join(tmpdir(), "not-a-video.mp4");
@@ -177,4 +228,74 @@ test("staff upload and present a video; viewers stay in step; participants canno
   await c.reload();
   assert.match(await c.textContent("body"), /一時停止されています/);
   await Promise.all([a.context().close(), c.context().close(), staff.context().close()]);
+});
+
+test("「▶ 再生する」 where sound needs a click, and a viewer whose network stalls catches up", { timeout: 420_000 }, async () => {
+  const { browser } = running;
+  // Like an ordinary browser: a page may start sound only after the person clicked in it.
+  const strict = await launchBrowser({ autoplay: false });
+  try {
+    const [iStaff] = await invites(1, "staff");
+    const [iV, iW] = await invites(2);
+    const staff = await register(browser, iStaff, "上映係", 4, { width: 1280, height: 800 });
+    await (await uploadVideo(staff, testVideo(), "ランチのようす")).close();
+    const w = await register(browser, iW, "みどり", 2);
+    // V's town is opened afresh in a new tab and only read and walked quietly until the showing:
+    // nothing counts as a click there (a click on the registration page would count for the page
+    // it leads to).
+    const [v, quiet] = await reopenQuietly(await register(strict, iV, "ゆき", 1, { width: 390, height: 844 }));
+    await arrive(w, 7, 6);
+    await quiet.arrive(8, 5);
+    await arrive(staff, 2, 2);
+    await clickControl(staff, "gallery-present");
+    await eventually("W plays the showing", async () => { const s = await videoState(w); return !s.paused && s.t > 0.5; }, 30_000);
+
+    // V's browser refused to start it with sound: the button, and nothing silent pretending to play.
+    await eventually("V shown 「▶ 再生する」", () => quiet.quietly(`!document.getElementById("gallery-play").hidden`), 30_000);
+    assert.equal(await quiet.quietly("navigator.userActivation.hasBeenActive"), false, "nothing was clicked in V's page");
+    const waiting = await quiet.quietly(`(() => { const video = document.getElementById("gallery-video");
+      return { paused: video.paused, shown: !document.getElementById("gallery-screen").hidden }; })()`);
+    assert.ok(waiting.shown && waiting.paused, `V's video waits for the click: ${JSON.stringify(waiting)}`);
+    assert.equal((await quiet.snapshot()).gallery.video.blocked, true);
+    const box = await v.locator("#gallery-play").boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390 && box.height >= 44, `a real button on the phone: ${JSON.stringify(box)}`);
+    await v.screenshot({ path: join(artifacts, "gallery-play-button-390.png") });
+    await v.click("#gallery-play"); // a person's own click
+    await eventually("V plays, in step with W", async () => {
+      const [sv, sw] = await Promise.all([videoState(v), videoState(w)]);
+      return !sv.paused && apart(sv, sw) < 0.3;
+    }, 30_000);
+    await eventually("the button is gone", async () => !(await v.isVisible("#gallery-play")), 10_000);
+
+    // V's video requests hang (a stalled network) while staff jump 100 s ahead.
+    const held = [];
+    await v.route("**/media/videos/**", (route) => { held.push(route); });
+    const from = (await videoState(w)).t;
+    const jumpTo = Math.round((from + 100) * 1000);
+    await sendRaw(staff, { type: "gallery", request: { kind: "control", playing: true, position_ms: jumpTo, rate: 1 } });
+    await eventually("W jumped ahead", async () => (await videoState(w)).t > from + 99, 20_000);
+    await sleep(6_000);
+    const [stalledV, stalledW] = await Promise.all([videoState(v), videoState(w)]);
+    assert.ok(apart(stalledV, stalledW) > 2, `V is really stalled: ${stalledV.t} s against ${stalledW.t} s`);
+    // The network comes back: V catches up by itself and stays in step.
+    const back = Date.now();
+    await v.unroute("**/media/videos/**");
+    for (const route of held) await route.continue().catch(() => {});
+    await eventually("V caught up", async () => {
+      const [sv, sw] = await Promise.all([videoState(v), videoState(w)]);
+      return !sv.paused && apart(sv, sw) < 0.3;
+    }, 30_000);
+    console.log(`# gallery: a viewer stalled for 6 s caught up ${((Date.now() - back) / 1000).toFixed(1)} s after the network came back`);
+    let worst = 0;
+    for (let i = 0; i < 5; i++) {
+      const [sv, sw] = await Promise.all([videoState(v), videoState(w)]);
+      worst = Math.max(worst, apart(sv, sw));
+      await sleep(1_000);
+    }
+    assert.ok(worst < 0.3, `V stays in step after catching up: ${worst}`);
+    await clickControl(staff, "gallery-stop");
+    await Promise.all([v.context().close(), w.context().close(), staff.context().close()]);
+  } finally {
+    await strict.close();
+  }
 });

@@ -74,8 +74,12 @@ export async function plainPage(browser, inviteUrl, nickname, path) {
   return page;
 }
 
-/** Headless Chromium as DESIGN.md found it works here: software WebGL2, fake devices. */
-export async function launchBrowser() {
+/**
+ * Headless Chromium as DESIGN.md found it works here: software WebGL2, fake devices. Pages may
+ * start sound by themselves unless `autoplay` is false: then, as in an ordinary browser, only
+ * after the person clicked in the page.
+ */
+export async function launchBrowser({ autoplay = true } = {}) {
   mkdirSync(artifacts, { recursive: true });
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -85,7 +89,7 @@ export async function launchBrowser() {
       "--disable-component-update", "--disable-sync",
       "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist",
       "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-      "--autoplay-policy=no-user-gesture-required",
+      `--autoplay-policy=${autoplay ? "no-user-gesture-required" : "document-user-activation-required"}`,
     ],
   });
 }

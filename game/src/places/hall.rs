@@ -44,6 +44,8 @@ pub enum HallNews {
     Reacted(ParticipantId, Reaction),
     /// Someone wrote to the whole hall (the chat takes it).
     Said(ParticipantId, String),
+    /// The server welcomed us, in this run of it (a new run has new SFU rooms).
+    ServerRun(u64),
 }
 
 /// Something we ask of the hall (from the panel).
@@ -157,6 +159,8 @@ pub enum HallMedia {
     },
     /// Close a feed.
     End(FeedId),
+    /// The server started anew and its SFU rooms with it: offer each of our publications again.
+    PublishAgain,
 }
 
 pub(super) fn plugin(app: &mut App) {
@@ -186,6 +190,7 @@ fn apply_hall_news(
     mut notice: ResMut<TurnNotice>,
     mut floating: ResMut<FloatingReactions>,
     mut media: MessageWriter<HallMedia>,
+    mut known_run: Local<Option<u64>>,
 ) {
     for item in news.read() {
         match item.clone() {
@@ -213,6 +218,16 @@ fn apply_hall_news(
             HallNews::FeedEnded(feed) => {
                 feeds.0.remove(&feed);
                 media.write(HallMedia::End(feed));
+            }
+            HallNews::ServerRun(run) => {
+                // A restarted server's SFU knows nothing of what we sent or received before:
+                // our feeds are gone (it offers them anew) and we publish again.
+                if known_run.replace(run).is_some_and(|known| known != run) {
+                    for feed in std::mem::take(&mut feeds.0).into_keys() {
+                        media.write(HallMedia::End(feed));
+                    }
+                    media.write(HallMedia::PublishAgain);
+                }
             }
             HallNews::TurnEnded(why) => notice.0 = Some(why),
             HallNews::Said(..) => {}

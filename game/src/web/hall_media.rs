@@ -294,6 +294,10 @@ fn apply_hall_media(
                 }
             }
             HallMedia::End(feed) => end_feed(feed),
+            HallMedia::PublishAgain => {
+                let ice_servers = ice.as_ref().map(|ice| ice.0.clone()).unwrap_or_default();
+                publish_again(&ice_servers, link.outgoing.clone());
+            }
         }
     }
 }
@@ -335,6 +339,24 @@ fn start_publication(
         }
     });
     Ok(())
+}
+
+/// The server started anew, its SFU rooms with it: what we published is gone. Our voice is
+/// offered again by `follow_publishing` (its publication is dropped here); our shared screen
+/// is offered again at once with the same track, so the browser asks nothing again.
+fn publish_again(ice_servers: &[protocol::IceServer], outgoing: async_channel::Sender<ClientMessage>) {
+    let old: Vec<(FeedKind, Publication)> = HALL.with(|hall| hall.borrow_mut().publications.drain().collect());
+    for (kind, publication) in old {
+        publication.pc.close();
+        expose(publication_name(kind), None, None);
+        if kind == FeedKind::Screen
+            && let Err(error) =
+                start_publication((kind, false), (publication.track, None), ice_servers, outgoing.clone())
+        {
+            warn!("cannot share the screen again: {error:?}");
+            SCREEN_ENDED.with(|ended| ended.set(true));
+        }
+    }
 }
 
 fn stop_publication(kind: FeedKind) {

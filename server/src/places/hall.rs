@@ -6,10 +6,32 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
+
 use protocol::{
     HallPerson, HallRequest, HallView, MAX_GROUP_LABEL_CHARS, MAX_GROUPS, ParticipantId, PlaceId, PlaceKind, Reaction,
     RejectCode, Role, TableView, TownMap, Turn, TurnEnded,
 };
+
+/// One hall as kept across a restart: the stage, hands, invitations, turns and the groups.
+/// Reactions (a count for the moment) and their pacing are not kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedHall {
+    /// Which hall.
+    pub id: PlaceId,
+    /// Who was on its stage.
+    pub stage: Option<ParticipantId>,
+    /// Raised hands, in order.
+    pub hands: Vec<ParticipantId>,
+    /// Invited to speak, not yet answered.
+    pub invited: Vec<ParticipantId>,
+    /// Whose turn to speak it was.
+    pub speakers: Vec<ParticipantId>,
+    /// The groups' labels.
+    pub groups: Vec<String>,
+    /// Each table's label.
+    pub table_labels: Vec<Option<String>>,
+}
 
 /// Least time between two reactions of one person: applause, not a flood.
 pub const REACTION_EVERY: Duration = Duration::from_millis(400);
@@ -78,6 +100,41 @@ impl Halls {
                 (place.id.clone(), Hall { table_labels: vec![None; place.tables.len()], ..Hall::default() })
             });
         Halls { halls: halls.collect(), last_reaction: HashMap::new(), changed: false }
+    }
+
+    /// What to keep across a restart.
+    pub fn save(&self) -> Vec<SavedHall> {
+        self.halls
+            .iter()
+            .map(|(id, hall)| SavedHall {
+                id: id.clone(),
+                stage: hall.stage,
+                hands: hall.hands.clone(),
+                invited: hall.invited.iter().copied().collect(),
+                speakers: hall.speakers.iter().copied().collect(),
+                groups: hall.groups.clone(),
+                table_labels: hall.table_labels.clone(),
+            })
+            .collect()
+    }
+
+    /// Puts back what [`Halls::save`] kept. Only people `inside` the hall (restored, standing
+    /// there) get their part back; halls and tables no longer on the map are left out, and a
+    /// table keeps a label only if it is one of the groups.
+    pub fn restore(&mut self, saved: Vec<SavedHall>, inside: impl Fn(ParticipantId, &PlaceId) -> bool) {
+        for kept in saved {
+            let Some(hall) = self.halls.get_mut(&kept.id) else { continue };
+            let here = |id: &ParticipantId| inside(*id, &kept.id);
+            hall.stage = kept.stage.filter(here);
+            hall.hands = kept.hands.into_iter().filter(here).collect();
+            hall.invited = kept.invited.into_iter().filter(here).collect();
+            hall.speakers = kept.speakers.into_iter().filter(here).collect();
+            hall.groups = kept.groups;
+            for (slot, label) in hall.table_labels.iter_mut().zip(kept.table_labels) {
+                *slot = label.filter(|label| hall.groups.contains(label));
+            }
+        }
+        self.changed = true;
     }
 
     /// Whether `place` is a hall.
@@ -454,6 +511,37 @@ mod tests {
         halls.handle(&hall, A, Role::Participant, &clap, |_| true, start + REACTION_EVERY).expect("later");
         let view = halls.view(&hall, F, Role::Facilitator, true, |_| Some("x".into()), &[], None).expect("view");
         assert_eq!(view.reactions, vec![(Reaction::Clap, 2)]);
+    }
+
+    #[test]
+    fn a_restart_keeps_the_stage_hands_turns_and_groups_of_the_people_who_come_back() {
+        let (mut halls, hall) = halls();
+        ask(&mut halls, &hall, F, Role::Facilitator, HallRequest::TakeStage).expect("stage");
+        ask(&mut halls, &hall, A, Role::Participant, HallRequest::RaiseHand).expect("hand");
+        ask(&mut halls, &hall, F, Role::Facilitator, HallRequest::Grant { person: A }).expect("grant");
+        ask(&mut halls, &hall, B, Role::Participant, HallRequest::RaiseHand).expect("hand");
+        ask(&mut halls, &hall, F, Role::Facilitator, HallRequest::Grant { person: G }).expect("invite");
+        let tables = PlaceId("hall-2".into());
+        let labels = vec!["10代・20代".to_owned(), "30代".to_owned()];
+        ask(&mut halls, &tables, F, Role::Facilitator, HallRequest::SetGroups { labels }).expect("groups");
+        let label = Some("30代".to_owned());
+        ask(&mut halls, &tables, F, Role::Facilitator, HallRequest::LabelTable { table: 1, label }).expect("label");
+        let saved = halls.save();
+
+        let (mut restored, _) = super::tests::halls();
+        // B does not come back (not restored); everyone else stands where they stood.
+        restored.restore(saved, |id, place| id != B && (*place == hall || *place == tables));
+        assert!(restored.may_publish(&hall, F), "F is on the stage again");
+        assert!(restored.may_publish(&hall, A), "A's turn goes on");
+        assert_eq!(turn(&restored, &hall, G), Turn::Invited);
+        assert_eq!(turn(&restored, &hall, B), Turn::Listening, "B's hand went with B");
+        let view = restored.view(&tables, A, Role::Participant, true, |_| Some("x".into()), &[], None).expect("view");
+        assert_eq!(view.groups, vec!["10代・20代".to_owned(), "30代".to_owned()]);
+        assert_eq!(view.tables[1].label.as_deref(), Some("30代"));
+        // Someone who is not inside the hall any more gets nothing back.
+        let (mut elsewhere, _) = super::tests::halls();
+        elsewhere.restore(restored.save(), |_, place| *place != hall);
+        assert!(!elsewhere.may_publish(&hall, F) && !elsewhere.may_publish(&hall, A));
     }
 
     #[test]

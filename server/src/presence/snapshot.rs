@@ -1,6 +1,6 @@
 //! What the town keeps across a server restart: who was present (with their page, place, step
 //! of the ladder), who was introduced to whom (with the same link ids, so peer connections
-//! that are still flowing are kept), the booths' state and the calls for help. Saved to SQLite
+//! that are still flowing are kept), the booths' and halls' state and the calls for help. Saved to SQLite
 //! every second while it changes and once more when the server stops; read back at start,
 //! when people present are kept for the grace period, waiting for their pages to come back.
 
@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::places::booth::SavedBooths;
+use crate::places::hall::SavedHall;
 
 /// The town as kept across a restart.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -23,6 +24,9 @@ pub struct TownSnapshot {
     pub booths: SavedBooths,
     /// Calls for help: who, waiting for how long (ms), answered by whom.
     pub help: Vec<(ParticipantId, u64, Option<String>)>,
+    /// The halls: stage, hands, turns, groups.
+    #[serde(default)]
+    pub halls: Vec<SavedHall>,
     /// Whose voice staff hold, until when (Unix seconds).
     #[serde(default)]
     pub voice_holds: Vec<(ParticipantId, i64)>,

@@ -13,6 +13,7 @@ use protocol::{
     LinkInfo, Movement, ParticipantId, Participation, PeerId, Person, PlaceId, PlaceKind, Position, RejectCode, Role,
     ServerMessage, Ticket, TownMap,
 };
+use rand::Rng;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -151,6 +152,9 @@ struct Pair {
 
 /// The live town.
 pub struct Town {
+    /// Which run of the server this is (new at every start): pages compare it to know that
+    /// their hall media must be published again.
+    server_run: u64,
     map: Arc<TownMap>,
     people: BTreeMap<ParticipantId, Present>,
     links: HashMap<PeerId, Link>,
@@ -217,6 +221,7 @@ impl Town {
             teleports_allowed: options.teleports_allowed,
             stopping: false,
             ticks: 0,
+            server_run: rand::rng().random_range(1..(1u64 << 52)),
         }
     }
 
@@ -318,6 +323,7 @@ impl Town {
             ice_servers,
             resumed: false,
             links: Vec::new(),
+            server_run: self.server_run,
         };
         send(&outbox, welcome);
         send(&outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
@@ -387,7 +393,16 @@ impl Town {
                 LinkInfo { link: *link_id, person: link.other, offer, relay_only: link.relay_only }
             })
             .collect();
-        let welcome = ServerMessage::Welcome { you, peer_id: new_peer_id(), people, ice_servers, resumed: true, links };
+        let server_run = self.server_run;
+        let welcome = ServerMessage::Welcome {
+            you,
+            peer_id: new_peer_id(),
+            people,
+            ice_servers,
+            resumed: true,
+            links,
+            server_run,
+        };
         send(&outbox, welcome);
         send(&outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
         send(&outbox, ServerMessage::Programs { programs: self.programs.clone() });
@@ -494,6 +509,7 @@ impl Town {
             pairs,
             booths: self.booths.save(now),
             help: self.help.save(now),
+            halls: self.halls.save(),
             voice_holds: self.voice_holds.save(),
         }
     }
@@ -535,6 +551,11 @@ impl Town {
         }
         self.booths.restore(snapshot.booths, now, downtime);
         self.help.restore(snapshot.help, now, downtime);
+        let people = &self.people;
+        let inside = |id: ParticipantId, hall: &PlaceId| {
+            people.get(&id).is_some_and(|present| present.person.place.as_ref() == Some(hall))
+        };
+        self.halls.restore(snapshot.halls, inside);
         self.signs = self.booths.signs();
         self.halls_dirty = true;
     }

@@ -107,9 +107,21 @@ impl TestServer {
     /// does with `--spawn-janus`.
     pub async fn with_janus() -> TestServer {
         let mut server = TestServer::start().await;
+        server.attach_janus().await;
+        server
+    }
+
+    /// [`TestServer::restart`] with a Janus of its own, as a restarted server starts a new one.
+    pub async fn restart_with_janus(&self) -> TestServer {
+        let mut server = self.restart().await;
+        server.attach_janus().await;
+        server
+    }
+
+    async fn attach_janus(&mut self) {
         let (endpoint, process) =
-            ibasho_server::sfu::janus::spawn(server._static_dir.path(), &Default::default()).await.expect("janus");
-        let halls = server
+            ibasho_server::sfu::janus::spawn(self._static_dir.path(), &Default::default()).await.expect("janus");
+        let halls = self
             .map
             .places
             .iter()
@@ -117,9 +129,8 @@ impl TestServer {
             .map(|place| place.id.clone())
             .collect();
         let sfu = ibasho_server::sfu::Sfu::start(vec![endpoint.clone()], halls).await.expect("sfu");
-        server.state.town.set_sfu(sfu);
-        server.janus = Some((endpoint, process));
-        server
+        self.state.town.set_sfu(sfu);
+        self.janus = Some((endpoint, process));
     }
 
     /// A fresh invite token made directly in the store (as the server does at start).

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod blocks;
 pub mod care;
 pub mod city_time;
+pub mod client_files;
 pub mod config;
 pub mod error;
 pub mod gallery;
@@ -32,7 +33,6 @@ pub mod turn;
 use std::sync::Arc;
 
 use axum::Router;
-use tower_http::services::ServeDir;
 
 pub use config::Config;
 pub use presence::{TownHandle, TownOptions};
@@ -89,9 +89,6 @@ pub struct AppState {
 
 /// The whole HTTP and WebSocket surface; files of the built client are the fallback.
 pub fn app(state: AppState) -> Router {
-    // Precompressed `.br` files (written by `cargo xtask` after building) are served to
-    // browsers that accept brotli: the wasm client shrinks about tenfold.
-    let static_files = ServeDir::new(&state.config.static_dir).precompressed_br();
     let index = std::fs::read_to_string(state.config.static_dir.join("index.html")).unwrap_or_default();
     let client_scripts = headers::ClientScripts(Arc::new(headers::script_hashes(&index)));
     Router::new()
@@ -110,7 +107,7 @@ pub fn app(state: AppState) -> Router {
         .merge(care::router())
         .merge(audit::router())
         .merge(me::router())
-        .fallback_service(static_files)
+        .fallback_service(client_files::router(&state.config.static_dir))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::renew))
         .layer(axum::middleware::from_fn_with_state(client_scripts, headers::secure))
         .with_state(state)

@@ -318,3 +318,33 @@ async fn probing_invite_tokens_is_slowed_down_with_a_clear_answer() {
         server.state.store.column_texts("SELECT token_hash FROM invites WHERE used_at IS NULL").expect("query");
     assert_eq!(invites.len(), 1);
 }
+
+#[tokio::test]
+async fn the_clients_build_is_cached_for_a_year_and_the_rest_is_checked_on_each_visit() {
+    let server = TestServer::start().await;
+    let dist = &server.state.config.static_dir;
+    std::fs::write(dist.join("ibasho-0123456789abcdef_bg.wasm"), b"\0asm\x01\0\0\0").expect("wasm");
+    std::fs::create_dir_all(dist.join("assets/maps")).expect("assets");
+    std::fs::write(dist.join("assets/maps/town.ron"), "(tiles: [])").expect("map");
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("{}{path}", server.base));
+
+    // The module, named by its content: a year, immutable, as application/wasm for streaming.
+    let wasm = get("/ibasho-0123456789abcdef_bg.wasm").send().await.expect("get");
+    assert_eq!(wasm.status(), 200);
+    assert_eq!(header(&wasm, "cache-control"), ibasho_server::client_files::IMMUTABLE);
+    assert_eq!(header(&wasm, "content-type"), "application/wasm");
+    // An asset with a fixed name: kept, but checked; unchanged, it costs a 304 and no body.
+    let map = get("/assets/maps/town.ron").send().await.expect("get");
+    assert_eq!(map.status(), 200);
+    assert_eq!(header(&map, "cache-control"), "no-cache");
+    let modified = header(&map, "last-modified").to_owned();
+    let again = get("/assets/maps/town.ron").header("if-modified-since", &modified).send().await.expect("get");
+    assert_eq!(again.status(), 304);
+    assert_eq!(header(&again, "cache-control"), "no-cache");
+    assert!(again.bytes().await.expect("body").is_empty());
+    // A file that is not there is not cached at all.
+    let missing = get("/ibasho-fedcba9876543210.js").send().await.expect("get");
+    assert_eq!(missing.status(), 404);
+    assert!(missing.headers().get("cache-control").is_none());
+}

@@ -1,13 +1,18 @@
-// Client benchmark: size of the wasm client (raw and brotli, as served), and time from
-// navigation to the town being interactive (the game's snapshot says "town") in headless
-// Chromium on this machine, over several fresh page loads.
+// Client benchmark: the size of the wasm client (raw and brotli, as served), and what one person
+// waits from navigation until the town answers, on a first visit (an empty browser cache) and a
+// second visit (the same browser profile), on loopback and under Chromium's network emulation at
+// 10 Mb/s / 40 ms and 1.6 Mb/s / 150 ms ("slow 3G"). Each figure comes with its phases, read from
+// the page's own timeline: the wasm downloaded (resource timing), the module compiled and started
+// (`ibasho:started`), the game's first frame (`ibasho:first-frame`) and the town answering
+// (`ibasho:town`), and the bytes the visit fetched over the network. The measured page is the only
+// page open: the person was registered in another context, closed before measuring.
 //
-//     cargo xtask bench      (or: IBASHO_SERVER_BIN=... node bench-client.mjs)
+//     cargo xtask bench client      (or: IBASHO_SERVER_BIN=... RUNS=3 node bench-client.mjs)
 import { readdirSync, statSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { createInvite, launchBrowser, register, snapshot, startServer, eventually } from "./harness.mjs";
+import { createInvite, eventually, launchBrowser, register, snapshot, startServer } from "./harness.mjs";
 
-const RUNS = Number(process.env.RUNS ?? 5);
+const RUNS = Number(process.env.RUNS ?? 3);
 const dist = process.env.IBASHO_DIST ?? join(import.meta.dirname, "..", "..", "dist");
 
 const wasm = readdirSync(dist).find((name) => name.endsWith(".wasm"));
@@ -16,27 +21,72 @@ const br = existsSync(join(dist, `${wasm}.br`)) ? statSync(join(dist, `${wasm}.b
 const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
 console.log(`client wasm: ${mb(raw)} MiB raw, ${mb(br)} MiB brotli (as served)`);
 
+/** Network conditions, as Chromium's emulation takes them (bytes per second, ms). */
+const NETWORKS = [
+  { name: "loopback", conditions: null },
+  { name: "10 Mb/s, 40 ms", conditions: { latency: 40, downloadThroughput: 10e6 / 8, uploadThroughput: 5e6 / 8 } },
+  { name: "1.6 Mb/s, 150 ms (slow 3G)", conditions: { latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 } },
+];
+
+/** One visit of `context` to the town: its phases (ms from navigation) and bytes fetched. */
+async function visit(context, url, conditions) {
+  const page = await context.newPage();
+  if (conditions) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, ...conditions });
+  }
+  await page.goto(url);
+  await eventually("the town", async () => (await snapshot(page))?.screen === "town", 300_000);
+  const figures = await page.evaluate(() => {
+    const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
+    const resources = performance.getEntriesByType("resource");
+    const module = resources.find((entry) => entry.name.endsWith("_bg.wasm"));
+    const fetched = resources.reduce((sum, entry) => sum + entry.transferSize, 0) +
+      performance.getEntriesByType("navigation")[0].transferSize;
+    return {
+      downloaded: module?.responseEnd ?? NaN, fromCache: module ? module.transferSize === 0 : null,
+      started: at("ibasho:started"), firstFrame: at("ibasho:first-frame"), town: at("ibasho:town"), fetched,
+    };
+  });
+  await page.close();
+  return figures;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+
+function report(network, label, visits) {
+  const phase = (key) => median(visits.map((v) => v[key]));
+  const towns = visits.map((v) => v.town).sort((a, b) => a - b);
+  console.log(`${network} — ${label}: town interactive median ${seconds(phase("town"))} over ${visits.length} ` +
+    `(min ${seconds(towns[0])}, max ${seconds(towns.at(-1))}); phases (medians): wasm downloaded ` +
+    `${seconds(phase("downloaded"))}${visits[0].fromCache ? " (from cache)" : ""}, compiled and started ` +
+    `${seconds(phase("started"))}, first frame ${seconds(phase("firstFrame"))}; fetched ` +
+    `${(phase("fetched") / 1024).toFixed(0)} KiB`);
+}
+
 const server = await startServer();
 const browser = await launchBrowser();
 try {
   const staff = await register(browser, server.staffInvite, "bench-staff");
   const invite = await createInvite(staff);
-  const participant = await register(browser, invite, "bench");
-  const context = participant.context();
-  await participant.close();
-  const times = [];
-  for (let run = 0; run < RUNS; run++) {
-    const page = await context.newPage();
-    const started = Date.now();
-    await page.goto(server.url);
-    await eventually("the town", async () => (await snapshot(page))?.screen === "town", 300_000);
-    times.push(Date.now() - started);
-    await page.close();
+  const person = await register(browser, invite, "bench");
+  const cookies = await person.context().cookies();
+  await Promise.all([staff.context().close(), person.context().close()]);
+  for (const { name, conditions } of NETWORKS) {
+    const first = [], second = [];
+    for (let run = 0; run < RUNS; run++) {
+      // A new context is a browser profile with an empty cache.
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ja-JP" });
+      await context.addCookies(cookies);
+      first.push(await visit(context, server.url, conditions));
+      second.push(await visit(context, server.url, conditions));
+      await context.close();
+    }
+    report(name, "first visit", first);
+    report(name, "second visit", second);
   }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)];
-  console.log(`navigation → town interactive: median ${(median / 1000).toFixed(1)} s over ${RUNS} loads ` +
-    `(min ${(times[0] / 1000).toFixed(1)} s, max ${(times.at(-1) / 1000).toFixed(1)} s)`);
 } finally {
   await browser.close();
   server.stop();

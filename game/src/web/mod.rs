@@ -5,6 +5,7 @@ mod background;
 mod dom;
 mod gallery_video;
 mod hall_media;
+mod marks;
 mod media;
 mod peers;
 mod slots;
@@ -36,6 +37,7 @@ pub fn plugin(app: &mut App) {
         }
     }
     dom::plugin(app);
+    marks::plugin(app);
     slots::plugin(app);
     background::plugin(app);
 }

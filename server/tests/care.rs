@@ -45,6 +45,7 @@ async fn staff_walk_a_person_to_the_entrance_with_a_kind_word() {
     let mut o = enter(&server, "おと").await;
     a.move_to(server.at(28, 4)).await;
     o.move_to(server.at(27, 5)).await;
+    assert!(common::hall_view(&mut a, |_| true).await.is_some(), "A is shown the hall");
     let entrance = format!("/api/now/{}/entrance", a.id.0);
 
     let word = json!({ "word": "少し休みましょう。" });
@@ -55,11 +56,17 @@ async fn staff_walk_a_person_to_the_entrance_with_a_kind_word() {
     assert_eq!(staff.post("/api/now/9999/entrance", word.clone()).await.status(), 409, "nobody by that id");
 
     assert_eq!(staff.post(&entrance, word).await.status(), 204);
+    let mut out_of_hall = false;
     let placed = a.until(|m| match m {
+        ServerMessage::Hall { view: None } => {
+            out_of_hall = true;
+            None
+        }
         ServerMessage::Placed { position } => Some(*position),
         _ => None,
     });
     let placed = placed.await.expect("A is moved");
+    assert!(out_of_hall, "the hall's panel goes at once, before the word comes");
     assert!(placed.distance(server.at(5, 18)) <= 6.0 * 32.0, "by the entrance: {placed:?}");
     let said = a.until(|m| match m {
         ServerMessage::StaffWord { text } => Some(text.clone()),
@@ -67,7 +74,9 @@ async fn staff_walk_a_person_to_the_entrance_with_a_kind_word() {
     });
     assert_eq!(said.await.as_deref(), Some("少し休みましょう。"));
     let seen = o.until(|m| match m {
-        ServerMessage::Moved { moves } => moves.iter().find(|m| m.id == a.id).map(|m| m.position),
+        ServerMessage::Moved { moves } => {
+            moves.iter().find(|m| m.id == a.id && m.position == placed).map(|m| m.position)
+        }
         _ => None,
     });
     assert_eq!(seen.await, Some(placed), "the others see A at the entrance");

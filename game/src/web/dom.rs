@@ -397,6 +397,8 @@ struct Snapshot {
     hours: HoursShot,
     /// Where egui drew its named controls: `[x, y, width, height]`.
     controls: std::collections::HashMap<String, [f32; 4]>,
+    /// The part of the town on screen, in world pixels: `[left, bottom, right, top]`.
+    view: Option<[f32; 4]>,
     /// The notice shown about devices or connections, if any.
     notice: Option<String>,
     /// The booths as we see them.
@@ -633,6 +635,11 @@ fn publish_snapshot(
             blocked
         },
         controls: controls.0.clone(),
+        view: camera.as_ref().and_then(|c| {
+            let size = c.0.logical_viewport_size()?;
+            let (a, b) = (c.0.viewport_to_world_2d(c.1, Vec2::ZERO).ok()?, c.0.viewport_to_world_2d(c.1, size).ok()?);
+            Some([a.x.min(b.x), a.y.min(b.y), a.x.max(b.x), a.y.max(b.y)])
+        }),
         notice: notice.0.clone(),
         booth: BoothView {
             signs: signs.0.clone(),

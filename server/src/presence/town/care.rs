@@ -66,6 +66,8 @@ impl Town {
         }
         let position = self.arrival_position();
         self.move_person(id, position, false).map_err(|_| CareRefused::NotHere)?;
+        // Out of a hall at once, not at the next beat: the hall's panel goes before the word comes.
+        self.follow_halls();
         let text = word.unwrap_or_else(|| ENTRANCE_WORD.to_owned());
         if let Some(present) = self.people.get(&id) {
             send(&present.outbox, ServerMessage::Placed { position });

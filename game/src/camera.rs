@@ -26,6 +26,8 @@ pub const ZOOM_FARTHEST: f32 = 2.0;
 const ZOOM_STEP: f32 = 1.25;
 /// Side of the zoom buttons, in points: a finger's size.
 const ZOOM_BUTTON: f32 = 44.0;
+/// How far above the bottom edge the zoom buttons sit: clear of the chat field on a phone.
+const ZOOM_ABOVE_BOTTOM: f32 = 96.0;
 
 /// The town's camera.
 #[derive(Component, Debug)]
@@ -122,21 +124,25 @@ fn zoom_by_wheel_and_pinch(
     Ok(())
 }
 
-/// ＋ and − at the right edge of the town, a finger's size.
+/// ＋ and − at the bottom right of the town, a finger's size, above where a phone's chat field
+/// lies and below the panels that open at the top right.
 fn zoom_buttons(mut contexts: EguiContexts, mut zoom: ResMut<Zoom>, mut rects: ResMut<ControlRects>) -> Result {
     let size = egui::vec2(ZOOM_BUTTON, ZOOM_BUTTON);
-    egui::Area::new("zoom".into()).anchor(egui::Align2::RIGHT_CENTER, [-10.0, 0.0]).show(contexts.ctx_mut()?, |ui| {
-        for (name, text, factor, hint) in
-            [("zoom-in", "＋", 1.0 / ZOOM_STEP, "近づく（拡大）"), ("zoom-out", "−", ZOOM_STEP, "遠ざかる（縮小）")]
-        {
-            let button = egui::Button::new(egui::RichText::new(text).size(24.0)).min_size(size);
-            let response = ui.add(button).on_hover_text(hint);
-            rects.note(name, response.rect);
-            if response.clicked() {
-                *zoom = zoom.times(factor);
+    egui::Area::new("zoom".into()).anchor(egui::Align2::RIGHT_BOTTOM, [-10.0, -ZOOM_ABOVE_BOTTOM]).show(
+        contexts.ctx_mut()?,
+        |ui| {
+            for (name, text, factor, hint) in
+                [("zoom-in", "＋", 1.0 / ZOOM_STEP, "近づく（拡大）"), ("zoom-out", "−", ZOOM_STEP, "遠ざかる（縮小）")]
+            {
+                let button = egui::Button::new(egui::RichText::new(text).size(24.0)).min_size(size);
+                let response = ui.add(button).on_hover_text(hint);
+                rects.note(name, response.rect);
+                if response.clicked() {
+                    *zoom = zoom.times(factor);
+                }
             }
-        }
-    });
+        },
+    );
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 // The town's camera as a newcomer meets it: walking into a corner of the town never shows the
 // dark void beyond the map, on a desktop window (1280×800) or a phone (390×844); ＋ and − zoom in
-// and out (a finger's size, at the right edge), the mouse wheel zooms too, and however far one
+// and out (a finger's size, at the bottom right), the mouse wheel zooms too, and however far one
 // zooms out, the view stays on the map.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";

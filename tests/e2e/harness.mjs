@@ -75,13 +75,12 @@ export async function plainPage(browser, inviteUrl, nickname, path) {
 }
 
 /**
- * Headless Chromium as DESIGN.md found it works here: software WebGL2, fake devices. Pages may
- * start sound by themselves unless `autoplay` is false: then, as in an ordinary browser, only
- * after the person clicked in the page.
+ * How headless Chromium is launched, as DESIGN.md found it works here: software WebGL2, fake
+ * devices. Pages may start sound by themselves unless `autoplay` is false: then, as in an
+ * ordinary browser, only after the person clicked in the page.
  */
-export async function launchBrowser({ autoplay = true } = {}) {
-  mkdirSync(artifacts, { recursive: true });
-  return chromium.launch({
+export function chromiumOptions({ autoplay = true } = {}) {
+  return {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
     args: [
@@ -91,7 +90,13 @@ export async function launchBrowser({ autoplay = true } = {}) {
       "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
       `--autoplay-policy=${autoplay ? "no-user-gesture-required" : "document-user-activation-required"}`,
     ],
-  });
+  };
+}
+
+/** Headless Chromium with `chromiumOptions`. */
+export async function launchBrowser(options = {}) {
+  mkdirSync(artifacts, { recursive: true });
+  return chromium.launch(chromiumOptions(options));
 }
 
 /** Starts a server and a browser before the file's tests and stops them after; returns getters. */

@@ -9,8 +9,7 @@
 //
 // A second test uses a browser that, like an ordinary one, lets a page start sound only after a
 // click: a viewer whose page may not start the showing with sound is shown 「▶ 再生する」, and
-// after pressing it plays in step; when that viewer's video requests hang for a while (a network
-// stall) across a jump in the showing, the video catches up once they are answered again.
+// after pressing it plays in step.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -18,7 +17,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  artifacts, arrive, clickControl, eventually, inviter, launchBrowser, register, sendRaw, snapshot,
+  artifacts, arrive, clickControl, eventually, inviter, launchBrowser, register, snapshot,
   useServerAndBrowser,
 } from "./harness.mjs";
 import { joinAsVoicePeer } from "./voice-peer.mjs";
@@ -52,10 +51,17 @@ async function uploadVideo(staff, { video, captions }, title) {
   await upload.fill("#description", "当事者サロンの雰囲気を、短い動画で紹介します。");
   await upload.fill("#program", "けやきの会");
   await upload.setInputFiles("#captions", captions);
-  const saw = upload.waitForFunction(() => !document.getElementById("progress").hidden || /追加しました/.test(document.getElementById("progress-text").textContent));
+  // The page reloads once the video is added: whether it showed the progress is noted where the
+  // reload keeps it, however quickly the upload goes.
+  await upload.evaluate(() => {
+    sessionStorage.removeItem("saw-progress");
+    new MutationObserver(() => {
+      if (!document.getElementById("progress").hidden) sessionStorage.setItem("saw-progress", "yes");
+    }).observe(document.getElementById("progress"), { attributes: true });
+  });
   await upload.click("#upload");
-  await saw;
   await eventually(`${title} listed`, async () => (await upload.textContent("#videos")).includes(title), 120_000);
+  assert.equal(await upload.evaluate(() => sessionStorage.getItem("saw-progress")), "yes", "the upload's progress was shown");
   return upload;
 }
 
@@ -230,7 +236,7 @@ test("staff upload and present a video; viewers stay in step; participants canno
   await Promise.all([a.context().close(), c.context().close(), staff.context().close()]);
 });
 
-test("「▶ 再生する」 where sound needs a click, and a viewer whose network stalls catches up", { timeout: 420_000 }, async () => {
+test("「▶ 再生する」 where sound needs a click", { timeout: 420_000 }, async () => {
   const { browser } = running;
   // Like an ordinary browser: a page may start sound only after the person clicked in it.
   const strict = await launchBrowser({ autoplay: false });
@@ -267,32 +273,6 @@ test("「▶ 再生する」 where sound needs a click, and a viewer whose netwo
     }, 30_000);
     await eventually("the button is gone", async () => !(await v.isVisible("#gallery-play")), 10_000);
 
-    // V's video requests hang (a stalled network) while staff jump 100 s ahead.
-    const held = [];
-    await v.route("**/media/videos/**", (route) => { held.push(route); });
-    const from = (await videoState(w)).t;
-    const jumpTo = Math.round((from + 100) * 1000);
-    await sendRaw(staff, { type: "gallery", request: { kind: "control", playing: true, position_ms: jumpTo, rate: 1 } });
-    await eventually("W jumped ahead", async () => (await videoState(w)).t > from + 99, 20_000);
-    await sleep(6_000);
-    const [stalledV, stalledW] = await Promise.all([videoState(v), videoState(w)]);
-    assert.ok(apart(stalledV, stalledW) > 2, `V is really stalled: ${stalledV.t} s against ${stalledW.t} s`);
-    // The network comes back: V catches up by itself and stays in step.
-    const back = Date.now();
-    await v.unroute("**/media/videos/**");
-    for (const route of held) await route.continue().catch(() => {});
-    await eventually("V caught up", async () => {
-      const [sv, sw] = await Promise.all([videoState(v), videoState(w)]);
-      return !sv.paused && apart(sv, sw) < 0.3;
-    }, 30_000);
-    console.log(`# gallery: a viewer stalled for 6 s caught up ${((Date.now() - back) / 1000).toFixed(1)} s after the network came back`);
-    let worst = 0;
-    for (let i = 0; i < 5; i++) {
-      const [sv, sw] = await Promise.all([videoState(v), videoState(w)]);
-      worst = Math.max(worst, apart(sv, sw));
-      await sleep(1_000);
-    }
-    assert.ok(worst < 0.3, `V stays in step after catching up: ${worst}`);
     await clickControl(staff, "gallery-stop");
     await Promise.all([v.context().close(), w.context().close(), staff.context().close()]);
   } finally {

@@ -1,5 +1,6 @@
 //! The camera: follows the local player smoothly, never shows the dark void beyond the map's
-//! edges (held inside them, and zoomed in as far as needed on a screen larger than the map),
+//! edges below the top bar (held inside them, and zoomed in as far as needed on a screen larger
+//! than the map),
 //! zooms in and out (the ＋／− buttons, the mouse wheel, a two-finger pinch), and turns clicks
 //! and taps on the town into walk requests.
 
@@ -150,6 +151,7 @@ fn follow_player(
     time: Res<Time>,
     town: Res<Town>,
     zoom: Res<Zoom>,
+    rects: Res<ControlRects>,
     window: Single<&Window, With<PrimaryWindow>>,
     player: Single<&Transform, (With<LocalPlayer>, Without<TownCamera>)>,
     camera: Single<(&mut Transform, &mut Projection), With<TownCamera>>,
@@ -157,7 +159,10 @@ fn follow_player(
     let (mut transform, mut projection) = camera.into_inner();
     let (width, height) = town.0.size();
     let map = Vec2::new(width, height);
-    let scale = scale_for(*zoom, window.size(), map);
+    // The town shows below the top bar: the map fills that part, and may slide under the bar so
+    // that its top row (the gallery's screens, the halls' stages) shows just below it.
+    let bar = rects.top_bar_bottom();
+    let scale = scale_for(*zoom, Vec2::new(window.width(), (window.height() - bar).max(1.0)), map);
     if let Projection::Orthographic(orthographic) = &mut *projection
         && orthographic.scale != scale
     {
@@ -165,7 +170,8 @@ fn follow_player(
     }
     let blend = 1.0 - (-FOLLOW_RATE * time.delta_secs()).exp();
     let target = player.translation.truncate();
-    let at = held_on_map(transform.translation.truncate().lerp(target, blend), window.size() * scale, map);
+    let under_bar = Vec2::new(map.x, map.y + bar * scale);
+    let at = held_on_map(transform.translation.truncate().lerp(target, blend), window.size() * scale, under_bar);
     transform.translation.x = at.x;
     transform.translation.y = at.y;
 }

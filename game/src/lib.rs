@@ -14,6 +14,7 @@ pub mod connection;
 pub mod devices;
 pub mod help_call;
 pub mod hours;
+pub mod labels;
 pub mod map;
 pub mod movement;
 pub mod participation;
@@ -23,6 +24,8 @@ pub mod presence;
 pub mod programs;
 pub mod safety;
 pub mod screens;
+pub mod theme;
+pub mod town_look;
 pub mod ui;
 pub mod voice;
 #[cfg(target_arch = "wasm32")]
@@ -57,7 +60,8 @@ impl Plugin for AppPlugin {
         app.add_plugins((
             core_plugin,
             avatar::render_plugin,
-            map::render_plugin,
+            town_look::plugin,
+            theme::plugin,
             camera::plugin,
             ui::plugin,
             places::render_plugin,

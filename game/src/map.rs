@@ -1,14 +1,13 @@
-//! The town map in the world: the `Town` resource, wall collision, and (render plugin) the
-//! tiles drawn as coloured sprites.
+//! The town map in the world: the `Town` resource and wall collision (how it looks is
+//! `town_look.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use bevy::prelude::*;
-use protocol::{PlaceKind, Position, TownMap};
+use protocol::{Position, TownMap};
 
 use crate::assets::{CoreAssets, TownMapAsset};
-use crate::screens::Screen;
 
 /// Half the side of an avatar's footprint, in pixels: what collides with walls.
 pub const FOOTPRINT_HALF: f32 = 10.0;
@@ -81,53 +80,6 @@ pub(super) fn plugin(app: &mut App) {
 fn insert_town(mut commands: Commands, core: Option<Res<CoreAssets>>, maps: Res<Assets<TownMapAsset>>) {
     let Some(map) = core.and_then(|core| maps.get(&core.map).cloned()) else { return };
     commands.insert_resource(Town(Arc::new(map.0)));
-}
-
-/// Draws the tiles and signs of the town.
-pub fn render_plugin(app: &mut App) {
-    app.add_systems(OnEnter(Screen::Town), spawn_tiles);
-}
-
-fn floor_color(kind: Option<PlaceKind>, checker: bool) -> Color {
-    let base = match kind {
-        Some(PlaceKind::Entrance) => Color::srgb(0.86, 0.80, 0.66),
-        Some(PlaceKind::FreeSpace) => Color::srgb(0.72, 0.83, 0.66),
-        Some(PlaceKind::Booth) => Color::srgb(0.78, 0.74, 0.88),
-        Some(PlaceKind::Hall) => Color::srgb(0.93, 0.76, 0.60),
-        Some(PlaceKind::Gallery) => Color::srgb(0.70, 0.80, 0.90),
-        Some(PlaceKind::QuietZone) => Color::srgb(0.66, 0.78, 0.74),
-        None => Color::srgb(0.75, 0.75, 0.75),
-    };
-    if checker { base.darker(0.03) } else { base }
-}
-
-fn spawn_tiles(mut commands: Commands, town: Res<Town>) {
-    let map = &town.0;
-    let size = Vec2::splat(map.tile_size);
-    for row in 0..map.rows() {
-        for col in 0..map.columns() {
-            let center = to_vec2(map.tile_center(col, row));
-            let color = if map.is_walkable(col, row) {
-                let kind = map.places.iter().find(|place| place.area.contains(col, row)).map(|place| place.kind);
-                floor_color(kind, (col + row) % 2 == 0)
-            } else {
-                Color::srgb(0.33, 0.30, 0.28)
-            };
-            commands.spawn((
-                Sprite::from_color(color, size),
-                Transform::from_translation(center.extend(0.0)),
-                DespawnOnExit(Screen::Town),
-            ));
-        }
-    }
-    for board in &map.boards {
-        let center = to_vec2(map.tile_center(board.col, board.row));
-        commands.spawn((
-            Sprite::from_color(Color::srgb(0.55, 0.38, 0.22), Vec2::new(map.tile_size * 1.2, map.tile_size * 0.9)),
-            Transform::from_translation(center.extend(0.5)),
-            DespawnOnExit(Screen::Town),
-        ));
-    }
 }
 
 #[cfg(test)]

@@ -89,6 +89,7 @@ mod tests {
             spawn: (1, 1),
             places: vec![],
             boards: vec![],
+            props: vec![],
         }
     }
 

@@ -1,18 +1,16 @@
 //! On-screen UI with egui, all in Japanese: the font, the top bar (current place, people in
-//! town, help), the help overlay, labels drawn over the world (place names, the guide board,
-//! nickname tags, speech bubbles), and the closed screen.
+//! town, help; on a phone folded into a menu), the help overlay, the entry dialog, a person's
+//! panel, the settings window and the closed screen. Labels over the world are `labels.rs`.
 
 use bevy::prelude::*;
-use bevy_egui::egui::{self, Align2, Color32, FontId, Pos2, Stroke};
+use bevy_egui::egui::{self, Align2, Color32, FontId, Pos2};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
 use crate::assets::{CoreAssets, FontBytes};
-use crate::avatar::{AVATAR_SCALE, Avatar, FRAME_SIZE};
-use crate::camera::TownCamera;
-use crate::chat::Bubble;
+use crate::avatar::Avatar;
 use crate::devices::{DeviceChoice, DeviceInfo, Devices, InputLevel, PlayTestSound, SettingsOpen};
 use crate::help_call::{AskHelp, MyHelpCall, answers_calls};
-use crate::map::{Town, to_vec2};
+use crate::map::Town;
 use crate::movement::LocalPlayer;
 use crate::participation::{
     ChooseParticipation, DeviceRequest, EntryChoice, FailedConnection, MediaNotice, RetryConnection,
@@ -21,15 +19,17 @@ use crate::places::booth::BoothSigns;
 use crate::presence::RemotePerson;
 use crate::presence::{Me, People};
 use crate::screens::{ClosedReason, Screen};
-use crate::voice::{PersonalVolume, PersonalVolumes, PushToTalk, SelfMuted, Speaking, Taking};
-use protocol::{HelpRequest, Participation, Role};
+use crate::voice::{PersonalVolume, PersonalVolumes, PushToTalk, SelfMuted, Taking};
+use protocol::{HelpRequest, Participation};
 
 /// Name under which the Japanese font is registered in egui.
 const FONT_NAME: &str = "BIZ UDPGothic";
 /// Below this width (points) the top bar's buttons get a row of their own.
-const NARROW_WIDTH: f32 = 720.0;
-/// Widest a speech bubble gets, in points.
-const BUBBLE_WIDTH: f32 = 220.0;
+const NARROW_WIDTH: f32 = crate::theme::PHONE_WIDTH;
+
+/// Whether a phone's top-bar menu is open.
+#[derive(Debug, Default)]
+struct MenuOpen(bool);
 
 /// The buttons of the top bar, in their order from the right edge.
 #[derive(Clone, Copy)]
@@ -65,6 +65,11 @@ impl ControlRects {
         let response = ui.button(text);
         self.note(name, response.rect);
         response.clicked()
+    }
+
+    /// The bottom edge of the top bar, in points (0 before it is drawn); the town shows below it.
+    pub fn top_bar_bottom(&self) -> f32 {
+        self.0.get("top-bar").map_or(0.0, |[_, y, _, height]| y + height)
     }
 
     /// Where panels start below the top bar (taller on a phone, where its rows wrap).
@@ -144,7 +149,7 @@ pub(super) fn plugin(app: &mut App) {
                 install_font,
                 (
                     forget_control_rects,
-                    world_labels,
+                    crate::labels::world_labels,
                     top_bar,
                     help_overlay,
                     entry_dialog,
@@ -180,12 +185,8 @@ fn install_font(
         definitions.families.entry(family).or_default().push(FONT_NAME.into());
     }
     let ctx = contexts.ctx_mut()?;
+    // Sizes and colours are the theme's (theme.rs).
     ctx.set_fonts(definitions);
-    ctx.all_styles_mut(|style| {
-        style.text_styles.insert(egui::TextStyle::Body, FontId::proportional(16.0));
-        style.text_styles.insert(egui::TextStyle::Button, FontId::proportional(16.0));
-        style.text_styles.insert(egui::TextStyle::Heading, FontId::proportional(22.0));
-    });
     *installed = true;
     Ok(())
 }
@@ -214,6 +215,7 @@ fn top_bar(
     mut muted: ResMut<SelfMuted>,
     mut push_to_talk: ResMut<PushToTalk>,
     mut settings: ResMut<SettingsOpen>,
+    mut menu_open: Local<MenuOpen>,
     (me, my_call, mut ask_help, mut programs_open, announcement, hours, voice_hold): (
         Option<Res<Me>>,
         Res<MyHelpCall>,
@@ -236,7 +238,9 @@ fn top_bar(
             // Narrow screens (phones) put the buttons on a row of their own, left to right.
             let narrow = width < NARROW_WIDTH;
             let calls_staff = me.as_ref().is_some_and(|me| !answers_calls(me.role));
-            let mut buttons = |ui: &mut egui::Ui| {
+            // Returns whether one was pressed (a phone's menu then folds again).
+            let mut buttons = |ui: &mut egui::Ui, rects: &mut ControlRects| {
+                let mut pressed = false;
                 let mut order = [TopButton::Programs, TopButton::Guide, TopButton::Settings, TopButton::CallStaff];
                 if narrow {
                     order.reverse();
@@ -245,11 +249,13 @@ fn top_bar(
                     match which {
                         TopButton::Programs => {
                             if rects.button(ui, "programs", "今日のプログラム") {
+                                pressed = true;
                                 programs_open.0 = !programs_open.0;
                             }
                         }
                         TopButton::Guide => {
                             if rects.button(ui, "guide", "？ 使い方") {
+                                pressed = true;
                                 help.0 = !help.0;
                             }
                         }
@@ -257,6 +263,7 @@ fn top_bar(
                             let settings_button = ui.button("機器の設定");
                             rects.note("settings", settings_button.rect);
                             if settings_button.clicked() {
+                                pressed = true;
                                 settings.0 = !settings.0;
                             }
                         }
@@ -268,9 +275,10 @@ fn top_bar(
                             } else {
                                 "スタッフに声をかけてほしい"
                             };
-                            let call_button = ui.selectable_label(calling, text);
+                            let call_button = ui.add(egui::Button::new(text).selected(calling));
                             rects.note("help-call", call_button.rect);
                             if call_button.clicked() {
+                                pressed = true;
                                 let request = if calling { HelpRequest::Withdraw } else { HelpRequest::Ask };
                                 ask_help.write(AskHelp(request));
                             }
@@ -278,15 +286,26 @@ fn top_bar(
                         TopButton::CallStaff => {}
                     }
                 }
+                pressed
             };
             ui.horizontal_wrapped(|ui| {
-                if !narrow {
+                if narrow {
+                    // On a phone the four buttons fold into a menu.
+                    let text = if menu_open.0 { "閉じる ▲" } else { "メニュー ▼" };
+                    if rects.button(ui, "menu", text) {
+                        menu_open.0 = !menu_open.0;
+                    }
+                } else {
                     ui.heading("ibasho");
                     ui.separator();
                 }
                 ui.label(format!("現在地：{place}"));
                 ui.separator();
-                ui.label(format!("町にいる人：{}人", people.0.len()));
+                ui.label(if narrow {
+                    format!("町に{}人", people.0.len())
+                } else {
+                    format!("町にいる人：{}人", people.0.len())
+                });
                 // People in a booth are not shown, only how many talks are going on.
                 let sessions = booths.sessions();
                 if sessions > 0 {
@@ -294,14 +313,16 @@ fn top_bar(
                 }
 
                 if !narrow {
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), &mut buttons);
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| buttons(ui, &mut rects));
                 }
             });
-            if narrow {
-                ui.horizontal_wrapped(&mut buttons);
+            if narrow && menu_open.0 && ui.horizontal_wrapped(|ui| buttons(ui, &mut rects)).inner {
+                menu_open.0 = false;
             }
             ui.horizontal_wrapped(|ui| {
-                ui.label("参加のしかた：");
+                if !narrow {
+                    ui.label("参加のしかた：");
+                }
                 for step in Participation::ALL {
                     let text = if request.0 == Some(step) {
                         format!("{}（許可を待っています）", step.label())
@@ -310,7 +331,8 @@ fn top_bar(
                     };
                     // Staff hold our voice: the voice steps wait until the time given.
                     let open = !(step.sends_audio() && voice_hold.0.is_some());
-                    let step_button = ui.add_enabled_ui(open, |ui| ui.selectable_label(taking.0 == step, text)).inner;
+                    let step_button =
+                        ui.add_enabled_ui(open, |ui| ui.add(egui::Button::new(text).selected(taking.0 == step))).inner;
                     rects.note(format!("step:{}", step.label()), step_button.rect);
                     if step_button.clicked() && taking.0 != step {
                         choose.write(ChooseParticipation(step));
@@ -326,7 +348,7 @@ fn top_bar(
                         } else {
                             "マイク：オン（M でミュート）"
                         };
-                        let mute_button = ui.selectable_label(muted.0, label);
+                        let mute_button = ui.add(egui::Button::new(label).selected(muted.0));
                         rects.note("self-mute", mute_button.rect);
                         if mute_button.clicked() {
                             muted.0 = !muted.0;
@@ -672,113 +694,6 @@ fn media_notice(
     if close {
         notice.0 = None;
         failed.0 = None;
-    }
-    Ok(())
-}
-
-/// Colours of the participation badge: (background, text).
-fn badge_colors(participation: Participation) -> (Color32, Color32) {
-    match participation {
-        Participation::Watching => (Color32::from_rgb(120, 120, 130), Color32::WHITE),
-        Participation::Listening => (Color32::from_rgb(230, 226, 214), Color32::from_rgb(60, 60, 60)),
-        Participation::Voice => (Color32::from_rgb(61, 122, 92), Color32::WHITE),
-        Participation::Camera => (Color32::from_rgb(52, 94, 160), Color32::WHITE),
-    }
-}
-
-fn world_labels(
-    mut contexts: EguiContexts,
-    town: Res<Town>,
-    camera: Single<(&Camera, &GlobalTransform), With<TownCamera>>,
-    avatars: Query<(&Avatar, &Transform, Option<&Bubble>, Option<&Taking>, Option<&RemotePerson>)>,
-    speaking: Res<Speaking>,
-    (programs, hours): (Res<crate::programs::Programs>, Res<crate::hours::TownHours>),
-) -> Result {
-    let ctx = contexts.ctx_mut()?;
-    let (camera, camera_transform) = *camera;
-    let to_screen = |world: Vec2| -> Option<Pos2> {
-        camera.world_to_viewport(camera_transform, world.extend(0.0)).ok().map(|p| Pos2::new(p.x, p.y))
-    };
-    let painter = ctx.layer_painter(egui::LayerId::background());
-    let map = &town.0;
-    for place in &map.places {
-        let a = place.area;
-        let top_left = to_vec2(map.tile_center(a.col, a.row));
-        let center_x = top_left.x + (a.width as f32 - 1.0) * map.tile_size / 2.0;
-        let Some(at) = to_screen(Vec2::new(center_x, top_left.y)) else { continue };
-        painter.text(at, Align2::CENTER_CENTER, &place.name, FontId::proportional(18.0), Color32::from_rgb(60, 50, 40));
-    }
-    for board in &map.boards {
-        let Some(at) = to_screen(to_vec2(map.tile_center(board.col, board.row))) else { continue };
-        let listed = if board.programs {
-            hours.board_lines().into_iter().chain(programs.board_lines()).collect()
-        } else {
-            Vec::new()
-        };
-        let text = std::iter::once(board.title.as_str())
-            .chain(board.lines.iter().map(String::as_str))
-            .chain(listed.iter().map(String::as_str))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let galley = painter.layout(text, FontId::proportional(13.0), Color32::from_rgb(40, 30, 20), 260.0);
-        // Below the board: above it, the text would slide under the top bar.
-        let rect = Align2::CENTER_TOP.anchor_size(at + egui::vec2(0.0, 24.0), galley.size()).expand(6.0);
-        painter.rect_filled(rect, 6.0, Color32::from_rgba_unmultiplied(255, 248, 230, 235));
-        painter.rect_stroke(rect, 6.0, Stroke::new(1.5, Color32::from_rgb(140, 100, 60)), egui::StrokeKind::Outside);
-        painter.galley(rect.min + egui::vec2(6.0, 6.0), galley, Color32::BLACK);
-    }
-    let head = FRAME_SIZE as f32 * AVATAR_SCALE / 2.0;
-    for (avatar, transform, bubble, taking, remote) in &avatars {
-        let feet = transform.translation.truncate();
-        if remote.is_some_and(|r| speaking.0.contains(&r.0))
-            && let Some(center) = to_screen(feet)
-        {
-            painter.circle_stroke(center, head + 4.0, Stroke::new(3.0, Color32::from_rgb(80, 200, 120)));
-        }
-        if let Some(at) = to_screen(feet - Vec2::new(0.0, head + 2.0)) {
-            let galley = painter.layout_no_wrap(avatar.nickname.clone(), FontId::proportional(14.0), Color32::WHITE);
-            let rect = Align2::CENTER_TOP.anchor_size(at, galley.size()).expand(3.0);
-            painter.rect_filled(rect, 4.0, Color32::from_rgba_unmultiplied(30, 30, 40, 190));
-            painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, Color32::WHITE);
-            // Under the name, one row centred on it: the role badge (drawn from the account's role,
-            // never from text) and the step of the ladder. Beside the name, a badge would cover
-            // the name of someone standing next to them.
-            let mut badges = Vec::new();
-            if avatar.role != Role::Participant {
-                badges.push((avatar.role.label(), Color32::from_rgb(196, 140, 20), Color32::WHITE, true));
-            }
-            if let Some(taking) = taking {
-                let (fill, text) = badge_colors(taking.0);
-                badges.push((taking.0.badge(), fill, text, false));
-            }
-            let laid: Vec<_> = badges
-                .into_iter()
-                .map(|(label, fill, text, outlined)| {
-                    (painter.layout_no_wrap(label.to_owned(), FontId::proportional(11.0), text), fill, text, outlined)
-                })
-                .collect();
-            const GAP: f32 = 4.0;
-            let row_width: f32 = laid.iter().map(|(galley, ..)| galley.size().x + 4.0).sum::<f32>()
-                + GAP * laid.len().saturating_sub(1) as f32;
-            let mut x = rect.center().x - row_width / 2.0;
-            for (galley, fill, text, outlined) in laid {
-                let size = galley.size() + egui::vec2(4.0, 4.0);
-                let badge_rect = egui::Rect::from_min_size(egui::pos2(x, rect.bottom() + 3.0), size);
-                painter.rect_filled(badge_rect, if outlined { 3.0 } else { 6.0 }, fill);
-                if outlined {
-                    painter.rect_stroke(badge_rect, 3.0, Stroke::new(1.0, Color32::WHITE), egui::StrokeKind::Inside);
-                }
-                painter.galley(badge_rect.min + egui::vec2(2.0, 2.0), galley, text);
-                x += size.x + GAP;
-            }
-        }
-        if let (Some(bubble), Some(at)) = (bubble, to_screen(feet + Vec2::new(0.0, head + 4.0))) {
-            let galley = painter.layout(bubble.text.clone(), FontId::proportional(15.0), Color32::BLACK, BUBBLE_WIDTH);
-            let rect = Align2::CENTER_BOTTOM.anchor_size(at, galley.size()).expand(7.0);
-            painter.rect_filled(rect, 10.0, Color32::WHITE);
-            painter.rect_stroke(rect, 10.0, Stroke::new(1.5, Color32::from_rgb(80, 80, 80)), egui::StrokeKind::Outside);
-            painter.galley(rect.min + egui::vec2(7.0, 7.0), galley, Color32::BLACK);
-        }
     }
     Ok(())
 }

@@ -27,7 +27,7 @@ pub use hall::{
 };
 pub use help::{HelpCall, HelpRequest, HelpStatus, MAX_HELP_REPLY_CHARS};
 pub use hours::{CLOSING_NOTICE_MINUTES, HoursView};
-pub use map::{Door, MapError, Place, PlaceId, PlaceKind, Position, TileRect, TownMap};
+pub use map::{Door, MapError, Place, PlaceId, PlaceKind, Position, Prop, PropKind, TileRect, TownMap};
 pub use messages::*;
 pub use nickname::{NicknameError, nickname_look, poses_as_staff, validate_nickname};
 pub use program::{

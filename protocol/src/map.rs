@@ -4,8 +4,12 @@
 //! places that cover rectangles of tiles. World coordinates have x to the right and y up, in
 //! pixels, with the origin at the bottom-left corner of the map.
 
+mod prop;
+
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
+
+pub use prop::{Prop, PropKind};
 
 /// Tile character for a wall (blocks movement).
 pub const WALL: char = '#';
@@ -142,6 +146,9 @@ pub struct TownMap {
     pub places: Vec<Place>,
     /// Signs.
     pub boards: Vec<Board>,
+    /// Furniture and decorations; those that block walking are walls to both sides.
+    #[serde(default)]
+    pub props: Vec<Prop>,
 }
 
 /// Why a map file was refused.
@@ -162,6 +169,9 @@ pub enum MapError {
     /// A place or board lies partly off the map.
     #[error("{0} lies outside the map")]
     OutOfBounds(String),
+    /// A prop stands on a wall, hangs in the air, or closes the spawn tile.
+    #[error("the {0:?} at ({1}, {2}) must lie on {3}")]
+    MisplacedProp(PropKind, u32, u32, &'static str),
 }
 
 impl TownMap {
@@ -179,6 +189,12 @@ impl TownMap {
         }
         if let Some(bad) = self.tiles.iter().flat_map(|r| r.chars()).find(|c| *c != WALL && *c != FLOOR) {
             return Err(MapError::UnknownTile(bad));
+        }
+        for prop in &self.props {
+            let (wanted, what) = if prop.kind.on_wall() { (WALL, "wall tiles") } else { (FLOOR, "floor tiles") };
+            if !prop.tiles().all(|(col, row)| self.tile(col, row) == Some(wanted)) {
+                return Err(MapError::MisplacedProp(prop.kind, prop.col, prop.row, what));
+            }
         }
         if !self.is_walkable(self.spawn.0, self.spawn.1) {
             return Err(MapError::BadSpawn);
@@ -228,9 +244,9 @@ impl TownMap {
         self.tiles.get(row as usize)?.chars().nth(col as usize)
     }
 
-    /// Whether (`col`, `row`) is floor.
+    /// Whether (`col`, `row`) is floor that no furniture blocks.
     pub fn is_walkable(&self, col: u32, row: u32) -> bool {
-        self.tile(col, row) == Some(FLOOR)
+        self.tile(col, row) == Some(FLOOR) && !self.props.iter().any(|prop| prop.kind.blocks() && prop.covers(col, row))
     }
 
     /// The tile containing a world position, if it is on the map.
@@ -347,6 +363,7 @@ mod tests {
                 screens: vec![],
             }],
             boards: vec![],
+            props: vec![],
         }
     }
 
@@ -396,6 +413,62 @@ mod tests {
         assert_eq!(gallery.screens.len(), 2, "the gallery has screens");
         assert_eq!(map.screen_at(map.tile_center(7, 2)), Some(1));
         assert_eq!(map.screen_at(map.tile_center(5, 5)), None);
+    }
+
+    #[test]
+    fn furniture_that_blocks_is_a_wall_and_must_stand_on_floor() {
+        let mut map = small_map();
+        map.tiles = vec!["#####".into(), "#...#".into(), "#####".into()];
+        map.props =
+            vec![Prop { kind: PropKind::Plant, col: 2, row: 1 }, Prop { kind: PropKind::Cushion, col: 3, row: 1 }];
+        assert!(map.validate().is_ok());
+        assert!(!map.is_walkable(2, 1), "a plant blocks");
+        assert!(map.is_walkable(3, 1), "a cushion is sat on");
+        map.props = vec![Prop { kind: PropKind::Sofa, col: 3, row: 1 }];
+        assert!(matches!(map.validate(), Err(MapError::MisplacedProp(PropKind::Sofa, 3, 1, _))), "half in the wall");
+        map.props = vec![Prop { kind: PropKind::Screen, col: 1, row: 1 }];
+        assert!(
+            matches!(map.validate(), Err(MapError::MisplacedProp(PropKind::Screen, ..))),
+            "a screen hangs on a wall"
+        );
+    }
+
+    #[test]
+    fn every_floor_tile_of_the_town_can_be_reached_from_the_spawn() {
+        let map = TownMap::from_ron(include_str!("../../assets/maps/town.ron")).expect("town.ron");
+        let mut seen = std::collections::HashSet::from([map.spawn]);
+        let mut todo = vec![map.spawn];
+        while let Some((col, row)) = todo.pop() {
+            for (c, r) in [(col + 1, row), (col.wrapping_sub(1), row), (col, row + 1), (col, row.wrapping_sub(1))] {
+                if map.is_walkable(c, r) && seen.insert((c, r)) {
+                    todo.push((c, r));
+                }
+            }
+        }
+        for row in 0..map.rows() {
+            for col in 0..map.columns() {
+                assert!(
+                    !map.is_walkable(col, row) || seen.contains(&(col, row)),
+                    "({col}, {row}) is shut in by furniture"
+                );
+            }
+        }
+        // Each place has furniture that tells what it is for.
+        let has = |kind: PropKind, place: &str| {
+            let area = map.place(&PlaceId(place.into())).expect(place).area;
+            map.props.iter().any(|prop| {
+                prop.kind == kind && prop.tiles().any(|(c, r)| area.contains(c, r + 1) || area.contains(c, r))
+            })
+        };
+        for booth in ["booth-1", "booth-2"] {
+            assert!(has(PropKind::SmallTable, booth) && has(PropKind::Chair, booth) && has(PropKind::ChairDown, booth));
+        }
+        assert!(
+            has(PropKind::Screen, "gallery")
+                && has(PropKind::Sofa, "free-space")
+                && has(PropKind::Bookshelf, "quiet-corner")
+        );
+        assert!(has(PropKind::Piano, "hall-1") && has(PropKind::Table, "hall-2") && has(PropKind::Counter, "entrance"));
     }
 
     #[test]

@@ -101,7 +101,7 @@ async fn a_booth_admits_only_the_people_let_in_and_outsiders_see_nothing_of_them
 
     // Nobody walks in unannounced: not through the door, not by teleport, not a participant
     // trying to open a booth or answer for the counselor.
-    for tile in [DOOR, INSIDE, (11, 6), (15, 1)] {
+    for tile in [DOOR, INSIDE, (11, 6), (14, 1)] {
         c.move_to(server.at(tile.0, tile.1)).await;
         assert_eq!(rejected(&mut c).await, Some(RejectCode::BoothLocked), "C into {tile:?}");
     }

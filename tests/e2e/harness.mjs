@@ -77,9 +77,12 @@ export async function plainPage(browser, inviteUrl, nickname, path) {
 /**
  * How headless Chromium is launched, as DESIGN.md found it works here: software WebGL2, fake
  * devices. Pages may start sound by themselves unless `autoplay` is false: then, as in an
- * ordinary browser, only after the person clicked in the page.
+ * ordinary browser, only after the person clicked in the page. `scale` makes the screen a
+ * high-density one (a phone's 3): Chromium's emulated device scale factor alone leaves
+ * `devicePixelContentBoxSize` at CSS pixels, which no real phone does, so a canvas sized by it
+ * would render at a third of the phone's resolution.
  */
-export function chromiumOptions({ autoplay = true } = {}) {
+export function chromiumOptions({ autoplay = true, scale = null } = {}) {
   return {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
@@ -89,6 +92,7 @@ export function chromiumOptions({ autoplay = true } = {}) {
       "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist",
       "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
       `--autoplay-policy=${autoplay ? "no-user-gesture-required" : "document-user-activation-required"}`,
+      ...(scale ? [`--force-device-scale-factor=${scale}`] : []),
     ],
   };
 }
@@ -156,7 +160,10 @@ export async function eventually(what, check, ms = 60_000) {
  * `init` is an init script run in the page before the game, as `[function, argument]`.
  */
 export async function register(browser, inviteUrl, nickname, avatar = 0, viewport = { width: 960, height: 640 }, init = null) {
-  const context = await browser.newContext({ viewport, locale: "ja-JP" });
+  // `viewport.phone`: Chromium's mobile emulation (touch events, a phone's device scale factor).
+  const { phone, ...size } = viewport;
+  const device = phone ? { hasTouch: true, isMobile: true, deviceScaleFactor: 3 } : {};
+  const context = await browser.newContext({ viewport: size, locale: "ja-JP", ...device });
   await context.addInitScript(emulateHiding);
   if (init) await context.addInitScript(...init);
   const page = await context.newPage();

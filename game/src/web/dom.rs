@@ -397,7 +397,7 @@ struct Snapshot {
     hours: HoursShot,
     /// Where egui drew its named controls: `[x, y, width, height]`.
     controls: std::collections::HashMap<String, [f32; 4]>,
-    /// The part of the town on screen, in world pixels: `[left, bottom, right, top]`.
+    /// The part of the town on screen below the top bar, in world pixels: `[left, bottom, right, top]`.
     view: Option<[f32; 4]>,
     /// The notice shown about devices or connections, if any.
     notice: Option<String>,
@@ -636,8 +636,10 @@ fn publish_snapshot(
         },
         controls: controls.0.clone(),
         view: camera.as_ref().and_then(|c| {
+            // The part below the top bar, which covers the rest.
             let size = c.0.logical_viewport_size()?;
-            let (a, b) = (c.0.viewport_to_world_2d(c.1, Vec2::ZERO).ok()?, c.0.viewport_to_world_2d(c.1, size).ok()?);
+            let bar = Vec2::new(0.0, controls.top_bar_bottom());
+            let (a, b) = (c.0.viewport_to_world_2d(c.1, bar).ok()?, c.0.viewport_to_world_2d(c.1, size).ok()?);
             Some([a.x.min(b.x), a.y.min(b.y), a.x.max(b.x), a.y.max(b.y)])
         }),
         notice: notice.0.clone(),

@@ -1,0 +1,140 @@
+//! Labels drawn over the world with egui: place names, the guide boards (their text always
+//! inside the board, wrapped to its width), name tags with role and participation badges,
+//! speaking rings and speech bubbles.
+
+use bevy::prelude::*;
+use bevy_egui::EguiContexts;
+use bevy_egui::egui::{self, Align2, Color32, FontId, Pos2, Stroke};
+
+use crate::avatar::{AVATAR_SCALE, Avatar, FRAME_SIZE};
+use crate::camera::TownCamera;
+use crate::chat::Bubble;
+use crate::map::{Town, to_vec2};
+use crate::presence::RemotePerson;
+use crate::voice::{Speaking, Taking};
+use protocol::{Participation, Role};
+
+/// Widest a speech bubble gets, in points.
+const BUBBLE_WIDTH: f32 = 220.0;
+/// Widest a guide board's text gets, in points (it fits a 390-point phone).
+const BOARD_WIDTH: f32 = 300.0;
+/// Text sizes, in points: the UI's 16 for what is read, a little less for the badges under a
+/// name (they sit side by side under it).
+const BOARD_TEXT: f32 = 16.0;
+const NAME_TEXT: f32 = 16.0;
+const BADGE_TEXT: f32 = 14.0;
+const BUBBLE_TEXT: f32 = 16.0;
+
+/// Colours of the participation badge: (background, text).
+fn badge_colors(participation: Participation) -> (Color32, Color32) {
+    match participation {
+        Participation::Watching => (Color32::from_rgb(120, 120, 130), Color32::WHITE),
+        Participation::Listening => (Color32::from_rgb(230, 226, 214), Color32::from_rgb(60, 60, 60)),
+        Participation::Voice => (Color32::from_rgb(61, 122, 92), Color32::WHITE),
+        Participation::Camera => (Color32::from_rgb(52, 94, 160), Color32::WHITE),
+    }
+}
+
+pub(crate) fn world_labels(
+    mut contexts: EguiContexts,
+    town: Res<Town>,
+    camera: Single<(&Camera, &GlobalTransform), With<TownCamera>>,
+    avatars: Query<(&Avatar, &Transform, Option<&Bubble>, Option<&Taking>, Option<&RemotePerson>)>,
+    speaking: Res<Speaking>,
+    (programs, hours): (Res<crate::programs::Programs>, Res<crate::hours::TownHours>),
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let (camera, camera_transform) = *camera;
+    let to_screen = |world: Vec2| -> Option<Pos2> {
+        camera.world_to_viewport(camera_transform, world.extend(0.0)).ok().map(|p| Pos2::new(p.x, p.y))
+    };
+    let painter = ctx.layer_painter(egui::LayerId::background());
+    let map = &town.0;
+    for place in &map.places {
+        let a = place.area;
+        let top_left = to_vec2(map.tile_center(a.col, a.row));
+        let center_x = top_left.x + (a.width as f32 - 1.0) * map.tile_size / 2.0;
+        let Some(at) = to_screen(Vec2::new(center_x, top_left.y)) else { continue };
+        painter.text(at, Align2::CENTER_CENTER, &place.name, FontId::proportional(18.0), Color32::from_rgb(60, 50, 40));
+    }
+    for board in &map.boards {
+        let Some(at) = to_screen(to_vec2(map.tile_center(board.col, board.row))) else { continue };
+        let listed = if board.programs {
+            hours.board_lines().into_iter().chain(programs.board_lines()).collect()
+        } else {
+            Vec::new()
+        };
+        let text = std::iter::once(board.title.as_str())
+            .chain(board.lines.iter().map(String::as_str))
+            .chain(listed.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let galley = painter.layout(text, FontId::proportional(BOARD_TEXT), Color32::from_rgb(40, 30, 20), BOARD_WIDTH);
+        // Below the board: above it, the text would slide under the top bar.
+        let rect = Align2::CENTER_TOP.anchor_size(at + egui::vec2(0.0, 24.0), galley.size()).expand(6.0);
+        painter.rect_filled(rect, 6.0, Color32::from_rgba_unmultiplied(255, 248, 230, 235));
+        painter.rect_stroke(rect, 6.0, Stroke::new(1.5, Color32::from_rgb(140, 100, 60)), egui::StrokeKind::Outside);
+        painter.galley(rect.min + egui::vec2(6.0, 6.0), galley, Color32::BLACK);
+    }
+    let head = FRAME_SIZE as f32 * AVATAR_SCALE / 2.0;
+    for (avatar, transform, bubble, taking, remote) in &avatars {
+        let feet = transform.translation.truncate();
+        if remote.is_some_and(|r| speaking.0.contains(&r.0))
+            && let Some(center) = to_screen(feet)
+        {
+            painter.circle_stroke(center, head + 4.0, Stroke::new(3.0, Color32::from_rgb(80, 200, 120)));
+        }
+        if let Some(at) = to_screen(feet - Vec2::new(0.0, head + 2.0)) {
+            let galley =
+                painter.layout_no_wrap(avatar.nickname.clone(), FontId::proportional(NAME_TEXT), Color32::WHITE);
+            let rect = Align2::CENTER_TOP.anchor_size(at, galley.size()).expand(3.0);
+            painter.rect_filled(rect, 4.0, Color32::from_rgba_unmultiplied(30, 30, 40, 190));
+            painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, Color32::WHITE);
+            // Under the name, one row centred on it: the role badge (drawn from the account's role,
+            // never from text) and the step of the ladder. Beside the name, a badge would cover
+            // the name of someone standing next to them.
+            let mut badges = Vec::new();
+            if avatar.role != Role::Participant {
+                badges.push((avatar.role.label(), Color32::from_rgb(196, 140, 20), Color32::WHITE, true));
+            }
+            if let Some(taking) = taking {
+                let (fill, text) = badge_colors(taking.0);
+                badges.push((taking.0.badge(), fill, text, false));
+            }
+            let laid: Vec<_> = badges
+                .into_iter()
+                .map(|(label, fill, text, outlined)| {
+                    (
+                        painter.layout_no_wrap(label.to_owned(), FontId::proportional(BADGE_TEXT), text),
+                        fill,
+                        text,
+                        outlined,
+                    )
+                })
+                .collect();
+            const GAP: f32 = 4.0;
+            let row_width: f32 = laid.iter().map(|(galley, ..)| galley.size().x + 4.0).sum::<f32>()
+                + GAP * laid.len().saturating_sub(1) as f32;
+            let mut x = rect.center().x - row_width / 2.0;
+            for (galley, fill, text, outlined) in laid {
+                let size = galley.size() + egui::vec2(4.0, 4.0);
+                let badge_rect = egui::Rect::from_min_size(egui::pos2(x, rect.bottom() + 3.0), size);
+                painter.rect_filled(badge_rect, if outlined { 3.0 } else { 6.0 }, fill);
+                if outlined {
+                    painter.rect_stroke(badge_rect, 3.0, Stroke::new(1.0, Color32::WHITE), egui::StrokeKind::Inside);
+                }
+                painter.galley(badge_rect.min + egui::vec2(2.0, 2.0), galley, text);
+                x += size.x + GAP;
+            }
+        }
+        if let (Some(bubble), Some(at)) = (bubble, to_screen(feet + Vec2::new(0.0, head + 4.0))) {
+            let galley =
+                painter.layout(bubble.text.clone(), FontId::proportional(BUBBLE_TEXT), Color32::BLACK, BUBBLE_WIDTH);
+            let rect = Align2::CENTER_BOTTOM.anchor_size(at, galley.size()).expand(7.0);
+            painter.rect_filled(rect, 10.0, Color32::WHITE);
+            painter.rect_stroke(rect, 10.0, Stroke::new(1.5, Color32::from_rgb(80, 80, 80)), egui::StrokeKind::Outside);
+            painter.galley(rect.min + egui::vec2(7.0, 7.0), galley, Color32::BLACK);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,69 @@
+// How the town looks, in each place, as a newcomer sees it: a counselor (who may walk into a
+// booth) visits the entrance, the free space, the reading corner, a booth, the hall with the
+// stage and the gallery at 1280×800, and a participant looks at the entrance on a 390×844 phone.
+// Each view is kept as an artifact (`place-*.png`; docs/screenshots has copies of them), and the
+// test checks what the page shows there: the place's name, and furniture drawn around the person
+// (the canvas is not one flat colour where a sofa, shelf or table stands).
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { arrive, artifacts, eventually, inviter, register, snapshot, useServerAndBrowser } from "./harness.mjs";
+
+const running = useServerAndBrowser({ before, after });
+const invites = inviter(running);
+
+const PLACES = [
+  { file: "entrance", name: "入口・案内", at: [5, 17] },
+  { file: "free-space", name: "フリースペース", at: [31, 13] },
+  { file: "reading-corner", name: "読書コーナー（静かな場所）", at: [43, 21] },
+  { file: "booth", name: "個別相談 1", at: [12, 4] },
+  { file: "hall", name: "交流スペース A", at: [28, 4] },
+  { file: "gallery", name: "ギャラリー", at: [5, 4] },
+];
+
+/** How many distinct colours the page shows in a square around a point (CSS pixels), as screenshotted. */
+async function coloursAround(page, [x, y], half = 60) {
+  const png = await page.screenshot({ clip: { x: Math.max(0, x - half), y: Math.max(0, y - half), width: half * 2, height: half * 2 } });
+  return page.evaluate(async (base64) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${base64}`;
+    await image.decode();
+    const canvas = document.createElement("canvas");
+    [canvas.width, canvas.height] = [image.width, image.height];
+    const context = canvas.getContext("2d");
+    context.drawImage(image, 0, 0);
+    const data = context.getImageData(0, 0, image.width, image.height).data;
+    const colours = new Set();
+    for (let i = 0; i < data.length; i += 4) colours.add((data[i] >> 3) << 10 | (data[i + 1] >> 3) << 5 | data[i + 2] >> 3);
+    return colours.size;
+  }, png.toString("base64"));
+}
+
+test("each place looks like what it is for, on a laptop and on a phone", { timeout: 420_000 }, async () => {
+  const { browser } = running;
+  const [iK] = await invites(1, "counselor");
+  const [iP] = await invites(1);
+  const k = await register(browser, iK, "けい", 3, { width: 1280, height: 800 });
+  for (const place of PLACES) {
+    await arrive(k, ...place.at);
+    const shot = await eventually(`K in ${place.name}`, async () => {
+      const s = await snapshot(k);
+      return s.me.place === place.name && s.me.screen && s;
+    });
+    // Let the camera settle on the person before the picture.
+    await k.waitForTimeout(1_500);
+    await k.screenshot({ path: join(artifacts, `place-${place.file}-1280.png`) });
+    const colours = await coloursAround(k, (await snapshot(k)).me.screen ?? shot.me.screen);
+    assert.ok(colours > 40, `${place.name} is drawn with its floor, furniture and the person (${colours} colours)`);
+  }
+
+  const phone = await register(browser, iP, "すまほ", 1, { width: 390, height: 844 });
+  const here = await eventually("the phone shows the entrance", async () => {
+    const s = await snapshot(phone);
+    return s.me.place === "入口・案内" && s.me.screen && s;
+  });
+  await phone.waitForTimeout(1_500);
+  await phone.screenshot({ path: join(artifacts, "place-entrance-390.png") });
+  assert.ok(await coloursAround(phone, here.me.screen) > 40, "the phone shows the entrance's floor and furniture");
+  await Promise.all([k.context().close(), phone.context().close()]);
+});

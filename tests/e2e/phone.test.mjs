@@ -1,0 +1,90 @@
+// The town on a phone, end to end with Chromium's mobile emulation (touch events, 390×844,
+// device scale factor 3, in a browser whose screen really is 3×): a person registers by tapping, finds the top bar folded into a menu
+// whose buttons are 44 px touch targets inside the screen, walks by tapping the floor, chats with
+// someone on a laptop (who reads it), and switches to voice, which the other person hears.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  arrive, artifacts, eventually, inviter, launchBrowser, register, rtp, snapshot, useServerAndBrowser,
+} from "./harness.mjs";
+
+const running = useServerAndBrowser({ before, after });
+const invites = inviter(running);
+const PHONE = { width: 390, height: 844, phone: true };
+
+/** Taps a named control of the page (as a thumb does), once it has stayed put. */
+async function tapControl(page, name) {
+  const [x, y, width, height] = await eventually(`control ${name} shown`, async () => (await snapshot(page)).controls[name]);
+  await page.waitForTimeout(300);
+  await page.touchscreen.tap(x + width / 2, y + height / 2);
+  return [x, y, width, height];
+}
+
+/** Where a world point is on the page (CSS pixels), from the part of the town shown below the top bar. */
+function onScreen(shot, { x, y }) {
+  const [left, bottom, right, top] = shot.view;
+  const [, barY, , barHeight] = shot.controls["top-bar"];
+  const below = barY + barHeight;
+  return [(x - left) / (right - left) * PHONE.width, below + (top - y) / (top - bottom) * (PHONE.height - below)];
+}
+
+test("on a phone: a menu with thumb-sized buttons, walking by tap, chat and voice", { timeout: 420_000 }, async () => {
+  const { browser } = running;
+  const phoneBrowser = await launchBrowser({ scale: 3 });
+  try {
+    const [iP, iL] = await invites(2);
+    const phone = await register(phoneBrowser, iP, "すまほ", 1, PHONE);
+    assert.equal(await phone.evaluate(() => navigator.maxTouchPoints > 0 && window.devicePixelRatio), 3, "a touch phone at 3×");
+    const canvas = await phone.evaluate(() => { const c = document.querySelector("canvas"); return [c.width, c.clientWidth]; });
+    assert.deepEqual(canvas, [1170, 390], "the town is drawn at the phone's full resolution");
+
+    // The top bar is one line and the ways to take part; the rest waits behind 「メニュー」.
+    let controls = await eventually("the top bar drawn", async () => { const c = (await snapshot(phone)).controls; return c["step:見学"] && c; });
+    assert.ok(controls.menu && !controls.settings && !controls.guide, `folded: ${Object.keys(controls)}`);
+    await tapControl(phone, "menu");
+    controls = await eventually("the menu open", async () => { const c = (await snapshot(phone)).controls; return c.settings && c; });
+    for (const name of ["menu", "help-call", "settings", "guide", "programs", "step:見学", "step:聞くだけ", "step:声で参加", "step:カメラも"]) {
+      const [x, , width, height] = controls[name] ?? assert.fail(`${name} shown`);
+      assert.ok(height >= 44 && x >= 0 && x + width <= PHONE.width, `${name} is a touch target on the screen: ${controls[name]}`);
+    }
+    await phone.screenshot({ path: join(artifacts, "phone-menu-390.png") });
+    await tapControl(phone, "guide");
+    await eventually("the menu folds once a button is pressed", async () => !(await snapshot(phone)).controls.settings);
+
+    // Walking by tapping the floor a few tiles away.
+    const before = (await snapshot(phone)).me;
+    const goal = { x: before.x + 96, y: before.y - 96 };
+    await phone.touchscreen.tap(...onScreen(await snapshot(phone), goal));
+    await eventually("walked to the tapped floor", async () => {
+      const me = (await snapshot(phone)).me;
+      return Math.hypot(me.x - goal.x, me.y - goal.y) < 24;
+    }, 30_000);
+
+    // A person on a laptop comes near; the phone's chat reaches them.
+    const laptop = await register(browser, iL, "のーと", 2, { width: 1280, height: 800 });
+    const me = (await snapshot(phone)).me;
+    const near = { col: Math.floor(me.x / 32) + 2, row: 25 - Math.floor(me.y / 32) };
+    await arrive(laptop, near.col, near.row);
+    const laptopId = (await snapshot(laptop)).me.id;
+    await eventually("introduced", async () => (await snapshot(phone)).introduced.includes(laptopId));
+    await phone.tap("#chat-input");
+    await phone.keyboard.insertText("スマホから、こんにちは");
+    await phone.keyboard.press("Enter");
+    await eventually("the laptop reads the phone's line", async () =>
+      (await snapshot(laptop)).chat.some(([who, text]) => who === "すまほ" && text === "スマホから、こんにちは"));
+
+    // Switching to voice with a thumb: the laptop hears the phone.
+    await tapControl(phone, "step:声で参加");
+    await eventually("the phone on voice", async () => (await snapshot(phone)).me.participation === "voice");
+    const phoneId = (await snapshot(phone)).me.id;
+    await eventually("the laptop hears the phone's voice", async () => {
+      const heard = await rtp(laptop, phoneId);
+      return heard && heard.audioIn > 5_000 && heard.audioLevel > 0;
+    }, 60_000);
+    await phone.screenshot({ path: join(artifacts, "phone-voice-390.png") });
+    await Promise.all([phone.context().close(), laptop.context().close()]);
+  } finally {
+    await phoneBrowser.close();
+  }
+});

@@ -112,11 +112,17 @@ fn attach_sprites(mut commands: Commands, sheets: Res<AvatarSheets>, added: Quer
     }
 }
 
-fn animate_avatars(time: Res<Time>, mut avatars: Query<(&Facing, &Walking, &mut Sprite)>) {
+fn animate_avatars(
+    time: Res<Time>,
+    comfort: Option<Res<crate::comfort::Comfort>>,
+    mut avatars: Query<(&Facing, &Walking, &mut Sprite)>,
+) {
     let cycle = [0, 1, 2, 1];
     let frame = (time.elapsed_secs() * WALK_FRAMES_PER_SECOND) as usize % cycle.len();
+    // おだやかモード: avatars glide, without stepping.
+    let stepping = !comfort.is_some_and(|comfort| comfort.calm);
     for (facing, walking, mut sprite) in &mut avatars {
-        let column = if walking.0 { cycle[frame] } else { 1 };
+        let column = if walking.0 && stepping { cycle[frame] } else { 1 };
         if let Some(atlas) = sprite.texture_atlas.as_mut() {
             atlas.index = facing.sheet_row() * 3 + column;
         }

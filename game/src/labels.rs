@@ -9,10 +9,19 @@ use bevy_egui::egui::{self, Align2, Color32, FontId, Pos2, Stroke};
 use crate::avatar::{AVATAR_SCALE, Avatar, FRAME_SIZE};
 use crate::camera::TownCamera;
 use crate::chat::Bubble;
+use crate::comfort::Comfort;
+use crate::do_not_disturb::DoNotDisturb;
 use crate::map::{Town, to_vec2};
 use crate::presence::RemotePerson;
 use crate::voice::{Speaking, Taking};
 use protocol::{Participation, Role};
+
+/// What the labels drew in the last frame (for the browser tests).
+#[derive(Resource, Debug, Default, Clone, Copy)]
+pub struct LabelFigures {
+    /// Speaking rings drawn.
+    pub rings: usize,
+}
 
 /// Widest a speech bubble gets, in points.
 const BUBBLE_WIDTH: f32 = 220.0;
@@ -24,11 +33,15 @@ const BOARD_TEXT: f32 = 16.0;
 const NAME_TEXT: f32 = 16.0;
 const BADGE_TEXT: f32 = 14.0;
 const BUBBLE_TEXT: f32 = 16.0;
+/// A staff member's or counselor's badge (white text on it reads at WCAG AA).
+const ROLE_BADGE: Color32 = Color32::from_rgb(150, 102, 8);
+/// The 「話しかけないで」 sign.
+const QUIET_BADGE: Color32 = Color32::from_rgb(110, 84, 140);
 
 /// Colours of the participation badge: (background, text).
 fn badge_colors(participation: Participation) -> (Color32, Color32) {
     match participation {
-        Participation::Watching => (Color32::from_rgb(120, 120, 130), Color32::WHITE),
+        Participation::Watching => (Color32::from_rgb(100, 100, 112), Color32::WHITE),
         Participation::Listening => (Color32::from_rgb(230, 226, 214), Color32::from_rgb(60, 60, 60)),
         Participation::Voice => (Color32::from_rgb(61, 122, 92), Color32::WHITE),
         Participation::Camera => (Color32::from_rgb(52, 94, 160), Color32::WHITE),
@@ -39,10 +52,21 @@ pub(crate) fn world_labels(
     mut contexts: EguiContexts,
     town: Res<Town>,
     camera: Single<(&Camera, &GlobalTransform), With<TownCamera>>,
-    avatars: Query<(&Avatar, &Transform, Option<&Bubble>, Option<&Taking>, Option<&RemotePerson>)>,
+    avatars: Query<(
+        &Avatar,
+        &Transform,
+        Option<&Bubble>,
+        Option<&Taking>,
+        Option<&RemotePerson>,
+        Option<&DoNotDisturb>,
+    )>,
     speaking: Res<Speaking>,
     (programs, hours): (Res<crate::programs::Programs>, Res<crate::hours::TownHours>),
+    (comfort, mut figures): (Res<Comfort>, ResMut<LabelFigures>),
 ) -> Result {
+    let scale = comfort.text.scale();
+    let strong = comfort.high_contrast;
+    figures.rings = 0;
     let ctx = contexts.ctx_mut()?;
     let (camera, camera_transform) = *camera;
     let to_screen = |world: Vec2| -> Option<Pos2> {
@@ -55,7 +79,8 @@ pub(crate) fn world_labels(
         let top_left = to_vec2(map.tile_center(a.col, a.row));
         let center_x = top_left.x + (a.width as f32 - 1.0) * map.tile_size / 2.0;
         let Some(at) = to_screen(Vec2::new(center_x, top_left.y)) else { continue };
-        painter.text(at, Align2::CENTER_CENTER, &place.name, FontId::proportional(18.0), Color32::from_rgb(60, 50, 40));
+        let ink = if strong { Color32::BLACK } else { Color32::from_rgb(60, 50, 40) };
+        painter.text(at, Align2::CENTER_CENTER, &place.name, FontId::proportional(18.0 * scale), ink);
     }
     for board in &map.boards {
         let Some(at) = to_screen(to_vec2(map.tile_center(board.col, board.row))) else { continue };
@@ -69,43 +94,63 @@ pub(crate) fn world_labels(
             .chain(listed.iter().map(String::as_str))
             .collect::<Vec<_>>()
             .join("\n");
-        let galley = painter.layout(text, FontId::proportional(BOARD_TEXT), Color32::from_rgb(40, 30, 20), BOARD_WIDTH);
+        let galley = painter.layout(
+            text,
+            FontId::proportional(BOARD_TEXT * scale),
+            Color32::from_rgb(40, 30, 20),
+            BOARD_WIDTH * scale,
+        );
         // Below the board: above it, the text would slide under the top bar.
         let rect = Align2::CENTER_TOP.anchor_size(at + egui::vec2(0.0, 24.0), galley.size()).expand(6.0);
-        painter.rect_filled(rect, 6.0, Color32::from_rgba_unmultiplied(255, 248, 230, 235));
-        painter.rect_stroke(rect, 6.0, Stroke::new(1.5, Color32::from_rgb(140, 100, 60)), egui::StrokeKind::Outside);
+        let (paper, edge) = if strong {
+            (Color32::WHITE, Stroke::new(2.5, Color32::BLACK))
+        } else {
+            (Color32::from_rgba_unmultiplied(255, 248, 230, 235), Stroke::new(1.5, Color32::from_rgb(140, 100, 60)))
+        };
+        painter.rect_filled(rect, 6.0, paper);
+        painter.rect_stroke(rect, 6.0, edge, egui::StrokeKind::Outside);
         painter.galley(rect.min + egui::vec2(6.0, 6.0), galley, Color32::BLACK);
     }
     let head = FRAME_SIZE as f32 * AVATAR_SCALE / 2.0;
-    for (avatar, transform, bubble, taking, remote) in &avatars {
+    for (avatar, transform, bubble, taking, remote, do_not_disturb) in &avatars {
         let feet = transform.translation.truncate();
-        if remote.is_some_and(|r| speaking.0.contains(&r.0))
+        // A ring while someone speaks; おだやかモード shows none (it comes and goes with each word).
+        if !comfort.calm
+            && remote.is_some_and(|r| speaking.0.contains(&r.0))
             && let Some(center) = to_screen(feet)
         {
             painter.circle_stroke(center, head + 4.0, Stroke::new(3.0, Color32::from_rgb(80, 200, 120)));
+            figures.rings += 1;
         }
         if let Some(at) = to_screen(feet - Vec2::new(0.0, head + 2.0)) {
-            let galley =
-                painter.layout_no_wrap(avatar.nickname.clone(), FontId::proportional(NAME_TEXT), Color32::WHITE);
+            let galley = painter.layout_no_wrap(
+                avatar.nickname.clone(),
+                FontId::proportional(NAME_TEXT * scale),
+                Color32::WHITE,
+            );
             let rect = Align2::CENTER_TOP.anchor_size(at, galley.size()).expand(3.0);
-            painter.rect_filled(rect, 4.0, Color32::from_rgba_unmultiplied(30, 30, 40, 190));
+            let tag = if strong { Color32::BLACK } else { Color32::from_rgba_unmultiplied(30, 30, 40, 190) };
+            painter.rect_filled(rect, 4.0, tag);
             painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, Color32::WHITE);
             // Under the name, one row centred on it: the role badge (drawn from the account's role,
             // never from text) and the step of the ladder. Beside the name, a badge would cover
             // the name of someone standing next to them.
             let mut badges = Vec::new();
             if avatar.role != Role::Participant {
-                badges.push((avatar.role.label(), Color32::from_rgb(196, 140, 20), Color32::WHITE, true));
+                badges.push((avatar.role.label(), ROLE_BADGE, Color32::WHITE, true));
             }
             if let Some(taking) = taking {
                 let (fill, text) = badge_colors(taking.0);
                 badges.push((taking.0.badge(), fill, text, false));
             }
+            if do_not_disturb.is_some_and(|sign| sign.0) {
+                badges.push((crate::do_not_disturb::SIGN, QUIET_BADGE, Color32::WHITE, false));
+            }
             let laid: Vec<_> = badges
                 .into_iter()
                 .map(|(label, fill, text, outlined)| {
                     (
-                        painter.layout_no_wrap(label.to_owned(), FontId::proportional(BADGE_TEXT), text),
+                        painter.layout_no_wrap(label.to_owned(), FontId::proportional(BADGE_TEXT * scale), text),
                         fill,
                         text,
                         outlined,
@@ -128,8 +173,12 @@ pub(crate) fn world_labels(
             }
         }
         if let (Some(bubble), Some(at)) = (bubble, to_screen(feet + Vec2::new(0.0, head + 4.0))) {
-            let galley =
-                painter.layout(bubble.text.clone(), FontId::proportional(BUBBLE_TEXT), Color32::BLACK, BUBBLE_WIDTH);
+            let galley = painter.layout(
+                bubble.text.clone(),
+                FontId::proportional(BUBBLE_TEXT * scale),
+                Color32::BLACK,
+                BUBBLE_WIDTH * scale,
+            );
             let rect = Align2::CENTER_BOTTOM.anchor_size(at, galley.size()).expand(7.0);
             painter.rect_filled(rect, 10.0, Color32::WHITE);
             painter.rect_stroke(rect, 10.0, Stroke::new(1.5, Color32::from_rgb(80, 80, 80)), egui::StrokeKind::Outside);
@@ -137,4 +186,19 @@ pub(crate) fn world_labels(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::theme::contrast;
+
+    #[test]
+    fn every_badge_reads_at_wcag_aa() {
+        for participation in Participation::ALL {
+            let (fill, text) = badge_colors(participation);
+            assert!(contrast(text, fill) >= 4.5, "{participation:?}: {:.2}", contrast(text, fill));
+        }
+        assert!(contrast(Color32::WHITE, ROLE_BADGE) >= 4.5 && contrast(Color32::WHITE, QUIET_BADGE) >= 4.5);
+    }
 }

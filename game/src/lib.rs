@@ -10,8 +10,10 @@ pub mod avatar;
 pub mod camera;
 pub mod care;
 pub mod chat;
+pub mod comfort;
 pub mod connection;
 pub mod devices;
+pub mod do_not_disturb;
 pub mod help_call;
 pub mod hours;
 pub mod labels;
@@ -94,6 +96,6 @@ pub fn core_plugin(app: &mut App) {
         programs::plugin,
         hours::plugin,
         connection::plugin,
-        (safety::plugin, care::plugin),
+        (safety::plugin, care::plugin, do_not_disturb::plugin, comfort::plugin),
     ));
 }

@@ -12,6 +12,7 @@ use protocol::{
 
 use crate::assets::Welcomed;
 use crate::avatar::{Avatar, Facing, Walking};
+use crate::do_not_disturb::DoNotDisturb;
 use crate::help_call::HelpNews;
 use crate::map::{Town, to_position, to_vec2};
 use crate::movement::{LocalPlayer, WalkPath};
@@ -108,6 +109,7 @@ fn spawn_avatar(commands: &mut Commands, person: &Person) -> Entity {
         .spawn((
             Avatar { look: person.avatar, nickname: person.nickname.clone(), role: person.role },
             Taking(person.participation),
+            DoNotDisturb(person.do_not_disturb),
             Facing::default(),
             Walking::default(),
             Transform::from_translation(at.extend(1.0)),
@@ -184,6 +186,9 @@ fn receive_server_messages(
                         }
                         // Say where we are again: moves made while away were lost.
                         last_sent.position = None;
+                        if let Some(entity) = people.0.get(&you.id) {
+                            commands.entity(*entity).insert(DoNotDisturb(you.do_not_disturb));
+                        }
                     }
                     None => {
                         let entity = spawn_avatar(&mut commands, &you);
@@ -197,7 +202,8 @@ fn receive_server_messages(
                     let at = to_vec2(person.position);
                     match people.0.get(&person.id) {
                         Some(entity) => {
-                            commands.entity(*entity).insert((RemoteTarget(at), Taking(person.participation)));
+                            let sign = DoNotDisturb(person.do_not_disturb);
+                            commands.entity(*entity).insert((RemoteTarget(at), Taking(person.participation), sign));
                         }
                         None => {
                             let entity = spawn_avatar(&mut commands, person);
@@ -244,6 +250,11 @@ fn receive_server_messages(
                     Err(_) => {
                         commands.entity(*entity).insert(Taking(participation));
                     }
+                }
+            }
+            ServerMessage::DoNotDisturbChanged { id, on } => {
+                if let Some(entity) = people.0.get(&id) {
+                    commands.entity(*entity).insert(DoNotDisturb(on));
                 }
             }
             ServerMessage::Introduce { link, person, offer, relay_only } => {

@@ -1,13 +1,14 @@
 //! How the town looks: a floor per kind of place (wood in the halls, carpet in the booths, tiles
 //! at the entrance…), walls that show their face and windows where a room lies below them, door
 //! mats, the furniture listed in the map, and the guide boards, all cut from one sheet drawn by
-//! `assets/tiles/make_tiles.py`.
+//! `assets/tiles/make_tiles.py`; in おだやかモード a soft veil mutes their colours.
 
 use bevy::prelude::*;
 use protocol::map::{FLOOR, WALL};
 use protocol::{PlaceKind, PropKind, TownMap};
 
 use crate::assets::PendingAssets;
+use crate::comfort::Comfort;
 use crate::map::{Town, to_vec2};
 use crate::screens::Screen;
 
@@ -20,6 +21,7 @@ const CELL: u32 = 32;
 const FLOOR_Z: f32 = 0.0;
 const ON_FLOOR_Z: f32 = 0.2;
 const FURNITURE_Z: f32 = 0.5;
+const VEIL_Z: f32 = 0.9;
 
 /// The town's sheet.
 #[derive(Resource, Debug, Clone)]
@@ -28,8 +30,25 @@ struct TownSheet(Handle<Image>);
 /// A rectangle of the sheet, in cells: (col, row, width, height).
 type Cells = (u32, u32, u32, u32);
 
+/// A soft veil over the floors and furniture (under the avatars) that mutes their colours in
+/// おだやかモード.
+#[derive(Component, Debug)]
+struct CalmVeil;
+
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, load_sheet).add_systems(OnEnter(Screen::Town), spawn_town);
+    app.add_systems(Startup, load_sheet)
+        .add_systems(OnEnter(Screen::Town), spawn_town)
+        .add_systems(Update, show_veil.run_if(in_state(Screen::Town)).run_if(resource_exists::<Comfort>));
+}
+
+fn show_veil(comfort: Res<Comfort>, mut veils: Query<&mut Visibility, With<CalmVeil>>, mut shown: Local<Option<bool>>) {
+    if *shown == Some(comfort.calm) && !comfort.is_changed() {
+        return;
+    }
+    for mut visibility in &mut veils {
+        *visibility = if comfort.calm { Visibility::Visible } else { Visibility::Hidden };
+        *shown = Some(comfort.calm);
+    }
 }
 
 fn load_sheet(mut commands: Commands, server: Res<AssetServer>, mut pending: ResMut<PendingAssets>) {
@@ -150,6 +169,14 @@ fn spawn_town(mut commands: Commands, town: Res<Town>, sheet: Res<TownSheet>) {
     for &(col, row) in &boards {
         put(BOARD, to_vec2(map.tile_center(col, row)), FURNITURE_Z);
     }
+    let (width, height) = map.size();
+    commands.spawn((
+        Sprite::from_color(Color::srgba(0.96, 0.94, 0.90, 0.4), Vec2::new(width, height)),
+        Transform::from_translation(Vec3::new(width / 2.0, height / 2.0, VEIL_Z)),
+        Visibility::Hidden,
+        CalmVeil,
+        DespawnOnExit(Screen::Town),
+    ));
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use crate::assets::{CoreAssets, FontBytes};
 use crate::avatar::Avatar;
 use crate::devices::{DeviceChoice, DeviceInfo, Devices, InputLevel, PlayTestSound, SettingsOpen};
+use crate::do_not_disturb::{AskDoNotDisturb, DoNotDisturb};
 use crate::help_call::{AskHelp, MyHelpCall, answers_calls};
 use crate::map::Town;
 use crate::movement::LocalPlayer;
@@ -38,6 +39,7 @@ enum TopButton {
     Guide,
     Settings,
     CallStaff,
+    DoNotDisturb,
 }
 
 /// Whether the help overlay is open.
@@ -139,6 +141,7 @@ pub struct UiSet;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<HelpOpen>()
+        .init_resource::<crate::labels::LabelFigures>()
         .init_resource::<PersonPanel>()
         .init_resource::<ControlRects>()
         .init_resource::<TownAnnouncement>()
@@ -208,7 +211,7 @@ fn top_bar(
     town: Res<Town>,
     people: Res<People>,
     booths: Res<BoothSigns>,
-    player: Single<(&Transform, &Taking), With<LocalPlayer>>,
+    player: Single<(&Transform, &Taking, Option<&DoNotDisturb>), With<LocalPlayer>>,
     mut help: ResMut<HelpOpen>,
     request: Res<DeviceRequest>,
     mut choose: MessageWriter<ChooseParticipation>,
@@ -216,7 +219,8 @@ fn top_bar(
     mut push_to_talk: ResMut<PushToTalk>,
     mut settings: ResMut<SettingsOpen>,
     mut menu_open: Local<MenuOpen>,
-    (me, my_call, mut ask_help, mut programs_open, announcement, hours, voice_hold): (
+    mut ask_quiet: MessageWriter<AskDoNotDisturb>,
+    (me, my_call, mut ask_help, mut programs_open, announcement, hours, voice_hold, comfort): (
         Option<Res<Me>>,
         Res<MyHelpCall>,
         MessageWriter<AskHelp>,
@@ -224,10 +228,12 @@ fn top_bar(
         Res<TownAnnouncement>,
         Res<crate::hours::TownHours>,
         Res<crate::participation::VoiceHold>,
+        Res<crate::comfort::Comfort>,
     ),
     mut rects: ResMut<ControlRects>,
 ) -> Result {
-    let (transform, taking) = *player;
+    let (transform, taking, do_not_disturb) = *player;
+    let quiet = do_not_disturb.is_some_and(|sign| sign.0);
     let place = town.place_name(transform.translation.truncate()).unwrap_or("通路");
     let ctx = contexts.ctx_mut()?;
     let width = ctx.viewport_rect().width();
@@ -236,12 +242,19 @@ fn top_bar(
         frame.show(ui, |ui| {
             ui.set_width(width - 16.0);
             // Narrow screens (phones) put the buttons on a row of their own, left to right.
-            let narrow = width < NARROW_WIDTH;
+            // Larger text needs a wider screen before everything fits on the bar's rows.
+            let narrow = width < NARROW_WIDTH * comfort.text.scale();
             let calls_staff = me.as_ref().is_some_and(|me| !answers_calls(me.role));
             // Returns whether one was pressed (a phone's menu then folds again).
             let mut buttons = |ui: &mut egui::Ui, rects: &mut ControlRects| {
                 let mut pressed = false;
-                let mut order = [TopButton::Programs, TopButton::Guide, TopButton::Settings, TopButton::CallStaff];
+                let mut order = [
+                    TopButton::Programs,
+                    TopButton::Guide,
+                    TopButton::Settings,
+                    TopButton::CallStaff,
+                    TopButton::DoNotDisturb,
+                ];
                 if narrow {
                     order.reverse();
                 }
@@ -260,7 +273,7 @@ fn top_bar(
                             }
                         }
                         TopButton::Settings => {
-                            let settings_button = ui.button("機器の設定");
+                            let settings_button = ui.button("設定");
                             rects.note("settings", settings_button.rect);
                             if settings_button.clicked() {
                                 pressed = true;
@@ -284,6 +297,18 @@ fn top_bar(
                             }
                         }
                         TopButton::CallStaff => {}
+                        // Nobody's voice or chat reaches us by nearness while it is on.
+                        TopButton::DoNotDisturb => {
+                            let text = if quiet { "話しかけないで：オン" } else { "話しかけないで" };
+                            let button = ui.add(egui::Button::new(text).selected(quiet)).on_hover_text(
+                                "オンの間、近くの人の声やチャットは届きません（ホールとギャラリーは見聞きできます）",
+                            );
+                            rects.note("do-not-disturb", button.rect);
+                            if button.clicked() {
+                                pressed = true;
+                                ask_quiet.write(AskDoNotDisturb(!quiet));
+                            }
+                        }
                     }
                 }
                 pressed
@@ -631,15 +656,27 @@ fn settings_window(
     level: Res<InputLevel>,
     mut test_sound: MessageWriter<PlayTestSound>,
     mut rects: ResMut<ControlRects>,
+    mut comfort: ResMut<crate::comfort::Comfort>,
 ) -> Result {
     if !open.0 {
         return Ok(());
     }
+    let mut looks = *comfort;
     let mut picked = choice.clone();
     let mut still_open = true;
-    egui::Window::new("機器の設定").open(&mut still_open).collapsible(false).resizable(false).show(
-        contexts.ctx_mut()?,
-        |ui| {
+    // At the top right below the bar, scrolling within the window when the screen is short (a
+    // phone, or large text), so that nothing lies under the chat field.
+    let ctx = contexts.ctx_mut()?;
+    let top = rects.below_top_bar();
+    let room = (ctx.viewport_rect().height() - top - 16.0).max(160.0);
+    let window = egui::Window::new("設定")
+        .open(&mut still_open)
+        .collapsible(false)
+        .resizable(false)
+        .anchor(Align2::RIGHT_TOP, [-12.0, top])
+        .max_height(room);
+    window.show(ctx, |ui| {
+        egui::ScrollArea::vertical().max_height(room - 48.0).show(ui, |ui| {
             egui::Grid::new("devices").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
                 device_picker(ui, &mut rects, "microphone", "マイク", &devices.microphones, &mut picked.microphone);
                 device_picker(ui, &mut rects, "camera", "カメラ", &devices.cameras, &mut picked.camera);
@@ -654,8 +691,12 @@ fn settings_window(
             if test_button.clicked() {
                 test_sound.write(PlayTestSound);
             }
-        },
-    );
+            crate::comfort::comfort_section(ui, &mut looks, &mut rects);
+        });
+    });
+    if looks != *comfort {
+        *comfort = looks;
+    }
     if picked != *choice {
         *choice = picked;
     }

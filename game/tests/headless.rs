@@ -51,6 +51,7 @@ fn person(id: i64, nickname: &str, position: Position) -> Person {
         position,
         place: None,
         participation: Participation::Listening,
+        do_not_disturb: false,
     }
 }
 
@@ -696,4 +697,30 @@ fn a_restarted_server_drops_the_old_hall_feeds_and_our_publications_are_offered_
     let seen = std::mem::take(&mut client.app.world_mut().resource_mut::<SeenHallMedia>().0);
     assert!(matches!(seen.as_slice(), [HallMedia::End(ended), HallMedia::PublishAgain] if *ended == feed), "{seen:?}");
     assert!(client.app.world().resource::<HallFeeds>().0.is_empty());
+}
+
+#[test]
+fn do_not_disturb_is_asked_of_the_server_and_its_sign_follows_what_the_server_says() {
+    use ibasho_game::do_not_disturb::{AskDoNotDisturb, DoNotDisturb};
+    let map = town_map();
+    let mut client = Client::new();
+    client.load();
+    let quiet = Person { do_not_disturb: true, ..person(2, "しずか", map.tile_center(6, 18)) };
+    client.welcome(person(1, "わたし", map.spawn_position()), vec![quiet]);
+    let other = client.avatar_of(2).expect("avatar");
+    assert_eq!(client.app.world().get::<DoNotDisturb>(other), Some(&DoNotDisturb(true)), "from the roster");
+
+    // Asking goes to the server; our own sign waits for its answer.
+    client.app.world_mut().write_message(AskDoNotDisturb(true));
+    client.frames(2);
+    let asked = std::iter::from_fn(|| client.from_client.try_recv().ok())
+        .any(|message| message == ClientMessage::SetDoNotDisturb { on: true });
+    assert!(asked, "asked of the server");
+    let me = client.avatar_of(1).expect("me");
+    assert_eq!(client.app.world().get::<DoNotDisturb>(me), Some(&DoNotDisturb(false)));
+    client.to_client.try_send(ServerMessage::DoNotDisturbChanged { id: ParticipantId(1), on: true }).expect("send");
+    client.to_client.try_send(ServerMessage::DoNotDisturbChanged { id: ParticipantId(2), on: false }).expect("send");
+    client.frames(2);
+    assert_eq!(client.app.world().get::<DoNotDisturb>(me), Some(&DoNotDisturb(true)));
+    assert_eq!(client.app.world().get::<DoNotDisturb>(other), Some(&DoNotDisturb(false)));
 }

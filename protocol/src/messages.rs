@@ -172,6 +172,10 @@ pub struct Person {
     /// How they take part.
     #[serde(default)]
     pub participation: Participation,
+    /// 「話しかけないでください」: nobody's voice or chat reaches them by being near; others see
+    /// a small sign.
+    #[serde(default)]
+    pub do_not_disturb: bool,
 }
 
 /// A position change of one person.
@@ -227,6 +231,11 @@ pub enum ClientMessage {
     SetParticipation {
         /// The chosen step of the ladder.
         participation: Participation,
+    },
+    /// 「話しかけないでください」 on or off for me.
+    SetDoNotDisturb {
+        /// Whether it is on.
+        on: bool,
     },
     /// About counseling booths: open, knock, answer, leave.
     Booth {
@@ -322,6 +331,13 @@ pub enum ServerMessage {
         id: ParticipantId,
         /// Their new step of the ladder.
         participation: Participation,
+    },
+    /// Someone turned 「話しかけないでください」 on or off (also said to themselves).
+    DoNotDisturbChanged {
+        /// Who.
+        id: ParticipantId,
+        /// Whether it is on now.
+        on: bool,
     },
     /// You and `person` are near each other: open a peer connection over `link`.
     Introduce {

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Browser, TestServer, WAIT, WATCH, enter, introduced_to, rejected, separated};
-use protocol::{ClientMessage, Position, RejectCode, Role, ServerMessage};
+use protocol::{ClientMessage, ParticipantId, Position, RejectCode, Role, ServerMessage};
 
 #[tokio::test]
 async fn only_signed_in_browsers_connect() {
@@ -268,4 +268,56 @@ async fn moves_must_be_walked_not_jumped() {
         }
     }
     assert!(refused, "running is not walking");
+}
+
+#[tokio::test]
+async fn do_not_disturb_keeps_everyone_away_until_turned_off_and_a_modified_client_cannot_get_around_it() {
+    use protocol::PeerSignal;
+    let server = TestServer::start().await;
+    let mut a = enter(&server, "A").await;
+    let mut b = enter(&server, "B").await;
+    // Side by side at the entrance: introduced.
+    let (a_link, _) = introduced_to(&mut a, b.id).await.expect("A introduced to B");
+    let (b_link, _) = introduced_to(&mut b, a.id).await.expect("B introduced to A");
+
+    // A asks not to be spoken to: A is told it is on, B sees A's sign, and their link ends.
+    a.send(&ClientMessage::SetDoNotDisturb { on: true }).await;
+    let sign = |who: ParticipantId, on: bool| {
+        move |m: &ServerMessage| {
+            matches!(m, ServerMessage::DoNotDisturbChanged { id, on: now } if *id == who && *now == on).then_some(())
+        }
+    };
+    assert!(a.until(sign(a.id, true)).await.is_some(), "A is told");
+    assert!(b.until(sign(a.id, true)).await.is_some(), "B sees A's sign");
+    assert!(separated(&mut a, a_link).await && separated(&mut b, b_link).await, "their link ends");
+
+    // A newcomer arriving next to both meets B, never A; the roster tells them A's sign.
+    let browser = server.register(Role::Participant, "C").await;
+    let mut c_socket = browser.connect().await;
+    let ServerMessage::Welcome { people, .. } = c_socket.welcome().await else { unreachable!() };
+    assert!(people.iter().any(|p| p.id == a.id && p.do_not_disturb), "C's roster shows A's sign");
+    let introduced_c = c_socket
+        .until(WATCH, |m| match m {
+            ServerMessage::Introduce { person, .. } => Some(*person),
+            _ => None,
+        })
+        .await;
+    assert_eq!(introduced_c, Some(b.id), "C meets B");
+    assert!(
+        c_socket
+            .until(WATCH, |m| matches!(m, ServerMessage::Introduce { person, .. } if *person == a.id).then_some(()))
+            .await
+            .is_none(),
+        "C is never introduced to A"
+    );
+
+    // B, modified, still signals on the old link: refused, and nothing reaches A.
+    b.send(&ClientMessage::Signal { to: b_link, signal: PeerSignal::Offer("v=0".into()) }).await;
+    assert_eq!(rejected(&mut b).await, Some(RejectCode::UnknownPeer));
+    assert!(a.socket.until(WATCH, |m| matches!(m, ServerMessage::Signal { .. }).then_some(())).await.is_none());
+
+    // Turned off: A and B are introduced again.
+    a.send(&ClientMessage::SetDoNotDisturb { on: false }).await;
+    assert!(b.until(sign(a.id, false)).await.is_some(), "B sees the sign go");
+    assert!(introduced_to(&mut a, b.id).await.is_some(), "A meets B again");
 }

@@ -206,14 +206,14 @@ fn install_hooks(
 }
 
 /// 見学 does not chat: the input is disabled while watching. In a hall the chat reaches the
-/// whole hall, and the field says so.
+/// whole hall, and the field says so; with 「話しかけないで」 on, nobody near, and it says that.
 fn lock_chat_when_watching(
-    me: Query<&Taking, With<LocalPlayer>>,
+    me: Query<(&Taking, Option<&crate::do_not_disturb::DoNotDisturb>), With<LocalPlayer>>,
     hall: Res<crate::places::hall::MyHall>,
-    mut shown: Local<Option<(bool, bool)>>,
+    mut shown: Local<Option<(bool, bool, bool)>>,
 ) {
-    let Ok(taking) = me.single() else { return };
-    let state = (taking.0.can_chat(), hall.0.is_some());
+    let Ok((taking, sign)) = me.single() else { return };
+    let state = (taking.0.can_chat(), hall.0.is_some(), sign.is_some_and(|sign| sign.0));
     if *shown == Some(state) {
         return;
     }
@@ -225,9 +225,10 @@ fn lock_chat_when_watching(
     *shown = Some(state);
     input.set_disabled(!state.0);
     let hint = match state {
-        (false, _) => "見学中はチャットを送りません",
-        (true, true) => "ホールの全員へのメッセージ（Enter で送信）",
-        (true, false) => "近くの人へのメッセージ（Enter で送信）",
+        (false, ..) => "見学中はチャットを送りません",
+        (true, true, _) => "ホールの全員へのメッセージ（Enter で送信）",
+        (true, false, true) => "話しかけないで：オンの間、近くの人には届きません",
+        (true, false, false) => "近くの人へのメッセージ（Enter で送信）",
     };
     input.set_placeholder(hint);
 }
@@ -357,6 +358,8 @@ struct PersonView {
     volume: f32,
     /// Whether their speaking indicator is on.
     speaking: bool,
+    /// 「話しかけないでください」 is on for them.
+    do_not_disturb: bool,
 }
 
 #[derive(Serialize)]
@@ -397,6 +400,10 @@ struct Snapshot {
     hours: HoursShot,
     /// Where egui drew its named controls: `[x, y, width, height]`.
     controls: std::collections::HashMap<String, [f32; 4]>,
+    /// The comfort settings in force.
+    comfort: crate::comfort::Comfort,
+    /// Speaking rings drawn in the last frame.
+    rings: usize,
     /// The part of the town on screen below the top bar, in world pixels: `[left, bottom, right, top]`.
     view: Option<[f32; 4]>,
     /// The notice shown about devices or connections, if any.
@@ -569,8 +576,22 @@ fn publish_snapshot(
         Res<crate::care::StaffWord>,
         Res<crate::participation::VoiceHold>,
     ),
-    (my_call, calls, hall_shown): (Res<MyHelpCall>, Res<HelpCalls>, HallShown),
-    avatars: Query<(&Avatar, &Transform, &Taking, Option<&RemotePerson>, Option<&LocalPlayer>, Option<&Bubble>)>,
+    (my_call, calls, hall_shown, comfort, label_figures): (
+        Res<MyHelpCall>,
+        Res<HelpCalls>,
+        HallShown,
+        Res<crate::comfort::Comfort>,
+        Res<crate::labels::LabelFigures>,
+    ),
+    avatars: Query<(
+        &Avatar,
+        &Transform,
+        &Taking,
+        Option<&RemotePerson>,
+        Option<&LocalPlayer>,
+        Option<&Bubble>,
+        Option<&crate::do_not_disturb::DoNotDisturb>,
+    )>,
     camera: Option<Single<(&Camera, &GlobalTransform), With<TownCamera>>>,
     (controls, settings_open, person_panel, input_level, notice, connection): Shown,
     (
@@ -585,26 +606,28 @@ fn publish_snapshot(
         return;
     }
     *last = now;
-    let view = |avatar: &Avatar, transform: &Transform, taking: &Taking, id: i64, bubble: Option<&Bubble>| {
-        let at = transform.translation.truncate();
-        PersonView {
-            id,
-            nickname: avatar.nickname.clone(),
-            role: avatar.role,
-            x: at.x,
-            y: at.y,
-            screen: camera
-                .as_ref()
-                .and_then(|c| c.0.world_to_viewport(c.1, transform.translation).ok())
-                .map(|p| (p.x, p.y)),
-            place: town.as_ref().and_then(|t| t.place_name(at)).map(str::to_owned),
-            bubble: bubble.map(|b| b.text.clone()),
-            participation: taking.0,
-            gain: voice_mix.gains.get(&protocol::ParticipantId(id)).copied().unwrap_or(0.0),
-            volume: voice_mix.volumes.get(&protocol::ParticipantId(id)).copied().unwrap_or(0.0),
-            speaking: speaking.0.contains(&protocol::ParticipantId(id)),
-        }
-    };
+    let view =
+        |avatar: &Avatar, transform: &Transform, taking: &Taking, id: i64, (bubble, quiet): (Option<&Bubble>, bool)| {
+            let at = transform.translation.truncate();
+            PersonView {
+                id,
+                nickname: avatar.nickname.clone(),
+                role: avatar.role,
+                x: at.x,
+                y: at.y,
+                screen: camera
+                    .as_ref()
+                    .and_then(|c| c.0.world_to_viewport(c.1, transform.translation).ok())
+                    .map(|p| (p.x, p.y)),
+                place: town.as_ref().and_then(|t| t.place_name(at)).map(str::to_owned),
+                bubble: bubble.map(|b| b.text.clone()),
+                participation: taking.0,
+                gain: voice_mix.gains.get(&protocol::ParticipantId(id)).copied().unwrap_or(0.0),
+                volume: voice_mix.volumes.get(&protocol::ParticipantId(id)).copied().unwrap_or(0.0),
+                speaking: speaking.0.contains(&protocol::ParticipantId(id)),
+                do_not_disturb: quiet,
+            }
+        };
     let mut snapshot = Snapshot {
         screen: match screen.get() {
             Screen::Loading => "loading",
@@ -635,6 +658,8 @@ fn publish_snapshot(
             blocked
         },
         controls: controls.0.clone(),
+        comfort: *comfort,
+        rings: label_figures.rings,
         view: camera.as_ref().and_then(|c| {
             // The part below the top bar, which covers the rest.
             let size = c.0.logical_viewport_size()?;
@@ -697,11 +722,12 @@ fn publish_snapshot(
             video: super::gallery_video::figures(),
         },
     };
-    for (avatar, transform, taking, remote, local, bubble) in &avatars {
+    for (avatar, transform, taking, remote, local, bubble, sign) in &avatars {
+        let said = (bubble, sign.is_some_and(|sign| sign.0));
         if local.is_some() {
-            snapshot.me = Some(view(avatar, transform, taking, me.as_ref().map_or(0, |me| me.id.0), bubble));
+            snapshot.me = Some(view(avatar, transform, taking, me.as_ref().map_or(0, |me| me.id.0), said));
         } else if let Some(remote) = remote {
-            snapshot.people.push(view(avatar, transform, taking, remote.0.0, bubble));
+            snapshot.people.push(view(avatar, transform, taking, remote.0.0, said));
         }
     }
     let (Some(window), Ok(json)) = (web_sys::window(), serde_json::to_string(&snapshot)) else { return };

@@ -2,6 +2,7 @@
 //! signalled over it, and the DOM (chat input and log, loading overlay, test snapshot).
 
 mod background;
+mod comfort;
 mod dom;
 mod gallery_video;
 mod hall_media;
@@ -38,6 +39,7 @@ pub fn plugin(app: &mut App) {
     }
     dom::plugin(app);
     marks::plugin(app);
+    comfort::plugin(app);
     slots::plugin(app);
     background::plugin(app);
 }

@@ -313,6 +313,7 @@ impl Town {
             place: self.map.place_at(position).map(|place| place.id.clone()),
             // Every entry starts at 聞くだけ, microphone and camera off.
             participation: Participation::default(),
+            do_not_disturb: false,
         };
         let people =
             self.people.values().map(|p| &p.person).filter(|other| self.sees(&person, other)).cloned().collect();
@@ -600,6 +601,17 @@ impl Town {
                     return Err(RejectCode::VoiceHeld);
                 }
                 self.set_participation(from, participation);
+                Ok(())
+            }
+            ClientMessage::SetDoNotDisturb { on } => {
+                let present = self.people.get_mut(&from).ok_or(RejectCode::UnknownPeer)?;
+                if present.person.do_not_disturb != on {
+                    present.person.do_not_disturb = on;
+                    let person = present.person.clone();
+                    send(&present.outbox, ServerMessage::DoNotDisturbChanged { id: from, on });
+                    self.broadcast_about(&person, ServerMessage::DoNotDisturbChanged { id: from, on });
+                }
+                // Their links end (or may begin again) on the next beat.
                 Ok(())
             }
             ClientMessage::Booth { request } => {
@@ -931,7 +943,8 @@ impl Town {
     }
 
     /// Which pairs should be peers now: people in the same booth, at the same table of a hall
-    /// (or both at none), and people in open places near each other; the nearest first, at most [`MAX_PEERS_PER_PERSON`] each.
+    /// (or both at none), and people in open places near each other, unless either asked not to
+    /// be spoken to; the nearest first, at most [`MAX_PEERS_PER_PERSON`] each.
     fn wanted_pairs(&self) -> HashSet<Pair> {
         let people: Vec<&Person> = self.people.values().map(|present| &present.person).collect();
         let mut candidates = Vec::new();
@@ -951,7 +964,11 @@ impl Town {
                 };
                 // Nobody is newly introduced to someone whose page is away: it could not answer.
                 let reachable = self.pairs.contains_key(&pair) || !(self.is_away(a.id) || self.is_away(b.id));
-                if together && reachable && !self.blocks.between(a.id, b.id) {
+                // 「話しかけないでください」: nobody's voice or chat reaches them by nearness (a
+                // booth they walked into with a counselor is not nearness).
+                let same_booth = kind_a == Some(PlaceKind::Booth) && a.place == b.place;
+                let open_to_talk = same_booth || !(a.do_not_disturb || b.do_not_disturb);
+                if together && reachable && open_to_talk && !self.blocks.between(a.id, b.id) {
                     candidates.push((distance, pair));
                 }
             }

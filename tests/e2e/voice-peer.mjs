@@ -36,12 +36,32 @@ const WALK_SPEED = 160;
 /** Moves a second while walking, as `protocol::POSITION_UPDATES_PER_SECOND`. */
 const MOVES_PER_SECOND = 10;
 
-/** The town's tile rows ('#' wall, '.' floor; row 0 on top), read from the map the server uses. */
+/**
+ * Furniture that blocks walking, by kind: its size in tiles (as `protocol/src/map/prop.rs` says;
+ * kinds not listed are sat or stood on).
+ */
+const BLOCKING_PROPS = {
+  Sofa: [2, 1], Bookshelf: [2, 1], Table: [2, 1], Counter: [2, 1], Piano: [2, 1],
+  LowTable: [1, 1], Plant: [1, 1], SmallTable: [1, 1], Lamp: [1, 1],
+};
+
+/**
+ * The town's tile rows ('#' wall or blocking furniture, '.' floor; row 0 on top), read from the
+ * map the server uses.
+ */
 function townTiles() {
   const root = process.env.IBASHO_ROOT ?? join(import.meta.dirname, "..", "..");
   const ron = readFileSync(join(root, "assets/maps/town.ron"), "utf8");
   const block = ron.slice(ron.indexOf("tiles:"), ron.indexOf("spawn:"));
-  return [...block.matchAll(/"([#.]+)"/g)].map((match) => match[1]);
+  const rows = [...block.matchAll(/"([#.]+)"/g)].map((match) => [...match[1]]);
+  const props = ron.slice(ron.indexOf("props:"));
+  for (const [, kind, col, row] of props.matchAll(/\(kind: (\w+), col: (\d+), row: (\d+)\)/g)) {
+    const [width, height] = BLOCKING_PROPS[kind] ?? [0, 0];
+    for (let r = Number(row); r < Number(row) + height; r++) {
+      for (let c = Number(col); c < Number(col) + width; c++) rows[r][c] = "#";
+    }
+  }
+  return rows.map((row) => row.join(""));
 }
 
 /** Registers through the invite and enters the town with the fake microphone on (声で参加). */

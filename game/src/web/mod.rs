@@ -6,6 +6,7 @@ mod comfort;
 mod dom;
 mod gallery_video;
 mod hall_media;
+mod list_view;
 mod marks;
 mod media;
 mod peers;
@@ -40,6 +41,7 @@ pub fn plugin(app: &mut App) {
     dom::plugin(app);
     marks::plugin(app);
     comfort::plugin(app);
+    list_view::plugin(app);
     slots::plugin(app);
     background::plugin(app);
 }

@@ -30,6 +30,7 @@ CELLS = {
     "small-table": (4, 4, 1, 1), "board": (5, 4, 1, 1), "chair-down": (6, 4, 1, 1), "lamp": (7, 4, 1, 1),
     "screen": (0, 5, 4, 1), "bench": (4, 5, 2, 1), "piano": (6, 5, 2, 1),
     "rug": (0, 6, 3, 2),
+    "shadow": (3, 6, 1, 1),
 }
 
 
@@ -206,12 +207,24 @@ def props(draw):
     draw.rounded_rectangle([x + 14, y + 14, x + w - 15, y + h - 15], radius=4, fill=(226, 176, 140))
 
 
+def shadow(sheet):
+    """A soft oval shadow for under an avatar's feet: darkest in the middle, fading out."""
+    x, y, _, _ = box("shadow")
+    for py in range(CELL):
+        for px in range(CELL):
+            dx, dy = (px - 15.5) / 13.0, (py - 15.5) / 6.0
+            d = dx * dx + dy * dy
+            if d < 1.0:
+                sheet.putpixel((x + px, y + py), (40, 30, 20, int(70 * (1.0 - d))))
+
+
 def main():
     sheet = Image.new("RGBA", (8 * CELL, 8 * CELL), (0, 0, 0, 0))
     draw = ImageDraw.Draw(sheet)
     floors(draw)
     walls(draw)
     props(draw)
+    shadow(sheet)
     sheet.save(HERE / "town.png", optimize=True)
 
 

@@ -1,7 +1,8 @@
 //! Comfort settings, kept by the browser: 「おだやかモード」 (low stimulus: no speaking rings, avatars
 //! glide without stepping, softer colours; on by default when the browser asks for reduced
-//! motion), the text size in three steps (egui's text and the page's own alike), and high
-//! contrast. The settings window's 「見え方」 section changes them.
+//! motion), the text size in three steps (egui's text and the page's own alike), high contrast,
+//! and the town's small touches (shadows, a light on one's place), which can be turned off. The
+//! settings window's 「見え方」 section changes them.
 
 use bevy::prelude::*;
 use bevy_egui::egui;
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::ui::ControlRects;
 
 /// How the town is shown to this person.
-#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comfort {
     /// 「おだやかモード」: fewer moving and bright things.
     pub calm: bool,
@@ -18,6 +19,19 @@ pub struct Comfort {
     pub text: TextSize,
     /// Black on white, with strong edges.
     pub high_contrast: bool,
+    /// Small touches: soft shadows under avatars, a gentle light on the place one is in.
+    #[serde(default = "on")]
+    pub ambient: bool,
+}
+
+fn on() -> bool {
+    true
+}
+
+impl Default for Comfort {
+    fn default() -> Self {
+        Comfort { calm: false, text: TextSize::Standard, high_contrast: false, ambient: true }
+    }
 }
 
 /// The three text sizes.
@@ -81,6 +95,12 @@ pub fn comfort_section(ui: &mut egui::Ui, comfort: &mut Comfort, rects: &mut Con
     let mut contrast = comfort.high_contrast;
     let contrast_box = ui.checkbox(&mut contrast, "コントラストを高くする");
     rects.note("comfort-contrast", contrast_box.rect);
+    let mut ambient = comfort.ambient;
+    let ambient_box = ui.checkbox(&mut ambient, "町の飾り（足もとの影、いまいる場所の明かり）");
+    rects.note("comfort-ambient", ambient_box.rect);
+    if ambient != comfort.ambient {
+        comfort.ambient = ambient;
+    }
     // Written back only when changed: a write every frame would look like a change every frame.
     if calm != comfort.calm {
         comfort.calm = calm;
@@ -96,9 +116,13 @@ mod tests {
 
     #[test]
     fn the_settings_survive_a_trip_through_storage() {
-        let chosen = Comfort { calm: true, text: TextSize::Larger, high_contrast: true };
+        let chosen = Comfort { calm: true, text: TextSize::Larger, high_contrast: true, ambient: false };
         let kept: Comfort = serde_json::from_str(&serde_json::to_string(&chosen).expect("json")).expect("back");
         assert_eq!(kept, chosen);
         assert_eq!(TextSize::ALL.map(TextSize::scale), [1.0, 1.25, 1.5]);
+        // Settings kept before the touches existed still read, with the touches on.
+        let older: Comfort =
+            serde_json::from_str(r#"{"calm":false,"text":"Large","high_contrast":false}"#).expect("older");
+        assert!(older.ambient && older.text == TextSize::Large);
     }
 }

@@ -1,15 +1,18 @@
 //! How the town looks: a floor per kind of place (wood in the halls, carpet in the booths, tiles
 //! at the entrance…), walls that show their face and windows where a room lies below them, door
 //! mats, the furniture listed in the map, and the guide boards, all cut from one sheet drawn by
-//! `assets/tiles/make_tiles.py`; in おだやかモード a soft veil mutes their colours.
+//! `assets/tiles/make_tiles.py`; soft shadows under avatars and a gentle light on the place one
+//! is in (both can be turned off); in おだやかモード a soft veil mutes the colours.
 
 use bevy::prelude::*;
 use protocol::map::{FLOOR, WALL};
 use protocol::{PlaceKind, PropKind, TownMap};
 
 use crate::assets::PendingAssets;
+use crate::avatar::{AVATAR_SCALE, Avatar, FRAME_SIZE};
 use crate::comfort::Comfort;
-use crate::map::{Town, to_vec2};
+use crate::map::{Town, to_position, to_vec2};
+use crate::movement::LocalPlayer;
 use crate::screens::Screen;
 
 /// Path of the sheet under `assets/`.
@@ -20,8 +23,9 @@ const CELL: u32 = 32;
 /// Drawing heights: floors, then what lies on them, then furniture; avatars stand at 1.
 const FLOOR_Z: f32 = 0.0;
 const ON_FLOOR_Z: f32 = 0.2;
+const LIGHT_Z: f32 = 0.15;
 const FURNITURE_Z: f32 = 0.5;
-const VEIL_Z: f32 = 0.9;
+const VEIL_Z: f32 = 0.85;
 
 /// The town's sheet.
 #[derive(Resource, Debug, Clone)]
@@ -35,10 +39,82 @@ type Cells = (u32, u32, u32, u32);
 #[derive(Component, Debug)]
 struct CalmVeil;
 
+/// A soft shadow under an avatar's feet.
+#[derive(Component, Debug)]
+struct Shadow;
+
+/// A gentle light on the place the person is in.
+#[derive(Component, Debug)]
+struct PlaceLight;
+
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, load_sheet)
-        .add_systems(OnEnter(Screen::Town), spawn_town)
-        .add_systems(Update, show_veil.run_if(in_state(Screen::Town)).run_if(resource_exists::<Comfort>));
+    app.add_systems(Startup, load_sheet).add_systems(OnEnter(Screen::Town), spawn_town).add_systems(
+        Update,
+        (show_veil, add_shadows, show_touches, light_my_place)
+            .run_if(in_state(Screen::Town))
+            .run_if(resource_exists::<Comfort>),
+    );
+}
+
+fn add_shadows(
+    mut commands: Commands,
+    sheet: Res<TownSheet>,
+    added: Query<Entity, Added<Avatar>>,
+    comfort: Res<Comfort>,
+) {
+    let feet = -(FRAME_SIZE as f32 * AVATAR_SCALE) / 2.0 + 4.0;
+    for avatar in &added {
+        let mut shadow = sprite(&sheet.0, SHADOW);
+        shadow.custom_size = Some(Vec2::new(36.0, 24.0));
+        let shown = if comfort.ambient { Visibility::Inherited } else { Visibility::Hidden };
+        let child = commands.spawn((shadow, Transform::from_xyz(0.0, feet, -0.05), shown, Shadow)).id();
+        commands.entity(avatar).add_child(child);
+    }
+}
+
+fn show_touches(
+    comfort: Res<Comfort>,
+    mut shadows: Query<&mut Visibility, (With<Shadow>, Without<PlaceLight>)>,
+    mut light: Query<&mut Visibility, (With<PlaceLight>, Without<Shadow>)>,
+) {
+    if !comfort.is_changed() {
+        return;
+    }
+    for mut visibility in &mut shadows {
+        *visibility = if comfort.ambient { Visibility::Inherited } else { Visibility::Hidden };
+    }
+    if !comfort.ambient {
+        for mut visibility in &mut light {
+            *visibility = Visibility::Hidden;
+        }
+    }
+}
+
+/// Lays the light over the place the person stands in (none in the corridors).
+fn light_my_place(
+    town: Res<Town>,
+    comfort: Res<Comfort>,
+    me: Query<&Transform, (With<LocalPlayer>, Without<PlaceLight>)>,
+    mut light: Query<(&mut Transform, &mut Sprite, &mut Visibility), With<PlaceLight>>,
+    mut lit: Local<Option<protocol::PlaceId>>,
+) {
+    let (Ok(me), Ok((mut transform, mut sprite, mut visibility))) = (me.single(), light.single_mut()) else { return };
+    let map = &town.0;
+    let place = map.place_at(to_position(me.translation.truncate()));
+    let id = place.map(|place| place.id.clone());
+    if *lit == id && !comfort.is_changed() {
+        return;
+    }
+    *lit = id;
+    let Some(place) = place.filter(|_| comfort.ambient) else {
+        *visibility = Visibility::Hidden;
+        return;
+    };
+    let area = place.area;
+    let size = Vec2::new(area.width as f32, area.height as f32) * map.tile_size;
+    transform.translation = centre_of(map, area.col, area.row, (area.width, area.height)).extend(LIGHT_Z);
+    sprite.custom_size = Some(size);
+    *visibility = Visibility::Visible;
 }
 
 fn show_veil(comfort: Res<Comfort>, mut veils: Query<&mut Visibility, With<CalmVeil>>, mut shown: Local<Option<bool>>) {
@@ -77,6 +153,7 @@ const WALL_FACE: Cells = (1, 2, 1, 1);
 const WALL_WINDOW: Cells = (2, 2, 1, 1);
 const DOORMAT: Cells = (3, 2, 1, 1);
 const BOARD: Cells = (5, 4, 1, 1);
+const SHADOW: Cells = (3, 6, 1, 1);
 
 /// Where a kind of furniture is on the sheet.
 fn prop_cells(kind: PropKind) -> Cells {
@@ -169,6 +246,13 @@ fn spawn_town(mut commands: Commands, town: Res<Town>, sheet: Res<TownSheet>) {
     for &(col, row) in &boards {
         put(BOARD, to_vec2(map.tile_center(col, row)), FURNITURE_Z);
     }
+    commands.spawn((
+        Sprite::from_color(Color::srgba(1.0, 0.97, 0.86, 0.16), Vec2::ONE),
+        Transform::from_xyz(0.0, 0.0, LIGHT_Z),
+        Visibility::Hidden,
+        PlaceLight,
+        DespawnOnExit(Screen::Town),
+    ));
     let (width, height) = map.size();
     commands.spawn((
         Sprite::from_color(Color::srgba(0.96, 0.94, 0.90, 0.4), Vec2::new(width, height)),

@@ -62,7 +62,7 @@ pub(crate) fn world_labels(
     )>,
     speaking: Res<Speaking>,
     (programs, hours): (Res<crate::programs::Programs>, Res<crate::hours::TownHours>),
-    (comfort, mut figures): (Res<Comfort>, ResMut<LabelFigures>),
+    (comfort, mut figures, mut rects): (Res<Comfort>, ResMut<LabelFigures>, ResMut<crate::ui::ControlRects>),
 ) -> Result {
     let scale = comfort.text.scale();
     let strong = comfort.high_contrast;
@@ -100,8 +100,15 @@ pub(crate) fn world_labels(
             Color32::from_rgb(40, 30, 20),
             BOARD_WIDTH * scale,
         );
-        // Below the board: above it, the text would slide under the top bar.
-        let rect = Align2::CENTER_TOP.anchor_size(at + egui::vec2(0.0, 24.0), galley.size()).expand(6.0);
+        // Below the board while it is in the upper half of the screen (above it, the text would
+        // slide under the top bar), above it in the lower half (below, under the chat field).
+        let lower_half = at.y > ctx.viewport_rect().center().y;
+        let rect = if lower_half {
+            Align2::CENTER_BOTTOM.anchor_size(at - egui::vec2(0.0, 24.0), galley.size()).expand(6.0)
+        } else {
+            Align2::CENTER_TOP.anchor_size(at + egui::vec2(0.0, 24.0), galley.size()).expand(6.0)
+        };
+        rects.note(format!("board:{}", board.title), rect);
         let (paper, edge) = if strong {
             (Color32::WHITE, Stroke::new(2.5, Color32::BLACK))
         } else {

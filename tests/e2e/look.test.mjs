@@ -13,7 +13,7 @@ const running = useServerAndBrowser({ before, after });
 const invites = inviter(running);
 
 const PLACES = [
-  { file: "entrance", name: "入口・案内", at: [3, 15] },
+  { file: "entrance", name: "入口・案内", at: [3, 20] },
   { file: "free-space", name: "フリースペース", at: [31, 13] },
   { file: "reading-corner", name: "読書コーナー（静かな場所）", at: [43, 21] },
   { file: "booth", name: "個別相談 1", at: [12, 4] },

@@ -52,14 +52,10 @@ pub(crate) fn world_labels(
     mut contexts: EguiContexts,
     town: Res<Town>,
     camera: Single<(&Camera, &GlobalTransform), With<TownCamera>>,
-    avatars: Query<(
-        &Avatar,
-        &Transform,
-        Option<&Bubble>,
-        Option<&Taking>,
-        Option<&RemotePerson>,
-        Option<&DoNotDisturb>,
-    )>,
+    avatars: Query<
+        (&Avatar, &Transform, Option<&Bubble>, Option<&Taking>, Option<&RemotePerson>, Option<&DoNotDisturb>),
+        Without<crate::interest::OutOfView>,
+    >,
     speaking: Res<Speaking>,
     (programs, hours): (Res<crate::programs::Programs>, Res<crate::hours::TownHours>),
     (comfort, mut figures, mut rects): (Res<Comfort>, ResMut<LabelFigures>, ResMut<crate::ui::ControlRects>),

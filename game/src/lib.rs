@@ -16,6 +16,7 @@ pub mod devices;
 pub mod do_not_disturb;
 pub mod help_call;
 pub mod hours;
+pub mod interest;
 pub mod labels;
 pub mod map;
 pub mod movement;
@@ -71,7 +72,7 @@ impl Plugin for AppPlugin {
             programs::render_plugin,
             hours::render_plugin,
             care::render_plugin,
-            connection::render_plugin,
+            (connection::render_plugin, interest::render_plugin),
         ));
         #[cfg(target_arch = "wasm32")]
         app.add_plugins(web::plugin);
@@ -96,6 +97,6 @@ pub fn core_plugin(app: &mut App) {
         programs::plugin,
         hours::plugin,
         connection::plugin,
-        (safety::plugin, care::plugin, do_not_disturb::plugin, comfort::plugin),
+        (safety::plugin, care::plugin, do_not_disturb::plugin, comfort::plugin, interest::plugin),
     ));
 }

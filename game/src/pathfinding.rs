@@ -90,6 +90,7 @@ mod tests {
             places: vec![],
             boards: vec![],
             props: vec![],
+            blocked: Default::default(),
         }
     }
 

@@ -135,10 +135,11 @@ fn receive_server_messages(
     mut booth_news: MessageWriter<BoothNews>,
     mut help_news: MessageWriter<HelpNews>,
     mut hall_news: MessageWriter<HallNews>,
-    (mut program_news, mut gallery_news, known_hours): (
+    (mut program_news, mut gallery_news, known_hours, mut interest): (
         MessageWriter<crate::programs::ProgramNews>,
         MessageWriter<crate::places::gallery::GalleryNews>,
         Res<crate::hours::TownHours>,
+        ResMut<crate::interest::Interest>,
     ),
     closed: Option<Res<ClosedReason>>,
 ) {
@@ -229,9 +230,16 @@ fn receive_server_messages(
                     commands.entity(entity).despawn();
                 }
             }
-            ServerMessage::Moved { moves } => {
+            ServerMessage::Moved { moves, interest: area } => {
+                if area.is_some() {
+                    interest.0 = area;
+                }
                 for movement in moves {
                     let Some(entity) = people.0.get(&movement.id) else { continue };
+                    // Frames carry everyone in view, ourselves too: we know where we are.
+                    if me.contains(*entity) {
+                        continue;
+                    }
                     let position = to_vec2(movement.position);
                     match targets.get_mut(*entity) {
                         Ok(mut target) => target.0 = position,

@@ -207,7 +207,7 @@ fn remote_avatars_glide_and_leave() {
     let other = client.avatar_of(2).expect("joined");
     let target = map.tile_center(33, 20);
     let moves = vec![Movement { id: ParticipantId(2), position: target, place: None }];
-    client.to_client.try_send(ServerMessage::Moved { moves }).expect("send");
+    client.to_client.try_send(ServerMessage::Moved { moves, interest: None }).expect("send");
     client.frames(1);
     let x_after_one = client.app.world().get::<Transform>(other).expect("transform").translation.x;
     assert!(x_after_one > from.x && x_after_one < target.x, "in between, not a jump: {x_after_one}");
@@ -235,7 +235,7 @@ fn a_move_in_the_same_batch_as_the_welcome_is_not_lost() {
         Movement { id: ParticipantId(3), position: to, place: None },
     ];
     let voice = |id| ServerMessage::ParticipationChanged { id: ParticipantId(id), participation: Participation::Voice };
-    for message in [welcome, joined, ServerMessage::Moved { moves }, voice(2), voice(3)] {
+    for message in [welcome, joined, ServerMessage::Moved { moves, interest: None }, voice(2), voice(3)] {
         client.to_client.try_send(message).expect("send");
     }
     client.frames(60);

@@ -10,6 +10,7 @@ pub mod ice;
 pub mod map;
 pub mod messages;
 pub mod nickname;
+pub mod positions;
 pub mod program;
 
 pub use booth::{
@@ -27,7 +28,7 @@ pub use hall::{
 };
 pub use help::{HelpCall, HelpRequest, HelpStatus, MAX_HELP_REPLY_CHARS};
 pub use hours::{CLOSING_NOTICE_MINUTES, HoursView};
-pub use map::{Door, MapError, Place, PlaceId, PlaceKind, Position, Prop, PropKind, TileRect, TownMap};
+pub use map::{BlockedTiles, Door, MapError, Place, PlaceId, PlaceKind, Position, Prop, PropKind, TileRect, TownMap};
 pub use messages::*;
 pub use nickname::{NicknameError, nickname_look, poses_as_staff, validate_nickname};
 pub use program::{

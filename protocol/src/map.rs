@@ -149,6 +149,20 @@ pub struct TownMap {
     /// Furniture and decorations; those that block walking are walls to both sides.
     #[serde(default)]
     pub props: Vec<Prop>,
+    /// Which tiles blocking furniture covers, worked out once when the map is read
+    /// ([`TownMap::from_ron`]); a map built in code leaves it empty and looks at the props.
+    #[serde(skip)]
+    pub blocked: BlockedTiles,
+}
+
+/// The tiles covered by blocking furniture, row by row (derived from the props: never compared).
+#[derive(Debug, Clone, Default)]
+pub struct BlockedTiles(Vec<bool>);
+
+impl PartialEq for BlockedTiles {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// Why a map file was refused.
@@ -177,8 +191,14 @@ pub enum MapError {
 impl TownMap {
     /// Parses and checks a map.
     pub fn from_ron(text: &str) -> Result<TownMap, MapError> {
-        let map: TownMap = ron::from_str(text)?;
+        let mut map: TownMap = ron::from_str(text)?;
         map.validate()?;
+        map.blocked = BlockedTiles(
+            (0..map.rows())
+                .flat_map(|row| (0..map.columns()).map(move |col| (col, row)))
+                .map(|(col, row)| map.props.iter().any(|prop| prop.kind.blocks() && prop.covers(col, row)))
+                .collect(),
+        );
         Ok(map)
     }
 
@@ -241,12 +261,24 @@ impl TownMap {
 
     /// The tile character at (`col`, `row`), if on the map.
     pub fn tile(&self, col: u32, row: u32) -> Option<char> {
-        self.tiles.get(row as usize)?.chars().nth(col as usize)
+        let row = self.tiles.get(row as usize)?;
+        // Maps are ASCII ('#' and '.'); the bytes are then the characters.
+        if row.is_ascii() {
+            row.as_bytes().get(col as usize).map(|b| *b as char)
+        } else {
+            row.chars().nth(col as usize)
+        }
     }
 
     /// Whether (`col`, `row`) is floor that no furniture blocks.
     pub fn is_walkable(&self, col: u32, row: u32) -> bool {
-        self.tile(col, row) == Some(FLOOR) && !self.props.iter().any(|prop| prop.kind.blocks() && prop.covers(col, row))
+        if self.tile(col, row) != Some(FLOOR) {
+            return false;
+        }
+        match self.blocked.0.get((row * self.columns() + col) as usize) {
+            Some(blocked) => !blocked,
+            None => !self.props.iter().any(|prop| prop.kind.blocks() && prop.covers(col, row)),
+        }
     }
 
     /// The tile containing a world position, if it is on the map.
@@ -364,6 +396,7 @@ mod tests {
             }],
             boards: vec![],
             props: vec![],
+            blocked: BlockedTiles::default(),
         }
     }
 

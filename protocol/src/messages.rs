@@ -232,6 +232,14 @@ pub enum ClientMessage {
         /// The chosen step of the ladder.
         participation: Participation,
     },
+    /// How much of the town my screen shows (world pixels at the current zoom): the server
+    /// tells me positions in that view and a margin around it.
+    SetView {
+        /// Width of the view.
+        width: f32,
+        /// Height of the view.
+        height: f32,
+    },
     /// 「話しかけないでください」 on or off for me.
     SetDoNotDisturb {
         /// Whether it is on.
@@ -320,10 +328,15 @@ pub enum ServerMessage {
         /// Who.
         id: ParticipantId,
     },
-    /// Latest positions of the people who moved since the last batch.
+    /// Latest positions of people in view. Never sent as JSON: it arrives as a binary frame
+    /// (`positions`), which the reader turns into this.
     Moved {
-        /// One entry per mover.
+        /// One entry per person.
         moves: Vec<Movement>,
+        /// Where the reader is told positions now: someone whose last position lies outside
+        /// is out of view.
+        #[serde(skip)]
+        interest: Option<crate::positions::Area>,
     },
     /// Someone changed how they take part.
     ParticipationChanged {

@@ -141,6 +141,12 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
             town.stop(&store);
         }
     };
+    // Small frames (positions, signals) go out at once rather than waiting to be joined.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(stopping);
     // In-flight requests finish; a request that hangs does not hold the stop up for long.

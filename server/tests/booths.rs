@@ -72,7 +72,7 @@ async fn hears_nothing_of(outsider: &mut Person, someone: ParticipantId) -> bool
     outsider
         .never(|m| match m {
             ServerMessage::Joined { person } => person.id == someone,
-            ServerMessage::Moved { moves } => moves.iter().any(|mv| mv.id == someone),
+            ServerMessage::Moved { moves, .. } => moves.iter().any(|mv| mv.id == someone),
             ServerMessage::ParticipationChanged { id, .. } => *id == someone,
             ServerMessage::Introduce { person, .. } => *person == someone,
             _ => false,

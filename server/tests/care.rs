@@ -74,7 +74,7 @@ async fn staff_walk_a_person_to_the_entrance_with_a_kind_word() {
     });
     assert_eq!(said.await.as_deref(), Some("少し休みましょう。"));
     let seen = o.until(|m| match m {
-        ServerMessage::Moved { moves } => {
+        ServerMessage::Moved { moves, .. } => {
             moves.iter().find(|m| m.id == a.id && m.position == placed).map(|m| m.position)
         }
         _ => None,

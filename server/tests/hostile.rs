@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::{TestServer, town_map};
 use ibasho_server::TownOptions;
-use ibasho_server::presence::Town;
+use ibasho_server::presence::{Mailbox, Outgoing, Town};
 use ibasho_server::store::Account;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -40,6 +40,8 @@ enum Action {
     Booth(u8, usize, u8, String),
     /// A help request naming a person by index.
     Help(u8, usize, String),
+    /// How much of the town the screen shows (any numbers).
+    View(f32, f32),
     /// Time passes.
     Wait(u16),
 }
@@ -55,6 +57,7 @@ fn action() -> impl Strategy<Value = Action> {
         (0u8..4).prop_map(Action::Ladder),
         (0u8..9, 0usize..5, 0u8..5, text.clone()).prop_map(|(k, p, b, t)| Action::Booth(k, p, b, t)),
         (0u8..5, 0usize..5, text).prop_map(|(k, p, t)| Action::Help(k, p, t)),
+        (any::<f32>(), prop_oneof![any::<f32>(), 0.0f32..3000.0]).prop_map(|(w, h)| Action::View(w, h)),
         (0u16..4000).prop_map(Action::Wait),
     ]
 }
@@ -62,7 +65,7 @@ fn action() -> impl Strategy<Value = Action> {
 /// One person in the fuzzed town.
 struct Someone {
     id: ParticipantId,
-    inbox: mpsc::Receiver<ServerMessage>,
+    inbox: mpsc::Receiver<Outgoing>,
     /// Every link they were ever introduced by, current or separated.
     links: Vec<PeerId>,
     position: Position,
@@ -116,13 +119,14 @@ fn message(action: &Action, me: &Someone, people: &[ParticipantId], map: &TownMa
                 _ => HelpRequest::Done { person: person(*who) },
             },
         },
+        Action::View(width, height) => ClientMessage::SetView { width: *width, height: *height },
         Action::Wait(_) => return None,
     })
 }
 
 /// Reads what the town sent someone: their links and where the server has them.
 fn drain(someone: &mut Someone) {
-    while let Ok(message) = someone.inbox.try_recv() {
+    while let Some(message) = someone.inbox.try_recv().ok().and_then(Outgoing::message) {
         match message {
             ServerMessage::Introduce { link, .. } => someone.links.push(link),
             ServerMessage::Welcome { you, .. } => someone.position = you.position,
@@ -151,7 +155,8 @@ proptest! {
                 let id = ParticipantId(index as i64 + 1);
                 let (outbox, inbox) = mpsc::channel(4096);
                 let account = Account { id, nickname: format!("人{index}"), avatar: AvatarId(1), role: *role };
-                town.join(account, index as i64, None, outbox, Vec::new());
+                let mailbox = Mailbox { messages: outbox, positions: mpsc::channel(4096).0 };
+                town.join(account, index as i64, None, mailbox, Vec::new());
                 Someone { id, inbox, links: Vec::new(), position: map.spawn_position() }
             })
             .collect();
@@ -226,15 +231,16 @@ fn changing_the_ladder_a_thousand_times_leaves_the_last_step() {
         avatar: AvatarId(1),
         role: Role::Participant,
     };
-    town.join(account(1, "A"), 1, None, a_out, Vec::new());
-    town.join(account(2, "B"), 2, None, b_out, Vec::new());
+    let mailbox = |messages| Mailbox { messages, positions: mpsc::channel(4).0 };
+    town.join(account(1, "A"), 1, None, mailbox(a_out), Vec::new());
+    town.join(account(2, "B"), 2, None, mailbox(b_out), Vec::new());
     let steps = [Participation::Voice, Participation::Watching];
     for index in 0..1000 {
         let participation = steps[index % 2];
         assert_eq!(town.handle(ParticipantId(1), ClientMessage::SetParticipation { participation }), Ok(()));
     }
     let mut last = None;
-    while let Ok(message) = b_in.try_recv() {
+    while let Some(message) = b_in.try_recv().ok().and_then(Outgoing::message) {
         if let ServerMessage::ParticipationChanged { participation, .. } = message {
             last = Some(participation);
         }

@@ -32,7 +32,7 @@ async fn roster_and_positions_reach_the_others() {
     let target = server.at(30, 20);
     a.socket.move_to(target).await;
     let seen = b_socket.until(WAIT, |m| match m {
-        ServerMessage::Moved { moves } => {
+        ServerMessage::Moved { moves, .. } => {
             moves.iter().find(|mv| mv.id == a.id).map(|mv| (mv.position, mv.place.clone()))
         }
         _ => None,
@@ -98,11 +98,19 @@ async fn bad_input_is_refused_without_disturbing_anyone() {
     // None of it moved A as B sees it, and A's connection still works.
     let target = server.at(8, 20);
     a.socket.move_to(target).await;
-    let seen = b.socket.until(WAIT, |m| match m {
-        ServerMessage::Moved { moves } => moves.iter().find(|mv| mv.id == a.id).map(|mv| mv.position),
-        _ => None,
+    // B is told where A stands (where A arrived, as B came into view of it), then the target.
+    let mut seen = Vec::new();
+    let reached = b.socket.until(WAIT, |m| {
+        let ServerMessage::Moved { moves, .. } = m else { return None };
+        seen.extend(moves.iter().filter(|mv| mv.id == a.id).map(|mv| mv.position));
+        seen.contains(&target).then_some(())
     });
-    assert_eq!(seen.await, Some(target));
+    assert_eq!(reached.await, Some(()), "B saw A reach the target");
+    let arrival = seen[0];
+    assert!(
+        seen.iter().all(|at| *at == arrival || *at == target),
+        "A was seen only where it arrived and at the target: {seen:?}"
+    );
 }
 
 #[tokio::test]
@@ -186,7 +194,7 @@ async fn people_arriving_together_do_not_stand_on_each_other() {
     socket.move_to(server.at(30, 20)).await;
     let others = &mut arrivals[0].1;
     let moved = others.until(WAIT, |m| match m {
-        ServerMessage::Moved { moves } => moves.iter().any(|mv| mv.id == first.id).then_some(()),
+        ServerMessage::Moved { moves, .. } => moves.iter().any(|mv| mv.id == first.id).then_some(()),
         _ => None,
     });
     assert!(moved.await.is_some());
@@ -222,7 +230,7 @@ async fn moves_must_be_walked_not_jumped() {
         a.move_to(at).await;
     }
     let last = b.socket.until(WAIT, |m| match m {
-        ServerMessage::Moved { moves } => moves.iter().find(|mv| mv.id == you.id && mv.position == at).map(|_| ()),
+        ServerMessage::Moved { moves, .. } => moves.iter().find(|mv| mv.id == you.id && mv.position == at).map(|_| ()),
         _ => None,
     });
     assert!(last.await.is_some(), "walking is fine");
@@ -240,7 +248,7 @@ async fn moves_must_be_walked_not_jumped() {
     });
     assert_eq!(placed.await, Some(at));
     let moved = b.socket.until(WATCH, |m| match m {
-        ServerMessage::Moved { moves } => moves.iter().find(|mv| mv.id == you.id).map(|mv| mv.position),
+        ServerMessage::Moved { moves, .. } => moves.iter().find(|mv| mv.id == you.id).map(|mv| mv.position),
         _ => None,
     });
     assert_eq!(moved.await, None, "B saw no jump");

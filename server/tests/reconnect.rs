@@ -108,7 +108,7 @@ async fn a_dropped_connection_comes_back_where_it_was_and_nobody_sees_it_leave()
     let back = step_from(&server, spot);
     a.move_to(back).await;
     let moved = b.person.until(|m| match m {
-        ServerMessage::Moved { moves } => moves.iter().find(|mv| mv.id == a_id).map(|mv| mv.position),
+        ServerMessage::Moved { moves, .. } => moves.iter().find(|mv| mv.id == a_id).map(|mv| mv.position),
         _ => None,
     });
     assert_eq!(moved.await, Some(back));

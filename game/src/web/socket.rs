@@ -116,18 +116,28 @@ impl Transport {
         let generation = self.generation.get() + 1;
         self.generation.set(generation);
         let socket = WebSocket::new(&self.url).map_err(describe)?;
+        socket.set_binary_type(web_sys::BinaryType::Arraybuffer);
 
         let this = self.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             if this.generation.get() != generation {
                 return;
             }
-            let Some(text) = event.data().as_string() else { return };
-            let Ok(message) = serde_json::from_str::<ServerMessage>(&text) else {
-                bevy::log::warn!("unreadable message from the server");
-                return;
+            let data = event.data();
+            let message = match data.as_string() {
+                Some(text) => serde_json::from_str::<ServerMessage>(&text).map_err(|error| error.to_string()),
+                // Positions come as binary frames (the page reads no places from them).
+                None => {
+                    let bytes = js_sys::Uint8Array::new(&data).to_vec();
+                    protocol::positions::decode(&bytes, &[])
+                        .map(|frame| ServerMessage::Moved { moves: frame.moves, interest: Some(frame.interest) })
+                        .map_err(|error| error.to_string())
+                }
             };
-            this.received(message);
+            match message {
+                Ok(message) => this.received(message),
+                Err(error) => bevy::log::warn!("unreadable message from the server: {error}"),
+            }
         });
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();

@@ -2,6 +2,7 @@
 //! changes, introductions and WebRTC signals. See `town.rs` for the rules.
 
 pub(crate) mod help;
+pub mod interest;
 mod relay;
 mod snapshot;
 mod town;
@@ -27,8 +28,8 @@ use uuid::Uuid;
 
 pub use snapshot::TownSnapshot;
 pub use town::{
-    CareRefused, ENTRANCE_WORD, INTRODUCE_RADIUS, MAX_HOLD_MINUTES, MAX_PEERS_PER_PERSON, OUTBOX_CAPACITY, Outbox,
-    SEPARATE_RADIUS, Town, TownOptions,
+    CareRefused, ENTRANCE_WORD, INTRODUCE_RADIUS, MAX_HOLD_MINUTES, MAX_PEERS_PER_PERSON, Mailbox, OUTBOX_CAPACITY,
+    Outbox, Outgoing, POSITIONS_BACKLOG, PositionsOutbox, SEPARATE_RADIUS, Town, TownOptions,
 };
 pub use walking::WALK_BURST;
 
@@ -42,6 +43,8 @@ pub const TICK: Duration = Duration::from_millis(1000 / POSITION_UPDATES_PER_SEC
 pub const MESSAGES_PER_SECOND: f64 = 30.0;
 /// Burst size of the per-connection message bucket.
 pub const MESSAGE_BURST: f64 = 120.0;
+/// Read and write buffer of each WebSocket.
+pub const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
 /// How often the server pings each connection (browsers answer by themselves).
 pub const PING_EVERY: Duration = Duration::from_secs(15);
 /// A connection silent this long (not even a pong) counts as dropped.
@@ -281,7 +284,11 @@ async fn upgrade(
     Query(query): Query<PageQuery>,
 ) -> Response {
     // Frames far beyond the application limit are cut off by the WebSocket layer itself.
+    // Small buffers: a connection carries small frames, and thousands of them are open at once
+    // (the 128 KiB defaults were most of the server's memory per person).
     upgrade
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(SOCKET_BUFFER_BYTES)
         .max_message_size(MAX_CLIENT_MESSAGE_BYTES * 4)
         .on_upgrade(move |socket| connection(socket, state, session, query.page))
 }
@@ -355,8 +362,10 @@ async fn connection(socket: WebSocket, state: AppState, session: Session, page: 
         return;
     }
     let (outbox, mut inbox) = mpsc::channel(OUTBOX_CAPACITY);
+    let (positions, mut position_frames) = mpsc::channel(POSITIONS_BACKLOG);
     let ice_servers = state.config.turn.iter().map(|turn| turn.ice_server(id)).collect();
-    let connection = state.town.lock().join(session.account, session.id, page, outbox, ice_servers);
+    let mailbox = Mailbox { messages: outbox, positions };
+    let connection = state.town.lock().join(session.account, session.id, page, mailbox, ice_servers);
     tracing::info!(account = id.0, "connected to the town");
     let mut limit = RateLimit::new();
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -365,12 +374,10 @@ async fn connection(socket: WebSocket, state: AppState, session: Session, page: 
     let mut session_kept = Instant::now();
     let ending = loop {
         tokio::select! {
-            outgoing = inbox.recv() => {
-                let Some(message) = outgoing else { break Ending::Ended };
-                if sink.send(encode(&message)).await.is_err() {
-                    break Ending::Dropped;
-                }
-            }
+            // In this order: the ping (rare) and what the page says are never starved by a busy
+            // town, and messages go before position frames (a welcome or a join comes before
+            // positions of the people in it).
+            biased;
             _ = ping.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
                     break Ending::Dropped;
@@ -406,6 +413,17 @@ async fn connection(socket: WebSocket, state: AppState, session: Session, page: 
                     }
                 }
             }
+            outgoing = inbox.recv() => {
+                let Some(message) = outgoing else { break Ending::Ended };
+                if write_waiting(&mut sink, Message::Text(message.text()), &mut inbox, &mut position_frames).await.is_err() {
+                    break Ending::Dropped;
+                }
+            }
+            Some(frame) = position_frames.recv() => {
+                if write_waiting(&mut sink, Message::Binary(frame), &mut inbox, &mut position_frames).await.is_err() {
+                    break Ending::Dropped;
+                }
+            }
         }
     };
     match ending {
@@ -415,6 +433,30 @@ async fn connection(socket: WebSocket, state: AppState, session: Session, page: 
     }
     let _ = sink.close().await;
     tracing::info!(account = id.0, ?ending, "connection ended");
+}
+
+/// Most frames written before one flush.
+const FRAMES_PER_FLUSH: usize = 64;
+
+/// Writes `first` and whatever else is already waiting (messages first), then flushes once.
+async fn write_waiting(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    first: Message,
+    inbox: &mut mpsc::Receiver<Outgoing>,
+    position_frames: &mut mpsc::Receiver<bytes::Bytes>,
+) -> Result<(), axum::Error> {
+    sink.feed(first).await?;
+    for _ in 1..FRAMES_PER_FLUSH {
+        let next = match inbox.try_recv() {
+            Ok(message) => Message::Text(message.text()),
+            Err(_) => match position_frames.try_recv() {
+                Ok(frame) => Message::Binary(frame),
+                Err(_) => break,
+            },
+        };
+        sink.feed(next).await?;
+    }
+    sink.flush().await
 }
 
 fn encode(message: &ServerMessage) -> Message {

@@ -8,9 +8,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use protocol::positions::place_index;
 use protocol::{
     BoothRequest, BoothSign, ClientMessage, CloseCode, Desk, HelpCall, HelpRequest, HelpStatus, IceServer, KNOCK_REACH,
-    LinkInfo, Movement, ParticipantId, Participation, PeerId, Person, PlaceId, PlaceKind, Position, RejectCode, Role,
+    LinkInfo, ParticipantId, Participation, PeerId, Person, PlaceId, PlaceKind, Position, RejectCode, Role,
     ServerMessage, Ticket, TownMap,
 };
 use rand::Rng;
@@ -23,11 +24,15 @@ mod gallery;
 mod halls;
 mod hours;
 mod overview;
+mod positions;
 
 use blocks::Blocks;
 pub use care::{CareRefused, ENTRANCE_WORD, MAX_HOLD_MINUTES};
+use positions::Told;
+pub use positions::{POSITIONS_BACKLOG, PositionsOutbox};
 
 use super::help::{HelpCalls, reply_text};
+use super::interest::{CELL, DEFAULT_VIEW, Grid, ring_cells};
 use super::relay::relay_only;
 use super::snapshot::{SavedPair, SavedPerson, TownSnapshot};
 use super::walking::{WalkBudget, crosses_wall};
@@ -44,6 +49,8 @@ pub const INTRODUCE_RADIUS: f32 = 160.0;
 pub const SEPARATE_RADIUS: f32 = 224.0;
 /// Most peers one person is introduced to at once (the nearest first).
 pub const MAX_PEERS_PER_PERSON: usize = 8;
+/// Most people looked at for one person's introductions (the nearest), besides their peers.
+pub const CANDIDATES_PER_PERSON: usize = 16;
 /// Messages queued for one connection before it counts as stuck and is dropped.
 pub const OUTBOX_CAPACITY: usize = 512;
 /// How far from the spawn tile newcomers may appear, in tiles, when it is taken.
@@ -53,7 +60,55 @@ const ARRIVAL_REACH: i64 = 4;
 const ARRIVAL_SPACING: (i64, i64) = (2, 3);
 
 /// Where the server puts messages for one connection.
-pub type Outbox = mpsc::Sender<ServerMessage>;
+pub type Outbox = mpsc::Sender<Outgoing>;
+
+/// A message for one connection: its own, or one encoded once for everyone it goes to.
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    /// A message for this connection alone, encoded when it is written.
+    Message(ServerMessage),
+    /// A message's JSON, shared with everyone else it goes to.
+    Encoded(axum::extract::ws::Utf8Bytes),
+}
+
+impl Outgoing {
+    /// The message itself (an encoded one read back; for tests and tools).
+    pub fn message(self) -> Option<ServerMessage> {
+        match self {
+            Outgoing::Message(message) => Some(message),
+            Outgoing::Encoded(text) => serde_json::from_str(text.as_str()).ok(),
+        }
+    }
+
+    /// The JSON text to write.
+    pub fn text(self) -> axum::extract::ws::Utf8Bytes {
+        match self {
+            Outgoing::Message(message) => encode(&message),
+            Outgoing::Encoded(text) => text,
+        }
+    }
+}
+
+/// A message's JSON once, to share between all it goes to.
+fn encode(message: &ServerMessage) -> axum::extract::ws::Utf8Bytes {
+    // Serializing these plain types cannot fail; an empty object would be ignored by clients.
+    serde_json::to_string(message).unwrap_or_else(|_| "{}".into()).into()
+}
+
+/// Where the server puts what goes to one connection: messages, and the beat's position frames.
+pub struct Mailbox {
+    /// Messages (JSON on the wire).
+    pub messages: Outbox,
+    /// Position frames (binary on the wire).
+    pub positions: PositionsOutbox,
+}
+
+impl Mailbox {
+    /// A mailbox whose connection is gone: what is put in it is dropped.
+    fn closed() -> Mailbox {
+        Mailbox { messages: closed_outbox(), positions: mpsc::channel(1).0 }
+    }
+}
 
 /// One open WebSocket, so a stale connection cannot remove its successor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +122,11 @@ struct Present {
     page: Option<Uuid>,
     connection: ConnectionId,
     outbox: Outbox,
+    positions: PositionsOutbox,
+    /// How much of the town their screen shows (world pixels).
+    view: (f32, f32),
+    /// What they were last told of positions.
+    told: Told,
     /// Since when the connection has been gone, while the person is kept where they were.
     away_since: Option<Instant>,
     /// How far they may still walk right now.
@@ -87,13 +147,16 @@ struct Present {
 }
 
 impl Present {
-    fn new(person: Person, session_id: i64, page: Option<Uuid>, connection: ConnectionId, outbox: Outbox) -> Present {
+    fn new(person: Person, session_id: i64, page: Option<Uuid>, connection: ConnectionId, mailbox: Mailbox) -> Present {
         Present {
             person,
             session_id,
             page,
             connection,
-            outbox,
+            outbox: mailbox.messages,
+            positions: mailbox.positions,
+            view: DEFAULT_VIEW,
+            told: Told::default(),
             away_since: None,
             walk: WalkBudget::new(Instant::now()),
             moved: false,
@@ -150,12 +213,26 @@ struct Pair {
     high: ParticipantId,
 }
 
+/// One person as the pair search sees them.
+struct Standing {
+    id: ParticipantId,
+    position: Position,
+    /// The enclosed place (index in the map) and table they are at, if in one.
+    group: Option<(usize, Option<u32>)>,
+    /// The booth (index in the map) they are in, if in one.
+    booth: Option<usize>,
+    away: bool,
+    do_not_disturb: bool,
+}
+
 /// The live town.
 pub struct Town {
     /// Which run of the server this is (new at every start): pages compare it to know that
     /// their hall media must be published again.
     server_run: u64,
     map: Arc<TownMap>,
+    /// The map's cells for telling positions.
+    grid: Grid,
     people: BTreeMap<ParticipantId, Present>,
     links: HashMap<PeerId, Link>,
     pairs: HashMap<Pair, (PeerId, PeerId)>,
@@ -207,6 +284,7 @@ impl Town {
             plan_sent: None,
             halls_dirty: false,
             help: HelpCalls::default(),
+            grid: Grid::new(&map),
             map,
             people: BTreeMap::new(),
             links: HashMap::new(),
@@ -286,7 +364,7 @@ impl Town {
         account: Account,
         session_id: i64,
         page: Option<Uuid>,
-        outbox: Outbox,
+        mailbox: Mailbox,
         ice_servers: Vec<IceServer>,
     ) -> ConnectionId {
         self.next_connection += 1;
@@ -298,7 +376,7 @@ impl Town {
                 send(&previous.outbox, ServerMessage::Closing { code: CloseCode::OpenedElsewhere });
             }
             if same_page {
-                self.resume(account.id, connection, outbox, ice_servers);
+                self.resume(account.id, connection, mailbox, ice_servers);
                 return connection;
             }
             self.remove(account.id);
@@ -326,15 +404,10 @@ impl Town {
             links: Vec::new(),
             server_run: self.server_run,
         };
-        send(&outbox, welcome);
-        send(&outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
-        send(&outbox, ServerMessage::Programs { programs: self.programs.clone() });
-        send(&outbox, self.videos_message());
-        send(&outbox, ServerMessage::Announcement { text: self.announcement.clone() });
-        send(&outbox, ServerMessage::Hours { hours: self.hours.view().clone() });
+        self.send_welcome(&mailbox.messages, welcome);
         self.broadcast_about(&person, ServerMessage::Joined { person: person.clone() });
         let id = person.id;
-        self.people.insert(id, Present::new(person, session_id, page, connection, outbox));
+        self.people.insert(id, Present::new(person, session_id, page, connection, mailbox));
         self.send_blocks(id);
         self.send_voice_hold(id);
         self.halls_dirty = true;
@@ -342,6 +415,17 @@ impl Town {
         self.publish_booths(true);
         self.publish_help(true, Instant::now());
         connection
+    }
+
+    /// A welcome, then the town's news as it stands (door signs, programs, videos, the
+    /// announcement, the hours).
+    fn send_welcome(&self, outbox: &Outbox, welcome: ServerMessage) {
+        send(outbox, welcome);
+        send(outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
+        send(outbox, ServerMessage::Programs { programs: self.programs.clone() });
+        send(outbox, self.videos_message());
+        send(outbox, ServerMessage::Announcement { text: self.announcement.clone() });
+        send(outbox, ServerMessage::Hours { hours: self.hours.view().clone() });
     }
 
     /// Where a newcomer appears: the spawn tile, or else the nearest free spot around it in the
@@ -375,7 +459,7 @@ impl Town {
     /// The page came back: it gets everything it needs to carry on (a welcome naming its
     /// current introductions, the signs, its ticket, desk and calls) and nobody sees a leave
     /// or a join.
-    fn resume(&mut self, id: ParticipantId, connection: ConnectionId, outbox: Outbox, ice_servers: Vec<IceServer>) {
+    fn resume(&mut self, id: ParticipantId, connection: ConnectionId, mailbox: Mailbox, ice_servers: Vec<IceServer>) {
         let Some(you) = self.people.get(&id).map(|present| present.person.clone()) else { return };
         let people = self
             .people
@@ -404,14 +488,11 @@ impl Town {
             links,
             server_run,
         };
-        send(&outbox, welcome);
-        send(&outbox, ServerMessage::BoothSigns { signs: self.signs.clone() });
-        send(&outbox, ServerMessage::Programs { programs: self.programs.clone() });
-        send(&outbox, self.videos_message());
-        send(&outbox, ServerMessage::Announcement { text: self.announcement.clone() });
-        send(&outbox, ServerMessage::Hours { hours: self.hours.view().clone() });
+        self.send_welcome(&mailbox.messages, welcome);
         if let Some(present) = self.people.get_mut(&id) {
-            present.outbox = outbox;
+            present.outbox = mailbox.messages;
+            present.positions = mailbox.positions;
+            present.told.interest = None;
             present.connection = connection;
             present.away_since = None;
             // Sent again in full: whatever was sent while away was lost.
@@ -445,7 +526,9 @@ impl Town {
     pub fn dropped(&mut self, id: ParticipantId, connection: ConnectionId, now: Instant) {
         if let Some(present) = self.people.get_mut(&id).filter(|present| present.connection == connection) {
             present.away_since.get_or_insert(now);
-            present.outbox = closed_outbox();
+            let closed = Mailbox::closed();
+            present.outbox = closed.messages;
+            present.positions = closed.positions;
         }
     }
 
@@ -535,7 +618,7 @@ impl Town {
             self.next_connection += 1;
             let person = Person { place, ..saved.person };
             let connection = ConnectionId(self.next_connection);
-            let mut present = Present::new(person, saved.session_id, saved.page, connection, closed_outbox());
+            let mut present = Present::new(person, saved.session_id, saved.page, connection, Mailbox::closed());
             present.away_since = Some(now);
             self.people.insert(present.person.id, present);
         }
@@ -601,6 +684,15 @@ impl Town {
                     return Err(RejectCode::VoiceHeld);
                 }
                 self.set_participation(from, participation);
+                Ok(())
+            }
+            ClientMessage::SetView { width, height } => {
+                let fits = |side: f32| side.is_finite() && side > 0.0;
+                if !(fits(width) && fits(height)) {
+                    return Err(RejectCode::Malformed);
+                }
+                let present = self.people.get_mut(&from).ok_or(RejectCode::UnknownPeer)?;
+                present.view = (width, height);
                 Ok(())
             }
             ClientMessage::SetDoNotDisturb { on } => {
@@ -817,6 +909,7 @@ impl Town {
             self.publish_booths(false);
         }
         let Some(present) = self.people.get_mut(&id) else { return Err(RejectCode::UnknownPeer) };
+        present.told.place_changed |= present.person.place != after.place;
         present.person = after;
         present.moved = true;
         Ok(())
@@ -877,7 +970,7 @@ impl Town {
     /// [`Town::tick`] at a given time (tests move time forward).
     pub fn tick_at(&mut self, now: Instant) {
         self.expire_away(now);
-        self.send_movements();
+        self.send_positions();
         self.update_introductions();
         self.booths.tick(now);
         // Reserved times open the door by the clock alone: look at every ticket once a second.
@@ -891,42 +984,6 @@ impl Town {
         self.publish_help(each_second, now);
         self.follow_halls();
         self.follow_galleries();
-    }
-
-    fn send_movements(&mut self) {
-        let moves: Vec<(Movement, Option<PlaceId>)> = self
-            .people
-            .values_mut()
-            .filter_map(|present| {
-                std::mem::take(&mut present.moved).then(|| {
-                    let movement = Movement {
-                        id: present.person.id,
-                        position: present.person.position,
-                        place: present.person.place.clone(),
-                    };
-                    (movement, present.person.place.clone())
-                })
-            })
-            .map(|(movement, place)| {
-                let booth = place.filter(|p| self.map.place(p).is_some_and(|p| p.kind == PlaceKind::Booth));
-                (movement, booth)
-            })
-            .collect();
-        if moves.is_empty() {
-            return;
-        }
-        for present in self.people.values() {
-            let others: Vec<Movement> = moves
-                .iter()
-                .filter(|(m, booth)| {
-                    m.id != present.person.id && booth.as_ref().is_none_or(|b| present.person.place.as_ref() == Some(b))
-                })
-                .map(|(m, _)| m.clone())
-                .collect();
-            if !others.is_empty() {
-                send(&present.outbox, ServerMessage::Moved { moves: others });
-            }
-        }
     }
 
     fn update_introductions(&mut self) {
@@ -944,56 +1001,121 @@ impl Town {
 
     /// Which pairs should be peers now: people in the same booth, at the same table of a hall
     /// (or both at none), and people in open places near each other, unless either asked not to
-    /// be spoken to; the nearest first, at most [`MAX_PEERS_PER_PERSON`] each.
+    /// be spoken to; the nearest first, at most [`MAX_PEERS_PER_PERSON`] each. The search runs on
+    /// the grid (open places) and per table (enclosed ones), looking at each person's nearest
+    /// [`CANDIDATES_PER_PERSON`] and their current peers: a crowd costs a bounded amount.
     fn wanted_pairs(&self) -> HashSet<Pair> {
-        let people: Vec<&Person> = self.people.values().map(|present| &present.person).collect();
-        let mut candidates = Vec::new();
+        // Everyone once: where they stand and what may keep them apart (people are in id order).
+        let people: Vec<Standing> = self
+            .people
+            .values()
+            .map(|present| {
+                let person = &present.person;
+                let place = place_index(&self.map, person.place.as_ref());
+                let kind = place.map(|index| self.map.places[index].kind);
+                let enclosed = kind.is_some_and(PlaceKind::is_enclosed);
+                Standing {
+                    id: person.id,
+                    position: person.position,
+                    // In a hall with tables, each table talks among itself, and the rest of the
+                    // hall among itself.
+                    group: enclosed.then(|| (place.unwrap_or_default(), self.map.table_at(person.position))),
+                    booth: place.filter(|_| kind == Some(PlaceKind::Booth)),
+                    away: present.away_since.is_some(),
+                    do_not_disturb: person.do_not_disturb,
+                }
+            })
+            .collect();
+        let index_of: HashMap<ParticipantId, usize> = people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let mut cells: Vec<Vec<usize>> = vec![Vec::new(); self.grid.cells()];
+        let mut groups: HashMap<(usize, Option<u32>), Vec<usize>> = HashMap::new();
+        for (index, person) in people.iter().enumerate() {
+            match person.group {
+                Some(group) => groups.entry(group).or_default().push(index),
+                None => cells[self.grid.index(self.grid.cell_of(person.position))].push(index),
+            }
+        }
+        let may_talk = |a: usize, b: usize, peers: bool| {
+            let (x, y) = (&people[a], &people[b]);
+            // Nobody is newly introduced to someone whose page is away: it could not answer.
+            let reachable = peers || !(x.away || y.away);
+            // 「話しかけないでください」: nobody's voice or chat reaches them by nearness (a booth
+            // they walked into with a counselor is not nearness).
+            let same_booth = x.booth.is_some() && x.booth == y.booth;
+            let open_to_talk = same_booth || !(x.do_not_disturb || y.do_not_disturb);
+            reachable && open_to_talk && !self.blocks.between(x.id, y.id)
+        };
+        let are_peers = |a: usize, b: usize| {
+            let (x, y) = (people[a].id, people[b].id);
+            self.pairs.contains_key(&Pair { low: x.min(y), high: x.max(y) })
+        };
+        let mut candidates: Vec<(f32, usize, usize)> = Vec::new();
+        let mut near: Vec<(f32, usize)> = Vec::new();
+        let rings = (SEPARATE_RADIUS / CELL).ceil() as i32;
         for (index, a) in people.iter().enumerate() {
-            for b in &people[index + 1..] {
-                let pair = Pair { low: a.id.min(b.id), high: a.id.max(b.id) };
-                let distance = a.position.distance(b.position);
-                let radius = if self.pairs.contains_key(&pair) { SEPARATE_RADIUS } else { INTRODUCE_RADIUS };
-                let (kind_a, kind_b) = (self.place_kind(a), self.place_kind(b));
-                let enclosed = kind_a.is_some_and(PlaceKind::is_enclosed) || kind_b.is_some_and(PlaceKind::is_enclosed);
-                // In a hall with tables, each table talks among itself, and the rest of the hall
-                // among itself.
-                let together = if enclosed {
-                    a.place == b.place && self.map.table_at(a.position) == self.map.table_at(b.position)
-                } else {
-                    distance <= radius
-                };
-                // Nobody is newly introduced to someone whose page is away: it could not answer.
-                let reachable = self.pairs.contains_key(&pair) || !(self.is_away(a.id) || self.is_away(b.id));
-                // 「話しかけないでください」: nobody's voice or chat reaches them by nearness (a
-                // booth they walked into with a counselor is not nearness).
-                let same_booth = kind_a == Some(PlaceKind::Booth) && a.place == b.place;
-                let open_to_talk = same_booth || !(a.do_not_disturb || b.do_not_disturb);
-                if together && reachable && open_to_talk && !self.blocks.between(a.id, b.id) {
-                    candidates.push((distance, pair));
+            near.clear();
+            if let Some(group) = a.group {
+                for &other in groups.get(&group).into_iter().flatten() {
+                    if other != index {
+                        near.push((a.position.distance(people[other].position), other));
+                    }
+                }
+            } else {
+                // Ring by ring outwards, until enough people nearer than the next ring are found.
+                let centre = self.grid.cell_of(a.position);
+                for ring in 0..=rings {
+                    for cell in ring_cells(centre, ring).filter_map(|cell| self.grid.checked_index(cell)) {
+                        for &other in &cells[cell] {
+                            let distance = a.position.distance(people[other].position);
+                            if other != index && distance <= SEPARATE_RADIUS {
+                                near.push((distance, other));
+                            }
+                        }
+                    }
+                    let sure = near.iter().filter(|(distance, _)| *distance <= ring as f32 * CELL).count();
+                    if sure >= CANDIDATES_PER_PERSON {
+                        break;
+                    }
+                }
+            }
+            if near.len() > CANDIDATES_PER_PERSON {
+                near.select_nth_unstable_by(CANDIDATES_PER_PERSON - 1, |x, y| x.0.total_cmp(&y.0));
+                near.truncate(CANDIDATES_PER_PERSON);
+            }
+            for &(distance, other) in &near {
+                let peers = are_peers(index, other);
+                let radius = if peers { SEPARATE_RADIUS } else { INTRODUCE_RADIUS };
+                if (a.group.is_some() || distance <= radius) && may_talk(index, other, peers) {
+                    candidates.push((distance, index.min(other), index.max(other)));
                 }
             }
         }
-        candidates.sort_by(|x, y| x.0.total_cmp(&y.0));
-        let mut counts: HashMap<ParticipantId, usize> = HashMap::new();
+        // Current peers still together stay candidates, however crowded it is around them.
+        for pair in self.pairs.keys() {
+            let (Some(&a), Some(&b)) = (index_of.get(&pair.low), index_of.get(&pair.high)) else { continue };
+            let distance = people[a].position.distance(people[b].position);
+            let together = match (people[a].group, people[b].group) {
+                (None, None) => distance <= SEPARATE_RADIUS,
+                (x, y) => x == y,
+            };
+            if together && may_talk(a, b, true) {
+                candidates.push((distance, a.min(b), a.max(b)));
+            }
+        }
+        candidates.sort_unstable_by_key(|x| (x.1, x.2));
+        candidates.dedup_by(|x, y| (x.1, x.2) == (y.1, y.2));
+        candidates.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then((x.1, x.2).cmp(&(y.1, y.2))));
+        let mut counts = vec![0usize; people.len()];
         let mut wanted = HashSet::new();
-        for (_, pair) in candidates {
-            let (low, high) =
-                (counts.get(&pair.low).copied().unwrap_or(0), counts.get(&pair.high).copied().unwrap_or(0));
-            if low < MAX_PEERS_PER_PERSON && high < MAX_PEERS_PER_PERSON {
-                *counts.entry(pair.low).or_default() += 1;
-                *counts.entry(pair.high).or_default() += 1;
-                wanted.insert(pair);
+        for (_, a, b) in candidates {
+            if counts[a] < MAX_PEERS_PER_PERSON && counts[b] < MAX_PEERS_PER_PERSON {
+                counts[a] += 1;
+                counts[b] += 1;
+                let (x, y) = (people[a].id, people[b].id);
+                wanted.insert(Pair { low: x.min(y), high: x.max(y) });
             }
         }
         wanted
-    }
-
-    fn is_away(&self, id: ParticipantId) -> bool {
-        self.people.get(&id).is_some_and(|present| present.away_since.is_some())
-    }
-
-    fn place_kind(&self, person: &Person) -> Option<PlaceKind> {
-        person.place.as_ref().and_then(|id| self.map.place(id)).map(|place| place.kind)
     }
 
     fn introduce(&mut self, pair: Pair) {
@@ -1044,18 +1166,22 @@ impl Town {
         self.publish_help(false, now);
     }
 
-    /// Sends a message about `subject` to everyone else who sees them.
+    /// Sends a message about `subject` to everyone else who sees them (encoded once).
     fn broadcast_about(&self, subject: &Person, message: ServerMessage) {
+        let text = encode(&message);
+        let hidden = self.booth_of(subject).is_some();
         for present in self.people.values() {
-            if present.person.id != subject.id && self.sees(&present.person, subject) {
-                send(&present.outbox, message.clone());
+            if present.person.id != subject.id && (!hidden || self.sees(&present.person, subject)) {
+                let _ = present.outbox.try_send(Outgoing::Encoded(text.clone()));
             }
         }
     }
 
+    /// Sends a message to everyone (encoded once).
     fn broadcast(&self, message: ServerMessage) {
+        let text = encode(&message);
         for present in self.people.values() {
-            send(&present.outbox, message.clone());
+            let _ = present.outbox.try_send(Outgoing::Encoded(text.clone()));
         }
     }
 
@@ -1086,5 +1212,5 @@ fn closed_outbox() -> Outbox {
 
 fn send(outbox: &Outbox, message: ServerMessage) {
     // A full outbox means a stuck connection; `drop_stuck` removes it on the next tick.
-    let _ = outbox.try_send(message);
+    let _ = outbox.try_send(Outgoing::Message(message));
 }

@@ -206,7 +206,7 @@ struct Actor {
 
 fn tell(outbox: Option<&Outbox>, message: ServerMessage) {
     if let Some(outbox) = outbox {
-        let _ = outbox.try_send(message);
+        let _ = outbox.try_send(crate::presence::Outgoing::Message(message));
     }
 }
 

@@ -255,8 +255,18 @@ impl Socket {
     pub async fn next(&mut self, within: Duration) -> Option<ServerMessage> {
         loop {
             let frame = tokio::time::timeout(within, self.stream.next()).await.ok()??.ok()?;
-            if let Message::Text(text) = frame {
-                return Some(serde_json::from_str(text.as_str()).expect("server message"));
+            match frame {
+                Message::Text(text) => return Some(serde_json::from_str(text.as_str()).expect("server message")),
+                // Position frames read as the movements they carry (a frame with none is skipped).
+                Message::Binary(bytes) => {
+                    static MAP: std::sync::OnceLock<TownMap> = std::sync::OnceLock::new();
+                    let places = &MAP.get_or_init(town_map).places;
+                    let frame = protocol::positions::decode(&bytes, places).expect("positions frame");
+                    if !frame.moves.is_empty() {
+                        return Some(ServerMessage::Moved { moves: frame.moves, interest: Some(frame.interest) });
+                    }
+                }
+                _ => {}
             }
         }
     }

@@ -15,7 +15,7 @@ pub(crate) struct Blocks(HashSet<(ParticipantId, ParticipantId)>);
 impl Blocks {
     /// Whether either of the two blocked the other.
     pub(crate) fn between(&self, a: ParticipantId, b: ParticipantId) -> bool {
-        self.0.contains(&(a, b)) || self.0.contains(&(b, a))
+        !self.0.is_empty() && (self.0.contains(&(a, b)) || self.0.contains(&(b, a)))
     }
 
     /// The people `blocker` blocks, in order.

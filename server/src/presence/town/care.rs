@@ -139,7 +139,7 @@ mod tests {
     use crate::presence::TownOptions;
     use crate::store::Account;
 
-    fn town_with(id: i64) -> (Town, mpsc::Receiver<ServerMessage>) {
+    fn town_with(id: i64) -> (Town, mpsc::Receiver<crate::presence::Outgoing>) {
         let map = TownMap::from_ron(include_str!("../../../../assets/maps/town.ron")).expect("map");
         let mut town = Town::new(Arc::new(map), TownOptions::default());
         let (outbox, inbox) = mpsc::channel(256);
@@ -147,12 +147,14 @@ mod tests {
             Account {
                 id: ParticipantId(id), nickname: "あおい".into(), avatar: AvatarId(0), role: Role::Participant
             };
-        town.join(account, 1, None, outbox, Vec::new());
+        let mailbox = crate::presence::Mailbox { messages: outbox, positions: mpsc::channel(4).0 };
+        town.join(account, 1, None, mailbox, Vec::new());
         (town, inbox)
     }
 
-    fn holds_told(inbox: &mut mpsc::Receiver<ServerMessage>) -> Vec<Option<String>> {
+    fn holds_told(inbox: &mut mpsc::Receiver<crate::presence::Outgoing>) -> Vec<Option<String>> {
         std::iter::from_fn(|| inbox.try_recv().ok())
+            .filter_map(|outgoing| outgoing.message())
             .filter_map(|message| match message {
                 ServerMessage::VoiceHeld { until } => Some(until),
                 _ => None,

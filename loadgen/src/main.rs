@@ -3,7 +3,9 @@
 //! took to reach the probe clients (p50, p99), how many of their near neighbours' updates they
 //! saw, what each probe received, and the server's memory and CPU per client.
 //!
-//!     loadgen --server target/release/ibasho-server [--levels 500,1000,2000,5000] [--crowd 1000] [--seconds 10]
+//!     loadgen --server target/release/ibasho-server [--levels 500,1000,2000] [--crowd 1000] [--seconds 10]
+//!
+//! (`--levels 5000` tries the largest level; on 2 cores it does not settle, see BENCHMARKS.md.)
 //!
 //! A level spreads its clients over the town's open floor (every place but the booths); the
 //! crowd puts them all in one part of the free space. Each client tells the server a laptop's
@@ -46,7 +48,7 @@ struct Options {
 fn options() -> Result<Options, String> {
     let mut options = Options {
         server: "target/release/ibasho-server".into(),
-        levels: vec![500, 1000, 2000, 5000],
+        levels: vec![500, 1000, 2000],
         crowd: Some(1000),
         seconds: 10,
     };

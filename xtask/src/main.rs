@@ -10,6 +10,9 @@ use std::process::{Command, ExitCode};
 
 /// Trunk version that builds with this toolchain.
 const TRUNK_VERSION: &str = "0.21.14";
+/// binaryen release of the wasm optimiser (Trunk.toml names it too), and the crate that builds it.
+const WASM_OPT_VERSION: &str = "116";
+const WASM_OPT_CRATE_VERSION: &str = "0.116.1";
 /// coturn's server, from Debian's `coturn` package.
 const TURNSERVER: &str = "/usr/bin/turnserver";
 /// The SFU for the halls, from Debian's `janus` package.
@@ -97,6 +100,11 @@ fn setup(browser: bool) -> Result<(), String> {
     if !trunk.contains(TRUNK_VERSION) {
         sh("cargo", &["install", "--locked", "trunk", "--version", TRUNK_VERSION])?;
     }
+    // binaryen's wasm-opt 116 from crates.io (built from source: no download needed).
+    let wasm_opt = output("wasm-opt", &["--version"]).unwrap_or_default();
+    if !wasm_opt.contains(&format!("version {WASM_OPT_VERSION}")) {
+        sh("cargo", &["install", "--locked", "wasm-opt", "--version", WASM_OPT_CRATE_VERSION])?;
+    }
     let wanted = locked_wasm_bindgen_version()?;
     let bindgen = output("wasm-bindgen", &["--version"]).unwrap_or_default();
     if !bindgen.split_whitespace().any(|word| word == wanted) {
@@ -133,11 +141,11 @@ fn setup(browser: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds the wasm client into dist/ with Trunk (release), then writes brotli-compressed
-/// copies of the large files for the server to send to browsers that accept them.
-///
-/// No wasm-opt: Debian's binaryen 108 mis-handles wasm-bindgen's externref table (the page fails
-/// with `WebAssembly.Table.set(): Argument 1 is invalid`); brotli alone serves 7 MB.
+/// Builds the wasm client into dist/ with Trunk (release, then binaryen's `wasm-opt -Oz`: Trunk.toml
+/// and index.html), then writes brotli-compressed copies of the large files for the server to
+/// send to browsers that accept them. Debian's binaryen 108 mis-handles wasm-bindgen's externref
+/// table (`WebAssembly.Table.set(): Argument 1 is invalid`), hence 116 from crates.io; every
+/// browser test loads the optimised module, so a module that does not start fails the tests.
 fn build_client() -> Result<(), String> {
     let wasm_dir = wasm_target_dir();
     sh_in(&root(), "trunk", &["build", "--release"], &[("CARGO_TARGET_DIR", &wasm_dir)])?;

@@ -360,6 +360,8 @@ struct PersonView {
     speaking: bool,
     /// 「話しかけないでください」 is on for them.
     do_not_disturb: bool,
+    /// Out of our view: the server tells us no positions of them, their avatar is hidden.
+    out_of_view: bool,
 }
 
 #[derive(Serialize)]
@@ -591,6 +593,7 @@ fn publish_snapshot(
         Option<&LocalPlayer>,
         Option<&Bubble>,
         Option<&crate::do_not_disturb::DoNotDisturb>,
+        Has<crate::interest::OutOfView>,
     )>,
     camera: Option<Single<(&Camera, &GlobalTransform), With<TownCamera>>>,
     (controls, settings_open, person_panel, input_level, notice, connection): Shown,
@@ -606,28 +609,32 @@ fn publish_snapshot(
         return;
     }
     *last = now;
-    let view =
-        |avatar: &Avatar, transform: &Transform, taking: &Taking, id: i64, (bubble, quiet): (Option<&Bubble>, bool)| {
-            let at = transform.translation.truncate();
-            PersonView {
-                id,
-                nickname: avatar.nickname.clone(),
-                role: avatar.role,
-                x: at.x,
-                y: at.y,
-                screen: camera
-                    .as_ref()
-                    .and_then(|c| c.0.world_to_viewport(c.1, transform.translation).ok())
-                    .map(|p| (p.x, p.y)),
-                place: town.as_ref().and_then(|t| t.place_name(at)).map(str::to_owned),
-                bubble: bubble.map(|b| b.text.clone()),
-                participation: taking.0,
-                gain: voice_mix.gains.get(&protocol::ParticipantId(id)).copied().unwrap_or(0.0),
-                volume: voice_mix.volumes.get(&protocol::ParticipantId(id)).copied().unwrap_or(0.0),
-                speaking: speaking.0.contains(&protocol::ParticipantId(id)),
-                do_not_disturb: quiet,
-            }
-        };
+    let view = |avatar: &Avatar,
+                transform: &Transform,
+                taking: &Taking,
+                id: i64,
+                (bubble, quiet, out): (Option<&Bubble>, bool, bool)| {
+        let at = transform.translation.truncate();
+        PersonView {
+            id,
+            nickname: avatar.nickname.clone(),
+            role: avatar.role,
+            x: at.x,
+            y: at.y,
+            screen: camera
+                .as_ref()
+                .and_then(|c| c.0.world_to_viewport(c.1, transform.translation).ok())
+                .map(|p| (p.x, p.y)),
+            place: town.as_ref().and_then(|t| t.place_name(at)).map(str::to_owned),
+            bubble: bubble.map(|b| b.text.clone()),
+            participation: taking.0,
+            gain: voice_mix.gains.get(&protocol::ParticipantId(id)).copied().unwrap_or(0.0),
+            volume: voice_mix.volumes.get(&protocol::ParticipantId(id)).copied().unwrap_or(0.0),
+            speaking: speaking.0.contains(&protocol::ParticipantId(id)),
+            do_not_disturb: quiet,
+            out_of_view: out,
+        }
+    };
     let mut snapshot = Snapshot {
         screen: match screen.get() {
             Screen::Loading => "loading",
@@ -722,8 +729,8 @@ fn publish_snapshot(
             video: super::gallery_video::figures(),
         },
     };
-    for (avatar, transform, taking, remote, local, bubble, sign) in &avatars {
-        let said = (bubble, sign.is_some_and(|sign| sign.0));
+    for (avatar, transform, taking, remote, local, bubble, sign, out) in &avatars {
+        let said = (bubble, sign.is_some_and(|sign| sign.0), out);
         if local.is_some() {
             snapshot.me = Some(view(avatar, transform, taking, me.as_ref().map_or(0, |me| me.id.0), said));
         } else if let Some(remote) = remote {

@@ -310,6 +310,8 @@ async function runVoicePeer({
   }
 
   socket.onmessage = (event) => {
+    // Positions come as binary frames; this peer walks by itself and reads no one's position.
+    if (typeof event.data !== "string") return;
     const message = JSON.parse(event.data);
     switch (message.type) {
       case "welcome":

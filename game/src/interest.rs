@@ -23,6 +23,9 @@ pub struct OutOfView;
 
 /// The view grows or shrinks by more than this (world pixels) before the server is told.
 const VIEW_STEP: f32 = 32.0;
+/// The server is told the view at most this often (seconds), so that a view that keeps changing
+/// (a zoom, a panel folding) never spends the connection's message budget.
+const VIEW_EVERY: f32 = 1.0;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Interest>().add_systems(Update, follow_interest.after(PresenceSet));
@@ -59,11 +62,13 @@ fn follow_interest(
 /// Tells the server how much of the town the screen shows, when it changes and after every
 /// welcome (a new arrival starts with the server's default).
 fn tell_view(
+    time: Res<Time>,
     link: Res<ServerLink>,
     welcomed: Res<Welcomed>,
     window: Single<&Window>,
     camera: Single<&Projection, With<TownCamera>>,
     mut told: Local<Option<Vec2>>,
+    mut last: Local<Option<f32>>,
 ) {
     let Projection::Orthographic(orthographic) = *camera else { return };
     let view = window.size() * orthographic.scale;
@@ -71,8 +76,11 @@ fn tell_view(
         *told = None;
     }
     let changed = told.is_none_or(|told| (told - view).abs().max_element() > VIEW_STEP);
-    if welcomed.0 && changed && view.x > 0.0 && view.y > 0.0 {
+    let now = time.elapsed_secs();
+    let due = last.is_none_or(|last| now - last >= VIEW_EVERY);
+    if welcomed.0 && changed && due && view.x > 0.0 && view.y > 0.0 {
         let _ = link.outgoing.try_send(ClientMessage::SetView { width: view.x, height: view.y });
         *told = Some(view);
+        *last = Some(now);
     }
 }

@@ -196,10 +196,26 @@ test("staff upload and present a video; viewers stay in step; participants canno
     const [sa, sb] = await Promise.all([videoState(a), videoState(b)]);
     return sa.paused && sb.paused && Math.abs(sa.t - sb.t) < 0.3 && [sa, sb];
   });
+  // Staff see it paused on their own panel before they reach for ⏩ (the button is there either way).
+  const pausedAt = await eventually("the staff's panel shows it paused", async () => {
+    const showing = (await snapshot(staff)).gallery.showing;
+    return showing && !showing.playing && showing.position_ms + 1;
+  }) - 1;
   await clickControl(staff, "gallery-forward");
+  await eventually("the staff's panel shows it ten seconds on", async () => {
+    const showing = (await snapshot(staff)).gallery.showing;
+    if (showing && !showing.playing && showing.position_ms >= pausedAt + 9_500) return true;
+    throw new Error(JSON.stringify({ pausedAt, showing }));
+  });
   await eventually("both moved ten seconds on", async () => {
     const [sa, sb] = await Promise.all([videoState(a), videoState(b)]);
-    return sa.paused && sb.paused && sa.t > paused[0].t + 9.5 && Math.abs(sa.t - sb.t) < 0.3;
+    if (sa.paused && sb.paused && sa.t > paused[0].t + 9.5 && Math.abs(sa.t - sb.t) < 0.3) return true;
+    // On a timeout the message says what each page saw and what the showing was.
+    const galleries = await Promise.all([staff, a, b].map(async (page) => {
+      const { showing, expected, video } = (await snapshot(page)).gallery;
+      return { showing, expected, video };
+    }));
+    throw new Error(JSON.stringify({ from: paused[0].t, a: sa, b: sb, staff: galleries[0], pageA: galleries[1], pageB: galleries[2] }));
   });
   await clickControl(staff, "gallery-play");
   await eventually("both play again", async () => { const [sa, sb] = await Promise.all([videoState(a), videoState(b)]); return !sa.paused && !sb.paused; });

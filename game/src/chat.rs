@@ -1,6 +1,6 @@
-//! Nearby text chat: what we say goes to the peers the server introduced us to (the people
-//! near us), never through the server; what they say lands in the chat log and as a speech
-//! bubble over their avatar for a few seconds. `PeerMail` is the seam to the transport: the
+//! Nearby text chat: what we say goes to the peers the server introduced us to who stand
+//! within [`CHAT_RADIUS`] (or share our booth), never through the server; what they say lands
+//! in the chat log and as a speech bubble over their avatar for a few seconds. `PeerMail` is the seam to the transport: the
 //! browser moves it over matchbox, tests move it between two apps in memory. Inside a program
 //! hall the chat is the hall's text channel instead: the server passes each line once to
 //! everyone in the hall (never stored), so people beyond the nearest eight read it too.
@@ -9,6 +9,7 @@ use bevy::prelude::*;
 use protocol::{MAX_CHAT_CHARS, ParticipantId, PeerId, PeerMessage};
 
 use crate::avatar::Avatar;
+use crate::map::Town;
 use crate::places::booth::BoothSpot;
 use crate::places::hall::{HallNews, MyHall};
 use crate::presence::{Links, Me, People, ServerLink};
@@ -18,6 +19,24 @@ use crate::voice::Taking;
 pub const BUBBLE_SECONDS: f32 = 6.0;
 /// Lines the chat log keeps.
 pub const CHAT_LOG_LINES: usize = 100;
+/// How far a line of nearby chat carries in open places (pixels, 6 tiles). The server
+/// introduces people from further away, so that voice is ready when they come near; the
+/// chat keeps to the near ones.
+pub const CHAT_RADIUS: f32 = 192.0;
+/// Lines are read from a little further (the sender saw us nearer a moment ago), as far as
+/// the server always tells us where people are.
+const CHAT_READ_RADIUS: f32 = protocol::TALK_REACH;
+
+/// Whether a line said at `from` reaches `to` within `radius`: inside a booth or a hall only
+/// the same place (the server introduces no one across), elsewhere by distance.
+pub fn chat_reaches(town: &Town, from: Vec2, to: Vec2, radius: f32) -> bool {
+    let (a, b) = (crate::voice::Spot::at(town, from), crate::voice::Spot::at(town, to));
+    let enclosed = |spot: &crate::voice::Spot| spot.kind.is_some_and(protocol::PlaceKind::is_enclosed);
+    if enclosed(&a) || enclosed(&b) {
+        return a.place == b.place;
+    }
+    from.distance(to) <= radius
+}
 
 /// The person wants to say something (from the chat input).
 #[derive(Message, Debug, Clone)]
@@ -110,7 +129,11 @@ fn say(
     mut commands: Commands,
     takings: Query<&Taking>,
     (spot, hall, link): (Res<BoothSpot>, Res<MyHall>, Option<Res<ServerLink>>),
+    (town, places): (Option<Res<Town>>, Query<&Transform>),
 ) {
+    let at = |person: &ParticipantId| {
+        people.0.get(person).and_then(|entity| places.get(*entity).ok()).map(|t| t.translation.truncate())
+    };
     let can_chat = people.0.get(&me.id).and_then(|entity| takings.get(*entity).ok()).is_none_or(|t| t.0.can_chat());
     for Say(raw) in requests.read() {
         // 見学 means watching only: nothing is sent.
@@ -124,8 +147,11 @@ fn say(
                 let _ = link.outgoing.try_send(protocol::ClientMessage::Hall { request });
             }
             _ => {
-                for link in links.0.keys() {
-                    mail.outgoing.push((*link, PeerMessage::Chat { text: text.clone() }));
+                let (Some(town), Some(here)) = (&town, at(&me.id)) else { continue };
+                for (link, person) in &links.0 {
+                    if at(person).is_some_and(|there| chat_reaches(town, here, there, CHAT_RADIUS)) {
+                        mail.outgoing.push((*link, PeerMessage::Chat { text: text.clone() }));
+                    }
                 }
             }
         }
@@ -138,19 +164,26 @@ fn say(
 
 fn receive_chat(
     time: Res<Time>,
-    links: Res<Links>,
-    people: Res<People>,
-    avatars: Query<(&Avatar, Option<&Taking>)>,
+    (me, links, people, town): (Res<Me>, Res<Links>, Res<People>, Option<Res<Town>>),
+    avatars: Query<(&Avatar, Option<&Taking>, &Transform)>,
     mut mail: ResMut<PeerMail>,
     mut log: ResMut<ChatLog>,
     mut commands: Commands,
     spot: Res<BoothSpot>,
 ) {
+    let here =
+        people.0.get(&me.id).and_then(|entity| avatars.get(*entity).ok()).map(|(_, _, t)| t.translation.truncate());
     for (link, message) in std::mem::take(&mut mail.incoming) {
-        // Only peers we are introduced to right now may speak to us.
+        // Only peers we are introduced to right now, and near enough to chat, may speak to us.
         let Some(from) = links.0.get(&link) else { continue };
         let Some(entity) = people.0.get(from) else { continue };
-        let Ok((avatar, taking)) = avatars.get(*entity) else { continue };
+        let Ok((avatar, taking, there)) = avatars.get(*entity) else { continue };
+        let near = |town: &Town, here: Vec2| chat_reaches(town, there.translation.truncate(), here, CHAT_READ_RADIUS);
+        if matches!(message, PeerMessage::Chat { .. })
+            && !town.as_deref().zip(here).is_some_and(|(town, here)| near(town, here))
+        {
+            continue;
+        }
         match message {
             // Someone watching only does not chat; a message claiming otherwise is dropped.
             PeerMessage::Chat { .. } if taking.is_some_and(|t| !t.0.can_chat()) => {}

@@ -21,6 +21,8 @@ use protocol::{Participation, Role};
 pub struct LabelFigures {
     /// Speaking rings drawn.
     pub rings: usize,
+    /// Name tags drawn.
+    pub names: usize,
 }
 
 /// Widest a speech bubble gets, in points.
@@ -63,6 +65,7 @@ pub(crate) fn world_labels(
     let scale = comfort.text.scale();
     let strong = comfort.high_contrast;
     figures.rings = 0;
+    figures.names = 0;
     let ctx = contexts.ctx_mut()?;
     let (camera, camera_transform) = *camera;
     let to_screen = |world: Vec2| -> Option<Pos2> {
@@ -132,6 +135,7 @@ pub(crate) fn world_labels(
                 Color32::WHITE,
             );
             let rect = Align2::CENTER_TOP.anchor_size(at, galley.size()).expand(3.0);
+            figures.names += usize::from(ctx.viewport_rect().intersects(rect));
             let tag = if strong { Color32::BLACK } else { Color32::from_rgba_unmultiplied(30, 30, 40, 190) };
             painter.rect_filled(rect, 4.0, tag);
             painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, Color32::WHITE);

@@ -273,29 +273,36 @@ fn what_the_server_says_before_the_map_is_loaded_is_not_lost() {
 }
 
 #[test]
-fn chat_reaches_introduced_peers_only() {
+fn chat_reaches_introduced_peers_near_enough_only() {
     let map = town_map();
     let mut a = Client::new();
     let mut b = Client::new();
     a.load();
     b.load();
     let (pa, pb) = (person(1, "Aさん", map.spawn_position()), person(2, "Bさん", map.tile_center(6, 18)));
-    a.welcome(pa.clone(), vec![pb.clone()]);
-    b.welcome(pb, vec![pa]);
+    // C is introduced too (voice is made ready from further away than chat carries), 9 tiles
+    // from B and 10 from A.
+    let pc = person(3, "Cさん", map.tile_center(15, 18));
+    a.welcome(pa.clone(), vec![pb.clone(), pc.clone()]);
+    b.welcome(pb, vec![pa, pc]);
     let (a_link, b_link) = (PeerId(uuid::Uuid::from_u128(10)), PeerId(uuid::Uuid::from_u128(11)));
-    a.to_client
-        .try_send(ServerMessage::Introduce { link: a_link, person: ParticipantId(2), offer: true, relay_only: false })
-        .expect("send");
-    b.to_client
-        .try_send(ServerMessage::Introduce { link: b_link, person: ParticipantId(1), offer: false, relay_only: false })
-        .expect("send");
+    let (a_to_c, b_to_c) = (PeerId(uuid::Uuid::from_u128(12)), PeerId(uuid::Uuid::from_u128(13)));
+    for (client, link, person, offer) in
+        [(&a, a_link, 2, true), (&b, b_link, 1, false), (&a, a_to_c, 3, true), (&b, b_to_c, 3, true)]
+    {
+        let introduce = ServerMessage::Introduce { link, person: ParticipantId(person), offer, relay_only: false };
+        client.to_client.try_send(introduce).expect("send");
+    }
     a.frames(1);
     b.frames(1);
+    assert_eq!(a.app.world().resource::<Links>().0.len(), 2, "A is introduced to B and C");
 
     a.app.world_mut().write_message(Say("  こんにちは  ".into()));
     a.frames(1);
     let outgoing = std::mem::take(&mut a.app.world_mut().resource_mut::<PeerMail>().outgoing);
-    assert_eq!(outgoing, vec![(a_link, PeerMessage::Chat { text: "こんにちは".into() })]);
+    assert_eq!(outgoing, vec![(a_link, PeerMessage::Chat { text: "こんにちは".into() })], "C is too far to read it");
+    // A line from C, too far off, is not read by B (a modified client may send it anyway).
+    b.app.world_mut().resource_mut::<PeerMail>().incoming.push((b_to_c, PeerMessage::Chat { text: "遠くから".into() }));
     // Carry it over the "data channel": A's link for B is B's link for A.
     b.app.world_mut().resource_mut::<PeerMail>().incoming.extend(outgoing.into_iter().map(|(_, m)| (b_link, m)));
     b.frames(1);
@@ -309,14 +316,14 @@ fn chat_reaches_introduced_peers_only() {
     // Once separated, B no longer accepts anything over that link.
     b.to_client.try_send(ServerMessage::Separate { link: b_link }).expect("send");
     b.frames(1);
-    assert!(b.app.world().resource::<Links>().0.is_empty());
+    assert!(!b.app.world().resource::<Links>().0.contains_key(&b_link));
     b.app
         .world_mut()
         .resource_mut::<PeerMail>()
         .incoming
         .push((b_link, PeerMessage::Chat { text: "まだいる？".into() }));
     b.frames(1);
-    assert_eq!(b.app.world().resource::<ChatLog>().lines.len(), 1);
+    assert_eq!(b.app.world().resource::<ChatLog>().lines.len(), 1, "only A's line, from near, was read");
 }
 
 #[test]

@@ -7,6 +7,12 @@
 //!
 //! (`--levels 5000` tries the largest level; on 2 cores it does not settle, see BENCHMARKS.md.)
 //!
+//!     loadgen --server target/release/ibasho-server --hold 200
+//!
+//! holds 200 clients walking about the free space until its standard input
+//! closes, and prints the server's address and an invite for a page to join them (the client's
+//! frame-cost benchmark, `tests/e2e/bench-crowd.mjs`).
+//!
 //! A level spreads its clients over the town's open floor (every place but the booths); the
 //! crowd puts them all in one part of the free space. Each client tells the server a laptop's
 //! view (1280×800), as the game does.
@@ -43,6 +49,7 @@ struct Options {
     levels: Vec<usize>,
     crowd: Option<usize>,
     seconds: u64,
+    hold: Option<usize>,
 }
 
 fn options() -> Result<Options, String> {
@@ -51,6 +58,7 @@ fn options() -> Result<Options, String> {
         levels: vec![500, 1000, 2000],
         crowd: Some(1000),
         seconds: 10,
+        hold: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -71,6 +79,7 @@ fn options() -> Result<Options, String> {
                 }
             }
             "--seconds" => options.seconds = value.parse().map_err(|_| "bad --seconds".to_owned())?,
+            "--hold" => options.hold = Some(value.parse().map_err(|_| "bad --hold".to_owned())?),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -117,6 +126,12 @@ async fn run() -> Result<(), String> {
     let map = Arc::new(map);
 
     let server_pid = server.id().ok_or("the server has no pid")?;
+    if let Some(clients) = options.hold {
+        hold(&http, &base, &staff, &map, clients).await?;
+        let _ = server.kill().await;
+        let _ = std::fs::remove_dir_all(&data);
+        return Ok(());
+    }
     println!(
         "server presence load: every client moves at {POSITION_UPDATES_PER_SECOND} Hz; {PROBES} probe clients time every update they receive"
     );
@@ -129,18 +144,8 @@ async fn run() -> Result<(), String> {
     runs.extend(options.crowd.map(|n| (n, Spread::Crowd)));
     for (level, spread) in runs {
         while cookies.len() < level {
-            let invite: serde_json::Value = http
-                .post(format!("{base}/api/invites"))
-                .header("cookie", &staff)
-                .json(&serde_json::json!({ "role": "participant" }))
-                .send()
-                .await
-                .map_err(|e| e.to_string())?
-                .json()
-                .await
-                .map_err(|e| e.to_string())?;
-            let url = invite["url"].as_str().ok_or("no invite url")?;
-            cookies.push(register(&http, &base, url, &format!("load{}", cookies.len())).await?);
+            let url = invite(&http, &base, &staff).await?;
+            cookies.push(register(&http, &base, &url, &format!("load{}", cookies.len())).await?);
         }
         let homes = homes(&map, spread, level);
         let seconds = Duration::from_secs(options.seconds);
@@ -150,6 +155,48 @@ async fn run() -> Result<(), String> {
     let _ = server.kill().await;
     let _ = std::fs::remove_dir_all(&data);
     Ok(())
+}
+
+/// `clients` walking about the free space until standard input closes; prints
+/// the server's address and an invite for one more person (a browser page).
+async fn hold(
+    http: &reqwest::Client,
+    base: &str,
+    staff: &str,
+    map: &Arc<TownMap>,
+    clients: usize,
+) -> Result<(), String> {
+    let mut cookies = Vec::new();
+    for index in 0..clients {
+        let url = invite(http, base, staff).await?;
+        // Names as people choose them: a few characters of Japanese.
+        cookies.push(register(http, base, &url, &format!("さんか{index}")).await?);
+    }
+    let shared = Arc::new(Shared::new());
+    let tasks = start_clients(base, &cookies, map, &homes(map, Spread::FreeSpace, clients), &shared).await?;
+    println!("loadgen: holding {clients} clients at {base}; page invite: {}", invite(http, base, staff).await?);
+    let mut rest = String::new();
+    let _ = tokio::io::AsyncReadExt::read_to_string(&mut tokio::io::stdin(), &mut rest).await;
+    shared.stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        let _ = task.await;
+    }
+    Ok(())
+}
+
+/// A new participant invite's URL, made by the staff account.
+async fn invite(http: &reqwest::Client, base: &str, staff: &str) -> Result<String, String> {
+    let invite: serde_json::Value = http
+        .post(format!("{base}/api/invites"))
+        .header("cookie", staff)
+        .json(&serde_json::json!({ "role": "participant" }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(invite["url"].as_str().ok_or("no invite url")?.to_owned())
 }
 
 async fn register(http: &reqwest::Client, base: &str, invite_url: &str, nickname: &str) -> Result<String, String> {
@@ -171,6 +218,8 @@ enum Spread {
     Town,
     /// All in one part of the free space.
     Crowd,
+    /// Over the free space, all in a laptop's view of its middle.
+    FreeSpace,
 }
 
 /// Each client's home: the first of four floor tiles in a row it walks back and forth on.
@@ -186,7 +235,13 @@ fn homes(map: &TownMap, spread: Spread, clients: usize) -> Vec<(u32, u32)> {
     let tiles: Vec<(u32, u32)> = (0..map.rows())
         .flat_map(|row| (0..map.columns()).map(move |col| (col, row)))
         .filter(|(col, row)| open(*col, *row))
-        .filter(|(col, row)| matches!(spread, Spread::Town) || in_crowd(*col, *row))
+        .filter(|(col, row)| match spread {
+            Spread::Town => true,
+            Spread::Crowd => in_crowd(*col, *row),
+            Spread::FreeSpace => {
+                map.place_at(map.tile_center(*col, *row)).is_some_and(|p| p.kind == PlaceKind::FreeSpace)
+            }
+        })
         .collect();
     // Spread evenly: client i takes every k-th tile, round and round.
     (0..clients).map(|index| tiles[(index * 7919) % tiles.len()]).collect()
@@ -219,6 +274,23 @@ struct Shared {
     measuring: AtomicBool,
 }
 
+impl Shared {
+    fn new() -> Shared {
+        Shared {
+            sent_times: Arc::new(Mutex::new(HashMap::new())),
+            latencies: Mutex::new(Vec::new()),
+            sent: AtomicU64::new(0),
+            near_expected: AtomicU64::new(0),
+            near_seen: AtomicU64::new(0),
+            probe_bytes: AtomicU64::new(0),
+            probe_updates: AtomicU64::new(0),
+            probe_positions: Mutex::new([None; PROBES]),
+            stop: AtomicBool::new(false),
+            measuring: AtomicBool::new(false),
+        }
+    }
+}
+
 async fn run_level(
     base: &str,
     cookies: &[String],
@@ -227,33 +299,8 @@ async fn run_level(
     server_pid: u32,
     duration: Duration,
 ) -> Result<String, String> {
-    let shared = Arc::new(Shared {
-        sent_times: Arc::new(Mutex::new(HashMap::new())),
-        latencies: Mutex::new(Vec::new()),
-        sent: AtomicU64::new(0),
-        near_expected: AtomicU64::new(0),
-        near_seen: AtomicU64::new(0),
-        probe_bytes: AtomicU64::new(0),
-        probe_updates: AtomicU64::new(0),
-        probe_positions: Mutex::new([None; PROBES]),
-        stop: AtomicBool::new(false),
-        measuring: AtomicBool::new(false),
-    });
-    let mut tasks = Vec::new();
-    for (index, cookie) in cookies.iter().enumerate() {
-        let url = format!("{}/ws", base.replace("http://", "ws://"));
-        let mut request = url.into_client_request().map_err(|e| e.to_string())?;
-        let cookie = tokio_tungstenite::tungstenite::http::HeaderValue::from_str(cookie).map_err(|_| "bad cookie")?;
-        request.headers_mut().insert("cookie", cookie);
-        // Small buffers: the default 128 KiB read buffer is zeroed on reads, which at thousands of
-        // clients loaded the tool more than the server.
-        let config = WebSocketConfig::default().read_buffer_size(8 * 1024).write_buffer_size(8 * 1024);
-        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
-            .await
-            .map_err(|e| e.to_string())?;
-        let client = Client { index, home: homes[index], map: map.clone(), shared: shared.clone() };
-        tasks.push(tokio::spawn(client.run(socket)));
-    }
+    let shared = Arc::new(Shared::new());
+    let tasks = start_clients(base, cookies, map, homes, &shared).await?;
     // Settle: welcomes, first frames, introductions.
     tokio::time::sleep(Duration::from_secs(3)).await;
     shared.latencies.lock().map_err(|_| "lock")?.clear();
@@ -302,6 +349,32 @@ async fn run_level(
         percentile(0.99),
         (shared.probe_updates.load(Ordering::Relaxed) as f64 / probes / duration.as_secs_f64()).round(),
     ))
+}
+
+/// Connects every client's WebSocket and starts it walking around its home.
+async fn start_clients(
+    base: &str,
+    cookies: &[String],
+    map: &Arc<TownMap>,
+    homes: &[(u32, u32)],
+    shared: &Arc<Shared>,
+) -> Result<Vec<tokio::task::JoinHandle<()>>, String> {
+    let mut tasks = Vec::new();
+    for (index, cookie) in cookies.iter().enumerate() {
+        let url = format!("{}/ws", base.replace("http://", "ws://"));
+        let mut request = url.into_client_request().map_err(|e| e.to_string())?;
+        let cookie = tokio_tungstenite::tungstenite::http::HeaderValue::from_str(cookie).map_err(|_| "bad cookie")?;
+        request.headers_mut().insert("cookie", cookie);
+        // Small buffers: the default 128 KiB read buffer is zeroed on reads, which at thousands of
+        // clients loaded the tool more than the server.
+        let config = WebSocketConfig::default().read_buffer_size(8 * 1024).write_buffer_size(8 * 1024);
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
+            .await
+            .map_err(|e| e.to_string())?;
+        let client = Client { index, home: homes[index], map: map.clone(), shared: shared.clone() };
+        tasks.push(tokio::spawn(client.run(socket)));
+    }
+    Ok(tasks)
 }
 
 /// The server's CPU time so far (user + system), from `/proc`.

@@ -17,6 +17,10 @@ pub const POSITION_UPDATES_PER_SECOND: u32 = 10;
 /// Walking speed in pixels per second; the server refuses moves faster than this (with some
 /// slack for network jitter).
 pub const WALK_SPEED: f32 = 160.0;
+/// How far what someone does carries in open places, in pixels (8 tiles): voices fade to
+/// nothing before it and nearby chat is read up to it. The server always tells a page where
+/// everyone within it is, so what the page hears and reads follows real positions.
+pub const TALK_REACH: f32 = 256.0;
 /// Largest client → server message the server reads, in bytes.
 pub const MAX_CLIENT_MESSAGE_BYTES: usize = 16 * 1024;
 /// Longest town-wide announcement (お知らせ), in characters.

@@ -344,7 +344,7 @@ async fn a_reserved_time_lets_its_person_in_and_nobody_else() {
 
 #[tokio::test]
 async fn family_comes_along_when_both_agree_and_the_counselor_lets_them_in() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(relayed()).await;
     let mut k = enter_as(&server, Role::Counselor, "けい").await;
     let mut a = enter(&server, "あお").await;
     let mut f = enter(&server, "えふ").await;
@@ -388,9 +388,12 @@ async fn family_comes_along_when_both_agree_and_the_counselor_lets_them_in() {
     let seen = f.gather().await;
     assert!(!seen.iter().any(|m| matches!(m, ServerMessage::Rejected { .. })), "F walks in: {seen:?}");
     assert!(seen.iter().any(|m| matches!(m, ServerMessage::Introduce { person, .. } if *person == k.id)), "F with K");
+    // A and F met in the open by the door (a direct link); inside, their link is made afresh
+    // through the relay, as every booth link is.
     let seen = a.gather().await;
-    assert!(
-        seen.iter().any(|m| matches!(m, ServerMessage::Introduce { person, .. } if *person == f.id)),
-        "A with F: {seen:?}"
-    );
+    let separated = seen.iter().position(|m| matches!(m, ServerMessage::Separate { .. }));
+    let introduced = seen
+        .iter()
+        .position(|m| matches!(m, ServerMessage::Introduce { person, relay_only: true, .. } if *person == f.id));
+    assert!(separated.is_some() && introduced.is_some() && separated < introduced, "A with F, relayed: {seen:?}");
 }

@@ -1,8 +1,8 @@
 //! Interest management and the grid, on the town itself: people are told positions in their
 //! view (a far person is not, until the view grows), a crowd costs each person a bounded
 //! number of entries per beat with their neighbours still at full rate, a page too slow to
-//! read is told everything again instead of being dropped, and introductions found on the grid
-//! are those a search of every pair finds.
+//! read is told everything again instead of being dropped, introductions found on the grid
+//! are those a search of every pair finds, and peers stay put in a crowd.
 
 mod common;
 
@@ -14,7 +14,10 @@ use bytes::Bytes;
 use common::town_map;
 use ibasho_server::TownOptions;
 use ibasho_server::presence::interest::{FULL_RATE_CAP, IN_VIEW_CAP, REDUCED_EVERY};
-use ibasho_server::presence::{INTRODUCE_RADIUS, MAX_PEERS_PER_PERSON, Mailbox, Outgoing, POSITIONS_BACKLOG, Town};
+use ibasho_server::presence::{
+    CANDIDATES_PER_PERSON, INTRODUCE_RADIUS, MAX_PEERS_PER_PERSON, Mailbox, Outgoing, POSITIONS_BACKLOG,
+    SEPARATE_RADIUS, Town,
+};
 use ibasho_server::store::Account;
 use protocol::positions::{PositionsFrame, decode};
 use protocol::{AvatarId, ClientMessage, ParticipantId, PlaceKind, Position, Role, ServerMessage, TownMap};
@@ -239,18 +242,28 @@ fn introductions_on_the_grid_are_those_of_a_search_of_every_pair() {
                 }
             }
         }
-        // Every pair within reach, nearest first, at most MAX_PEERS_PER_PERSON each.
+        // By a search of every pair: each person's CANDIDATES_PER_PERSON nearest within the
+        // separation radius, those within reach of introduction paired, nearest pairs first,
+        // at most MAX_PEERS_PER_PERSON each.
         let ids: Vec<ParticipantId> = people.iter().map(|someone| someone.id).collect();
         let mut pairs: Vec<(f32, (ParticipantId, ParticipantId))> = Vec::new();
-        for (index, a) in ids.iter().enumerate() {
-            for b in &ids[index + 1..] {
-                let distance = positions[a].distance(positions[b]);
-                if distance <= INTRODUCE_RADIUS {
-                    pairs.push((distance, (*a.min(b), *a.max(b))));
-                }
-            }
+        for a in &ids {
+            let mut near: Vec<(f32, ParticipantId)> = ids
+                .iter()
+                .filter(|b| *b != a)
+                .map(|b| (positions[a].distance(positions[b]), *b))
+                .filter(|(distance, _)| *distance <= SEPARATE_RADIUS)
+                .collect();
+            near.sort_by(|x, y| x.0.total_cmp(&y.0));
+            near.truncate(CANDIDATES_PER_PERSON);
+            pairs.extend(
+                near.into_iter()
+                    .filter(|(distance, _)| *distance <= INTRODUCE_RADIUS)
+                    .map(|(distance, b)| (distance, (*a.min(&b), *a.max(&b)))),
+            );
         }
-        pairs.sort_by(|x, y| x.0.total_cmp(&y.0));
+        pairs.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+        pairs.dedup_by(|x, y| x.1 == y.1);
         let mut counts: HashMap<ParticipantId, usize> = HashMap::new();
         let mut expected = HashSet::new();
         for (_, (a, b)) in pairs {
@@ -264,4 +277,60 @@ fn introductions_on_the_grid_are_those_of_a_search_of_every_pair() {
         }
         assert_eq!(introduced, expected, "seed {seed}");
     }
+}
+
+#[test]
+fn peers_stay_put_in_a_crowd_until_someone_comes_twice_as_near() {
+    let (mut town, map) = town();
+    let free: HashSet<(u32, u32)> = free_space_tiles(&map).into_iter().collect();
+    // Eight around P, 4 tiles off (128 to 136 px): with P, nine people who each have the
+    // other eight as peers, every place taken.
+    let ring: [(i64, i64); 8] = [(4, 0), (-4, 0), (0, 4), (0, -4), (3, 3), (3, -3), (-3, 3), (-3, -3)];
+    let offsets: Vec<(i64, i64)> = ring.iter().copied().chain([(0, 3), (0, 1)]).collect();
+    let tile = |(col, row): (u32, u32), (dc, dr): (i64, i64)| (col as i64 + dc, row as i64 + dr);
+    let centre = *free
+        .iter()
+        .filter(|at| {
+            offsets.iter().all(|offset| {
+                let (col, row) = tile(**at, *offset);
+                col >= 0 && row >= 0 && free.contains(&(col as u32, row as u32))
+            })
+        })
+        .min()
+        .expect("a free stretch of floor");
+    let at = |offset| {
+        let (col, row) = tile(centre, offset);
+        map.tile_center(col as u32, row as u32)
+    };
+    let mut p = join(&mut town, 1);
+    place(&mut town, &p, at((0, 0)));
+    let ring_people: Vec<Someone> = (2..=9).map(|id| join(&mut town, id)).collect();
+    for (someone, offset) in ring_people.iter().zip(ring) {
+        place(&mut town, someone, at(offset));
+    }
+    let now = Instant::now();
+    town.tick_at(now);
+    let links = |someone: &mut Someone| {
+        let mut changes = Vec::new();
+        while let Ok(message) = someone.messages.try_recv() {
+            match message.message() {
+                Some(ServerMessage::Introduce { person, .. }) => changes.push(format!("+{}", person.0)),
+                Some(ServerMessage::Separate { .. }) => changes.push("-".to_owned()),
+                _ => {}
+            }
+        }
+        changes
+    };
+    assert_eq!(links(&mut p).len(), MAX_PEERS_PER_PERSON, "P with the eight around");
+
+    // A newcomer 3 tiles from P (96 px): nearer than every peer, but not twice as near.
+    let newcomer = join(&mut town, 10);
+    place(&mut town, &newcomer, at((0, 3)));
+    town.tick_at(now + Duration::from_millis(100));
+    assert_eq!(links(&mut p), Vec::<String>::new(), "P's peers stay put");
+    // One tile from P (32 px): twice as near as the farthest peer; the newcomer gets a place.
+    place(&mut town, &newcomer, at((0, 1)));
+    town.tick_at(now + Duration::from_millis(200));
+    let changes = links(&mut p);
+    assert!(changes.contains(&"+10".to_owned()) && changes.contains(&"-".to_owned()), "{changes:?}");
 }

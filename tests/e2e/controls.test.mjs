@@ -226,7 +226,7 @@ test("a voice connection that fails says so and offers a retry that connects", {
   const { page: c, peer: far, peerId: idFar } = await personMeetsVoicePeer("C", "遠い人", { unreachable: true });
 
   const notice = await eventually("the notice about the failed connection", async () => (await snapshot(c)).notice, 120_000);
-  assert.equal(notice, "遠い人さんとの音声の接続がうまくいきませんでした。「もう一度つなぐ」を押すか、少し離れてから近づくと、つなぎ直します。");
+  assert.equal(notice, "遠い人さんとの音声の接続がうまくいきませんでした。「もう一度つなぐ」を押すか、いったん遠くへ離れてから近づくと、つなぎ直します。");
   const failed = await rtp(c, idFar);
   assert.equal(failed.state, "failed");
   assert.equal(failed.audioIn, 0);

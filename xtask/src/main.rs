@@ -228,7 +228,7 @@ fn test() -> Result<(), String> {
 }
 
 /// The benchmarks, by name: `server` is `loadgen`, the others `tests/e2e/bench-NAME.mjs`.
-const BENCHES: [&str; 7] = ["server", "client", "voice", "voice-cpu", "booth", "hall", "gallery"];
+const BENCHES: [&str; 8] = ["server", "client", "voice", "voice-cpu", "crowd", "booth", "hall", "gallery"];
 
 /// Runs every benchmark, or only the one named.
 fn bench(only: Option<&str>) -> Result<(), String> {
@@ -240,11 +240,15 @@ fn bench(only: Option<&str>) -> Result<(), String> {
     sh("cargo", &["build", "--release", "--locked", "-p", "server", "-p", "loadgen"])?;
     let release = native_target_dir().join("release");
     let (server, dist, project) = (release.join("ibasho-server"), root().join("dist"), root());
-    let env =
-        [("IBASHO_SERVER_BIN", server.as_path()), ("IBASHO_DIST", dist.as_path()), ("IBASHO_ROOT", project.as_path())];
+    let loadgen = release.join("loadgen");
+    let env = [
+        ("IBASHO_SERVER_BIN", server.as_path()),
+        ("IBASHO_DIST", dist.as_path()),
+        ("IBASHO_ROOT", project.as_path()),
+        ("IBASHO_LOADGEN_BIN", loadgen.as_path()),
+    ];
     for name in BENCHES.into_iter().filter(|name| only.is_none_or(|only| only == *name)) {
         if name == "server" {
-            let loadgen = release.join("loadgen");
             sh_in(&root(), &loadgen.to_string_lossy(), &["--server", &server.to_string_lossy()], &[])?;
         } else {
             sh_in(&root().join("tests/e2e"), "node", &[&format!("bench-{name}.mjs")], &env)?;

@@ -406,6 +406,8 @@ struct Snapshot {
     comfort: crate::comfort::Comfort,
     /// Speaking rings drawn in the last frame.
     rings: usize,
+    /// Name tags drawn on screen in the last frame.
+    names: usize,
     /// The part of the town on screen below the top bar, in world pixels: `[left, bottom, right, top]`.
     view: Option<[f32; 4]>,
     /// The notice shown about devices or connections, if any.
@@ -667,6 +669,7 @@ fn publish_snapshot(
         controls: controls.0.clone(),
         comfort: *comfort,
         rings: label_figures.rings,
+        names: label_figures.names,
         view: camera.as_ref().and_then(|c| {
             // The part below the top bar, which covers the rest.
             let size = c.0.logical_viewport_size()?;

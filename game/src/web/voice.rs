@@ -183,7 +183,7 @@ fn read_media_events(
             MediaEvent::ConnectionFailed(person) => {
                 let name = nickname(&people, &avatars, person);
                 notice.0 = Some(format!(
-                    "{name}さんとの音声の接続がうまくいきませんでした。「もう一度つなぐ」を押すか、少し離れてから近づくと、つなぎ直します。"
+                    "{name}さんとの音声の接続がうまくいきませんでした。「もう一度つなぐ」を押すか、いったん遠くへ離れてから近づくと、つなぎ直します。"
                 ));
                 failed_connection.0 = Some(person);
             }

@@ -90,10 +90,10 @@ pub fn ring_cells(centre: (i32, i32), ring: i32) -> impl Iterator<Item = (i32, i
     })
 }
 
-/// The fewest rings told, whatever the crowd: introduced peers (up to the separation radius
-/// away) must always be in view, as their voices' volume follows their positions.
+/// The fewest rings told, whatever the crowd: everyone within [`protocol::TALK_REACH`] must always
+/// be in view, as the volume of their voices and whether their chat is read follow positions.
 fn min_ring() -> i32 {
-    (super::SEPARATE_RADIUS / CELL).ceil() as i32
+    (protocol::TALK_REACH / CELL).ceil() as i32
 }
 
 impl Grid {
@@ -141,7 +141,7 @@ impl Grid {
     }
 
     /// The cells a screen of `view` pixels shows around `position`, with the margin, and never
-    /// less than the separation radius around the person. The page's camera is held inside the
+    /// less than [`protocol::TALK_REACH`] around the person. The page's camera is held inside the
     /// map, so the view is held there too.
     fn view_rect(&self, position: Position, view: (f32, f32)) -> CellRect {
         let centre =
@@ -149,7 +149,7 @@ impl Grid {
         let (half_w, half_h) = (view.0 / 2.0, view.1 / 2.0);
         let (cx, cy) = (centre(position.x, half_w, self.width), centre(position.y, half_h, self.height));
         let cell = |at: f32, limit: i32| ((at / CELL).floor() as i32).clamp(0, limit - 1);
-        let reach = super::SEPARATE_RADIUS;
+        let reach = protocol::TALK_REACH;
         CellRect {
             x0: cell((cx - half_w - MARGIN).min(position.x - reach), self.columns),
             y0: cell((cy - half_h - MARGIN).min(position.y - reach), self.rows),
@@ -235,7 +235,7 @@ mod tests {
         let interest = grid.interest(&counts, Position::new(768.0, 416.0), DEFAULT_VIEW);
         // Full rate: the own cell alone (30) fits under 48, but at least one ring is kept.
         assert_eq!(interest.full_ring, 1);
-        // In view: never fewer rings than the separation radius needs (224 px: 4 cells).
+        // In view: never fewer rings than the talking reach needs (256 px: 4 cells).
         assert_eq!(interest.rect, CellRect { x0: 8, y0: 2, x1: 16, y1: 10 });
         let told: u32 = interest.rect.cells().map(|cell| counts[grid.index(cell)]).sum();
         assert_eq!(told, 81 * 30);
@@ -264,10 +264,10 @@ mod tests {
         let grid = grid();
         let counts = vec![0; grid.cells()];
         assert_eq!(grid.cell_of(Position::new(-50.0, 9999.0)), (0, 12));
-        // However small the view, peers up to the separation radius away are in it.
+        // However small the view, everyone within talking reach is in it.
         let at = Position::new(768.0, 416.0);
         let tiny = grid.area(grid.interest(&counts, at, (0.0, f32::NAN)).rect);
-        let reach = crate::presence::SEPARATE_RADIUS;
+        let reach = protocol::TALK_REACH;
         for (dx, dy) in [(-reach, 0.0), (reach, 0.0), (0.0, -reach), (0.0, reach)] {
             assert!(tiny.contains(Position::new(at.x + dx, at.y + dy)), "({dx}, {dy}) in {tiny:?}");
         }

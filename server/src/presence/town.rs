@@ -42,13 +42,21 @@ use crate::places::hall::Halls;
 use crate::sfu::{HallPlan, Sfu};
 use crate::store::Account;
 
-/// Two people in open places are introduced when they come this close (pixels; 5 tiles).
-pub const INTRODUCE_RADIUS: f32 = 160.0;
-/// ... and separated when they move further apart than this (7 tiles), so that people at the
+/// Two people in open places are introduced when they come this close (pixels; 12 tiles):
+/// well before they can hear each other (4.5 tiles, `game::voice::ENTER_RADIUS`), so that the
+/// connection is made while they walk up and the voice starts as they arrive. Nothing is sent
+/// over it until then: each page sends its microphone only to those who hear it, and chat
+/// only to those within 6 tiles.
+pub const INTRODUCE_RADIUS: f32 = 384.0;
+/// ... and separated when they move further apart than this (14 tiles), so that people at the
 /// edge do not flicker between introduced and not.
-pub const SEPARATE_RADIUS: f32 = 224.0;
+pub const SEPARATE_RADIUS: f32 = 448.0;
 /// Most peers one person is introduced to at once (the nearest first).
 pub const MAX_PEERS_PER_PERSON: usize = 8;
+/// When the places among someone's peers are handed out (the nearest first), a current peer
+/// counts as this much nearer than they are: someone walking about in a crowd does not change
+/// who is connected at every step, yet a newcomer who comes twice as near still gets a place.
+pub const PEER_KEEP_FACTOR: f32 = 0.5;
 /// Most people looked at for one person's introductions (the nearest), besides their peers.
 pub const CANDIDATES_PER_PERSON: usize = 16;
 /// Messages queued for one connection before it counts as stuck and is dropped.
@@ -988,7 +996,18 @@ impl Town {
 
     fn update_introductions(&mut self) {
         let wanted = self.wanted_pairs();
-        let gone: Vec<Pair> = self.pairs.keys().filter(|pair| !wanted.contains(pair)).copied().collect();
+        // A pair whose link should now be relayed, or no longer (two who met in the open walk
+        // into a booth together), is separated and introduced afresh: a booth's links are
+        // always relay-only when a relay is configured.
+        let gone: Vec<Pair> = self
+            .pairs
+            .iter()
+            .filter(|(pair, (low_link, _))| {
+                !wanted.contains(pair)
+                    || self.links.get(low_link).is_some_and(|link| link.relay_only != self.relayed_pair(pair))
+            })
+            .map(|(pair, _)| *pair)
+            .collect();
         for pair in gone {
             self.separate(pair);
         }
@@ -1086,7 +1105,8 @@ impl Town {
                 let peers = are_peers(index, other);
                 let radius = if peers { SEPARATE_RADIUS } else { INTRODUCE_RADIUS };
                 if (a.group.is_some() || distance <= radius) && may_talk(index, other, peers) {
-                    candidates.push((distance, index.min(other), index.max(other)));
+                    let rank = if peers { distance * PEER_KEEP_FACTOR } else { distance };
+                    candidates.push((rank, index.min(other), index.max(other)));
                 }
             }
         }
@@ -1099,7 +1119,7 @@ impl Town {
                 (x, y) => x == y,
             };
             if together && may_talk(a, b, true) {
-                candidates.push((distance, a.min(b), a.max(b)));
+                candidates.push((distance * PEER_KEEP_FACTOR, a.min(b), a.max(b)));
             }
         }
         candidates.sort_unstable_by_key(|x| (x.1, x.2));
@@ -1123,14 +1143,21 @@ impl Town {
             return;
         };
         let (low_link, high_link) = (new_peer_id(), new_peer_id());
-        let in_booth = self.booth_of(&low.person).is_some() || self.booth_of(&high.person).is_some();
-        let relay_only = self.relayed && in_booth;
+        let relay_only =
+            self.relayed && (self.booth_of(&low.person).is_some() || self.booth_of(&high.person).is_some());
         // The lower id makes the offer, so exactly one side does.
         send(&low.outbox, ServerMessage::Introduce { link: low_link, person: pair.high, offer: true, relay_only });
         send(&high.outbox, ServerMessage::Introduce { link: high_link, person: pair.low, offer: false, relay_only });
         self.links.insert(low_link, Link { owner: pair.low, other: pair.high, reverse: high_link, relay_only });
         self.links.insert(high_link, Link { owner: pair.high, other: pair.low, reverse: low_link, relay_only });
         self.pairs.insert(pair, (low_link, high_link));
+    }
+
+    /// Whether the pair's link must carry only relayed traffic: one of them is in a booth and
+    /// a relay is configured.
+    fn relayed_pair(&self, pair: &Pair) -> bool {
+        let in_booth = |id| self.people.get(id).is_some_and(|present| self.booth_of(&present.person).is_some());
+        self.relayed && (in_booth(&pair.low) || in_booth(&pair.high))
     }
 
     fn separate(&mut self, pair: Pair) {

@@ -55,10 +55,11 @@ test("with the keyboard only: the list of places, walking there, taking part, ch
     document.querySelector('#town-list [data-action="step:voice"]').getAttribute("aria-pressed") === "true"));
 
   // Escape closes the list; Tab reaches the chat, and B (whom A walked up to) reads what A typed.
-  const idB = (await snapshot(b)).me.id;
+  const { id: idB, x: bx, y: by } = (await snapshot(b)).me;
+  // Beside B: introduced (which happens from 12 tiles away) and near enough to chat (6 tiles).
   await eventually("A beside B and connected", async () => {
     const shot = await snapshot(a);
-    return shot.introduced.includes(idB) && shot.connected_peers > 0;
+    return shot.introduced.includes(idB) && shot.connected_peers > 0 && Math.hypot(shot.me.x - bx, shot.me.y - by) < 160;
   }, 60_000);
   await a.keyboard.press("Escape");
   await eventually("closed, focus on the toggle", () => a.evaluate(() =>

@@ -26,9 +26,9 @@ pub const ZOOM_FARTHEST: f32 = 2.0;
 /// One press of ＋ or −, or one notch of the wheel.
 const ZOOM_STEP: f32 = 1.25;
 /// Side of the zoom buttons, in points: a finger's size.
-const ZOOM_BUTTON: f32 = 44.0;
+pub(crate) const ZOOM_BUTTON: f32 = 44.0;
 /// How far above the bottom edge the zoom buttons sit: clear of the chat field on a phone.
-const ZOOM_ABOVE_BOTTOM: f32 = 96.0;
+pub(crate) const ZOOM_ABOVE_BOTTOM: f32 = 96.0;
 
 /// The town's camera.
 #[derive(Component, Debug)]

@@ -1,8 +1,8 @@
 //! Comfort settings, kept by the browser: 「おだやかモード」 (low stimulus: no speaking rings, avatars
 //! glide without stepping, softer colours; on by default when the browser asks for reduced
 //! motion), the text size in three steps (egui's text and the page's own alike), high contrast,
-//! and the town's small touches (shadows, a light on one's place), which can be turned off. The
-//! settings window's 「見え方」 section changes them.
+//! and the town's small touches (shadows, a light on one's place), which can be turned off, and
+//! walking with a thumb stick. The settings window's 「見え方」 and 「操作」 sections change them.
 
 use bevy::prelude::*;
 use bevy_egui::egui;
@@ -22,6 +22,9 @@ pub struct Comfort {
     /// Small touches: soft shadows under avatars, a gentle light on the place one is in.
     #[serde(default = "on")]
     pub ambient: bool,
+    /// Walking with a thumb stick on the screen (for touch screens), besides tapping.
+    #[serde(default)]
+    pub joystick: bool,
 }
 
 fn on() -> bool {
@@ -30,7 +33,7 @@ fn on() -> bool {
 
 impl Default for Comfort {
     fn default() -> Self {
-        Comfort { calm: false, text: TextSize::Standard, high_contrast: false, ambient: true }
+        Comfort { calm: false, text: TextSize::Standard, high_contrast: false, ambient: true, joystick: false }
     }
 }
 
@@ -73,15 +76,17 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Comfort>();
 }
 
-/// The 「見え方」 section of the settings window.
+/// The 「見え方」 and 「操作」 sections of the settings window.
 pub fn comfort_section(ui: &mut egui::Ui, comfort: &mut Comfort, rects: &mut ControlRects) {
     ui.separator();
     ui.strong("見え方");
-    let mut calm = comfort.calm;
-    let calm_box = ui
-        .checkbox(&mut calm, "おだやかモード（動きと色をひかえめに）")
-        .on_hover_text("話している人の輪や歩く動きを止め、色をやわらげます");
-    rects.note("comfort-calm", calm_box.rect);
+    toggle(
+        ui,
+        rects,
+        ("comfort-calm", &mut comfort.calm),
+        "おだやかモード（動きと色をひかえめに）",
+        "話している人の輪や歩く動きを止め、色をやわらげます",
+    );
     ui.horizontal_wrapped(|ui| {
         ui.label("文字の大きさ：");
         for size in TextSize::ALL {
@@ -92,21 +97,29 @@ pub fn comfort_section(ui: &mut egui::Ui, comfort: &mut Comfort, rects: &mut Con
             }
         }
     });
-    let mut contrast = comfort.high_contrast;
-    let contrast_box = ui.checkbox(&mut contrast, "コントラストを高くする");
-    rects.note("comfort-contrast", contrast_box.rect);
-    let mut ambient = comfort.ambient;
-    let ambient_box = ui.checkbox(&mut ambient, "町の飾り（足もとの影、いまいる場所の明かり）");
-    rects.note("comfort-ambient", ambient_box.rect);
-    if ambient != comfort.ambient {
-        comfort.ambient = ambient;
+    toggle(ui, rects, ("comfort-contrast", &mut comfort.high_contrast), "コントラストを高くする", "");
+    toggle(ui, rects, ("comfort-ambient", &mut comfort.ambient), "町の飾り（足もとの影、いまいる場所の明かり）", "");
+    ui.strong("操作");
+    toggle(
+        ui,
+        rects,
+        ("comfort-joystick", &mut comfort.joystick),
+        "画面のスティックで歩く（右下）",
+        "スマートフォンやタブレットで、指で押したほうへ歩きます",
+    );
+}
+
+/// One setting's checkbox, noted as the control `name`, with an optional hint.
+fn toggle(ui: &mut egui::Ui, rects: &mut ControlRects, (name, setting): (&str, &mut bool), text: &str, hint: &str) {
+    let mut value = *setting;
+    let mut response = ui.checkbox(&mut value, text);
+    if !hint.is_empty() {
+        response = response.on_hover_text(hint);
     }
+    rects.note(name, response.rect);
     // Written back only when changed: a write every frame would look like a change every frame.
-    if calm != comfort.calm {
-        comfort.calm = calm;
-    }
-    if contrast != comfort.high_contrast {
-        comfort.high_contrast = contrast;
+    if value != *setting {
+        *setting = value;
     }
 }
 
@@ -116,13 +129,14 @@ mod tests {
 
     #[test]
     fn the_settings_survive_a_trip_through_storage() {
-        let chosen = Comfort { calm: true, text: TextSize::Larger, high_contrast: true, ambient: false };
+        let chosen =
+            Comfort { calm: true, text: TextSize::Larger, high_contrast: true, ambient: false, joystick: true };
         let kept: Comfort = serde_json::from_str(&serde_json::to_string(&chosen).expect("json")).expect("back");
         assert_eq!(kept, chosen);
         assert_eq!(TextSize::ALL.map(TextSize::scale), [1.0, 1.25, 1.5]);
         // Settings kept before the touches existed still read, with the touches on.
         let older: Comfort =
             serde_json::from_str(r#"{"calm":false,"text":"Large","high_contrast":false}"#).expect("older");
-        assert!(older.ambient && older.text == TextSize::Large);
+        assert!(older.ambient && !older.joystick && older.text == TextSize::Large);
     }
 }

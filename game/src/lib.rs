@@ -17,6 +17,7 @@ pub mod do_not_disturb;
 pub mod help_call;
 pub mod hours;
 pub mod interest;
+pub mod joystick;
 pub mod labels;
 pub mod map;
 pub mod movement;
@@ -97,6 +98,6 @@ pub fn core_plugin(app: &mut App) {
         programs::plugin,
         hours::plugin,
         connection::plugin,
-        (safety::plugin, care::plugin, do_not_disturb::plugin, comfort::plugin, interest::plugin),
+        (safety::plugin, care::plugin, do_not_disturb::plugin, comfort::plugin, interest::plugin, joystick::plugin),
     ));
 }

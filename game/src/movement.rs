@@ -1,5 +1,5 @@
-//! Moving the local player: arrow keys / WASD, or walking a path to a clicked point found by
-//! A* around walls. Collision slides along walls.
+//! Moving the local player: arrow keys / WASD or the thumb stick, or walking a path to a clicked
+//! point found by A* around walls. Collision slides along walls.
 
 use bevy::prelude::*;
 
@@ -16,7 +16,7 @@ pub const WAYPOINT_REACHED: f32 = 4.0;
 #[derive(Component, Debug)]
 pub struct LocalPlayer;
 
-/// Direction the keyboard asks for this frame (zero when no key is held).
+/// Direction the keyboard or the thumb stick asks for this frame (zero when neither is held).
 #[derive(Resource, Debug, Default, Clone, Copy)]
 pub struct MoveInput(pub Vec2);
 
@@ -34,8 +34,15 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(Update, (read_keyboard, plan_walks, move_local_player).chain().run_if(resource_exists::<Town>));
 }
 
-fn read_keyboard(keys: Option<Res<ButtonInput<KeyCode>>>, mut input: ResMut<MoveInput>) {
-    let Some(keys) = keys else { return };
+fn read_keyboard(
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    stick: Res<crate::joystick::StickInput>,
+    mut input: ResMut<MoveInput>,
+) {
+    let Some(keys) = keys else {
+        input.0 = stick.0;
+        return;
+    };
     let held = |a: KeyCode, b: KeyCode| keys.pressed(a) || keys.pressed(b);
     let mut direction = Vec2::ZERO;
     if held(KeyCode::ArrowLeft, KeyCode::KeyA) {
@@ -50,7 +57,8 @@ fn read_keyboard(keys: Option<Res<ButtonInput<KeyCode>>>, mut input: ResMut<Move
     if held(KeyCode::ArrowDown, KeyCode::KeyS) {
         direction.y -= 1.0;
     }
-    input.0 = direction.normalize_or_zero();
+    // The keys win over the thumb stick while both are used.
+    input.0 = if direction == Vec2::ZERO { stick.0 } else { direction.normalize() };
 }
 
 fn plan_walks(

@@ -95,6 +95,6 @@ test("おだやかモード by the browser's wish, no speaking rings, text size 
   await d.screenshot({ path: join(artifacts, "comfort-calm-larger-contrast-960.png") });
   await d.reload();
   await eventually("D back in the town", async () => (await snapshot(d))?.screen === "town", 120_000);
-  assert.deepEqual((await snapshot(d)).comfort, { calm: true, text: "Larger", high_contrast: true, ambient: true }, "kept by the browser");
+  assert.deepEqual((await snapshot(d)).comfort, { calm: true, text: "Larger", high_contrast: true, ambient: true, joystick: false }, "kept by the browser");
   await Promise.all([c.context().close(), d.context().close()]);
 });

@@ -1,7 +1,8 @@
 // The town on a phone, end to end with Chromium's mobile emulation (touch events, 390×844,
 // device scale factor 3, in a browser whose screen really is 3×): a person registers by tapping, finds the top bar folded into a menu
 // whose buttons are 44 px touch targets inside the screen, walks by tapping the floor, chats with
-// someone on a laptop (who reads it), and switches to voice, which the other person hears.
+// someone on a laptop (who reads it), and switches to voice, which the other person hears. The
+// chat stays above the on-screen keyboard, and the thumb stick (an option) walks.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -88,3 +89,68 @@ test("on a phone: a menu with thumb-sized buttons, walking by tap, chat and voic
     await phoneBrowser.close();
   }
 });
+
+/**
+ * Init script: lets the test open a phone's on-screen keyboard of `height` CSS pixels with
+ * `window.__showKeyboard(height)`. Chromium's emulation has no on-screen keyboard; a real one
+ * shrinks the visual viewport from below and fires its `resize`, which is what this does. The
+ * person had turned on the thumb stick (設定 → 操作) on an earlier visit: the browser kept it.
+ */
+function pretendKeyboardAndStick() {
+  const viewport = window.visualViewport;
+  let keyboard = 0;
+  Object.defineProperty(viewport, "height", { configurable: true, get: () => window.innerHeight - keyboard });
+  window.__showKeyboard = (height) => {
+    keyboard = height;
+    viewport.dispatchEvent(new Event("resize"));
+  };
+  const comfort = { calm: false, text: "Standard", high_contrast: false, ambient: true, joystick: true };
+  localStorage.setItem("ibasho-comfort", JSON.stringify(comfort));
+}
+
+test("on a phone, the chat stays above the on-screen keyboard, and the thumb stick walks", { timeout: 300_000 }, async () => {
+  const phoneBrowser = await launchBrowser({ scale: 3 });
+  try {
+    await keyboardAndStick(phoneBrowser);
+  } finally {
+    await phoneBrowser.close();
+  }
+});
+
+async function keyboardAndStick(phoneBrowser) {
+  const [invite] = await invites(1);
+  const phone = await register(phoneBrowser, invite, "きーぼーど", 3, PHONE, [pretendKeyboardAndStick, null]);
+  const chatBottom = () => phone.evaluate(() => document.getElementById("chat").getBoundingClientRect().bottom);
+  assert.ok(await chatBottom() > PHONE.height - 40, "the chat at the bottom of the screen");
+  await phone.tap("#chat-input");
+  await phone.evaluate(() => window.__showKeyboard(330));
+  await eventually("the chat above the keyboard", async () => (await chatBottom()) <= PHONE.height - 330);
+  await phone.keyboard.insertText("キーボードの上に見えています");
+  await phone.screenshot({ path: join(artifacts, "phone-keyboard-390.png") });
+  await phone.evaluate(() => window.__showKeyboard(0));
+  await eventually("back at the bottom once the keyboard closes", async () => (await chatBottom()) > PHONE.height - 40);
+
+  // The thumb stick, right of the chat's reach and left of the zoom buttons: held up, the person walks up.
+  const [x, y, width, height] = await eventually("the thumb stick shown", async () => (await snapshot(phone)).controls.joystick);
+  assert.ok(width >= 88 && x >= 0 && x + width <= PHONE.width && y + height <= PHONE.height, `a thumb's size, on screen: ${[x, y, width, height]}`);
+  await phone.screenshot({ path: join(artifacts, "phone-stick-390.png") });
+  const me = async () => (await snapshot(phone)).me;
+  const before = await me();
+  const touch = await phone.context().newCDPSession(phone);
+  const [cx, cy] = [x + width / 2, y + height / 2];
+  await touch.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x: cx, y: cy }] });
+  for (let step = 1; step <= 5; step++) {
+    await touch.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: cx, y: cy - step * 9 }] });
+    await phone.waitForTimeout(50);
+  }
+  await phone.waitForTimeout(1_000);
+  const held = await me();
+  await touch.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  assert.ok(held.y - before.y > 80 && Math.abs(held.x - before.x) < 16, `walked up: ${JSON.stringify([before, held])}`);
+  await phone.waitForTimeout(500);
+  const stopped = await me();
+  await phone.waitForTimeout(1_000);
+  const still = await me();
+  assert.ok(Math.hypot(still.x - stopped.x, still.y - stopped.y) < 2, "let go, the person stops");
+  await phone.context().close();
+}

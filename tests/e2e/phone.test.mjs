@@ -130,7 +130,8 @@ async function keyboardAndStick(phoneBrowser) {
   await phone.evaluate(() => window.__showKeyboard(0));
   await eventually("back at the bottom once the keyboard closes", async () => (await chatBottom()) > PHONE.height - 40);
 
-  // The thumb stick, right of the chat's reach and left of the zoom buttons: held up, the person walks up.
+  // The thumb stick, left of the zoom buttons: held up, the person walks up (from a spot with 12 free tiles above).
+  await arrive(phone, 7, 20);
   const [x, y, width, height] = await eventually("the thumb stick shown", async () => (await snapshot(phone)).controls.joystick);
   assert.ok(width >= 88 && x >= 0 && x + width <= PHONE.width && y + height <= PHONE.height, `a thumb's size, on screen: ${[x, y, width, height]}`);
   await phone.screenshot({ path: join(artifacts, "phone-stick-390.png") });

@@ -160,7 +160,7 @@ fn build_client() -> Result<(), String> {
 }
 
 /// Brotli quality 11: the 24 MiB module is served as 4.5 MiB instead of 5.3 MiB at 9 (every first
-/// visit, on every network), for about a minute of compression per client build.
+/// visit, on every network), for about three minutes of compression per client build.
 const BROTLI_QUALITY: i32 = 11;
 
 fn compress(file: &Path) -> Result<(), String> {

@@ -1,7 +1,8 @@
 //! Nearby text chat: what we say goes to the peers the server introduced us to who stand
 //! within [`CHAT_RADIUS`] (or share our booth), never through the server; what they say lands
-//! in the chat log and as a speech bubble over their avatar for a few seconds. `PeerMail` is the seam to the transport: the
-//! browser moves it over matchbox, tests move it between two apps in memory. Inside a program
+//! in the chat log and as a speech bubble over their avatar for a few seconds. `PeerMail` is
+//! the seam to the transport: the browser moves it over matchbox, tests move it between two
+//! apps in memory. Inside a program
 //! hall the chat is the hall's text channel instead: the server passes each line once to
 //! everyone in the hall (never stored), so people beyond the nearest eight read it too.
 

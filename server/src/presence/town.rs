@@ -1143,8 +1143,7 @@ impl Town {
             return;
         };
         let (low_link, high_link) = (new_peer_id(), new_peer_id());
-        let relay_only =
-            self.relayed && (self.booth_of(&low.person).is_some() || self.booth_of(&high.person).is_some());
+        let relay_only = self.relayed_pair(&pair);
         // The lower id makes the offer, so exactly one side does.
         send(&low.outbox, ServerMessage::Introduce { link: low_link, person: pair.high, offer: true, relay_only });
         send(&high.outbox, ServerMessage::Introduce { link: high_link, person: pair.low, offer: false, relay_only });

@@ -31,6 +31,8 @@ CELLS = {
     "screen": (0, 5, 4, 1), "bench": (4, 5, 2, 1), "piano": (6, 5, 2, 1),
     "rug": (0, 6, 3, 2),
     "shadow": (3, 6, 1, 1),
+    "grass-0": (4, 2, 1, 1), "grass-1": (5, 2, 1, 1), "stepping-stones": (6, 2, 1, 1),
+    "tree": (4, 6, 2, 2), "flower-bed": (6, 6, 2, 1),
 }
 
 
@@ -83,6 +85,17 @@ def tatami(draw, x, y, base, rng):
         draw.line([x, y + ty, x + CELL - 1, y + ty], fill=shade(base, -5 if ty % 4 else 3))
 
 
+def grass(draw, x, y, base, rng, flowers=0):
+    draw.rectangle([x, y, x + CELL - 1, y + CELL - 1], fill=base)
+    noise(draw, x, y, CELL, CELL, base, rng, spread=10, count=90)
+    for _ in range(10):
+        bx, by = x + rng.randrange(2, CELL - 2), y + rng.randrange(3, CELL - 1)
+        draw.line([bx, by, bx + rng.choice((-1, 0, 1)), by - 2], fill=shade(base, -24))
+    for _ in range(flowers):
+        fx, fy = x + rng.randrange(3, CELL - 3), y + rng.randrange(3, CELL - 3)
+        draw.point((fx, fy), fill=rng.choice([(250, 244, 226), (246, 206, 120), (236, 170, 180)]))
+
+
 def floors(draw):
     rng = random.Random(7)
     for v in range(2):
@@ -94,6 +107,7 @@ def floors(draw):
         tatami(draw, *box(f"quiet-floor-{v}")[:2], (206, 210, 160), rng)
         planks(draw, *box(f"stage-{v}")[:2], (170, 110, 70), (120, 76, 46), rng, variant=v)
         carpet(draw, *box(f"plain-floor-{v}")[:2], (226, 220, 206), rng)
+        grass(draw, *box(f"grass-{v}")[:2], (150, 186, 118), rng, flowers=2 * v)
 
 
 def walls(draw):
@@ -200,6 +214,31 @@ def props(draw):
     draw.rectangle([x + 6, y + 18, x + w - 7, y + 26], fill=(248, 246, 240))
     for kx in range(x + 8, x + w - 8, 5):
         draw.rectangle([kx, y + 18, kx + 2, y + 22], fill=(40, 36, 34))
+
+    x, y, _, _ = box("stepping-stones")
+    draw.rectangle([x, y, x + CELL - 1, y + CELL - 1], fill=(0, 0, 0, 0))
+    for sx, sy, sw, sh in ((3, 4, 12, 9), (17, 14, 12, 10), (5, 21, 11, 8)):
+        draw.ellipse([x + sx, y + sy + 1, x + sx + sw, y + sy + sh + 1], fill=(120, 140, 96))
+        draw.ellipse([x + sx, y + sy, x + sx + sw, y + sy + sh], fill=(206, 200, 186), outline=(160, 150, 134))
+
+    x, y, w, h = box("tree")
+    draw.ellipse([x + 10, y + 44, x + w - 11, y + h - 4], fill=(96, 126, 80))
+    draw.rounded_rectangle([x + 27, y + 34, x + 36, y + h - 8], radius=2, fill=(132, 96, 66), outline=OUTLINE)
+    draw.ellipse([x + 4, y + 2, x + w - 5, y + 44], fill=(96, 146, 90), outline=(66, 104, 64))
+    rng = random.Random(11)
+    for _ in range(14):
+        lx, ly = x + rng.randrange(10, w - 18), y + rng.randrange(6, 34)
+        draw.ellipse([lx, ly, lx + 9, ly + 8], fill=rng.choice([(124, 176, 108), (112, 164, 98), (140, 188, 120)]))
+
+    x, y, w, h = box("flower-bed")
+    draw.rounded_rectangle([x + 2, y + 6, x + w - 3, y + h - 3], radius=4, fill=(150, 112, 84), outline=OUTLINE)
+    draw.rounded_rectangle([x + 5, y + 9, x + w - 6, y + h - 7], radius=3, fill=(120, 90, 66))
+    rng = random.Random(5)
+    for fx in range(x + 9, x + w - 8, 7):
+        fy = y + 12 + rng.randrange(0, 8)
+        draw.line([fx, fy + 3, fx, fy + 9], fill=(96, 146, 90), width=2)
+        color = rng.choice([(240, 150, 160), (250, 214, 110), (244, 240, 230), (190, 160, 220)])
+        draw.ellipse([fx - 3, fy - 3, fx + 3, fy + 3], fill=color, outline=shade(color, -40))
 
     x, y, w, h = box("rug")
     draw.rounded_rectangle([x + 2, y + 2, x + w - 3, y + h - 3], radius=8, fill=(214, 150, 120))

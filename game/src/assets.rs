@@ -1,6 +1,7 @@
 //! Assets are declared, then awaited: the town map (a RON asset with its own loader), the
-//! Japanese font (raw bytes for egui), and whatever else plugins add to `PendingAssets`. The
-//! loading screen shows their progress and moves on when all are in and the server welcomed us.
+//! interface's cut of the Japanese font (raw bytes for egui), and whatever else plugins add to
+//! `PendingAssets`. The loading screen shows their progress and moves on when all are in and the
+//! server welcomed us; the font's full cut (for what people type) follows once the town is open.
 
 use bevy::asset::io::Reader;
 use bevy::asset::{AssetLoader, LoadContext, LoadState};
@@ -11,8 +12,12 @@ use crate::screens::{ClosedReason, Screen};
 
 /// Path of the town map under `assets/`.
 pub const TOWN_MAP_PATH: &str = "maps/town.ron";
-/// Path of the Japanese UI font under `assets/`.
-pub const FONT_PATH: &str = "fonts/BIZUDPGothic-ibasho.ttf";
+/// Path of the Japanese font's cut for the interface's own text (0.3 MB) under `assets/`: the
+/// town waits for it.
+pub const UI_FONT_PATH: &str = "fonts/BIZUDPGothic-ui.ttf";
+/// Path of the font's full cut (1.9 MB: the JIS kanji, for names, chat and programme titles),
+/// loaded once the town is open so that it never delays it.
+pub const FULL_FONT_PATH: &str = "fonts/BIZUDPGothic-ibasho.ttf";
 
 /// The town map as a Bevy asset.
 #[derive(Asset, TypePath, Debug, Clone)]
@@ -89,9 +94,13 @@ impl<A: FromFileBytes> AssetLoader for FileLoader<A> {
 pub struct CoreAssets {
     /// The town map.
     pub map: Handle<TownMapAsset>,
-    /// The UI font.
+    /// The font's cut for the interface.
     pub font: Handle<FontBytes>,
 }
+
+/// The font's full cut, asked for when the town opens.
+#[derive(Resource, Debug, Clone)]
+pub struct FullFont(pub Handle<FontBytes>);
 
 /// Every asset the loading screen waits for; plugins add theirs at startup.
 #[derive(Resource, Debug, Default)]
@@ -128,14 +137,19 @@ pub(super) fn plugin(app: &mut App) {
         .init_resource::<LoadingProgress>()
         .init_resource::<Welcomed>()
         .add_systems(PreStartup, load_core_assets)
+        .add_systems(OnEnter(Screen::Town), load_full_font)
         .add_systems(Update, track_loading.run_if(in_state(Screen::Loading)));
 }
 
 fn load_core_assets(mut commands: Commands, server: Res<AssetServer>, mut pending: ResMut<PendingAssets>) {
-    let core = CoreAssets { map: server.load(TOWN_MAP_PATH), font: server.load(FONT_PATH) };
+    let core = CoreAssets { map: server.load(TOWN_MAP_PATH), font: server.load(UI_FONT_PATH) };
     pending.0.push(core.map.clone().untyped());
     pending.0.push(core.font.clone().untyped());
     commands.insert_resource(core);
+}
+
+fn load_full_font(mut commands: Commands, server: Res<AssetServer>) {
+    commands.insert_resource(FullFont(server.load(FULL_FONT_PATH)));
 }
 
 fn track_loading(

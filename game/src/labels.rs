@@ -1,5 +1,5 @@
-//! Labels drawn over the world with egui: place names, the guide boards (their text always
-//! inside the board, wrapped to its width), name tags with role and participation badges,
+//! Labels drawn over the world with egui: place names, the guide boards (read in full from
+//! nearby, their title from further off; the text always inside the board), name tags with role and participation badges,
 //! speaking rings and speech bubbles.
 
 use bevy::prelude::*;
@@ -29,6 +29,8 @@ pub struct LabelFigures {
 const BUBBLE_WIDTH: f32 = 220.0;
 /// Widest a guide board's text gets, in points (it fits a 390-point phone).
 const BOARD_WIDTH: f32 = 300.0;
+/// How near a guide board one stands to read it in full, in pixels (5 tiles).
+const BOARD_READ_REACH: f32 = 160.0;
 /// Text sizes, in points: the UI's 16 for what is read, a little less for the badges under a
 /// name (they sit side by side under it).
 const BOARD_TEXT: f32 = 16.0;
@@ -59,6 +61,7 @@ pub(crate) fn world_labels(
         Without<crate::interest::OutOfView>,
     >,
     speaking: Res<Speaking>,
+    me: Option<Single<&Transform, With<crate::movement::LocalPlayer>>>,
     (programs, hours): (Res<crate::programs::Programs>, Res<crate::hours::TownHours>),
     (comfort, mut figures, mut rects): (Res<Comfort>, ResMut<LabelFigures>, ResMut<crate::ui::ControlRects>),
 ) -> Result {
@@ -80,42 +83,6 @@ pub(crate) fn world_labels(
         let Some(at) = to_screen(Vec2::new(center_x, top_left.y)) else { continue };
         let ink = if strong { Color32::BLACK } else { Color32::from_rgb(60, 50, 40) };
         painter.text(at, Align2::CENTER_CENTER, &place.name, FontId::proportional(18.0 * scale), ink);
-    }
-    for board in &map.boards {
-        let Some(at) = to_screen(to_vec2(map.tile_center(board.col, board.row))) else { continue };
-        let listed = if board.programs {
-            hours.board_lines().into_iter().chain(programs.board_lines()).collect()
-        } else {
-            Vec::new()
-        };
-        let text = std::iter::once(board.title.as_str())
-            .chain(board.lines.iter().map(String::as_str))
-            .chain(listed.iter().map(String::as_str))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let galley = painter.layout(
-            text,
-            FontId::proportional(BOARD_TEXT * scale),
-            Color32::from_rgb(40, 30, 20),
-            BOARD_WIDTH * scale,
-        );
-        // Below the board while it is in the upper half of the screen (above it, the text would
-        // slide under the top bar), above it in the lower half (below, under the chat field).
-        let lower_half = at.y > ctx.viewport_rect().center().y;
-        let rect = if lower_half {
-            Align2::CENTER_BOTTOM.anchor_size(at - egui::vec2(0.0, 24.0), galley.size()).expand(6.0)
-        } else {
-            Align2::CENTER_TOP.anchor_size(at + egui::vec2(0.0, 24.0), galley.size()).expand(6.0)
-        };
-        rects.note(format!("board:{}", board.title), rect);
-        let (paper, edge) = if strong {
-            (Color32::WHITE, Stroke::new(2.5, Color32::BLACK))
-        } else {
-            (Color32::from_rgba_unmultiplied(255, 248, 230, 235), Stroke::new(1.5, Color32::from_rgb(140, 100, 60)))
-        };
-        painter.rect_filled(rect, 6.0, paper);
-        painter.rect_stroke(rect, 6.0, edge, egui::StrokeKind::Outside);
-        painter.galley(rect.min + egui::vec2(6.0, 6.0), galley, Color32::BLACK);
     }
     let head = FRAME_SIZE as f32 * AVATAR_SCALE / 2.0;
     for (avatar, transform, bubble, taking, remote, do_not_disturb) in &avatars {
@@ -191,6 +158,61 @@ pub(crate) fn world_labels(
             painter.rect_stroke(rect, 10.0, Stroke::new(1.5, Color32::from_rgb(80, 80, 80)), egui::StrokeKind::Outside);
             painter.galley(rect.min + egui::vec2(7.0, 7.0), galley, Color32::BLACK);
         }
+    }
+    // The guide boards last: read in full, a board is what its reader looks at, over the name tags.
+    for board in &map.boards {
+        let Some(at) = to_screen(to_vec2(map.tile_center(board.col, board.row))) else { continue };
+        let listed = if board.programs {
+            hours.board_lines().into_iter().chain(programs.board_lines()).collect()
+        } else {
+            Vec::new()
+        };
+        // Read in full from nearby; from further off only its title, so that its text does not
+        // cover the people standing around it.
+        let board_at = to_vec2(map.tile_center(board.col, board.row));
+        let near = me.as_ref().is_none_or(|me| me.translation.truncate().distance(board_at) <= BOARD_READ_REACH);
+        let text = if near {
+            std::iter::once(board.title.as_str())
+                .chain(board.lines.iter().map(String::as_str))
+                .chain(listed.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            format!("{}（近づくと読めます）", board.title)
+        };
+        let galley = painter.layout(
+            text,
+            FontId::proportional(BOARD_TEXT * scale),
+            Color32::from_rgb(40, 30, 20),
+            BOARD_WIDTH * scale,
+        );
+        // Read in full, the text goes on the side of the board away from the reader, so that it
+        // never covers them. Folded, below the board while it is in the upper half of the screen
+        // (above it, it would slide under the top bar), above it in the lower half (below, under
+        // the chat field). Never under the top bar.
+        let reader_below = me.as_ref().and_then(|me| to_screen(me.translation.truncate())).map(|p| p.y > at.y);
+        let above = match reader_below {
+            Some(below) if near => below,
+            _ => at.y > ctx.viewport_rect().center().y,
+        };
+        let mut rect = if above {
+            Align2::CENTER_BOTTOM.anchor_size(at - egui::vec2(0.0, 24.0), galley.size()).expand(6.0)
+        } else {
+            Align2::CENTER_TOP.anchor_size(at + egui::vec2(0.0, 24.0), galley.size()).expand(6.0)
+        };
+        let top = rects.top_bar_bottom() + 4.0;
+        if rect.min.y < top {
+            rect = rect.translate(egui::vec2(0.0, top - rect.min.y));
+        }
+        rects.note(format!("board:{}", board.title), rect);
+        let (paper, edge) = if strong {
+            (Color32::WHITE, Stroke::new(2.5, Color32::BLACK))
+        } else {
+            (Color32::from_rgba_unmultiplied(255, 248, 230, 235), Stroke::new(1.5, Color32::from_rgb(140, 100, 60)))
+        };
+        painter.rect_filled(rect, 6.0, paper);
+        painter.rect_stroke(rect, 6.0, edge, egui::StrokeKind::Outside);
+        painter.galley(rect.min + egui::vec2(6.0, 6.0), galley, Color32::BLACK);
     }
     Ok(())
 }

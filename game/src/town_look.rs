@@ -143,6 +143,7 @@ fn floor_cells(kind: Option<PlaceKind>, on_stage: bool, variant: u32) -> Cells {
         (Some(PlaceKind::Entrance), _) => (6, 0),
         (Some(PlaceKind::Gallery), _) => (0, 1),
         (Some(PlaceKind::QuietZone), _) => (2, 1),
+        (Some(PlaceKind::Garden), _) => (4, 2),
         (None, _) => (6, 1),
     };
     (col + variant % 2, row, 1, 1)
@@ -174,6 +175,9 @@ fn prop_cells(kind: PropKind) -> Cells {
         PropKind::Bench => (4, 5),
         PropKind::Piano => (6, 5),
         PropKind::Rug => (0, 6),
+        PropKind::Tree => (4, 6),
+        PropKind::FlowerBed => (6, 6),
+        PropKind::SteppingStones => (6, 2),
     };
     (col, row, width, height)
 }

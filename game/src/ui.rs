@@ -6,7 +6,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, Align2, Color32, FontId, Pos2};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
-use crate::assets::{CoreAssets, FontBytes};
+use crate::assets::{CoreAssets, FontBytes, FullFont};
 use crate::avatar::Avatar;
 use crate::devices::{DeviceChoice, DeviceInfo, Devices, InputLevel, PlayTestSound, SettingsOpen};
 use crate::do_not_disturb::{AskDoNotDisturb, DoNotDisturb};
@@ -168,20 +168,34 @@ pub(super) fn plugin(app: &mut App) {
         );
 }
 
+/// Forgets last frame's controls; the top bar's place is kept (it is drawn every frame), so that
+/// what is drawn before it (the world's labels) can keep clear of it.
 fn forget_control_rects(mut rects: ResMut<ControlRects>) {
-    rects.0.clear();
+    rects.0.retain(|name, _| name == "top-bar");
 }
 
+/// Gives egui the interface's cut of the font as soon as it is in, then the full cut (a superset)
+/// when it follows: names and chat in rarer kanji are drawn from then on.
 fn install_font(
     mut contexts: EguiContexts,
     core: Option<Res<CoreAssets>>,
+    full: Option<Res<FullFont>>,
     fonts: Res<Assets<FontBytes>>,
-    mut installed: Local<bool>,
+    mut installed: Local<Option<AssetId<FontBytes>>>,
 ) -> Result {
-    if *installed {
+    let full = full.map(|full| full.0.id()).filter(|id| fonts.contains(*id));
+    let wanted = match (full, *installed) {
+        (Some(full), _) => full,
+        (None, None) => match core {
+            Some(core) => core.font.id(),
+            None => return Ok(()),
+        },
+        (None, Some(_)) => return Ok(()),
+    };
+    if *installed == Some(wanted) {
         return Ok(());
     }
-    let Some(bytes) = core.and_then(|core| fonts.get(&core.font).cloned()) else { return Ok(()) };
+    let Some(bytes) = fonts.get(wanted).cloned() else { return Ok(()) };
     let mut definitions = egui::FontDefinitions::empty();
     definitions.font_data.insert(FONT_NAME.into(), egui::FontData::from_owned(bytes.0).into());
     for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
@@ -190,7 +204,7 @@ fn install_font(
     let ctx = contexts.ctx_mut()?;
     // Sizes and colours are the theme's (theme.rs).
     ctx.set_fonts(definitions);
-    *installed = true;
+    *installed = Some(wanted);
     Ok(())
 }
 

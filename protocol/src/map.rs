@@ -61,6 +61,8 @@ pub enum PlaceKind {
     Gallery,
     /// 静かな場所: an open corner where nobody is heard or heard from; text only.
     QuietZone,
+    /// お庭: outdoors, on grass; like the free space, meet anyone nearby.
+    Garden,
 }
 
 impl PlaceKind {
@@ -434,7 +436,9 @@ mod tests {
         let kinds: Vec<_> = map.places.iter().map(|p| p.kind).collect();
         assert!(kinds.iter().filter(|k| **k == PlaceKind::Booth).count() >= 2);
         assert!(kinds.iter().filter(|k| **k == PlaceKind::Hall).count() >= 2);
-        for kind in [PlaceKind::Entrance, PlaceKind::FreeSpace, PlaceKind::Gallery, PlaceKind::QuietZone] {
+        for kind in
+            [PlaceKind::Entrance, PlaceKind::FreeSpace, PlaceKind::Gallery, PlaceKind::QuietZone, PlaceKind::Garden]
+        {
             assert!(kinds.contains(&kind), "{kind:?} missing");
         }
         assert_eq!(map.place_at(map.spawn_position()).map(|p| p.kind), Some(PlaceKind::Entrance));
@@ -502,6 +506,7 @@ mod tests {
                 && has(PropKind::Bookshelf, "quiet-corner")
         );
         assert!(has(PropKind::Piano, "hall-1") && has(PropKind::Table, "hall-2") && has(PropKind::Counter, "entrance"));
+        assert!(has(PropKind::Tree, "garden") && has(PropKind::FlowerBed, "garden") && has(PropKind::Bench, "garden"));
     }
 
     #[test]

@@ -35,8 +35,9 @@ pub fn escape(text: &str) -> String {
 }
 
 const STYLE: &str = r#"
+@font-face { font-family: "BIZ UDPGothic UI"; src: url("/assets/fonts/BIZUDPGothic-ui.ttf"); }
 @font-face { font-family: "BIZ UDPGothic"; src: url("/assets/fonts/BIZUDPGothic-ibasho.ttf"); }
-body { font-family: "BIZ UDPGothic", sans-serif; background: #f4efe6; color: #2b2b2b; margin: 0; }
+body { font-family: "BIZ UDPGothic UI", "BIZ UDPGothic", sans-serif; background: #f4efe6; color: #2b2b2b; margin: 0; }
 main { max-width: 36rem; margin: 3rem auto; background: #fffdf8; padding: 2rem; border-radius: 1rem;
        box-shadow: 0 2px 12px rgba(0,0,0,.08); line-height: 1.7; }
 h1 { font-size: 1.5rem; margin-top: 0; } label { display: block; margin: 1rem 0 .3rem; font-weight: bold; }

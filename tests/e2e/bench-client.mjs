@@ -4,7 +4,8 @@
 // 10 Mb/s / 40 ms and 1.6 Mb/s / 150 ms ("slow 3G"). Each figure comes with its phases, read from
 // the page's own timeline: the wasm downloaded (resource timing), the module compiled and started
 // (`ibasho:started`), the game's first frame (`ibasho:first-frame`) and the town answering
-// (`ibasho:town`), and the bytes the visit fetched over the network. The measured page is the only
+// (`ibasho:town`), the font's full cut in after it, and the bytes the visit fetched over the network
+// before the town and in all. The measured page is the only
 // page open: the person was registered in another browser, closed before measuring. Each run is a
 // browser with a profile of its own on disk, as a person's browser has (Chromium's in-memory cache
 // of a throwaway context keeps no entry as large as the client), new for the first visit.
@@ -42,15 +43,21 @@ async function visit(context, url, conditions) {
   }
   await page.goto(url);
   await eventually("the town", async () => (await snapshot(page))?.screen === "town", 300_000);
+  // The font's full cut follows the town; the visit is over when it is in.
+  const fullFont = () => performance.getEntriesByType("resource").some((e) => e.name.endsWith("BIZUDPGothic-ibasho.ttf"));
+  await page.waitForFunction(fullFont, null, { timeout: 300_000, polling: 100 });
   const figures = await page.evaluate(() => {
     const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
     const resources = performance.getEntriesByType("resource");
     const module = resources.find((entry) => entry.name.endsWith("_bg.wasm"));
-    const fetched = resources.reduce((sum, entry) => sum + entry.transferSize, 0) +
-      performance.getEntriesByType("navigation")[0].transferSize;
+    const font = resources.find((entry) => entry.name.endsWith("BIZUDPGothic-ibasho.ttf"));
+    const town = at("ibasho:town");
+    const navigation = performance.getEntriesByType("navigation")[0].transferSize;
+    const sum = (entries) => entries.reduce((total, entry) => total + entry.transferSize, navigation);
     return {
       downloaded: module?.responseEnd ?? NaN, fromCache: module ? module.transferSize === 0 : null,
-      started: at("ibasho:started"), firstFrame: at("ibasho:first-frame"), town: at("ibasho:town"), fetched,
+      started: at("ibasho:started"), firstFrame: at("ibasho:first-frame"), town, fullFont: font.responseEnd,
+      beforeTown: sum(resources.filter((entry) => entry.responseEnd <= town)), fetched: sum(resources),
     };
   });
   await page.close();
@@ -66,8 +73,9 @@ function report(network, label, visits) {
   console.log(`${network} — ${label}: town interactive median ${seconds(phase("town"))} over ${visits.length} ` +
     `(min ${seconds(towns[0])}, max ${seconds(towns.at(-1))}); phases (medians): wasm downloaded ` +
     `${seconds(phase("downloaded"))}${visits[0].fromCache ? " (from cache)" : ""}, compiled and started ` +
-    `${seconds(phase("started"))}, first frame ${seconds(phase("firstFrame"))}; fetched ` +
-    `${(phase("fetched") / 1024).toFixed(0)} KiB`);
+    `${seconds(phase("started"))}, first frame ${seconds(phase("firstFrame"))}, the font's full cut in ` +
+    `${seconds(phase("fullFont"))}; fetched ${(phase("beforeTown") / 1024).toFixed(0)} KiB before the town, ` +
+    `${(phase("fetched") / 1024).toFixed(0)} KiB in all`);
 }
 
 const server = await startServer();

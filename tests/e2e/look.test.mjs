@@ -1,6 +1,7 @@
 // How the town looks, in each place, as a newcomer sees it: a counselor (who may walk into a
-// booth) visits the entrance, the free space, the reading corner, a booth, the hall with the
-// stage and the gallery at 1280×800, and a participant looks at the entrance on a 390×844 phone.
+// booth) visits the entrance, the free space, the garden, the reading corner, a booth, the hall
+// with the stage and the gallery at 1280×800, and a participant looks at the entrance on a
+// 390×844 phone, where the guide board reads in full only from beside it.
 // Each view is kept as an artifact (`place-*.png`; docs/screenshots has copies of them), and the
 // test checks what the page shows there: the place's name, and furniture drawn around the person
 // (the canvas is not one flat colour where a sofa, shelf or table stands).
@@ -15,6 +16,7 @@ const invites = inviter(running);
 const PLACES = [
   { file: "entrance", name: "入口・案内", at: [3, 20] },
   { file: "free-space", name: "フリースペース", at: [31, 13] },
+  { file: "garden", name: "お庭", at: [52, 13] },
   { file: "reading-corner", name: "読書コーナー（静かな場所）", at: [43, 21] },
   { file: "booth", name: "個別相談 1", at: [12, 4] },
   { file: "hall", name: "交流スペース A", at: [28, 4] },
@@ -83,5 +85,20 @@ test("each place looks like what it is for, on a laptop and on a phone", { timeo
   await boardClearOfBars(phone);
   await phone.screenshot({ path: join(artifacts, "place-entrance-390.png") });
   assert.ok(await coloursAround(phone, here.me.screen) > 40, "the phone shows the entrance's floor and furniture");
+  // From the door the guide board shows only its title (its text would cover the people around
+  // it); beside the board it reads in full.
+  const folded = (await snapshot(phone)).controls["board:ご案内"];
+  assert.ok(folded && folded[3] < 48, `far from the board only its title shows (${folded})`);
+  await arrive(phone, 5, 13);
+  const beside = await eventually("the board reads in full beside it", async () => {
+    const s = await snapshot(phone);
+    return s.controls["board:ご案内"]?.[3] > 120 && s;
+  });
+  const [, boardTop, , boardHeight] = beside.controls["board:ご案内"];
+  const [, readerY] = beside.me.screen;
+  assert.ok(readerY - 40 > boardTop + boardHeight || readerY + 8 < boardTop,
+    `the board's text (${boardTop}–${boardTop + boardHeight}) does not cover its reader (at ${readerY})`);
+  await boardClearOfBars(phone);
+  await phone.screenshot({ path: join(artifacts, "entrance-board-390.png") });
   await Promise.all([k.context().close(), phone.context().close()]);
 });

@@ -154,7 +154,7 @@ fn build_client() -> Result<(), String> {
     let dist = root().join("dist");
     let mut files =
         std::fs::read_dir(&dist).map_err(|e| format!("dist: {e}"))?.flatten().map(|e| e.path()).collect::<Vec<_>>();
-    files.push(dist.join("assets/fonts/BIZUDPGothic-ibasho.ttf"));
+    files.extend(["ui", "ibasho"].map(|cut| dist.join(format!("assets/fonts/BIZUDPGothic-{cut}.ttf"))));
     for file in files.iter().filter(|f| f.extension().is_some_and(|x| x == "wasm" || x == "js" || x == "ttf")) {
         compress(file)?;
     }

@@ -47,6 +47,12 @@ pub enum PropKind {
     Piano,
     /// A rug on the floor.
     Rug,
+    /// A tree in the garden.
+    Tree,
+    /// A raised bed of flowers in the garden.
+    FlowerBed,
+    /// Stepping stones set in the grass (people walk on them).
+    SteppingStones,
 }
 
 impl PropKind {
@@ -54,7 +60,8 @@ impl PropKind {
     pub fn size(self) -> (u32, u32) {
         match self {
             PropKind::Sofa | PropKind::Bookshelf | PropKind::Table | PropKind::Counter => (2, 1),
-            PropKind::Bench | PropKind::Piano => (2, 1),
+            PropKind::Bench | PropKind::Piano | PropKind::FlowerBed => (2, 1),
+            PropKind::Tree => (2, 2),
             PropKind::Screen => (4, 1),
             PropKind::Rug => (3, 2),
             _ => (1, 1),
@@ -71,6 +78,7 @@ impl PropKind {
                 | PropKind::Bench
                 | PropKind::Rug
                 | PropKind::Screen
+                | PropKind::SteppingStones
         )
     }
 

@@ -209,10 +209,10 @@ mod tests {
         let grid = grid();
         let counts = vec![0; grid.cells()];
         let interest = grid.interest(&counts, Position::new(100.0, 100.0), DEFAULT_VIEW);
-        assert_eq!(interest.rect, CellRect { x0: 0, y0: 0, x1: 23, y1: 12 }, "the 48×26-tile town is 24×13 cells");
-        assert!(interest.is_full(23, 12), "nobody else: every ring fits under the caps");
+        assert_eq!(interest.rect, CellRect { x0: 0, y0: 0, x1: 28, y1: 12 }, "the 58×26-tile town is 29×13 cells");
+        assert!(interest.is_full(28, 12), "nobody else: every ring fits under the caps");
         let area = grid.area(interest.rect);
-        assert_eq!((area.left, area.bottom, area.right, area.top), (0.0, 0.0, 1536.0, 832.0));
+        assert_eq!((area.left, area.bottom, area.right, area.top), (0.0, 0.0, 1856.0, 832.0));
     }
 
     #[test]
@@ -272,6 +272,6 @@ mod tests {
             assert!(tiny.contains(Position::new(at.x + dx, at.y + dy)), "({dx}, {dy}) in {tiny:?}");
         }
         let huge = grid.interest(&counts, Position::new(768.0, 416.0), (1e9, 1e9));
-        assert_eq!(huge.rect, CellRect { x0: 0, y0: 0, x1: 23, y1: 12 });
+        assert_eq!(huge.rect, CellRect { x0: 0, y0: 0, x1: 28, y1: 12 });
     }
 }

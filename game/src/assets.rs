@@ -12,7 +12,7 @@ use crate::screens::{ClosedReason, Screen};
 
 /// Path of the town map under `assets/`.
 pub const TOWN_MAP_PATH: &str = "maps/town.ron";
-/// Path of the Japanese font's cut for the interface's own text (0.3 MB) under `assets/`: the
+/// Path of the Japanese font's cut for the interface's own text (0.2 MB) under `assets/`: the
 /// town waits for it.
 pub const UI_FONT_PATH: &str = "fonts/BIZUDPGothic-ui.ttf";
 /// Path of the font's full cut (1.9 MB: the JIS kanji, for names, chat and programme titles),

@@ -1,6 +1,6 @@
-//! Labels drawn over the world with egui: place names, the guide boards (read in full from
-//! nearby, their title from further off; the text always inside the board), name tags with role and participation badges,
-//! speaking rings and speech bubbles.
+//! Labels drawn over the world with egui: place names, name tags with role and participation
+//! badges, speaking rings, speech bubbles, and the guide boards (read in full from nearby, their
+//! title from further off; the text always inside the board, never over its reader).
 
 use bevy::prelude::*;
 use bevy_egui::EguiContexts;
@@ -14,7 +14,7 @@ use crate::do_not_disturb::DoNotDisturb;
 use crate::map::{Town, to_vec2};
 use crate::presence::RemotePerson;
 use crate::voice::{Speaking, Taking};
-use protocol::{Participation, Role};
+use protocol::{Participation, PlaceKind, Role};
 
 /// What the labels drew in the last frame (for the browser tests).
 #[derive(Resource, Debug, Default, Clone, Copy)]
@@ -159,62 +159,108 @@ pub(crate) fn world_labels(
             painter.galley(rect.min + egui::vec2(7.0, 7.0), galley, Color32::BLACK);
         }
     }
+    name_signs(&painter, &to_screen, map, &mut rects);
     // The guide boards last: read in full, a board is what its reader looks at, over the name tags.
+    let me = me.map(|me| me.translation.truncate());
+    let board_lines = if map.boards.iter().any(|board| board.programs) {
+        hours.board_lines().into_iter().chain(programs.board_lines()).collect()
+    } else {
+        Vec::new()
+    };
+    let top = rects.top_bar_bottom() + 4.0;
     for board in &map.boards {
-        let Some(at) = to_screen(to_vec2(map.tile_center(board.col, board.row))) else { continue };
-        let listed = if board.programs {
-            hours.board_lines().into_iter().chain(programs.board_lines()).collect()
-        } else {
-            Vec::new()
+        let listed = if board.programs { board_lines.as_slice() } else { &[] };
+        let Some(rect) =
+            guide_board(&painter, ctx.viewport_rect(), &to_screen, map, board, listed, me, top, (scale, strong))
+        else {
+            continue;
         };
-        // Read in full from nearby; from further off only its title, so that its text does not
-        // cover the people standing around it.
-        let board_at = to_vec2(map.tile_center(board.col, board.row));
-        let near = me.as_ref().is_none_or(|me| me.translation.truncate().distance(board_at) <= BOARD_READ_REACH);
-        let text = if near {
-            std::iter::once(board.title.as_str())
-                .chain(board.lines.iter().map(String::as_str))
-                .chain(listed.iter().map(String::as_str))
-                .collect::<Vec<_>>()
-                .join("\n")
-        } else {
-            format!("{}（近づくと読めます）", board.title)
-        };
-        let galley = painter.layout(
-            text,
-            FontId::proportional(BOARD_TEXT * scale),
-            Color32::from_rgb(40, 30, 20),
-            BOARD_WIDTH * scale,
-        );
-        // Read in full, the text goes on the side of the board away from the reader, so that it
-        // never covers them. Folded, below the board while it is in the upper half of the screen
-        // (above it, it would slide under the top bar), above it in the lower half (below, under
-        // the chat field). Never under the top bar.
-        let reader_below = me.as_ref().and_then(|me| to_screen(me.translation.truncate())).map(|p| p.y > at.y);
-        let above = match reader_below {
-            Some(below) if near => below,
-            _ => at.y > ctx.viewport_rect().center().y,
-        };
-        let mut rect = if above {
-            Align2::CENTER_BOTTOM.anchor_size(at - egui::vec2(0.0, 24.0), galley.size()).expand(6.0)
-        } else {
-            Align2::CENTER_TOP.anchor_size(at + egui::vec2(0.0, 24.0), galley.size()).expand(6.0)
-        };
-        let top = rects.top_bar_bottom() + 4.0;
-        if rect.min.y < top {
-            rect = rect.translate(egui::vec2(0.0, top - rect.min.y));
-        }
         rects.note(format!("board:{}", board.title), rect);
-        let (paper, edge) = if strong {
-            (Color32::WHITE, Stroke::new(2.5, Color32::BLACK))
-        } else {
-            (Color32::from_rgba_unmultiplied(255, 248, 230, 235), Stroke::new(1.5, Color32::from_rgb(140, 100, 60)))
-        };
-        painter.rect_filled(rect, 6.0, paper);
-        painter.rect_stroke(rect, 6.0, edge, egui::StrokeKind::Outside);
-        painter.galley(rect.min + egui::vec2(6.0, 6.0), galley, Color32::BLACK);
     }
     Ok(())
+}
+
+/// A sign with the place's name on the wall beside the door of the places that have no sign of
+/// their own (booths show whether they are open, halls the program on), so that a place out of
+/// sight — the garden beyond the free space's east door — can be found from outside.
+fn name_signs(
+    painter: &egui::Painter,
+    to_screen: &dyn Fn(Vec2) -> Option<Pos2>,
+    map: &protocol::map::TownMap,
+    rects: &mut crate::ui::ControlRects,
+) {
+    let wall = |(col, row): (u32, u32)| (map.tile(col, row) == Some(protocol::map::WALL)).then_some((col, row));
+    for place in map.places.iter().filter(|place| matches!(place.kind, PlaceKind::Gallery | PlaceKind::Garden)) {
+        let doors = map.doors(place);
+        let (Some(first), Some(last)) = (doors.first(), doors.last()) else { continue };
+        // Right of a doorway in a wall that runs across, or above one in a wall that runs down.
+        let Some(spot) = wall((last.inside.0 + 1, last.inside.1))
+            .or_else(|| first.outside.1.checked_sub(1).and_then(|row| wall((first.outside.0, row))))
+        else {
+            continue;
+        };
+        let Some(at) = to_screen(to_vec2(map.tile_center(spot.0, spot.1))) else { continue };
+        let rect =
+            crate::ui::wall_sign(painter, at, place.name.clone(), Color32::from_rgb(112, 80, 52), Color32::WHITE);
+        rects.note(format!("sign:{}", place.name), rect);
+    }
+}
+
+/// Draws a guide board's text box and says where: its whole text to a reader within
+/// [`BOARD_READ_REACH`], on the side away from them; its title alone to anyone further off (below
+/// the board in the upper half of the screen, above it in the lower half, clear of the top bar and
+/// the chat field). Never above `top` (the top bar's bottom edge).
+fn guide_board(
+    painter: &egui::Painter,
+    viewport: egui::Rect,
+    to_screen: &dyn Fn(Vec2) -> Option<Pos2>,
+    map: &protocol::map::TownMap,
+    board: &protocol::map::Board,
+    listed: &[String],
+    me: Option<Vec2>,
+    top: f32,
+    (scale, strong): (f32, bool),
+) -> Option<egui::Rect> {
+    let board_at = to_vec2(map.tile_center(board.col, board.row));
+    let at = to_screen(board_at)?;
+    let near = me.is_none_or(|me| me.distance(board_at) <= BOARD_READ_REACH);
+    let text = if near {
+        std::iter::once(board.title.as_str())
+            .chain(board.lines.iter().map(String::as_str))
+            .chain(listed.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        format!("{}（近づくと読めます）", board.title)
+    };
+    let galley = painter.layout(
+        text,
+        FontId::proportional(BOARD_TEXT * scale),
+        Color32::from_rgb(40, 30, 20),
+        BOARD_WIDTH * scale,
+    );
+    let reader_below = me.and_then(to_screen).map(|reader| reader.y > at.y);
+    let above = match reader_below {
+        Some(below) if near => below,
+        _ => at.y > viewport.center().y,
+    };
+    let mut rect = if above {
+        Align2::CENTER_BOTTOM.anchor_size(at - egui::vec2(0.0, 24.0), galley.size()).expand(6.0)
+    } else {
+        Align2::CENTER_TOP.anchor_size(at + egui::vec2(0.0, 24.0), galley.size()).expand(6.0)
+    };
+    if rect.min.y < top {
+        rect = rect.translate(egui::vec2(0.0, top - rect.min.y));
+    }
+    let (paper, edge) = if strong {
+        (Color32::WHITE, Stroke::new(2.5, Color32::BLACK))
+    } else {
+        (Color32::from_rgba_unmultiplied(255, 248, 230, 235), Stroke::new(1.5, Color32::from_rgb(140, 100, 60)))
+    };
+    painter.rect_filled(rect, 6.0, paper);
+    painter.rect_stroke(rect, 6.0, edge, egui::StrokeKind::Outside);
+    painter.galley(rect.min + egui::vec2(6.0, 6.0), galley, Color32::BLACK);
+    Some(rect)
 }
 
 #[cfg(test)]

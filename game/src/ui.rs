@@ -124,11 +124,12 @@ pub fn notice_window(ctx: &egui::Context, rects: &mut ControlRects, name: &str, 
 
 /// A small sign on a wall (a booth's state, a hall's running program), its left edge just left
 /// of `at` (screen points), drawn with `painter`.
-pub fn wall_sign(painter: &egui::Painter, at: Pos2, text: String, fill: Color32, ink: Color32) {
+pub fn wall_sign(painter: &egui::Painter, at: Pos2, text: String, fill: Color32, ink: Color32) -> egui::Rect {
     let galley = painter.layout_no_wrap(text, FontId::proportional(13.0), ink);
     let rect = Align2::LEFT_CENTER.anchor_size(egui::pos2(at.x - 12.0, at.y), galley.size()).expand(3.0);
     painter.rect_filled(rect, 4.0, fill);
     painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, ink);
+    rect
 }
 
 /// The town-wide announcement staff posted (お知らせ), while it is on.

@@ -72,6 +72,12 @@ test("each place looks like what it is for, on a laptop and on a phone", { timeo
     const colours = await coloursAround(k, (await snapshot(k)).me.screen ?? shot.me.screen);
     await boardClearOfBars(k);
     assert.ok(colours > 40, `${place.name} is drawn with its floor, furniture and the person (${colours} colours)`);
+    if (place.file === "free-space") {
+      // The garden is out of sight behind the east wall: its door's sign says what is there.
+      const sign = (await snapshot(k)).controls["sign:お庭"];
+      assert.ok(sign && sign[0] > 0 && sign[0] + sign[2] <= 1280 && sign[1] > 0 && sign[1] < 800,
+        `the garden's door sign is on screen from the free space (${sign})`);
+    }
   }
 
   const phone = await register(browser, iP, "すまほ", 1, { width: 390, height: 844 });

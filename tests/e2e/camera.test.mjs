@@ -4,13 +4,18 @@
 // zooms out, the view stays on the map.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { arrive, artifacts, clickControl, eventually, inviter, register, snapshot, useServerAndBrowser } from "./harness.mjs";
 
 const running = useServerAndBrowser({ before, after });
 const invites = inviter(running);
-/** The map's size in world pixels (48 × 26 tiles of 32). */
-const MAP = { width: 48 * 32, height: 26 * 32 };
+/** The map's rows of tiles (`assets/maps/town.ron`), and its size in world pixels (32 a tile). */
+const ROWS = readFileSync(join(import.meta.dirname, "../../assets/maps/town.ron"), "utf8")
+  .match(/^\s*"[#.]+",$/gm).map((row) => row.trim().slice(1, -2));
+const MAP = { width: ROWS[0].length * 32, height: ROWS.length * 32 };
+/** The easternmost column and the southernmost row inside the outer wall. */
+const [EAST, SOUTH] = [ROWS[0].length - 2, ROWS.length - 2];
 
 /** The view's [left, bottom, right, top] once it has settled (the camera glides). */
 async function settledView(page) {
@@ -33,7 +38,7 @@ test("the camera stays on the map in every corner, at every zoom, on a desktop a
   const { browser } = running;
   const [iA, iP] = await invites(2);
   const a = await register(browser, iA, "あおい", 0, { width: 1280, height: 800 });
-  await arrive(a, 1, 24);
+  await arrive(a, 1, SOUTH);
   assertOnMap(await settledView(a), "desktop, bottom-left corner");
   const normal = await settledView(a);
   // ＋ twice: closer; the wheel away from oneself: closer still.
@@ -54,7 +59,7 @@ test("the camera stays on the map in every corner, at every zoom, on a desktop a
   await a.screenshot({ path: join(artifacts, "camera-zoomed-in-1280.png") });
   // Far out: the map fills the window and no more.
   for (let i = 0; i < 8; i++) await clickControl(a, "zoom-out");
-  await arrive(a, 46, 1);
+  await arrive(a, EAST, 1);
   const far = await settledView(a);
   assertOnMap(far, "desktop, zoomed out, top-right corner");
   assert.ok(Math.abs((far[3] - far[1]) - MAP.height) < 2, `zoomed out as far as the map's height: ${JSON.stringify(far)}`);
@@ -62,7 +67,7 @@ test("the camera stays on the map in every corner, at every zoom, on a desktop a
 
   // On a phone: every corner keeps the view on the map.
   const p = await register(browser, iP, "すまほ", 3, { width: 390, height: 844 });
-  for (const [col, row] of [[1, 24], [46, 24], [46, 8], [1, 8]]) {
+  for (const [col, row] of [[1, SOUTH], [EAST, SOUTH], [EAST, 1], [1, 8]]) {
     await arrive(p, col, row);
     assertOnMap(await settledView(p), `phone at (${col}, ${row})`);
   }

@@ -2,9 +2,9 @@
 //! within [`CHAT_RADIUS`] (or share our booth), never through the server; what they say lands
 //! in the chat log and as a speech bubble over their avatar for a few seconds. `PeerMail` is
 //! the seam to the transport: the browser moves it over matchbox, tests move it between two
-//! apps in memory. Inside a program
-//! hall the chat is the hall's text channel instead: the server passes each line once to
-//! everyone in the hall (never stored), so people beyond the nearest eight read it too.
+//! apps in memory. Inside a program hall the chat is the hall's text channel instead: the
+//! server passes each line once to everyone in the hall (never stored), so people beyond the
+//! nearest eight read it too.
 
 use bevy::prelude::*;
 use protocol::{MAX_CHAT_CHARS, ParticipantId, PeerId, PeerMessage};

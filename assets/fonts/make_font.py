@@ -28,7 +28,7 @@ RANGES = [
 
 # Where the interface's own text lives (kept in step with game/tests/ui_font.rs).
 SOURCES = [("game/src", "*.rs"), ("server/src", "*.rs"), ("protocol/src", "*.rs"),
-           ("assets/maps", "*.ron"), (".", "index.html")]
+           ("assets/maps", "*.ron"), ("assets/locales", "*.ron"), (".", "index.html")]
 
 
 def jis_kanji():

@@ -8,6 +8,7 @@ use bevy::asset::{AssetLoader, LoadContext, LoadState};
 use bevy::prelude::*;
 use protocol::{MapError, TownMap};
 
+use crate::locale::t;
 use crate::screens::{ClosedReason, Screen};
 
 /// Path of the town map under `assets/`.
@@ -166,7 +167,7 @@ fn track_loading(
             LoadState::Loaded => loaded += 1,
             LoadState::Failed(error) => {
                 error!("asset failed to load: {error}");
-                let message = "町のデータを読み込めませんでした。ページを再読み込みしてください。";
+                let message = t("closed.assets_failed");
                 commands.insert_resource(ClosedReason(message.into()));
                 next.set(Screen::Closed);
                 return;

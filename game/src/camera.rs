@@ -10,6 +10,7 @@ use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use crate::avatar::{AVATAR_SCALE, FRAME_SIZE};
+use crate::locale::t;
 use crate::map::Town;
 use crate::movement::{LocalPlayer, WalkTo};
 use crate::presence::RemotePerson;
@@ -133,7 +134,7 @@ fn zoom_buttons(mut contexts: EguiContexts, mut zoom: ResMut<Zoom>, mut rects: R
         contexts.ctx_mut()?,
         |ui| {
             for (name, text, factor, hint) in
-                [("zoom-in", "＋", 1.0 / ZOOM_STEP, "近づく（拡大）"), ("zoom-out", "−", ZOOM_STEP, "遠ざかる（縮小）")]
+                [("zoom-in", "＋", 1.0 / ZOOM_STEP, t("zoom.in")), ("zoom-out", "−", ZOOM_STEP, t("zoom.out"))]
             {
                 let button = egui::Button::new(egui::RichText::new(text).size(24.0)).min_size(size);
                 let response = ui.add(button).on_hover_text(hint);

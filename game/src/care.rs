@@ -5,6 +5,7 @@
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
+use crate::locale::t;
 use crate::screens::Screen;
 use crate::ui::ControlRects;
 
@@ -24,7 +25,7 @@ pub fn render_plugin(app: &mut App) {
 
 fn staff_word(mut contexts: EguiContexts, mut word: ResMut<StaffWord>, mut rects: ResMut<ControlRects>) -> Result {
     let Some(text) = word.0.clone() else { return Ok(()) };
-    if crate::ui::notice_window(contexts.ctx_mut()?, &mut rects, "staff-word", "スタッフより", &text) {
+    if crate::ui::notice_window(contexts.ctx_mut()?, &mut rects, "staff-word", t("care.from_staff"), &text) {
         word.0 = None;
     }
     Ok(())

@@ -8,6 +8,7 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 use serde::{Deserialize, Serialize};
 
+use crate::locale::t;
 use crate::ui::ControlRects;
 
 /// How the town is shown to this person.
@@ -64,10 +65,19 @@ impl TextSize {
 
     /// Its name in the settings.
     pub fn label(self) -> &'static str {
+        t(self.key())
+    }
+
+    /// Its Japanese name, which its button is noted by.
+    pub fn name_ja(self) -> &'static str {
+        crate::locale::ja(self.key())
+    }
+
+    fn key(self) -> &'static str {
         match self {
-            TextSize::Standard => "標準",
-            TextSize::Large => "大きめ",
-            TextSize::Larger => "特大",
+            TextSize::Standard => "comfort.size.standard",
+            TextSize::Large => "comfort.size.large",
+            TextSize::Larger => "comfort.size.larger",
         }
     }
 }
@@ -79,34 +89,22 @@ pub(super) fn plugin(app: &mut App) {
 /// The 「見え方」 and 「操作」 sections of the settings window.
 pub fn comfort_section(ui: &mut egui::Ui, comfort: &mut Comfort, rects: &mut ControlRects) {
     ui.separator();
-    ui.strong("見え方");
-    toggle(
-        ui,
-        rects,
-        ("comfort-calm", &mut comfort.calm),
-        "おだやかモード（動きと色をひかえめに）",
-        "話している人の輪や歩く動きを止め、色をやわらげます",
-    );
+    ui.strong(t("comfort.look"));
+    toggle(ui, rects, ("comfort-calm", &mut comfort.calm), t("comfort.calm"), t("comfort.calm.hint"));
     ui.horizontal_wrapped(|ui| {
-        ui.label("文字の大きさ：");
+        ui.label(t("comfort.text_size"));
         for size in TextSize::ALL {
             let button = ui.add(egui::Button::new(size.label()).selected(comfort.text == size));
-            rects.note(format!("text-size:{}", size.label()), button.rect);
+            rects.note(format!("text-size:{}", size.name_ja()), button.rect);
             if button.clicked() {
                 comfort.text = size;
             }
         }
     });
-    toggle(ui, rects, ("comfort-contrast", &mut comfort.high_contrast), "コントラストを高くする", "");
-    toggle(ui, rects, ("comfort-ambient", &mut comfort.ambient), "町の飾り（足もとの影、いまいる場所の明かり）", "");
-    ui.strong("操作");
-    toggle(
-        ui,
-        rects,
-        ("comfort-joystick", &mut comfort.joystick),
-        "画面のスティックで歩く（右下）",
-        "スマートフォンやタブレットで、指で押したほうへ歩きます",
-    );
+    toggle(ui, rects, ("comfort-contrast", &mut comfort.high_contrast), t("comfort.contrast"), "");
+    toggle(ui, rects, ("comfort-ambient", &mut comfort.ambient), t("comfort.ambient"), "");
+    ui.strong(t("comfort.controls"));
+    toggle(ui, rects, ("comfort-joystick", &mut comfort.joystick), t("comfort.joystick"), t("comfort.joystick.hint"));
 }
 
 /// One setting's checkbox, noted as the control `name`, with an optional hint.

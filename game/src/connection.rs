@@ -7,6 +7,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, Align2, Color32, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
+use crate::locale::t;
 use crate::screens::Screen;
 use crate::ui::{ControlRects, UiSet};
 
@@ -74,15 +75,9 @@ fn banner(
 ) -> Result {
     let (headline, detail) = match *connection {
         Connection::Open => return Ok(()),
-        Connection::Reconnecting { .. } => {
-            ("つなぎなおしています…", "近くの人との声とチャットは、そのまま続いています。少しお待ちください。")
-        }
-        Connection::Restarting => ("サーバーを再起動しています…", "すぐに元の場所に戻れます。このままお待ちください。"),
-        Connection::GaveUp => (
-            "サーバーにつながりません",
-            "インターネットの接続を確かめてから「もう一度つなぐ」を押してください。\
-             続くときは、しばらく時間をおいてお試しください。",
-        ),
+        Connection::Reconnecting { .. } => (t("connection.reconnecting"), t("connection.reconnecting.detail")),
+        Connection::Restarting => (t("connection.restarting"), t("connection.restarting.detail")),
+        Connection::GaveUp => (t("connection.gave_up"), t("connection.gave_up.detail")),
     };
     let ctx = contexts.ctx_mut()?;
     let top = rects.below_top_bar();
@@ -101,7 +96,7 @@ fn banner(
             ui.label(RichText::new(detail).size(16.0).color(Color32::from_rgb(60, 45, 10)));
             if *connection == Connection::GaveUp {
                 ui.add_space(8.0);
-                let button = ui.button(RichText::new("もう一度つなぐ").size(16.0));
+                let button = ui.button(RichText::new(t("connection.retry")).size(16.0));
                 rects.note("connection-retry", button.rect);
                 if button.clicked() {
                     try_again.write(TryAgain);

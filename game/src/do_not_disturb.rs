@@ -17,7 +17,9 @@ pub struct DoNotDisturb(pub bool);
 pub struct AskDoNotDisturb(pub bool);
 
 /// What the sign under a name says.
-pub const SIGN: &str = "話しかけないで";
+pub fn sign() -> &'static str {
+    crate::locale::t("dnd.sign")
+}
 
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<AskDoNotDisturb>().add_systems(Update, send_asks.run_if(resource_exists::<ServerLink>));

@@ -6,6 +6,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use protocol::HoursView;
 
+use crate::locale::{t, tf};
 use crate::screens::Screen;
 use crate::ui::ControlRects;
 
@@ -19,9 +20,9 @@ impl TownHours {
         if !self.0.set {
             return Vec::new();
         }
-        let mut lines = vec![format!("開所時間：{}", self.0.today)];
+        let mut lines = vec![tf("hours.today", &[("hours", &self.0.today)])];
         if !self.0.schedule.is_empty() {
-            lines.push(format!("開所日：{}", self.0.schedule.join("／")));
+            lines.push(tf("hours.days", &[("days", &self.0.schedule.join(t("list.slash")))]));
         }
         lines
     }
@@ -33,20 +34,16 @@ pub struct ClosingNotice(pub Option<String>);
 
 /// The notice's words for `minutes` before closing at `at`.
 pub fn closing_text(minutes: u32, at: &str) -> String {
-    format!(
-        "あと{minutes}分で閉まります（{at}まで）。ゆっくりお過ごしください。個別相談の途中の方は、そのまま続けられます。"
-    )
+    tf("hours.closing", &[("minutes", &minutes), ("at", &at)])
 }
 
 /// What the page says once ibasho has closed for the day (or is closed as it opens).
 pub fn closed_text(hours: &HoursView) -> String {
     let next = match &hours.next_opening {
-        Some(next) => format!("次に開くのは {next} です。"),
-        None => "次に開く日は、決まりしだい市のお知らせでお伝えします。".to_owned(),
+        Some(next) => tf("hours.next", &[("next", next)]),
+        None => t("hours.next_unknown").to_owned(),
     };
-    format!(
-        "ただいま ibasho は閉まっています。来てくださって、ありがとうございました。\n{next}\nまたお待ちしています。"
-    )
+    tf("hours.closed", &[("next", &next)])
 }
 
 /// The hours' state (runs headless).
@@ -65,8 +62,7 @@ fn closing_notice(
     mut rects: ResMut<ControlRects>,
 ) -> Result {
     let Some(text) = notice.0.clone() else { return Ok(()) };
-    if crate::ui::notice_window(contexts.ctx_mut()?, &mut rects, "closing-notice", "まもなく閉まります", &text)
-    {
+    if crate::ui::notice_window(contexts.ctx_mut()?, &mut rects, "closing-notice", t("hours.closing.title"), &text) {
         notice.0 = None;
     }
     Ok(())

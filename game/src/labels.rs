@@ -11,6 +11,7 @@ use crate::camera::TownCamera;
 use crate::chat::Bubble;
 use crate::comfort::Comfort;
 use crate::do_not_disturb::DoNotDisturb;
+use crate::locale::{current, tf};
 use crate::map::{Town, to_vec2};
 use crate::presence::RemotePerson;
 use crate::voice::{Speaking, Taking};
@@ -82,7 +83,7 @@ pub(crate) fn world_labels(
         let center_x = top_left.x + (a.width as f32 - 1.0) * map.tile_size / 2.0;
         let Some(at) = to_screen(Vec2::new(center_x, top_left.y)) else { continue };
         let ink = if strong { Color32::BLACK } else { Color32::from_rgb(60, 50, 40) };
-        painter.text(at, Align2::CENTER_CENTER, &place.name, FontId::proportional(18.0 * scale), ink);
+        painter.text(at, Align2::CENTER_CENTER, place.name_in(current()), FontId::proportional(18.0 * scale), ink);
     }
     let head = FRAME_SIZE as f32 * AVATAR_SCALE / 2.0;
     for (avatar, transform, bubble, taking, remote, do_not_disturb) in &avatars {
@@ -111,14 +112,14 @@ pub(crate) fn world_labels(
             // the name of someone standing next to them.
             let mut badges = Vec::new();
             if avatar.role != Role::Participant {
-                badges.push((avatar.role.label(), ROLE_BADGE, Color32::WHITE, true));
+                badges.push((avatar.role.label(current()), ROLE_BADGE, Color32::WHITE, true));
             }
             if let Some(taking) = taking {
                 let (fill, text) = badge_colors(taking.0);
-                badges.push((taking.0.badge(), fill, text, false));
+                badges.push((taking.0.badge(current()), fill, text, false));
             }
             if do_not_disturb.is_some_and(|sign| sign.0) {
-                badges.push((crate::do_not_disturb::SIGN, QUIET_BADGE, Color32::WHITE, false));
+                badges.push((crate::do_not_disturb::sign(), QUIET_BADGE, Color32::WHITE, false));
             }
             let laid: Vec<_> = badges
                 .into_iter()
@@ -200,8 +201,13 @@ fn name_signs(
             continue;
         };
         let Some(at) = to_screen(to_vec2(map.tile_center(spot.0, spot.1))) else { continue };
-        let rect =
-            crate::ui::wall_sign(painter, at, place.name.clone(), Color32::from_rgb(112, 80, 52), Color32::WHITE);
+        let rect = crate::ui::wall_sign(
+            painter,
+            at,
+            place.name_in(current()).to_owned(),
+            Color32::from_rgb(112, 80, 52),
+            Color32::WHITE,
+        );
         rects.note(format!("sign:{}", place.name), rect);
     }
 }
@@ -224,14 +230,15 @@ fn guide_board(
     let board_at = to_vec2(map.tile_center(board.col, board.row));
     let at = to_screen(board_at)?;
     let near = me.is_none_or(|me| me.distance(board_at) <= BOARD_READ_REACH);
+    let (title, lines) = board.text_in(current());
     let text = if near {
-        std::iter::once(board.title.as_str())
-            .chain(board.lines.iter().map(String::as_str))
+        std::iter::once(title)
+            .chain(lines.iter().map(String::as_str))
             .chain(listed.iter().map(String::as_str))
             .collect::<Vec<_>>()
             .join("\n")
     } else {
-        format!("{}（近づくと読めます）", board.title)
+        tf("board.folded", &[("title", &title)])
     };
     let galley = painter.layout(
         text,

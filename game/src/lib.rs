@@ -19,6 +19,7 @@ pub mod hours;
 pub mod interest;
 pub mod joystick;
 pub mod labels;
+pub mod locale;
 pub mod map;
 pub mod movement;
 pub mod participation;
@@ -98,6 +99,14 @@ pub fn core_plugin(app: &mut App) {
         programs::plugin,
         hours::plugin,
         connection::plugin,
-        (safety::plugin, care::plugin, do_not_disturb::plugin, comfort::plugin, interest::plugin, joystick::plugin),
+        (
+            safety::plugin,
+            care::plugin,
+            do_not_disturb::plugin,
+            comfort::plugin,
+            interest::plugin,
+            joystick::plugin,
+            locale::plugin,
+        ),
     ));
 }

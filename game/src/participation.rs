@@ -6,6 +6,7 @@
 use bevy::prelude::*;
 use protocol::{ClientMessage, Participation};
 
+use crate::locale::tf;
 use crate::movement::LocalPlayer;
 use crate::presence::ServerLink;
 use crate::screens::Screen;
@@ -47,13 +48,13 @@ pub struct VoiceHold(pub Option<String>);
 
 /// What the page says while staff hold our voice.
 pub fn voice_hold_text(until: &str) -> String {
-    format!(
-        "スタッフの判断で、{until}まで、あなたの声はほかの方に届かないようになっています。チャットと、聞くことは、これまでどおりできます。"
-    )
+    tf("hold.text", &[("until", &until)])
 }
 
 /// What the page says once the hold is over.
-pub const VOICE_BACK_TEXT: &str = "声で参加できるようになりました。参加のしかたから、いつでも選べます。";
+pub fn voice_back_text() -> &'static str {
+    crate::locale::t("hold.over")
+}
 
 /// The person whose voice connection failed, offered a retry in the notice.
 #[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +108,7 @@ fn follow_voice_hold(
                 apply(&mut taking, Participation::Listening, &link);
             }
         }
-        None if was_held => notice.0 = Some(VOICE_BACK_TEXT.to_owned()),
+        None if was_held => notice.0 = Some(voice_back_text().to_owned()),
         None => {}
     }
 }

@@ -14,6 +14,7 @@ use crate::assets::Welcomed;
 use crate::avatar::{Avatar, Facing, Walking};
 use crate::do_not_disturb::DoNotDisturb;
 use crate::help_call::HelpNews;
+use crate::locale::t;
 use crate::map::{Town, to_position, to_vec2};
 use crate::movement::{LocalPlayer, WalkPath};
 use crate::places::booth::BoothNews;
@@ -145,7 +146,7 @@ fn receive_server_messages(
 ) {
     if link.incoming.is_closed() && link.incoming.is_empty() {
         if closed.is_none() {
-            let message = "サーバーとの接続が切れました。通信状況を確かめて、ページを再読み込みしてください。";
+            let message = t("closed.lost");
             commands.insert_resource(ClosedReason(message.into()));
             next.set(Screen::Closed);
         }
@@ -419,22 +420,14 @@ fn reject_reason(code: RejectCode) -> &'static str {
 /// The Japanese explanation for a closed connection.
 pub fn close_reason(code: CloseCode) -> &'static str {
     match code {
-        CloseCode::OpenedElsewhere => "別のタブやブラウザで ibasho を開いたため、こちらの画面は閉じました。",
-        CloseCode::SessionRevoked => {
-            "スタッフがこのログインを終了しました。もう一度入るには、スタッフに招待リンクをお尋ねください。"
-        }
-        CloseCode::SignedOut => "ログアウトしました。またいつでもお越しください。",
-        CloseCode::Suspended => {
-            "このアカウントは、スタッフによって一時停止されました。わからないことがあれば、市の担当窓口にお問い合わせください。"
-        }
-        CloseCode::RoleChanged => {
-            "スタッフがあなたの役割を変えました。ページを再読み込みすると、新しい役割で町に入れます。"
-        }
-        CloseCode::AccountDeleted => "アカウントは削除されました。これまで来てくださって、ありがとうございました。",
-        CloseCode::OutsideHours => "ただいま ibasho は閉まっています。来てくださって、ありがとうございました。",
-        CloseCode::SessionExpired => {
-            "しばらく使われなかったため、ログインの期限が切れました。もう一度入るには、スタッフに招待リンクをお尋ねください。"
-        }
+        CloseCode::OpenedElsewhere => t("closed.elsewhere"),
+        CloseCode::SessionRevoked => t("closed.session_ended"),
+        CloseCode::SignedOut => t("closed.signed_out"),
+        CloseCode::Suspended => t("closed.suspended"),
+        CloseCode::RoleChanged => t("closed.role_changed"),
+        CloseCode::AccountDeleted => t("closed.deleted"),
+        CloseCode::OutsideHours => t("closed.outside_hours"),
+        CloseCode::SessionExpired => t("closed.expired"),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::avatar::Avatar;
 use crate::devices::{DeviceChoice, DeviceInfo, Devices, InputLevel, PlayTestSound, SettingsOpen};
 use crate::do_not_disturb::{AskDoNotDisturb, DoNotDisturb};
 use crate::help_call::{AskHelp, MyHelpCall, answers_calls};
+use crate::locale::{Lang, current, t, tf};
 use crate::map::Town;
 use crate::movement::LocalPlayer;
 use crate::participation::{
@@ -112,7 +113,7 @@ pub fn notice_window(ctx: &egui::Context, rects: &mut ControlRects, name: &str, 
         .max_width(360.0)
         .show(ctx, |ui| {
             ui.label(text);
-            if rects.button(ui, &format!("{name}-close"), "閉じる") {
+            if rects.button(ui, &format!("{name}-close"), t("common.close")) {
                 closed = true;
             }
         });
@@ -122,10 +123,13 @@ pub fn notice_window(ctx: &egui::Context, rects: &mut ControlRects, name: &str, 
     closed
 }
 
+/// Text size of the signs on walls (place names, booth states), in points: 16, like all text.
+pub const WALL_SIGN_TEXT: f32 = 16.0;
+
 /// A small sign on a wall (a booth's state, a hall's running program), its left edge just left
 /// of `at` (screen points), drawn with `painter`.
 pub fn wall_sign(painter: &egui::Painter, at: Pos2, text: String, fill: Color32, ink: Color32) -> egui::Rect {
-    let galley = painter.layout_no_wrap(text, FontId::proportional(13.0), ink);
+    let galley = painter.layout_no_wrap(text, FontId::proportional(WALL_SIGN_TEXT), ink);
     let rect = Align2::LEFT_CENTER.anchor_size(egui::pos2(at.x - 12.0, at.y), galley.size()).expand(3.0);
     painter.rect_filled(rect, 4.0, fill);
     painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, ink);
@@ -249,7 +253,7 @@ fn top_bar(
 ) -> Result {
     let (transform, taking, do_not_disturb) = *player;
     let quiet = do_not_disturb.is_some_and(|sign| sign.0);
-    let place = town.place_name(transform.translation.truncate()).unwrap_or("通路");
+    let place = town.place_name(transform.translation.truncate()).unwrap_or(t("ui.passage"));
     let ctx = contexts.ctx_mut()?;
     let width = ctx.viewport_rect().width();
     let bar = egui::Area::new("top-bar".into()).anchor(Align2::LEFT_TOP, [0.0, 0.0]).show(ctx, |ui| {
@@ -276,19 +280,19 @@ fn top_bar(
                 for which in order {
                     match which {
                         TopButton::Programs => {
-                            if rects.button(ui, "programs", "今日のプログラム") {
+                            if rects.button(ui, "programs", t("ui.programs")) {
                                 pressed = true;
                                 programs_open.0 = !programs_open.0;
                             }
                         }
                         TopButton::Guide => {
-                            if rects.button(ui, "guide", "？ 使い方") {
+                            if rects.button(ui, "guide", t("ui.guide")) {
                                 pressed = true;
                                 help.0 = !help.0;
                             }
                         }
                         TopButton::Settings => {
-                            let settings_button = ui.button("設定");
+                            let settings_button = ui.button(t("ui.settings"));
                             rects.note("settings", settings_button.rect);
                             if settings_button.clicked() {
                                 pressed = true;
@@ -298,11 +302,7 @@ fn top_bar(
                         // A quiet call to staff, seen by nobody else; staff answer calls instead.
                         TopButton::CallStaff if calls_staff => {
                             let calling = my_call.status.is_some();
-                            let text = if calling {
-                                "スタッフを呼んでいます"
-                            } else {
-                                "スタッフに声をかけてほしい"
-                            };
+                            let text = if calling { t("ui.calling_staff") } else { t("ui.call_staff") };
                             let call_button = ui.add(egui::Button::new(text).selected(calling));
                             rects.note("help-call", call_button.rect);
                             if call_button.clicked() {
@@ -314,10 +314,8 @@ fn top_bar(
                         TopButton::CallStaff => {}
                         // Nobody's voice or chat reaches us by nearness while it is on.
                         TopButton::DoNotDisturb => {
-                            let text = if quiet { "話しかけないで：オン" } else { "話しかけないで" };
-                            let button = ui.add(egui::Button::new(text).selected(quiet)).on_hover_text(
-                                "オンの間、近くの人の声やチャットは届きません（ホールとギャラリーは見聞きできます）",
-                            );
+                            let text = if quiet { t("dnd.on") } else { t("dnd.sign") };
+                            let button = ui.add(egui::Button::new(text).selected(quiet)).on_hover_text(t("dnd.hint"));
                             rects.note("do-not-disturb", button.rect);
                             if button.clicked() {
                                 pressed = true;
@@ -331,7 +329,7 @@ fn top_bar(
             ui.horizontal_wrapped(|ui| {
                 if narrow {
                     // On a phone the four buttons fold into a menu.
-                    let text = if menu_open.0 { "閉じる ▲" } else { "メニュー ▼" };
+                    let text = if menu_open.0 { t("ui.menu.close") } else { t("ui.menu.open") };
                     if rects.button(ui, "menu", text) {
                         menu_open.0 = !menu_open.0;
                     }
@@ -339,17 +337,17 @@ fn top_bar(
                     ui.heading("ibasho");
                     ui.separator();
                 }
-                ui.label(format!("現在地：{place}"));
+                ui.label(tf("ui.here", &[("place", &place)]));
                 ui.separator();
                 ui.label(if narrow {
-                    format!("町に{}人", people.0.len())
+                    tf("ui.people.short", &[("count", &people.0.len())])
                 } else {
-                    format!("町にいる人：{}人", people.0.len())
+                    tf("ui.people", &[("count", &people.0.len())])
                 });
                 // People in a booth are not shown, only how many talks are going on.
                 let sessions = booths.sessions();
                 if sessions > 0 {
-                    ui.label(format!("（相談中 {sessions} 組）"));
+                    ui.label(tf("ui.sessions", &[("count", &sessions)]));
                 }
 
                 if !narrow {
@@ -361,19 +359,19 @@ fn top_bar(
             }
             ui.horizontal_wrapped(|ui| {
                 if !narrow {
-                    ui.label("参加のしかた：");
+                    ui.label(t("ui.how_to_take_part"));
                 }
                 for step in Participation::ALL {
                     let text = if request.0 == Some(step) {
-                        format!("{}（許可を待っています）", step.label())
+                        tf("ui.step.waiting", &[("step", &step.label(current()))])
                     } else {
-                        step.label().to_owned()
+                        step.label(current()).to_owned()
                     };
                     // Staff hold our voice: the voice steps wait until the time given.
                     let open = !(step.sends_audio() && voice_hold.0.is_some());
                     let step_button =
                         ui.add_enabled_ui(open, |ui| ui.add(egui::Button::new(text).selected(taking.0 == step))).inner;
-                    rects.note(format!("step:{}", step.label()), step_button.rect);
+                    rects.note(format!("step:{}", step.label(Lang::Ja)), step_button.rect);
                     if step_button.clicked() && taking.0 != step {
                         choose.write(ChooseParticipation(step));
                     }
@@ -381,13 +379,9 @@ fn top_bar(
                 if taking.0.sends_audio() {
                     ui.separator();
                     if push_to_talk.0 {
-                        ui.label(if muted.0 { "スペースを押して話す" } else { "話しています" });
+                        ui.label(if muted.0 { t("ui.ptt.hold") } else { t("ui.ptt.talking") });
                     } else {
-                        let label = if muted.0 {
-                            "マイク：ミュート中（M）"
-                        } else {
-                            "マイク：オン（M でミュート）"
-                        };
+                        let label = if muted.0 { t("ui.mic.muted") } else { t("ui.mic.on") };
                         let mute_button = ui.add(egui::Button::new(label).selected(muted.0));
                         rects.note("self-mute", mute_button.rect);
                         if mute_button.clicked() {
@@ -397,7 +391,7 @@ fn top_bar(
                     // Written back only when clicked: a write every frame would look like a change
                     // every frame, and turning push-to-talk off unmutes.
                     let mut wanted = push_to_talk.0;
-                    let checkbox = ui.checkbox(&mut wanted, "押して話す");
+                    let checkbox = ui.checkbox(&mut wanted, t("ui.ptt"));
                     rects.note("push-to-talk", checkbox.rect);
                     if checkbox.changed() {
                         push_to_talk.0 = wanted;
@@ -418,7 +412,10 @@ fn top_bar(
                     .inner_margin(6)
                     .show(ui, |ui| {
                         ui.set_width(ui.available_width());
-                        ui.label(egui::RichText::new(format!("お知らせ：{text}")).color(Color32::from_rgb(70, 45, 10)));
+                        ui.label(
+                            egui::RichText::new(tf("ui.announcement", &[("text", text)]))
+                                .color(Color32::from_rgb(70, 45, 10)),
+                        );
                     });
                 rects.note("announcement", banner.response.rect);
             }
@@ -435,7 +432,7 @@ fn help_overlay(mut contexts: EguiContexts, mut help: ResMut<HelpOpen>, mut rect
     // would cover buttons drawn under it): the links first, the long text scrolls.
     let top = rects.below_top_bar();
     let text_height = (ctx.viewport_rect().height() - top - 150.0).max(120.0);
-    egui::Window::new("使い方")
+    egui::Window::new(t("ui.guide.title"))
         .open(&mut open)
         .collapsible(false)
         .resizable(false)
@@ -443,35 +440,18 @@ fn help_overlay(mut contexts: EguiContexts, mut help: ResMut<HelpOpen>, mut rect
         .show(ctx, |ui| {
             ui.horizontal_wrapped(|ui| {
                 // Pages of their own: the town closes while they are open (the back button returns).
-                if rects.button(ui, "my-settings", "わたしの設定（名前・ログイン・削除）") {
+                if rects.button(ui, "my-settings", t("ui.my_settings")) {
                     #[cfg(target_arch = "wasm32")]
                     crate::web::go_to("/me");
                 }
-                if rects.button(ui, "privacy", "プライバシーについて") {
+                if rects.button(ui, "privacy", t("ui.privacy")) {
                     #[cfg(target_arch = "wasm32")]
                     crate::web::go_to("/privacy");
                 }
             });
             ui.separator();
             egui::ScrollArea::vertical().max_height(text_height).show(ui, |ui| {
-                ui.label("・矢印キー または W A S D キーで歩きます。");
-                ui.label("・行きたい場所をクリック（タップ）すると、そこまで歩きます。");
-                ui.label("・近くにいる人とチャットで話せます。下の入力欄に書いて Enter で送ります。");
-                ui.label("・離れている人には届きません。");
-                ui.label("・参加のしかたは上のバーでいつでも変えられます。");
-                ui.label("　見学：見て聞くだけ（声もチャットも出しません）／聞くだけ：聞いて、チャットで書けます");
-                ui.label("　声で参加：マイクを使います／カメラも：マイクとカメラを使います");
-                ui.label("・見ているだけ、聞いているだけでも大丈夫です。");
-                ui.label("・声は近い人ほど大きく聞こえ、離れると聞こえなくなります。");
-                ui.label("・M キーまたは上のボタンで自分のマイクをミュートできます。");
-                ui.label("・「押して話す」をオンにすると、スペースキーを押している間だけ声が届きます。");
-                ui.label("・人のアバターをクリックすると、その人の音量やミュートを変えられます。");
-                ui.label("・読書コーナーは静かな場所です（声は届きません）。");
-                ui.label("・個別相談のブースは、入口でノックして、相談員の「どうぞ」を待ってから入ります。");
-                ui.label(
-                    "　中の声とチャットは外に届かず、中にいる人は外から見えません。「そっと退出」でいつでも出られます。",
-                );
-                ui.label("・H キーでこの説明を開いたり閉じたりできます。");
+                ui.label(t("ui.guide.body"));
             });
         });
     if help.0 != open {
@@ -489,25 +469,26 @@ fn entry_dialog(
         return Ok(());
     }
     let mut start = false;
-    egui::Window::new("ようこそ").collapsible(false).resizable(false).anchor(Align2::CENTER_CENTER, [0.0, 0.0]).show(
-        contexts.ctx_mut()?,
-        |ui| {
-            ui.label("今日はどのように参加しますか？");
-            ui.label("あとから上のバーで、いつでも変えられます。");
+    egui::Window::new(t("entry.title"))
+        .collapsible(false)
+        .resizable(false)
+        .anchor(Align2::CENTER_CENTER, [0.0, 0.0])
+        .show(contexts.ctx_mut()?, |ui| {
+            ui.label(t("entry.question"));
+            ui.label(t("entry.later"));
             ui.add_space(8.0);
             for step in Participation::ALL {
                 let detail = match step {
-                    Participation::Watching => "見学（見て聞くだけ）",
-                    Participation::Listening => "聞くだけ（チャットで書けます）",
-                    Participation::Voice => "声で参加（マイクを使います）",
-                    Participation::Camera => "カメラも（マイクとカメラを使います）",
+                    Participation::Watching => t("entry.watching"),
+                    Participation::Listening => t("entry.listening"),
+                    Participation::Voice => t("entry.voice"),
+                    Participation::Camera => t("entry.camera"),
                 };
                 ui.radio_value(&mut entry.picked, step, detail);
             }
             ui.add_space(8.0);
-            start = ui.button("はじめる").clicked();
-        },
-    );
+            start = ui.button(t("entry.start")).clicked();
+        });
     if start {
         // Answering with the pre-selected 聞くだけ is a choice too; it closes the dialog.
         choose.write(ChooseParticipation(entry.picked));
@@ -540,11 +521,14 @@ fn person_panel(
     };
     let mut setting = volumes.0.get(&id).copied().unwrap_or_default();
     let mut open = true;
-    egui::Window::new(format!("{}さん", avatar.nickname)).open(&mut open).collapsible(false).resizable(false).show(
-        contexts.ctx_mut()?,
-        |ui| {
-            rects.note("person-mute", ui.checkbox(&mut setting.muted, "この人の声をミュートする").rect);
-            let slider = ui.add(egui::Slider::new(&mut setting.volume, 0.0..=1.0).text("音量").show_value(false));
+    egui::Window::new(tf("person.title", &[("name", &avatar.nickname)]))
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(false)
+        .show(contexts.ctx_mut()?, |ui| {
+            rects.note("person-mute", ui.checkbox(&mut setting.muted, t("person.mute")).rect);
+            let slider =
+                ui.add(egui::Slider::new(&mut setting.volume, 0.0..=1.0).text(t("person.volume")).show_value(false));
             // The rail only, without the label: a click at its middle sets half volume.
             let rail =
                 egui::Rect::from_min_size(slider.rect.min, [ui.spacing().slider_width, slider.rect.height()].into());
@@ -558,28 +542,27 @@ fn person_panel(
             block_section(ui, id, &blocks, &mut confirming, &mut rects, &mut asks);
             ui.separator();
             if *reporting == Some(id) {
-                ui.label("スタッフだけに届きます。相手には知らされません。ひとこと（なくても大丈夫です・200文字まで）");
+                ui.label(t("report.explain"));
                 let (field, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), 30.0), egui::Sense::hover());
                 rects.note("report-note", field);
                 ui.horizontal(|ui| {
-                    if rects.button(ui, "person-report-send", "知らせる") {
+                    if rects.button(ui, "person-report-send", t("report.send")) {
                         reports.write(crate::safety::AskReport { person: id, note: std::mem::take(&mut note.0) });
                         *reporting = None;
                     }
-                    if rects.button(ui, "person-report-cancel", "やめる") {
+                    if rects.button(ui, "person-report-cancel", t("common.cancel")) {
                         *reporting = None;
                     }
                 });
             } else {
                 if sent.0 {
-                    ui.label("スタッフに伝えました。ありがとうございます。");
+                    ui.label(t("report.sent"));
                 }
-                if rects.button(ui, "person-report", "スタッフに知らせる…") {
+                if rects.button(ui, "person-report", t("report.open")) {
                     *reporting = Some(id);
                 }
             }
-        },
-    );
+        });
     if setting != volumes.0.get(&id).copied().unwrap_or(PersonalVolume::default()) {
         volumes.0.insert(id, setting);
     }
@@ -600,22 +583,22 @@ fn block_section(
     asks: &mut MessageWriter<crate::safety::AskBlock>,
 ) {
     if blocks.0.contains(&id) {
-        ui.label("ブロックしています。この人とはつながらず、声もチャットも届きません。");
-        if rects.button(ui, "person-unblock", "ブロックを解除する") {
+        ui.label(t("block.blocked"));
+        if rects.button(ui, "person-unblock", t("block.undo")) {
             asks.write(crate::safety::AskBlock { person: id, blocked: false });
         }
     } else if *confirming == Some(id) {
-        ui.label("ブロックすると、この人とはつながらなくなり、おたがいの声もチャットも届かなくなります。相手には知らされません。");
+        ui.label(t("block.explain"));
         ui.horizontal(|ui| {
-            if rects.button(ui, "person-block-confirm", "ブロックする") {
+            if rects.button(ui, "person-block-confirm", t("block.confirm")) {
                 asks.write(crate::safety::AskBlock { person: id, blocked: true });
                 *confirming = None;
             }
-            if rects.button(ui, "person-block-cancel", "やめる") {
+            if rects.button(ui, "person-block-cancel", t("common.cancel")) {
                 *confirming = None;
             }
         });
-    } else if rects.button(ui, "person-block", "ブロックする…") {
+    } else if rects.button(ui, "person-block", t("block.open")) {
         *confirming = Some(id);
     }
 }
@@ -650,10 +633,10 @@ fn device_picker(
     let current = chosen
         .as_ref()
         .and_then(|id| devices.iter().enumerate().find(|(_, d)| &d.id == id))
-        .map_or_else(|| "既定".to_owned(), |(i, d)| name(i, d));
+        .map_or_else(|| t("devices.default").to_owned(), |(i, d)| name(i, d));
     ui.label(label);
     let combo = egui::ComboBox::from_id_salt(id).selected_text(current).show_ui(ui, |ui| {
-        rects.note(format!("{id}:既定"), ui.selectable_value(chosen, None, "既定").rect);
+        rects.note(format!("{id}:既定"), ui.selectable_value(chosen, None, t("devices.default")).rect);
         for (index, device) in devices.iter().enumerate() {
             let option = ui.selectable_value(chosen, Some(device.id.clone()), name(index, device));
             rects.note(format!("{id}:{}", name(index, device)), option.rect);
@@ -672,11 +655,13 @@ fn settings_window(
     mut test_sound: MessageWriter<PlayTestSound>,
     mut rects: ResMut<ControlRects>,
     mut comfort: ResMut<crate::comfort::Comfort>,
+    mut language: ResMut<crate::locale::Language>,
 ) -> Result {
     if !open.0 {
         return Ok(());
     }
     let mut looks = *comfort;
+    let mut chosen_language = *language;
     let mut picked = choice.clone();
     let mut still_open = true;
     // At the top right below the bar, scrolling within the window when the screen is short (a
@@ -684,7 +669,7 @@ fn settings_window(
     let ctx = contexts.ctx_mut()?;
     let top = rects.below_top_bar();
     let room = (ctx.viewport_rect().height() - top - 16.0).max(160.0);
-    let window = egui::Window::new("設定")
+    let window = egui::Window::new(t("ui.settings"))
         .open(&mut still_open)
         .collapsible(false)
         .resizable(false)
@@ -693,24 +678,36 @@ fn settings_window(
     window.show(ctx, |ui| {
         egui::ScrollArea::vertical().max_height(room - 48.0).show(ui, |ui| {
             egui::Grid::new("devices").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
-                device_picker(ui, &mut rects, "microphone", "マイク", &devices.microphones, &mut picked.microphone);
-                device_picker(ui, &mut rects, "camera", "カメラ", &devices.cameras, &mut picked.camera);
-                device_picker(ui, &mut rects, "speaker", "スピーカー", &devices.speakers, &mut picked.speaker);
-                ui.label("マイクの入力");
+                device_picker(
+                    ui,
+                    &mut rects,
+                    "microphone",
+                    t("devices.microphone"),
+                    &devices.microphones,
+                    &mut picked.microphone,
+                );
+                device_picker(ui, &mut rects, "camera", t("devices.camera"), &devices.cameras, &mut picked.camera);
+                device_picker(ui, &mut rects, "speaker", t("devices.speaker"), &devices.speakers, &mut picked.speaker);
+                ui.label(t("devices.level"));
                 ui.add(egui::ProgressBar::new(level.0).desired_width(160.0));
                 ui.end_row();
             });
-            ui.label("入力の表示は、声で参加しているときに動きます。");
-            let test_button = ui.button("テスト音を鳴らす");
+            ui.label(t("devices.level.hint"));
+            let test_button = ui.button(t("devices.test_sound"));
             rects.note("test-sound", test_button.rect);
             if test_button.clicked() {
                 test_sound.write(PlayTestSound);
             }
             crate::comfort::comfort_section(ui, &mut looks, &mut rects);
+            ui.separator();
+            crate::locale::language_section(ui, &mut chosen_language, &mut rects);
         });
     });
     if looks != *comfort {
         *comfort = looks;
+    }
+    if chosen_language != *language {
+        *language = chosen_language;
     }
     if picked != *choice {
         *choice = picked;
@@ -730,23 +727,24 @@ fn media_notice(
 ) -> Result {
     let Some(message) = notice.0.clone() else { return Ok(()) };
     let mut close = false;
-    egui::Window::new("お知らせ").collapsible(false).resizable(false).anchor(Align2::CENTER_TOP, [0.0, 60.0]).show(
-        contexts.ctx_mut()?,
-        |ui| {
+    egui::Window::new(t("notice.title"))
+        .collapsible(false)
+        .resizable(false)
+        .anchor(Align2::CENTER_TOP, [0.0, 60.0])
+        .show(contexts.ctx_mut()?, |ui| {
             ui.label(message);
             ui.horizontal(|ui| {
                 if let Some(person) = failed.0 {
-                    let retry_button = ui.button("もう一度つなぐ");
+                    let retry_button = ui.button(t("connection.retry"));
                     rects.note("retry", retry_button.rect);
                     if retry_button.clicked() {
                         retry.write(RetryConnection(person));
                         close = true;
                     }
                 }
-                close |= ui.button("閉じる").clicked();
+                close |= ui.button(t("common.close")).clicked();
             });
-        },
-    );
+        });
     if close {
         notice.0 = None;
         failed.0 = None;
@@ -755,14 +753,14 @@ fn media_notice(
 }
 
 fn closed_screen(mut contexts: EguiContexts, reason: Option<Res<ClosedReason>>) -> Result {
-    let message = reason.map_or_else(|| "接続が終了しました。".to_owned(), |reason| reason.0.clone());
+    let message = reason.map_or_else(|| t("closed.default").to_owned(), |reason| reason.0.clone());
     egui::Area::new("closed".into()).anchor(Align2::CENTER_CENTER, [0.0, 0.0]).show(contexts.ctx_mut()?, |ui| {
         ui.vertical_centered(|ui| {
             ui.heading("ibasho");
             ui.add_space(20.0);
             ui.label(message);
             ui.add_space(20.0);
-            if ui.button("ページを再読み込みする").clicked() {
+            if ui.button(t("closed.reload")).clicked() {
                 #[cfg(target_arch = "wasm32")]
                 crate::web::reload_page();
             }

@@ -7,8 +7,14 @@ use std::path::{Path, PathBuf};
 use skrifa::{FontRef, MetadataProvider};
 
 /// Where the interface's text lives (kept in step with `assets/fonts/make_font.py`).
-const SOURCES: [(&str, &str); 5] =
-    [("game/src", "rs"), ("server/src", "rs"), ("protocol/src", "rs"), ("assets/maps", "ron"), ("index.html", "html")];
+const SOURCES: [(&str, &str); 6] = [
+    ("game/src", "rs"),
+    ("server/src", "rs"),
+    ("protocol/src", "rs"),
+    ("assets/maps", "ron"),
+    ("assets/locales", "ron"),
+    ("index.html", "html"),
+];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::locale::Lang;
 use crate::map::PlaceId;
 use crate::messages::ParticipantId;
 
@@ -32,13 +33,13 @@ pub enum BoothState {
 }
 
 impl BoothState {
-    /// The words on the sign (Japanese).
-    pub fn label(self) -> &'static str {
-        match self {
-            BoothState::Preparing => "準備中",
-            BoothState::Open => "受付中",
-            BoothState::InSession => "相談中",
-        }
+    /// The words on the sign, in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        lang.text(match self {
+            BoothState::Preparing => "booth.state.preparing",
+            BoothState::Open => "booth.state.open",
+            BoothState::InSession => "booth.state.in_session",
+        })
     }
 }
 
@@ -68,15 +69,15 @@ impl JobTitle {
         JobTitle::Counselor,
     ];
 
-    /// The title in Japanese.
-    pub fn label(self) -> &'static str {
-        match self {
-            JobTitle::ClinicalPsychologist => "臨床心理士",
-            JobTitle::CertifiedPsychologist => "公認心理師",
-            JobTitle::SocialWorker => "社会福祉士",
-            JobTitle::PsychiatricSocialWorker => "精神保健福祉士",
-            JobTitle::Counselor => "相談員",
-        }
+    /// The title, in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        lang.text(match self {
+            JobTitle::ClinicalPsychologist => "title.clinical_psychologist",
+            JobTitle::CertifiedPsychologist => "title.certified_psychologist",
+            JobTitle::SocialWorker => "title.social_worker",
+            JobTitle::PsychiatricSocialWorker => "title.psychiatric_social_worker",
+            JobTitle::Counselor => "role.counselor",
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::locale::Lang;
 use crate::map::PlaceId;
 use crate::messages::ParticipantId;
 
@@ -45,14 +46,14 @@ impl Reaction {
 
     /// What its button and the floating sign over an avatar say (words, which every font
     /// here can draw).
-    pub fn label(self) -> &'static str {
-        match self {
-            Reaction::Clap => "拍手",
-            Reaction::Smile => "にっこり",
-            Reaction::Thanks => "ありがとう",
-            Reaction::ThumbsUp => "いいね",
-            Reaction::Wakaru => "わかる",
-        }
+    pub fn label(self, lang: Lang) -> &'static str {
+        lang.text(match self {
+            Reaction::Clap => "reaction.clap",
+            Reaction::Smile => "reaction.smile",
+            Reaction::Thanks => "reaction.thanks",
+            Reaction::ThumbsUp => "reaction.thumbs_up",
+            Reaction::Wakaru => "reaction.wakaru",
+        })
     }
 }
 

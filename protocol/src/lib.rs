@@ -7,6 +7,7 @@ pub mod hall;
 pub mod help;
 pub mod hours;
 pub mod ice;
+pub mod locale;
 pub mod map;
 pub mod messages;
 pub mod nickname;

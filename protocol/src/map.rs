@@ -119,6 +119,13 @@ pub struct Place {
     pub screens: Vec<TileRect>,
 }
 
+impl Place {
+    /// The place's name in `lang` (Japanese when it has no English name).
+    pub fn name_in(&self, lang: crate::locale::Lang) -> &str {
+        if lang == crate::locale::Lang::En && !self.name_en.is_empty() { &self.name_en } else { &self.name }
+    }
+}
+
 /// A sign with text, e.g. the guide board at the entrance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Board {
@@ -130,9 +137,26 @@ pub struct Board {
     pub title: String,
     /// Text lines under the title.
     pub lines: Vec<String>,
+    /// The title in English.
+    #[serde(default)]
+    pub title_en: String,
+    /// The lines in English.
+    #[serde(default)]
+    pub lines_en: Vec<String>,
     /// Whether the board also lists today's programs under its lines.
     #[serde(default)]
     pub programs: bool,
+}
+
+impl Board {
+    /// The title and lines in `lang` (Japanese when the board has no English text).
+    pub fn text_in(&self, lang: crate::locale::Lang) -> (&str, &[String]) {
+        if lang == crate::locale::Lang::En && !self.title_en.is_empty() {
+            (&self.title_en, &self.lines_en)
+        } else {
+            (&self.title, &self.lines)
+        }
+    }
 }
 
 /// The whole town as stored in `assets/maps/town.ron`.

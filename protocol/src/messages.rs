@@ -8,6 +8,7 @@ use crate::booth::{BoothRequest, BoothSign, Desk, Ticket};
 use crate::gallery::{GalleryRequest, Showing, VideoView};
 use crate::hall::{FeedId, FeedKind, HallRequest, HallView, Reaction, TurnEnded};
 use crate::help::{HelpCall, HelpRequest, HelpStatus};
+use crate::locale::Lang;
 use crate::map::{PlaceId, Position};
 
 /// Number of avatar looks shipped in `assets/avatars/`.
@@ -90,14 +91,14 @@ impl Role {
         Role::ALL.into_iter().find(|role| role.as_str() == name)
     }
 
-    /// Japanese name shown to people.
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Participant => "参加者",
-            Role::Facilitator => "ファシリテーター",
-            Role::Counselor => "相談員",
-            Role::Staff => "スタッフ",
-        }
+    /// The role's name shown to people, in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        lang.text(match self {
+            Role::Participant => "role.participant",
+            Role::Facilitator => "role.facilitator",
+            Role::Counselor => "role.counselor",
+            Role::Staff => "role.staff",
+        })
     }
 }
 
@@ -122,24 +123,24 @@ impl Participation {
     pub const ALL: [Participation; 4] =
         [Participation::Watching, Participation::Listening, Participation::Voice, Participation::Camera];
 
-    /// The name of the step (Japanese).
-    pub fn label(self) -> &'static str {
-        match self {
-            Participation::Watching => "見学",
-            Participation::Listening => "聞くだけ",
-            Participation::Voice => "声で参加",
-            Participation::Camera => "カメラも",
-        }
+    /// The name of the step, in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        lang.text(match self {
+            Participation::Watching => "step.watching",
+            Participation::Listening => "step.listening",
+            Participation::Voice => "step.voice",
+            Participation::Camera => "step.camera",
+        })
     }
 
-    /// The badge others see (Japanese).
-    pub fn badge(self) -> &'static str {
-        match self {
-            Participation::Watching => "見学中",
-            Participation::Listening => "聞くだけ",
-            Participation::Voice => "声",
-            Participation::Camera => "カメラ",
-        }
+    /// The badge others see, in `lang`.
+    pub fn badge(self, lang: Lang) -> &'static str {
+        lang.text(match self {
+            Participation::Watching => "badge.watching",
+            Participation::Listening => "badge.listening",
+            Participation::Voice => "badge.voice",
+            Participation::Camera => "badge.camera",
+        })
     }
 
     /// Whether the person sends their microphone.

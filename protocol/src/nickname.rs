@@ -3,7 +3,7 @@
 //! invisible format characters (bidirectional overrides, zero-width spaces), no name that is
 //! blank once invisible characters are set aside, and no participant name that poses as a role.
 
-use thiserror::Error;
+use crate::locale::Lang;
 use unicode_general_category::{GeneralCategory, get_general_category};
 use unicode_normalization::UnicodeNormalization;
 
@@ -29,24 +29,40 @@ const ROLE_WORDS: [&str; 13] = [
 ];
 
 /// Why a nickname was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NicknameError {
     /// Nothing left after trimming, or only invisible characters.
-    #[error("ニックネームを入力してください（見えない文字だけの名前は使えません）")]
     Empty,
     /// More than [`MAX_NICKNAME_CHARS`] characters.
-    #[error("ニックネームは20文字までです")]
     TooLong,
     /// Contains control characters (newlines, tabs, escapes...).
-    #[error("ニックネームに使えない文字が含まれています")]
     ControlCharacter,
     /// Contains invisible format characters: text-direction overrides, zero-width spaces...
-    #[error("ニックネームに、見えない文字や文字の向きを変える文字は使えません")]
     InvisibleCharacter,
     /// Poses as a role (スタッフ, 相談員...) or as a staff member's name.
-    #[error("スタッフや相談員とまぎらわしいニックネームは使えません。別の名前にしてください")]
     PosesAsStaff,
 }
+
+impl NicknameError {
+    /// What to tell the person, in `lang`.
+    pub fn message(self, lang: Lang) -> &'static str {
+        lang.text(match self {
+            NicknameError::Empty => "nickname.empty",
+            NicknameError::TooLong => "nickname.too_long",
+            NicknameError::ControlCharacter => "nickname.control",
+            NicknameError::InvisibleCharacter => "nickname.invisible",
+            NicknameError::PosesAsStaff => "nickname.poses_as_staff",
+        })
+    }
+}
+
+impl std::fmt::Display for NicknameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message(Lang::Ja))
+    }
+}
+
+impl std::error::Error for NicknameError {}
 
 /// Characters that draw nothing but are letters or marks, not format characters: Hangul
 /// fillers, the braille blank, the combining grapheme joiner, Khmer inherent vowels.

@@ -167,7 +167,11 @@ async fn change_role(
         state.town.close_session(session_id, CloseCode::RoleChanged);
     }
     let target = crate::audit::account_target(&state.store.nickname_of(ParticipantId(id))?.unwrap_or_default(), id);
-    state.store.audit(&session.account, &format!("役割を「{}」に変更", form.role.label()), &target);
+    state.store.audit(
+        &session.account,
+        &format!("役割を「{}」に変更", form.role.label(protocol::locale::Lang::Ja)),
+        &target,
+    );
     tracing::info!(account = id, role = form.role.as_str(), by = session.account.id.0, "role changed");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -196,13 +200,13 @@ async fn accounts_page(State(state): State<AppState>, StaffOnly(me): StaffOnly) 
                 )
             };
             let role = if account.id == me.account.id.0 {
-                account.role.label().to_owned()
+                account.role.label(protocol::locale::Lang::Ja).to_owned()
             } else {
                 let options: String = Role::ALL
                     .iter()
                     .map(|role| {
                         let selected = if *role == account.role { " selected" } else { "" };
-                        format!("<option value=\"{}\"{selected}>{}</option>", role.as_str(), role.label())
+                        format!("<option value=\"{}\"{selected}>{}</option>", role.as_str(), role.label(protocol::locale::Lang::Ja))
                     })
                     .collect();
                 format!(

@@ -60,8 +60,7 @@ pub enum AppError {
     Database(#[from] rusqlite::Error),
 }
 
-/// What a person whose account staff suspended is told (Japanese).
-pub const SUSPENDED_MESSAGE: &str = "このアカウントは、スタッフによって一時停止されています。わからないことがあれば、市の担当窓口にお問い合わせください。";
+use crate::lang::text;
 
 impl AppError {
     /// Stable machine-readable code.
@@ -101,38 +100,34 @@ impl AppError {
         }
     }
 
-    /// Message shown to the person (Japanese).
+    /// Message shown to the person, in the request's language.
     pub fn message(&self) -> String {
         match self {
-            AppError::InviteUnknown => "この招待リンクは見つかりません。リンクが正しいか、発行したスタッフにご確認ください。".into(),
-            AppError::InviteUsed => "この招待リンクはすでに使われています。招待リンクは一度だけ使えます。新しいリンクをスタッフにお尋ねください。".into(),
-            AppError::InviteExpired => "この招待リンクは有効期限が切れています。新しいリンクをスタッフにお尋ねください。".into(),
-            AppError::BadRequest(_) => "送られた内容を読み取れませんでした。もう一度お試しください。".into(),
-            AppError::Nickname(reason) => reason.to_string(),
+            AppError::InviteUnknown => text("error.invite_unknown").into(),
+            AppError::InviteUsed => text("error.invite_used").into(),
+            AppError::InviteExpired => text("error.invite_expired").into(),
+            AppError::BadRequest(_) => text("error.bad_request").into(),
+            AppError::Nickname(reason) => reason.message(crate::lang::current()).into(),
             AppError::Invalid(message) => (*message).into(),
-            AppError::NotSignedIn => "ログインしていません。招待リンクから入ってください。".into(),
-            AppError::Forbidden => "この操作はスタッフのみ行えます。".into(),
-            AppError::Suspended => SUSPENDED_MESSAGE.into(),
-            AppError::NotFound => "見つかりませんでした。".into(),
-            AppError::Conflict("slot_overlaps") => "その時間には、このブースの別の枠があります。".into(),
-            AppError::Conflict("slot_taken") => "その時間は、もう予約が入っているか、終わっています。ほかの時間をお選びください。".into(),
-            AppError::Conflict("program_overlaps") => "その時間には、この交流スペースで別のプログラムがあります。時間か場所を変えてください。".into(),
-            AppError::Conflict("too_many_bookings") => "予約できるのは2つまでです。ほかの予約をキャンセルしてからお選びください。".into(),
-            AppError::Conflict("invite_used") => "使われた招待は取り消せません（その人を止めるには「参加者」で一時停止してください）。".into(),
-            AppError::Conflict("last_staff_role") => {
-                "最後のスタッフの役割は変えられません。先に別のスタッフを招待してください。".into()
+            AppError::NotSignedIn => text("error.not_signed_in").into(),
+            AppError::Forbidden => text("error.forbidden").into(),
+            AppError::Suspended => text("error.suspended").into(),
+            AppError::NotFound => text("error.not_found").into(),
+            AppError::Conflict("slot_overlaps") => text("error.slot_overlaps").into(),
+            AppError::Conflict("slot_taken") => text("error.slot_taken").into(),
+            AppError::Conflict("program_overlaps") => text("error.program_overlaps").into(),
+            AppError::Conflict("too_many_bookings") => text("error.too_many_bookings").into(),
+            AppError::Conflict("invite_used") => text("error.invite_used_revoke").into(),
+            AppError::Conflict("last_staff_role") => text("error.last_staff_role").into(),
+            AppError::Conflict("last_staff") => text("error.last_staff").into(),
+            AppError::Conflict("not_in_town") => text("error.not_in_town").into(),
+            AppError::Conflict(_) => text("error.not_now").into(),
+            AppError::TooManyRequests => text("error.too_many_requests").into(),
+            AppError::UploadBroken => text("error.upload_broken").into(),
+            AppError::VideoTooLarge(limit) => {
+                crate::lang::fill("error.video_too_large", &[("limit", &size_label(*limit))])
             }
-            AppError::Conflict("last_staff") => {
-                "最後のスタッフのアカウントは削除できません。先に別のスタッフを招待してください。".into()
-            }
-            AppError::Conflict("not_in_town") => {
-                "その方は、いま町にいないか、個別相談中です（個別相談のブースの中は、相談員が見守っています）。".into()
-            }
-            AppError::Conflict(_) => "いまはその操作ができません。".into(),
-            AppError::TooManyRequests => "短い時間に、使えない招待リンクが何度も開かれました。1 分ほど待ってから、もう一度お試しください。".into(),
-            AppError::UploadBroken => "アップロードが途中で止まりました。何も保存されていません。もう一度お試しください。".into(),
-            AppError::VideoTooLarge(limit) => format!("動画ファイルは{}までです。短くするか、画質を下げてからお試しください。", size_label(*limit)),
-            AppError::Storage(_) | AppError::Database(_) => "サーバーで問題が起きました。時間をおいてもう一度お試しください。".into(),
+            AppError::Storage(_) | AppError::Database(_) => text("error.internal").into(),
         }
     }
 }

@@ -158,7 +158,11 @@ fn make_invite(
         return Err(AppError::BadRequest("note too long or has control characters"));
     }
     let invite = state.store.create_invite(request.role, note, Some(staff.id), hours * 3600)?;
-    state.store.audit(staff, &format!("招待リンクを作成（{}）", request.role.label()), &format!("招待 #{}", invite.id));
+    state.store.audit(
+        staff,
+        &format!("招待リンクを作成（{}）", request.role.label(protocol::locale::Lang::Ja)),
+        &format!("招待 #{}", invite.id),
+    );
     tracing::info!(invite = invite.id, role = request.role.as_str(), "invite created");
     let url = state.config.invite_url(&invite.token);
     Ok(CreatedInvite { id: invite.id, url, expires_at: invite.expires_at })
@@ -227,7 +231,8 @@ async fn invite_page(
     let now = Instant::now();
     if state.limits.exhausted(address, now) {
         let error = AppError::TooManyRequests;
-        return Ok((error.status(), Html(pages::problem("少し待ってください", &error.message()))).into_response());
+        return Ok((error.status(), Html(pages::problem(crate::lang::text("page.wait_a_little"), &error.message())))
+            .into_response());
     }
     let error = match state.store.invite_status(&token)? {
         InviteStatus::Usable(role) => return Ok(Html(pages::registration(&token, role)).into_response()),
@@ -236,5 +241,6 @@ async fn invite_page(
         InviteStatus::Expired => AppError::InviteExpired,
     };
     state.limits.charge(address, now);
-    Ok((error.status(), Html(pages::problem("招待リンクを使えません", &error.message()))).into_response())
+    Ok((error.status(), Html(pages::problem(crate::lang::text("page.invite_unusable"), &error.message())))
+        .into_response())
 }

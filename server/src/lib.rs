@@ -14,6 +14,7 @@ pub mod gallery;
 pub mod headers;
 pub mod invites;
 pub mod json;
+pub mod lang;
 pub mod limits;
 pub mod me;
 pub mod open_hours;
@@ -108,6 +109,7 @@ pub fn app(state: AppState) -> Router {
         .merge(audit::router())
         .merge(me::router())
         .fallback_service(client_files::router(&state.config.static_dir))
+        .layer(axum::middleware::from_fn(lang::choose))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::renew))
         .layer(axum::middleware::from_fn_with_state(client_scripts, headers::secure))
         .with_state(state)

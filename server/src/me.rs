@@ -17,7 +17,8 @@ use crate::auth::{SignedIn, StaffOnly, cleared_cookie};
 use crate::city_time::city_label;
 use crate::error::AppError;
 use crate::json::JsonBody;
-use crate::pages::{escape, page};
+use crate::lang::text;
+use crate::pages::{escape, js, page};
 use crate::store::{Account, Store, now};
 
 /// How a deleted account is named where it was mentioned.
@@ -145,7 +146,7 @@ async fn set_profile(
     let nickname = validate_nickname(&form.nickname)?;
     let avatar = AvatarId(form.avatar);
     if !avatar.is_valid() {
-        return Err(AppError::Invalid("アバターを選んでください。"));
+        return Err(AppError::Invalid(text("me.choose_avatar")));
     }
     state.store.set_profile(&session.account, &nickname, avatar)?;
     tracing::info!(account = session.account.id.0, "profile changed");
@@ -208,9 +209,9 @@ async fn me_page(State(state): State<AppState>, SignedIn(session): SignedIn) -> 
         .map(|n| {
             let checked = if n == account.avatar.0 { " checked" } else { "" };
             format!(
-                "<label><input type=\"radio\" name=\"avatar\" value=\"{n}\"{checked} aria-label=\"アバター {}\">\
+                "<label><input type=\"radio\" name=\"avatar\" value=\"{n}\"{checked} aria-label=\"{}\">\
                  <span class=\"avatar\" style=\"background-image:url('/assets/avatars/avatar-{n}.png')\"></span></label>",
-                n + 1
+                escape(&crate::lang::fill("page.register.avatar_n", &[("number", &(n + 1))]))
             )
         })
         .collect();
@@ -219,35 +220,40 @@ async fn me_page(State(state): State<AppState>, SignedIn(session): SignedIn) -> 
         .sessions_of(account.id, session.id)?
         .iter()
         .map(|s| {
-            let which = if s.this_browser { "<strong>このブラウザ</strong>" } else { "ほかのブラウザ" };
+            let which = if s.this_browser {
+                format!("<strong>{}</strong>", escape(text("me.this_browser")))
+            } else {
+                escape(text("me.other_browser"))
+            };
             format!(
                 "<tr data-session=\"{id}\"><td>{which}</td><td>{from}</td><td>{seen}</td>\
-                 <td><button type=\"button\" class=\"end-session\" data-id=\"{id}\">ログアウトさせる</button></td></tr>",
+                 <td><button type=\"button\" class=\"end-session\" data-id=\"{id}\">{end}</button></td></tr>",
                 id = s.id,
                 from = escape(&city_label(s.created_at)),
                 seen = escape(&city_label(s.last_seen_at)),
+                end = escape(text("me.end_session")),
             )
         })
         .collect();
     let body = format!(
-        r#"<h1>わたしの設定</h1>
-<p><a href="/">町に戻る</a>　<a href="/privacy">プライバシーについて</a></p>
-<h2>ニックネームとアバター</h2>
+        r#"<h1>{w0}</h1>
+<p><a href="/">{w1}</a>　<a href="/privacy">{w2}</a></p>
+<h2>{w3}</h2>
 <form id="profile">
-<label for="nickname">ニックネーム（20文字まで）</label>
+<label for="nickname">{w4}</label>
 <input type="text" id="nickname" maxlength="20" autocomplete="off" required value="{nickname}">
-<label>アバター</label>
+<label>{w5}</label>
 <div class="avatars">{avatars}</div>
-<button type="submit" id="save-profile">変更を保存</button>
+<button type="submit" id="save-profile">{w6}</button>
 </form>
 <p id="result" class="error" role="alert"></p>
-<h2>ログインしているブラウザ</h2>
-<table><thead><tr><th></th><th>ログインした日時</th><th>最後に使った日時</th><th></th></tr></thead><tbody id="sessions">{sessions}</tbody></table>
-<button type="button" id="logout">このブラウザからログアウト</button>
-<button type="button" id="logout-everywhere">すべてのブラウザからログアウト</button>
-<h2>アカウントを削除</h2>
-<p>アカウントを削除すると、ニックネーム・アバター・ブロックの設定・ログインなど、あなたについて記録されているものがすぐにすべて消え、元に戻せません。予約や知らせにあなたの名前は残りません。また参加するには、新しい招待リンクが必要です。</p>
-<button type="button" id="delete-account" style="background:#a33">アカウントを削除</button>
+<h2>{w7}</h2>
+<table><thead><tr><th></th><th>{w8}</th><th>{w9}</th><th></th></tr></thead><tbody id="sessions">{sessions}</tbody></table>
+<button type="button" id="logout">{w10}</button>
+<button type="button" id="logout-everywhere">{w11}</button>
+<h2>{w12}</h2>
+<p>{w13}</p>
+<button type="button" id="delete-account" style="background:#a33">{w12}</button>
 <script>
 const $ = (id) => document.getElementById(id);
 const failed = async (response, fallback) => {{ $("result").textContent = (await response.json().catch(() => ({{}}))).message ?? fallback; }};
@@ -255,36 +261,64 @@ $("profile").addEventListener("submit", async (event) => {{
   event.preventDefault();
   const avatar = Number(document.querySelector("input[name=avatar]:checked").value);
   const response = await fetch("/api/me/profile", {{ method: "PUT", headers: {{ "content-type": "application/json" }}, body: JSON.stringify({{ nickname: $("nickname").value, avatar }}) }});
-  if (response.ok) {{ $("result").textContent = "保存しました。次に町に入ったときから、この名前とアバターになります。"; return; }}
-  failed(response, "保存できませんでした。");
+  if (response.ok) {{ $("result").textContent = {w14}; return; }}
+  failed(response, {w15});
 }});
 document.addEventListener("click", async (event) => {{
   const end = event.target.closest(".end-session");
-  if (!end || !confirm("このブラウザをログアウトさせます。そのブラウザでまた入るには、新しい招待リンクが必要です。よろしいですか？")) return;
+  if (!end || !confirm({w16})) return;
   const response = await fetch(`/api/me/sessions/${{end.dataset.id}}`, {{ method: "DELETE" }});
   if (response.ok) {{ location.reload(); return; }}
-  failed(response, "ログアウトさせられませんでした。");
+  failed(response, {w17});
 }});
 $("logout").addEventListener("click", async () => {{
-  if (!confirm("このブラウザからログアウトします。また入るには、新しい招待リンクが必要です。よろしいですか？")) return;
+  if (!confirm({w18})) return;
   const response = await fetch("/api/logout", {{ method: "POST" }});
   if (response.ok) {{ location.href = "/"; return; }}
-  failed(response, "ログアウトできませんでした。");
+  failed(response, {w19});
 }});
 $("logout-everywhere").addEventListener("click", async () => {{
-  if (!confirm("すべてのブラウザからログアウトします。また入るには、新しい招待リンクが必要です。よろしいですか？")) return;
+  if (!confirm({w20})) return;
   const response = await fetch("/api/logout-everywhere", {{ method: "POST" }});
   if (response.ok) {{ location.href = "/"; return; }}
-  failed(response, "ログアウトできませんでした。");
+  failed(response, {w19});
 }});
 $("delete-account").addEventListener("click", async () => {{
-  if (!confirm("アカウントを削除します。あなたについて記録されているものがすぐにすべて消え、元に戻せません。よろしいですか？")) return;
+  if (!confirm({w21})) return;
   const response = await fetch("/api/me/account", {{ method: "DELETE" }});
-  if (response.ok) {{ document.querySelector("main").innerHTML = "<h1>アカウントを削除しました</h1><p id=\"deleted\">これまで来てくださって、ありがとうございました。</p>"; return; }}
-  failed(response, "削除できませんでした。");
+  if (response.ok) {{ document.querySelector("main").innerHTML = {deleted}; return; }}
+  failed(response, {w22});
 }});
 </script>"#,
         nickname = escape(&account.nickname),
+        w0 = escape(text("me.title")),
+        w1 = escape(text("me.back")),
+        w2 = escape(text("ui.privacy")),
+        w3 = escape(text("me.profile")),
+        w4 = escape(text("page.register.nickname")),
+        w5 = escape(text("page.register.avatar")),
+        w6 = escape(text("me.save")),
+        w7 = escape(text("me.browsers")),
+        w8 = escape(text("me.signed_in_at")),
+        w9 = escape(text("me.last_used")),
+        w10 = escape(text("me.logout")),
+        w11 = escape(text("me.logout_everywhere")),
+        w12 = escape(text("me.delete")),
+        w13 = escape(text("me.delete.explain")),
+        w14 = js(text("me.saved")),
+        w15 = js(text("me.save_failed")),
+        w16 = js(text("me.end_session.confirm")),
+        w17 = js(text("me.end_session.failed")),
+        w18 = js(text("me.logout.confirm")),
+        w19 = js(text("me.logout.failed")),
+        w20 = js(text("me.logout_everywhere.confirm")),
+        w21 = js(text("me.delete.confirm")),
+        w22 = js(text("me.delete.failed")),
+        deleted = js(&format!(
+            "<h1>{}</h1><p id=\"deleted\">{}</p>",
+            escape(text("me.deleted")),
+            escape(text("me.deleted.thanks"))
+        )),
     );
-    Ok(Html(page("わたしの設定", &body)))
+    Ok(Html(page(text("me.title"), &body)))
 }

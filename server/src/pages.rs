@@ -1,5 +1,5 @@
-//! Server-rendered HTML pages, all in Japanese: the registration page behind an invite link,
-//! the staff page, and the page for a browser that has no session.
+//! Server-rendered HTML pages: the registration page behind an invite link and the page for a
+//! browser that has no session (in the request's language), and the staff page (Japanese).
 
 use axum::Router;
 use axum::extract::State;
@@ -11,6 +11,7 @@ use protocol::{AVATAR_COUNT, Role};
 use crate::AppState;
 use crate::auth::current_session;
 use crate::error::AppError;
+use crate::lang::{Lang, text};
 
 /// Routes of this area.
 pub fn router() -> Router<AppState> {
@@ -34,6 +35,11 @@ pub fn escape(text: &str) -> String {
         .collect()
 }
 
+/// Text as a JavaScript string literal (quotes included) for a page's inline script.
+pub fn js(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default().replace("</", "<\\/")
+}
+
 const STYLE: &str = r#"
 @font-face { font-family: "BIZ UDPGothic UI"; src: url("/assets/fonts/BIZUDPGothic-ui.ttf"); }
 @font-face { font-family: "BIZ UDPGothic"; src: url("/assets/fonts/BIZUDPGothic-ibasho.ttf"); }
@@ -53,15 +59,28 @@ button { font: inherit; padding: .6rem 1.4rem; border: 0; border-radius: .5rem; 
 .error { color: #a33; min-height: 1.5rem; } .small { font-size: .9rem; color: #555; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; } td, th { border-bottom: 1px solid #ddd; padding: .3rem; text-align: left; }
 code { word-break: break-all; background: #eee; padding: .2rem; }
+.lang-switch { text-align: right; margin: 0; }
 "#;
 
-/// A whole Japanese page with the house style.
+/// A whole page with the house style, in the request's language.
 pub fn page(title: &str, body: &str) -> String {
     format!(
-        "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{} — ibasho</title><link rel=\"icon\" href=\"data:,\"><style>{STYLE}</style></head><body><main>{body}</main></body></html>",
+        crate::lang::current().code(),
         escape(title)
+    )
+}
+
+/// A link to the page in the other language, named in that language (the choice is kept).
+pub fn language_switch() -> String {
+    let other = if crate::lang::current() == Lang::En { Lang::Ja } else { Lang::En };
+    format!(
+        "<p class=\"small lang-switch\"><a href=\"?lang={}\" lang=\"{}\" id=\"lang-switch\">{}</a></p>",
+        other.code(),
+        other.code(),
+        other.own_name()
     )
 }
 
@@ -72,33 +91,7 @@ pub fn problem(title: &str, message: &str) -> String {
 
 /// プライバシーについて: what is stored, for how long, and what never is, in plain words.
 pub fn privacy() -> String {
-    page(
-        "プライバシーについて",
-        r#"<h1>プライバシーについて</h1>
-<p>ibasho は、安心して過ごせることをいちばんに考えてつくっています。記録するものは、できるだけ少なくしています。</p>
-<h2>記録しないもの</h2>
-<ul id="never-stored">
-<li>話した声、映像、チャットの内容、画面共有。これらは記録も録音もしません（相手に直接届くか、中継サーバーを通るだけです）。</li>
-<li>本名、メールアドレス、電話番号。ニックネームだけで参加できます。</li>
-<li>どこを歩いたかの記録。いまいる場所は、町にいるあいだだけ使います。</li>
-</ul>
-<h2>記録するものと、残す期間</h2>
-<ul id="stored">
-<li>ニックネーム・アバター・役割：アカウントを削除するまで。</li>
-<li>ログイン（このブラウザで入れるようにするための情報）：使わないまま一定の期間がたつか、ログアウトすると終わります。</li>
-<li>ブロックした相手：あなたが外すか、アカウントを削除するまで。ブロックしたことは相手には伝わりません。</li>
-<li>個別相談の予約：予約の時間から30日後に消えます。話した内容は記録しません。</li>
-<li>スタッフへの知らせ（通報）：あなたが書いたひとことと、場所と時刻だけ。30日後に消えます。</li>
-<li>スタッフが行った操作の記録：30日後に消えます。会話の内容は含みません。</li>
-</ul>
-<h2>あなたができること</h2>
-<ul>
-<li>町の「？ 使い方」から「わたしの設定」を開くと、ニックネームとアバターの変更、ログインしているブラウザの確認とログアウト、アカウントの削除ができます。</li>
-<li>アカウントを削除すると、あなたについて記録されているものがすぐにすべて消えます。予約や知らせにもあなたの名前は残りません。</li>
-</ul>
-<p class="small">わからないことがあれば、町の中の「スタッフに声をかけてほしい」か、市の担当窓口にお問い合わせください。</p>
-<p><a href="/">ibasho に戻る</a></p>"#,
-    )
+    page(crate::lang::text("ui.privacy"), crate::lang::text("page.privacy.body"))
 }
 
 /// The registration page behind a usable invite link.
@@ -107,30 +100,33 @@ pub fn registration(token: &str, role: Role) -> String {
         .map(|n| {
             let checked = if n == 0 { " checked" } else { "" };
             format!(
-                "<label><input type=\"radio\" name=\"avatar\" value=\"{n}\"{checked} aria-label=\"アバター {}\">\
+                "<label><input type=\"radio\" name=\"avatar\" value=\"{n}\"{checked} aria-label=\"{}\">\
                  <span class=\"avatar\" style=\"background-image:url('/assets/avatars/avatar-{n}.png')\"></span></label>",
-                n + 1
+                crate::lang::fill("page.register.avatar_n", &[("number", &(n + 1))])
             )
         })
         .collect();
     let role_line = if role == Role::Participant {
         String::new()
     } else {
-        format!("<p class=\"small\">この招待で「{}」として登録されます。</p>", role.label())
+        format!(
+            "<p class=\"small\">{}</p>",
+            escape(&crate::lang::fill("page.register.role", &[("role", &role.label(crate::lang::current()))]))
+        )
     };
     let body = format!(
-        r#"<h1>ibasho へようこそ</h1>
-<p>ここはオンラインの居場所です。ニックネームだけで参加できます。本名やメールアドレスは必要ありません。カメラやマイクを使わず、見ているだけでも大丈夫です。</p>
+        r#"{switch}<h1>{heading}</h1>
+<p>{intro}</p>
 {role_line}
 <form id="register">
-<label for="nickname">ニックネーム（20文字まで）</label>
+<label for="nickname">{nickname}</label>
 <input type="text" id="nickname" name="nickname" maxlength="20" autocomplete="off" required>
-<label>アバター</label>
+<label>{avatar}</label>
 <div class="avatars">{avatars}</div>
 <p class="error" id="error" role="alert"></p>
-<button type="submit" id="enter">はじめる</button>
+<button type="submit" id="enter">{start}</button>
 </form>
-<p class="small"><a href="/privacy" target="_blank" rel="noopener">プライバシーについて</a>（記録するもの・しないもの）</p>
+<p class="small"><a href="/privacy" target="_blank" rel="noopener">{privacy}</a>{privacy_note}</p>
 <script>
 const token = "{token}";
 document.getElementById("register").addEventListener("submit", async (event) => {{
@@ -144,25 +140,34 @@ document.getElementById("register").addEventListener("submit", async (event) => 
       body: JSON.stringify({{ token, nickname, avatar }}) }});
     if (response.ok) {{ location.replace("/"); return; }}
     error.textContent = (await response.json()).message;
-  }} catch (e) {{ error.textContent = "サーバーにつながりませんでした。通信状況を確かめて、もう一度お試しください。"; }}
+  }} catch (e) {{ error.textContent = "{unreachable}"; }}
 }});
 </script>"#,
-        token = escape(token)
+        token = escape(token),
+        switch = language_switch(),
+        heading = escape(text("page.register.heading")),
+        intro = escape(text("page.register.intro")),
+        nickname = escape(text("page.register.nickname")),
+        avatar = escape(text("page.register.avatar")),
+        start = escape(text("entry.start")),
+        privacy = escape(text("ui.privacy")),
+        privacy_note = escape(text("page.register.privacy_note")),
+        unreachable = escape(text("page.register.unreachable")),
     );
-    page("ようこそ", &body)
+    page(text("entry.title"), &body)
 }
 
 async fn town_or_welcome(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let session = match current_session(&headers, &state) {
         Err(AppError::Suspended) => {
-            let page = problem("一時停止中です", crate::error::SUSPENDED_MESSAGE);
+            let page = problem(text("page.suspended"), text("error.suspended"));
             return Ok((StatusCode::FORBIDDEN, Html(page)).into_response());
         }
         other => other?,
     };
     let Some(session) = session else {
-        let message = "ibasho に入るには招待リンクが必要です。お持ちの招待リンクを開いてください。一度登録したブラウザでは、次からはこのページから直接入れます。";
-        return Ok((StatusCode::UNAUTHORIZED, Html(problem("ようこそ", message))).into_response());
+        let message = text("page.need_invite");
+        return Ok((StatusCode::UNAUTHORIZED, Html(problem(text("entry.title"), message))).into_response());
     };
     if let Some(hours) = crate::open_hours::keeps_out(&state.store, session.account.role) {
         let page = crate::open_hours::page::closed_page(&hours, &state.store.closed_message()?);
@@ -172,24 +177,28 @@ async fn town_or_welcome(State(state): State<AppState>, headers: HeaderMap) -> R
         Ok(index) => Ok(Html(index).into_response()),
         Err(error) => {
             tracing::error!(%error, "client not built: index.html missing");
-            let message = "町の画面がまだ用意されていません。管理者にお知らせください。";
-            Ok((StatusCode::SERVICE_UNAVAILABLE, Html(problem("準備中です", message))).into_response())
+            let message = text("page.not_built");
+            Ok((StatusCode::SERVICE_UNAVAILABLE, Html(problem(text("page.preparing"), message))).into_response())
         }
     }
 }
 
 async fn staff_page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let Some(session) = current_session(&headers, &state)? else {
-        return Ok((StatusCode::UNAUTHORIZED, Html(problem("ログインが必要です", &AppError::NotSignedIn.message())))
+        return Ok((
+            StatusCode::UNAUTHORIZED,
+            Html(problem(text("page.sign_in_needed"), &AppError::NotSignedIn.message())),
+        )
             .into_response());
     };
     if session.account.role != Role::Staff {
-        return Ok(
-            (StatusCode::FORBIDDEN, Html(problem("スタッフ専用です", &AppError::Forbidden.message()))).into_response()
-        );
+        return Ok((StatusCode::FORBIDDEN, Html(problem(text("page.staff_only"), &AppError::Forbidden.message())))
+            .into_response());
     }
-    let roles: String =
-        Role::ALL.iter().map(|role| format!("<option value=\"{}\">{}</option>", role.as_str(), role.label())).collect();
+    let roles: String = Role::ALL
+        .iter()
+        .map(|role| format!("<option value=\"{}\">{}</option>", role.as_str(), role.label(Lang::Ja)))
+        .collect();
     // Booth connections are relayed only with a TURN relay; staff must know when they are not.
     let relay = if state.config.turn.is_some() {
         r#"<p id="booth-relay">個別相談ブースの通信は TURN サーバーで中継されています（相談員と相談する人のあいだで IP アドレスは伝わりません）。</p>"#

@@ -161,11 +161,12 @@ export async function eventually(what, check, ms = 60_000) {
  */
 export async function register(browser, inviteUrl, nickname, avatar = 0, viewport = { width: 960, height: 640 }, init = null) {
   // `viewport.phone`: Chromium's mobile emulation (touch events, a phone's device scale factor);
-  // `viewport.reducedMotion`: the browser asks pages for reduced motion.
-  const { phone, reducedMotion, ...size } = viewport;
+  // `viewport.reducedMotion`: the browser asks pages for reduced motion; `viewport.locale`: the
+  // browser's language (Japanese unless given).
+  const { phone, reducedMotion, locale = "ja-JP", ...size } = viewport;
   const device = phone ? { hasTouch: true, isMobile: true, deviceScaleFactor: 3 } : {};
   const motion = reducedMotion ? { reducedMotion: "reduce" } : {};
-  const context = await browser.newContext({ viewport: size, locale: "ja-JP", ...device, ...motion });
+  const context = await browser.newContext({ viewport: size, locale, ...device, ...motion });
   await context.addInitScript(emulateHiding);
   if (init) await context.addInitScript(...init);
   const page = await context.newPage();

@@ -7,6 +7,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use protocol::{HelpRequest, HelpStatus, ParticipantId};
 
 use super::{AskHelp, HelpCalls, HelpReplyDraft, MyHelpCall, answers_calls};
+use crate::locale::{t, tf};
 use crate::places::booth::MyDesk;
 use crate::presence::Me;
 use crate::screens::Screen;
@@ -41,24 +42,24 @@ fn my_call_panel(
         return Ok(());
     }
     let (mut withdraw, mut close) = (false, false);
-    panel("スタッフへの声かけ", &rects).show(contexts.ctx_mut()?, |ui| {
+    panel(t("help.title"), &rects).show(contexts.ctx_mut()?, |ui| {
         match &mine.status {
             Some(HelpStatus::Waiting) => {
-                ui.label("スタッフと相談員にだけ、そっとお知らせしました。ほかの人には見えません。");
-                ui.label("気づいたスタッフから声をかけます。少しお待ちください。");
+                ui.label(t("help.sent"));
+                ui.label(t("help.wait"));
             }
             Some(HelpStatus::Answered { by }) => {
-                ui.label(format!("{by}さんが気づいてくれました。"));
+                ui.label(tf("help.noticed", &[("name", &by)]));
             }
             None => {}
         }
         for (from, text) in &mine.replies {
-            ui.label(RichText::new(format!("{from}さんより：{text}")).strong());
+            ui.label(RichText::new(tf("help.reply_from", &[("name", &from), ("text", &text)])).strong());
         }
         if mine.status.is_some() {
-            withdraw = rects.button(ui, "help-withdraw", "取り消す");
+            withdraw = rects.button(ui, "help-withdraw", t("common.withdraw"));
         } else {
-            close = rects.button(ui, "help-close", "閉じる");
+            close = rects.button(ui, "help-close", t("common.close"));
         }
     });
     if withdraw {
@@ -90,42 +91,52 @@ fn calls_panel(
         *replying = None;
     }
     let mut asks = Vec::new();
-    let title = format!("声かけの依頼（{}件）", calls.0.len());
+    let title = tf("help.calls", &[("count", &calls.0.len())]);
     panel(title, &rects).show(contexts.ctx_mut()?, |ui| {
-        ui.label("ほかの参加者には見えていません。");
+        ui.label(t("help.calls.private"));
         for call in &calls.0 {
             ui.separator();
-            let when = if call.minutes == 0 { "たった今".to_owned() } else { format!("{}分前", call.minutes) };
-            ui.label(RichText::new(format!("{}さん・{}・{when}", call.nickname, call.place)).strong());
+            let when = if call.minutes == 0 {
+                t("help.just_now").to_owned()
+            } else {
+                tf("help.minutes_ago", &[("minutes", &call.minutes)])
+            };
+            ui.label(
+                RichText::new(tf(
+                    "help.call_line",
+                    &[("name", &call.nickname), ("place", &call.place), ("when", &when)],
+                ))
+                .strong(),
+            );
             if let Some(by) = &call.answered_by {
-                ui.colored_label(Color32::from_rgb(46, 112, 80), format!("{by}さんが対応しています"));
+                ui.colored_label(Color32::from_rgb(46, 112, 80), tf("help.handled_by", &[("name", &by)]));
             }
             let id = call.person.0;
             if *replying == Some(call.person) {
-                ui.label("返事（200文字まで）");
+                ui.label(t("help.reply.label"));
                 let (field, _) =
                     ui.allocate_exact_size(egui::vec2(ui.available_width(), FIELD_HEIGHT), egui::Sense::hover());
                 rects.note("help-reply", field);
                 ui.horizontal(|ui| {
-                    if rects.button(ui, "help-send", "送る") && !draft.0.trim().is_empty() {
+                    if rects.button(ui, "help-send", t("help.send")) && !draft.0.trim().is_empty() {
                         asks.push(HelpRequest::Reply { person: call.person, text: std::mem::take(&mut draft.0) });
                         *replying = None;
                     }
-                    if rects.button(ui, "help-cancel", "やめる") {
+                    if rects.button(ui, "help-cancel", t("common.cancel")) {
                         draft.0.clear();
                         *replying = None;
                     }
                 });
             }
             ui.horizontal_wrapped(|ui| {
-                if *replying != Some(call.person) && rects.button(ui, &format!("help-reply:{id}"), "返事を書く") {
+                if *replying != Some(call.person) && rects.button(ui, &format!("help-reply:{id}"), t("help.reply")) {
                     draft.0.clear();
                     *replying = Some(call.person);
                 }
-                if desk.0.is_some() && rects.button(ui, &format!("help-invite:{id}"), "相談室へ招く") {
+                if desk.0.is_some() && rects.button(ui, &format!("help-invite:{id}"), t("help.invite")) {
                     asks.push(HelpRequest::Invite { person: call.person });
                 }
-                if rects.button(ui, &format!("help-done:{id}"), "対応済み") {
+                if rects.button(ui, &format!("help-done:{id}"), t("help.done")) {
                     asks.push(HelpRequest::Done { person: call.person });
                 }
             });

@@ -12,6 +12,7 @@ use protocol::{
 };
 
 use crate::chat::ChatLog;
+use crate::locale::t;
 use crate::map::{Barriers, Town, to_position, to_vec2};
 use crate::movement::{LocalPlayer, WalkTo};
 use crate::participation::MediaNotice;
@@ -142,20 +143,18 @@ fn apply_booth_news(
 /// What to tell a person whose booth request the server refused (Japanese).
 pub fn refusal(code: RejectCode) -> Option<&'static str> {
     Some(match code {
-        RejectCode::BoothLocked => "この部屋は相談中です。入口でノックして、相談員の返事を待ってください。",
-        RejectCode::AlreadyReceiving => "ほかのブースで受付中です。先にそちらの受付を終えてください。",
-        RejectCode::WrongPlace => "ブースの入口の前で、もう一度お試しください。",
-        RejectCode::NotReceiving => "いまは相談員がいません（準備中）。",
-        RejectCode::NoteTooLong => "メモは100文字までです。短くしてから、もう一度ノックしてください。",
-        RejectCode::NoSuchCaller => "その方は、もういないか、待っていないようです。",
-        RejectCode::NotAllowed => "この操作はできません。",
-        RejectCode::BadText => "返事が空か、長すぎます（200文字まで）。",
-        RejectCode::StageTaken => "いまは、ほかの方がステージに立っています。",
-        RejectCode::NoSuchTable => "そのテーブルは、この交流スペースにはありません。",
-        RejectCode::VoiceHeld => "いまはスタッフの判断で、声が止められています。チャットと、聞くことはできます。",
-        RejectCode::SfuUnavailable => {
-            "ホール全体への配信がいまは使えません。近くの人とは、いつもどおり話せます。しばらくしてから、もう一度お試しください。"
-        }
+        RejectCode::BoothLocked => t("booth.refused.locked"),
+        RejectCode::AlreadyReceiving => t("booth.refused.already_receiving"),
+        RejectCode::WrongPlace => t("booth.refused.wrong_place"),
+        RejectCode::NotReceiving => t("booth.refused.not_receiving"),
+        RejectCode::NoteTooLong => t("booth.refused.note_too_long"),
+        RejectCode::NoSuchCaller => t("booth.refused.no_caller"),
+        RejectCode::NotAllowed => t("refused.not_allowed"),
+        RejectCode::BadText => t("refused.bad_text"),
+        RejectCode::StageTaken => t("refused.stage_taken"),
+        RejectCode::NoSuchTable => t("refused.no_table"),
+        RejectCode::VoiceHeld => t("refused.voice_held"),
+        RejectCode::SfuUnavailable => t("refused.sfu"),
         _ => return None,
     })
 }

@@ -13,6 +13,7 @@ use protocol::{
 use super::booth::{AskBooth, BoothSigns, BoothSlots, BoothSpot, KnockNote, MyDesk, MyTicket, SlotAsk, walk_into};
 use crate::avatar::Avatar;
 use crate::camera::TownCamera;
+use crate::locale::{Lang, current, t, tf};
 use crate::map::{Town, to_vec2};
 use crate::movement::WalkTo;
 use crate::presence::{Me, RemotePerson};
@@ -36,7 +37,7 @@ pub(super) fn plugin(app: &mut App) {
 }
 
 fn booth_name<'a>(town: &'a Town, booth: &protocol::PlaceId) -> &'a str {
-    town.0.place(booth).map_or("個別相談", |place| place.name.as_str())
+    town.0.place(booth).map_or(t("booth.name"), |place| place.name_in(current()))
 }
 
 fn panel(title: impl Into<egui::WidgetText>, rects: &ControlRects) -> egui::Window<'static> {
@@ -69,7 +70,7 @@ fn door_signs(
         let wall = to_vec2(map.tile_center(door.inside.0 + 1, door.inside.1));
         let Ok(at) = camera.world_to_viewport(camera_transform, wall.extend(0.0)) else { continue };
         let (fill, text) = state_colors(state);
-        crate::ui::wall_sign(&painter, egui::pos2(at.x, at.y), state.label().to_owned(), fill, text);
+        crate::ui::wall_sign(&painter, egui::pos2(at.x, at.y), state.label(current()).to_owned(), fill, text);
     }
     Ok(())
 }
@@ -97,28 +98,28 @@ fn door_panel(
     let state = sign.map_or(BoothState::Preparing, |sign| sign.state);
     let mut knock = false;
     panel(booth_name(&town, &booth), &rects).show(contexts.ctx_mut()?, |ui| {
-        ui.label("相談員と一対一で話せる部屋です。話した内容は記録されず、外には聞こえません。");
+        ui.label(t("booth.about"));
         if let Some(card) = sign.and_then(|sign| sign.counselor.as_ref()) {
-            ui.label(format!("相談員：{}さん（{}）", card.nickname, card.title.label()));
+            ui.label(tf("booth.counselor", &[("name", &card.nickname), ("title", &card.title.label(current()))]));
         }
         let (fill, text) = state_colors(state);
-        ui.label(RichText::new(format!(" {} ", state.label())).background_color(fill).color(text));
+        ui.label(RichText::new(format!(" {} ", state.label(current()))).background_color(fill).color(text));
         match state {
             BoothState::Preparing => {
-                ui.label("いまは相談員がいません。開いている時間にまたお越しください。");
+                ui.label(t("booth.nobody"));
             }
             BoothState::Open | BoothState::InSession => {
                 if state == BoothState::InSession {
-                    ui.label("この部屋は相談中です。ノックすると、順番をお待ちいただけます。");
+                    ui.label(t("booth.in_session"));
                 } else {
-                    ui.label("ノックすると、相談員に届きます。返事があるまで少しお待ちください。");
+                    ui.label(t("booth.knock.explain"));
                 }
                 ui.add_space(4.0);
-                ui.label(format!("ひとことメモ（なくても大丈夫です・{MAX_KNOCK_NOTE_CHARS}文字まで）"));
+                ui.label(tf("booth.note", &[("max", &MAX_KNOCK_NOTE_CHARS)]));
                 let (field, _) =
                     ui.allocate_exact_size(egui::vec2(ui.available_width(), NOTE_HEIGHT), egui::Sense::hover());
                 rects.note("knock-note", field);
-                knock = rects.button(ui, "knock", "ノックする");
+                knock = rects.button(ui, "knock", t("booth.knock"));
             }
         }
         ui.separator();
@@ -138,25 +139,25 @@ fn slot_section(
     asks: &mut MessageWriter<SlotAsk>,
     rects: &mut ControlRects,
 ) {
-    ui.label(RichText::new("予約して来る").strong());
+    ui.label(RichText::new(t("slots.title")).strong());
     let here: Vec<&protocol::SlotView> = slots.slots.iter().filter(|slot| &slot.booth == booth).collect();
     let mine: Vec<_> = here.iter().filter(|slot| slot.state == SlotState::Mine).collect();
     for slot in &mine {
         ui.horizontal_wrapped(|ui| {
-            ui.label(format!("予約済み：{}", slot.label));
-            if rects.button(ui, &format!("cancel:{}", slot.id), "キャンセル") {
+            ui.label(tf("slots.booked", &[("when", &slot.label)]));
+            if rects.button(ui, &format!("cancel:{}", slot.id), t("slots.cancel")) {
                 asks.write(SlotAsk::Cancel(slot.id));
             }
         });
     }
     let free: Vec<_> = here.iter().filter(|slot| slot.state == SlotState::Free).take(MAX_FREE_SLOTS_SHOWN).collect();
     if free.is_empty() && mine.is_empty() {
-        ui.label("いま予約できる時間はありません。");
+        ui.label(t("slots.none"));
     }
     for slot in free {
         ui.horizontal_wrapped(|ui| {
-            ui.label(format!("{}（{}さん）", slot.label, slot.counselor));
-            if rects.button(ui, &format!("book:{}", slot.id), "予約する") {
+            ui.label(tf("slots.slot", &[("when", &slot.label), ("name", &slot.counselor)]));
+            if rects.button(ui, &format!("book:{}", slot.id), t("slots.book")) {
                 asks.write(SlotAsk::Book(slot.id));
             }
         });
@@ -190,20 +191,20 @@ fn family_section(
     ask: &mut MessageWriter<AskBooth>,
 ) {
     if let Some(name) = &family.asked {
-        ui.label(format!("{name}さんにお声がけしました。「一緒に行く」を選ぶと、相談員に届きます。"));
+        ui.label(tf("family.asked", &[("name", &name)]));
     }
     if !family.picking {
-        if rects.button(ui, "bring-family", "家族と一緒に") {
+        if rects.button(ui, "bring-family", t("family.bring")) {
             family.picking = true;
         }
         return;
     }
-    ui.label("一緒に来てほしい方を選んでください（町にいる方）。");
+    ui.label(t("family.choose"));
     if people.is_empty() {
-        ui.label("いま町には、ほかに誰もいません。");
+        ui.label(t("family.nobody"));
     }
     for (id, nickname) in people {
-        if rects.button(ui, &format!("family:{}", id.0), &format!("{nickname}さん")) {
+        if rects.button(ui, &format!("family:{}", id.0), &tf("person.title", &[("name", &nickname)])) {
             ask.write(AskBooth(BoothRequest::BringFamily { person: *id }));
             family.asked = Some(nickname.clone());
             family.picking = false;
@@ -244,69 +245,48 @@ fn ticket_panel(
     panel(booth_name(&town, &booth), &rects).show(contexts.ctx_mut()?, |ui| {
         match &ticket {
             Ticket::Knocking { .. } => {
-                ui.label("ノックしました。相談員の返事を待っています…");
-                ui.label("待っているあいだも、町を歩いたりチャットしたりできます。");
-                withdraw = rects.button(ui, "withdraw", "取り消す");
+                ui.label(t("booth.knocked"));
+                ui.label(t("booth.wait.free"));
+                withdraw = rects.button(ui, "withdraw", t("common.withdraw"));
             }
             Ticket::Waiting { ahead, .. } => {
-                ui.label("「少しお待ちください」とのことです。");
+                ui.label(t("booth.answer.wait_said"));
                 if *ahead == 0 {
-                    ui.heading("次の番です");
+                    ui.heading(t("booth.next"));
                 } else {
-                    ui.heading(format!("あと {ahead} 人"));
+                    ui.heading(tf("booth.ahead", &[("count", &ahead)]));
                 }
-                ui.label("待っているあいだも、町を歩いたりチャットしたりできます。順番が来たらお知らせします。");
-                withdraw = rects.button(ui, "withdraw", "列から離れる");
+                ui.label(t("booth.wait.turn"));
+                withdraw = rects.button(ui, "withdraw", t("booth.leave_queue"));
             }
             Ticket::Admitted { .. } => {
-                ui.label("「どうぞ」とのことです。相談員が待っています。");
-                ui.label("数分のあいだ、入口からお入りいただけます。");
+                ui.label(t("booth.admitted"));
+                ui.label(t("booth.admitted.window"));
                 ui.horizontal(|ui| {
-                    go = rects.button(ui, "go-to-booth", "向かう");
-                    withdraw = rects.button(ui, "withdraw", "やめておく");
+                    go = rects.button(ui, "go-to-booth", t("booth.go"));
+                    withdraw = rects.button(ui, "withdraw", t("booth.not_now"));
                 });
             }
             Ticket::Declined { .. } => {
-                withdraw = kind_notice(
-                    ui,
-                    &mut rects,
-                    [
-                        "ごめんなさい。相談員は、今日はお話しするのが難しいようです。",
-                        "別の日に、また来てください。予約をして来ていただくこともできます。",
-                    ],
-                );
+                withdraw = kind_notice(ui, &mut rects, [t("booth.declined.1"), t("booth.declined.2")]);
             }
             Ticket::TimedOut { .. } => {
-                withdraw = kind_notice(
-                    ui,
-                    &mut rects,
-                    [
-                        "相談員は、いま手が離せないようです。",
-                        "少し時間をおいてもう一度ノックするか、予約をして来ていただくこともできます。",
-                    ],
-                );
+                withdraw = kind_notice(ui, &mut rects, [t("booth.timed_out.1"), t("booth.timed_out.2")]);
             }
             Ticket::Reserved { label, .. } => {
-                ui.label(format!("ご予約の時間です（{label}）。"));
-                ui.label("どうぞ、入口からお入りください。");
-                go = rects.button(ui, "go-to-booth", "向かう");
+                ui.label(tf("booth.reserved", &[("when", &label)]));
+                ui.label(t("booth.reserved.come"));
+                go = rects.button(ui, "go-to-booth", t("booth.go"));
             }
             Ticket::Closed { .. } => {
-                withdraw = kind_notice(
-                    ui,
-                    &mut rects,
-                    [
-                        "相談員が、今日の受付を終えました。",
-                        "またの機会にお越しください。予約をして来ていただくこともできます。",
-                    ],
-                );
+                withdraw = kind_notice(ui, &mut rects, [t("booth.closed.1"), t("booth.closed.2")]);
             }
             Ticket::FamilyInvite { by, .. } => {
-                ui.label(format!("{by}さんが、個別相談に一緒に来てほしいそうです。"));
-                ui.label("一緒に行くと、相談員に届きます。相談員が「どうぞ」と言ったら入れます。");
+                ui.label(tf("family.invited", &[("name", &by)]));
+                ui.label(t("family.invited.explain"));
                 ui.horizontal(|ui| {
-                    join = rects.button(ui, "join-family", "一緒に行く");
-                    withdraw = rects.button(ui, "withdraw", "今回はやめておく");
+                    join = rects.button(ui, "join-family", t("family.join"));
+                    withdraw = rects.button(ui, "withdraw", t("common.not_this_time"));
                 });
             }
         }
@@ -331,11 +311,11 @@ fn ticket_panel(
 }
 
 fn caller_line(ui: &mut egui::Ui, caller: &Caller) {
-    let family = caller.family_of.as_ref().map_or_else(String::new, |of| format!("（{of}さんのご家族）"));
+    let family = caller.family_of.as_ref().map_or_else(String::new, |of| tf("family.of", &[("name", &of)]));
     if caller.note.is_empty() {
-        ui.label(format!("{}さん{family}", caller.nickname));
+        ui.label(tf("caller.line", &[("name", &caller.nickname), ("family", &family)]));
     } else {
-        ui.label(format!("{}さん{family}：「{}」", caller.nickname, caller.note));
+        ui.label(tf("caller.line.note", &[("name", &caller.nickname), ("family", &family), ("note", &caller.note)]));
     }
 }
 
@@ -351,42 +331,39 @@ fn desk_panel(
     let Some(desk) = desk.0.clone() else { return Ok(()) };
     let mut answers: Vec<(protocol::ParticipantId, KnockAnswer)> = Vec::new();
     let mut close = false;
-    let title = format!("{}・受付中", booth_name(&town, &desk.booth));
+    let title = tf("desk.title", &[("booth", &booth_name(&town, &desk.booth))]);
     panel(title, &rects).show(contexts.ctx_mut()?, |ui| {
-        ui.label(format!("肩書き：{}", desk.title.label()));
+        ui.label(tf("desk.job_title", &[("title", &desk.title.label(current()))]));
         if !desk.relayed {
-            ui.colored_label(
-                Color32::from_rgb(150, 60, 20),
-                "TURN サーバーが設定されていないため、このブースの通信は中継されていません（相手に IP アドレスが見える可能性があります）。",
-            );
+            ui.colored_label(Color32::from_rgb(150, 60, 20), t("desk.no_turn"));
         }
         if desk.knocks.is_empty() && desk.queue.is_empty() && desk.admitted.is_empty() {
-            ui.label("ノックを待っています。");
+            ui.label(t("desk.waiting"));
         }
         for caller in &desk.knocks {
-            ui.label(RichText::new("ノックがありました").strong());
+            ui.label(RichText::new(t("desk.knocked")).strong());
             caller_line(ui, caller);
             ui.horizontal_wrapped(|ui| {
                 let id = caller.id.0;
-                if rects.button(ui, &format!("answer:{id}:admit"), "どうぞ") {
+                if rects.button(ui, &format!("answer:{id}:admit"), t("desk.admit")) {
                     answers.push((caller.id, KnockAnswer::Admit));
                 }
-                if rects.button(ui, &format!("answer:{id}:wait"), "少しお待ちください") {
+                if rects.button(ui, &format!("answer:{id}:wait"), t("desk.wait")) {
                     answers.push((caller.id, KnockAnswer::Wait));
                 }
-                if rects.button(ui, &format!("answer:{id}:decline"), "今日は難しいです") {
+                if rects.button(ui, &format!("answer:{id}:decline"), t("desk.decline")) {
                     answers.push((caller.id, KnockAnswer::Decline));
                 }
             });
             ui.separator();
         }
         if !desk.queue.is_empty() {
-            ui.label(RichText::new("お待ちの方").strong());
+            ui.label(RichText::new(t("desk.queue")).strong());
             for (index, caller) in desk.queue.iter().enumerate() {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(format!("{}.", index + 1));
                     caller_line(ui, caller);
-                    if rects.button(ui, &format!("answer:{}:admit", caller.id.0), "どうぞ") {
+                    if rects.button(ui, &format!("answer:{}:admit", caller.id.0), t("desk.admit")) {
                         answers.push((caller.id, KnockAnswer::Admit));
                     }
                 });
@@ -394,12 +371,12 @@ fn desk_panel(
             ui.separator();
         }
         for caller in &desk.admitted {
-            ui.label(format!("{}さんをお通ししました", caller.nickname));
+            ui.label(tf("desk.let_in", &[("name", &caller.nickname)]));
         }
         if let Some(next) = &desk.next_reservation {
-            ui.label(format!("次の予約：{next}"));
+            ui.label(tf("desk.next", &[("next", &next)]));
         }
-        close = rects.button(ui, "close-booth", "受付を終える");
+        close = rects.button(ui, "close-booth", t("desk.close"));
     });
     for (person, answer) in answers {
         ask.write(AskBooth(BoothRequest::Answer { person, answer }));
@@ -437,25 +414,26 @@ fn inside_panel(
     let chosen = title.get_or_insert(JobTitle::Counselor);
     panel(booth_name(&town, &booth), &rects).show(contexts.ctx_mut()?, |ui| {
         if receiver && preparing {
-            ui.label("肩書きを選んで受付を始めると、入口の表示が「受付中」になります。");
-            let combo = egui::ComboBox::from_id_salt("job-title").selected_text(chosen.label()).show_ui(ui, |ui| {
-                for option in JobTitle::ALL {
-                    rects.note(
-                        format!("title:{}", option.label()),
-                        ui.selectable_value(chosen, option, option.label()).rect,
-                    );
-                }
-            });
+            ui.label(t("desk.explain"));
+            let combo =
+                egui::ComboBox::from_id_salt("job-title").selected_text(chosen.label(current())).show_ui(ui, |ui| {
+                    for option in JobTitle::ALL {
+                        rects.note(
+                            format!("title:{}", option.label(Lang::Ja)),
+                            ui.selectable_value(chosen, option, option.label(current())).rect,
+                        );
+                    }
+                });
             rects.note("job-title", combo.response.rect);
-            open = rects.button(ui, "open-booth", "相談を受け付ける");
+            open = rects.button(ui, "open-booth", t("desk.open"));
         } else {
-            ui.label("ここでの声とチャットは、この部屋の中の人にだけ届きます。どこにも記録されません。");
-            ui.label("いつでも、だまって出ていって大丈夫です。");
+            ui.label(t("booth.inside.private"));
+            ui.label(t("booth.inside.leave_any_time"));
             if !preparing {
                 family_section(ui, &mut rects, &people_in_town(&people), &mut family, &mut ask);
             }
         }
-        leave = rects.button(ui, "leave-booth", "そっと退出");
+        leave = rects.button(ui, "leave-booth", t("booth.leave"));
     });
     if open {
         ask.write(AskBooth(BoothRequest::Open { title: *chosen }));

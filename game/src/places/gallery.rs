@@ -7,6 +7,7 @@
 use bevy::prelude::*;
 use protocol::{ClientMessage, GalleryRequest, PlaceKind, RejectCode, Showing, VideoId, VideoView};
 
+use crate::locale::t;
 use crate::map::{Town, to_position};
 use crate::movement::LocalPlayer;
 use crate::presence::{PresenceSet, ServerLink};
@@ -115,9 +116,9 @@ pub struct GalleryRefusal(pub Option<&'static str>);
 /// What to tell staff whose gallery request was refused (Japanese).
 fn refusal(code: RejectCode) -> Option<&'static str> {
     Some(match code {
-        RejectCode::NoSuchVideo => "この動画はもう公開されていません。",
-        RejectCode::NotAtScreen => "スクリーンの前に立ってから「みんなで見る」を押してください。",
-        RejectCode::BadControl => "いまはその操作ができません（上映が終わったか、範囲の外です）。",
+        RejectCode::NoSuchVideo => t("gallery.refused.no_video"),
+        RejectCode::NotAtScreen => t("gallery.refused.not_at_screen"),
+        RejectCode::BadControl => t("gallery.refused.bad_control"),
         _ => return None,
     })
 }

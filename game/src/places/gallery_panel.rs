@@ -13,6 +13,7 @@ use super::gallery::{
     AskGallery, GalleryRefusal, GalleryShowing, GallerySpot, Playback, ServerClock, Videos, wall_clock_ms,
 };
 use crate::camera::TownCamera;
+use crate::locale::{t, tf};
 use crate::map::{Town, to_vec2};
 use crate::presence::Me;
 use crate::screens::Screen;
@@ -51,18 +52,18 @@ fn gallery_panel(
     }
     let staff = me.role == Role::Staff;
     let mut asked = Vec::new();
-    let shown = side_panel("ギャラリー", Align2::LEFT_TOP, &rects).show(contexts.ctx_mut()?, |ui| {
+    let shown = side_panel(t("gallery.title"), Align2::LEFT_TOP, &rects).show(contexts.ctx_mut()?, |ui| {
         match &*playback {
             Playback::Together(showing, video) => {
-                ui.label(RichText::new(format!("みんなで見ています：{}", video.title)).strong());
+                ui.label(RichText::new(tf("gallery.watching_together", &[("title", &video.title)])).strong());
                 describe(ui, video);
                 ui.separator();
                 if staff {
                     let now = clock.server_time(wall_clock_ms()).unwrap_or_else(wall_clock_ms);
                     controls(ui, showing, video, now, &mut rects, &mut asked);
                 } else {
-                    ui.label("上映はスタッフが進めます。音量と全画面は、動画の下で変えられます。");
-                    if rects.button(ui, "gallery-step-out", "ひとりで見る") {
+                    ui.label(t("gallery.staff_runs"));
+                    if rects.button(ui, "gallery-step-out", t("gallery.step_out")) {
                         spot.stepped_out = true;
                     }
                 }
@@ -70,13 +71,13 @@ fn gallery_panel(
             Playback::Alone(video) => {
                 ui.label(RichText::new(&video.title).strong());
                 describe(ui, video);
-                ui.label("動画の再生ボタンを押すと始まります。");
-                if stepped_out && rects.button(ui, "gallery-step-in", "みんなの上映に戻る") {
+                ui.label(t("gallery.press_play"));
+                if stepped_out && rects.button(ui, "gallery-step-in", t("gallery.step_in")) {
                     spot.stepped_out = false;
                 }
                 if videos.0.len() > 1 {
                     ui.separator();
-                    ui.label("ほかの動画");
+                    ui.label(t("gallery.other_videos"));
                     for other in videos.0.iter().filter(|other| other.id != video.id) {
                         if rects.button(ui, &format!("gallery-video:{}", other.id.0), &other.title) {
                             spot.chosen = Some(other.id);
@@ -85,14 +86,14 @@ fn gallery_panel(
                 }
                 if staff && let Some(screen) = spot.screen {
                     ui.separator();
-                    ui.label("ギャラリーにいる全員の画面で、同時に再生します。");
-                    if rects.button(ui, "gallery-present", "みんなで見る") {
+                    ui.label(t("gallery.present.explain"));
+                    if rects.button(ui, "gallery-present", t("gallery.present")) {
                         asked.push(GalleryRequest::Present { screen, video: video.id });
                     }
                 }
             }
             Playback::Nothing => {
-                ui.label("このスクリーンには、まだ動画がありません。");
+                ui.label(t("gallery.no_video"));
             }
         }
         if let Some(text) = refusal.0 {
@@ -140,7 +141,9 @@ fn screens_on_walls(
             let rect = egui::Rect::from_two_pos(egui::pos2(a.x, a.y), egui::pos2(b.x, b.y));
             let presented = showing.0.as_ref().filter(|s| s.gallery == place.id && s.screen == index);
             let title = match presented {
-                Some(showing) => videos.get(showing.video).map(|video| format!("上映中：{}", video.title)),
+                Some(showing) => {
+                    videos.get(showing.video).map(|video| tf("gallery.showing", &[("title", &video.title)]))
+                }
                 None => videos.for_screen(index).map(|video| video.title.clone()),
             };
             let fill = if presented.is_some() { Color32::from_rgb(30, 58, 48) } else { Color32::from_rgb(28, 32, 36) };
@@ -151,7 +154,7 @@ fn screens_on_walls(
                 Stroke::new(2.0, Color32::from_rgb(120, 110, 96)),
                 egui::StrokeKind::Outside,
             );
-            let text = title.unwrap_or_else(|| "スクリーン".to_owned());
+            let text = title.unwrap_or_else(|| t("gallery.screen").to_owned());
             let galley = painter.layout_no_wrap(text, FontId::proportional(12.0), Color32::from_rgb(236, 240, 232));
             let left = (rect.center().x - galley.size().x / 2.0).max(rect.left() + 3.0);
             let at = egui::pos2(left, rect.center().y - galley.size().y / 2.0);
@@ -163,13 +166,14 @@ fn screens_on_walls(
 
 fn describe(ui: &mut egui::Ui, video: &VideoView) {
     if let Some(program) = &video.program {
-        ui.label(format!("プログラム：{program}"));
+        ui.label(tf("gallery.program", &[("program", &program)]));
     }
     if !video.description.is_empty() {
         ui.label(&video.description);
     }
     let seconds = video.duration_ms.div_ceil(1000);
-    ui.label(format!("{}分{:02}秒{}", seconds / 60, seconds % 60, if video.captions { "・字幕あり" } else { "" }));
+    let length = tf("gallery.length", &[("minutes", &(seconds / 60)), ("seconds", &format!("{:02}", seconds % 60))]);
+    ui.label(if video.captions { tf("gallery.length.captions", &[("length", &length)]) } else { length });
 }
 
 /// The showing's controls, for staff: each sends the whole new state.
@@ -189,38 +193,39 @@ fn controls(
     };
     ui.label(format!(
         "{}　{}／{}",
-        if showing.playing { "再生中" } else { "一時停止中" },
+        if showing.playing { t("gallery.playing") } else { t("gallery.paused") },
         clock_label(at_ms),
         clock_label(video.duration_ms)
     ));
     ui.horizontal_wrapped(|ui| {
         if showing.playing {
-            if rects.button(ui, "gallery-pause", "一時停止") {
+            if rects.button(ui, "gallery-pause", t("gallery.pause")) {
                 asked.push(state(false, at_ms, showing.rate));
             }
-        } else if rects.button(ui, "gallery-play", "再生") {
+        } else if rects.button(ui, "gallery-play", t("gallery.play")) {
             asked.push(state(true, at_ms, showing.rate));
         }
-        if rects.button(ui, "gallery-back", "10秒もどす") {
+        if rects.button(ui, "gallery-back", t("gallery.back10")) {
             asked.push(state(showing.playing, at_ms.saturating_sub(10_000), showing.rate));
         }
-        if rects.button(ui, "gallery-forward", "10秒すすめる") {
+        if rects.button(ui, "gallery-forward", t("gallery.forward10")) {
             asked.push(state(showing.playing, at_ms + 10_000, showing.rate));
         }
-        if rects.button(ui, "gallery-restart", "最初から") {
+        if rects.button(ui, "gallery-restart", t("gallery.restart")) {
             asked.push(state(showing.playing, 0, showing.rate));
         }
     });
     ui.horizontal_wrapped(|ui| {
-        ui.label("速さ");
+        ui.label(t("gallery.speed"));
         for rate in RATES {
-            let text = if (rate - showing.rate).abs() < 1e-6 { format!("[{rate}倍]") } else { format!("{rate}倍") };
+            let times = tf("gallery.rate", &[("rate", &rate)]);
+            let text = if (rate - showing.rate).abs() < 1e-6 { format!("[{times}]") } else { times };
             if rects.button(ui, &format!("gallery-rate:{rate}"), &text) {
                 asked.push(state(showing.playing, at_ms, rate));
             }
         }
     });
-    if rects.button(ui, "gallery-stop", "上映を終える") {
+    if rects.button(ui, "gallery-stop", t("gallery.stop")) {
         asked.push(GalleryRequest::Stop);
     }
 }

@@ -13,6 +13,7 @@ use super::hall::{AskHall, FloatingReactions, MusicMode, MyHall, ShareScreen, Tu
 use super::tables::GroupsDraft;
 use super::tables_panel::tables_section;
 use crate::camera::TownCamera;
+use crate::locale::{Lang, current, t, tf};
 use crate::map::Town;
 use crate::movement::LocalPlayer;
 use crate::presence::{Me, People};
@@ -48,16 +49,16 @@ fn hall_panel(
 ) -> Result {
     let Some(view) = &hall.0 else { return Ok(()) };
     let may_share = may_reach_hall(hall.0.as_ref());
-    let name = town.0.place(&view.hall).map_or("交流スペース", |place| place.name.as_str()).to_owned();
+    let name = town.0.place(&view.hall).map_or(t("hall.name"), |place| place.name_in(current())).to_owned();
     let on_voice = me.single().is_ok_and(|taking| taking.0.sends_audio());
     let mut asked = Vec::new();
     let shown = side_panel(name, Align2::LEFT_TOP, &rects).show(contexts.ctx_mut()?, |ui| {
         match &view.stage {
-            Some(person) => ui.label(RichText::new(format!("ステージ：{}さん", person.nickname)).strong()),
-            None => ui.label("ステージには、いまだれもいません。"),
+            Some(person) => ui.label(RichText::new(tf("hall.stage", &[("name", &person.nickname)])).strong()),
+            None => ui.label(t("hall.stage.empty")),
         };
         if !view.sfu {
-            ui.small("ホール全体への配信はありません。近くの人どうしで話せます。");
+            ui.small(t("hall.no_sfu"));
         }
         ui.separator();
         if view.may_facilitate {
@@ -71,11 +72,11 @@ fn hall_panel(
         if may_share {
             ui.add_space(4.0);
             if share.0 {
-                ui.label(RichText::new("画面を共有しています。").strong());
-                if rects.button(ui, "hall-stop-share", "共有をやめる") {
+                ui.label(RichText::new(t("hall.sharing")).strong());
+                if rects.button(ui, "hall-stop-share", t("hall.stop_share")) {
                     share.0 = false;
                 }
-            } else if rects.button(ui, "hall-share-screen", "画面を共有する") {
+            } else if rects.button(ui, "hall-share-screen", t("hall.share")) {
                 share.0 = true;
             }
         }
@@ -85,10 +86,10 @@ fn hall_panel(
         }
         tables_section(ui, view, &groups, &mut groups_problem, &mut rects, &mut asked);
         ui.separator();
-        ui.label("リアクション（見学中でも送れます）");
+        ui.label(t("hall.reactions"));
         ui.horizontal_wrapped(|ui| {
             for reaction in Reaction::ALL {
-                if rects.button(ui, &format!("hall-react:{}", reaction.label()), reaction.label()) {
+                if rects.button(ui, &format!("hall-react:{}", reaction.label(Lang::Ja)), reaction.label(current())) {
                     asked.push(HallRequest::React { reaction });
                 }
             }
@@ -112,21 +113,21 @@ fn facilitator(
 ) {
     if view.you == Turn::OnStage {
         reach_line(ui, on_voice);
-        if rects.button(ui, "hall-leave-stage", "ステージをおりる") {
+        if rects.button(ui, "hall-leave-stage", t("hall.leave_stage")) {
             asked.push(HallRequest::LeaveStage);
         }
-    } else if view.stage.is_none() && rects.button(ui, "hall-take-stage", "ステージに立つ") {
+    } else if view.stage.is_none() && rects.button(ui, "hall-take-stage", t("hall.take_stage")) {
         asked.push(HallRequest::TakeStage);
     }
     ui.add_space(4.0);
     if view.queue.is_empty() {
-        ui.label("手をあげている人はいません。");
+        ui.label(t("hall.no_hands"));
     } else {
-        ui.label(format!("手をあげている人（{}人・あげた順）", view.queue.len()));
+        ui.label(tf("hall.queue", &[("count", &view.queue.len())]));
         for person in &view.queue {
             ui.horizontal(|ui| {
-                ui.label(format!("{}さん", person.nickname));
-                if rects.button(ui, &format!("hall-grant:{}", person.nickname), "どうぞ") {
+                ui.label(tf("person.title", &[("name", &person.nickname)]));
+                if rects.button(ui, &format!("hall-grant:{}", person.nickname), t("desk.admit")) {
                     asked.push(HallRequest::Grant { person: person.id });
                 }
             });
@@ -134,18 +135,18 @@ fn facilitator(
     }
     for person in &view.speakers {
         ui.horizontal(|ui| {
-            ui.label(format!("{}さんが話しています", person.nickname));
-            if rects.button(ui, &format!("hall-end:{}", person.nickname), "終わる") {
+            ui.label(tf("hall.speaking", &[("name", &person.nickname)]));
+            if rects.button(ui, &format!("hall-end:{}", person.nickname), t("hall.end_turn")) {
                 asked.push(HallRequest::EndTurn { person: person.id });
             }
         });
     }
-    if rects.button(ui, "hall-mute-all", "みなさんのマイクをオフにします") {
+    if rects.button(ui, "hall-mute-all", t("hall.mute_all")) {
         asked.push(HallRequest::MuteAll);
     }
     if !view.reactions.is_empty() {
-        let counts: Vec<String> = view.reactions.iter().map(|(r, n)| format!("{} {n}", r.label())).collect();
-        ui.label(format!("届いたリアクション：{}", counts.join("・")));
+        let counts: Vec<String> = view.reactions.iter().map(|(r, n)| format!("{} {n}", r.label(current()))).collect();
+        ui.label(tf("hall.reactions_received", &[("counts", &counts.join("・"))]));
     }
 }
 
@@ -159,37 +160,37 @@ fn audience(
     match view.you {
         Turn::Listening | Turn::OnStage => {
             if view.hands > 0 {
-                ui.label(format!("手をあげている人：{}人", view.hands));
+                ui.label(tf("hall.hands", &[("count", &view.hands)]));
             }
-            if rects.button(ui, "hall-raise-hand", "手をあげる") {
+            if rects.button(ui, "hall-raise-hand", t("hall.raise_hand")) {
                 asked.push(HallRequest::RaiseHand);
             }
         }
         Turn::HandRaised { ahead } => {
             ui.label(if ahead == 0 {
-                "手をあげています。次の番です。".to_owned()
+                t("hall.hand.next").to_owned()
             } else {
-                format!("手をあげています（前に{ahead}人）。")
+                tf("hall.hand.ahead", &[("count", &ahead)])
             });
-            if rects.button(ui, "hall-lower-hand", "手をおろす") {
+            if rects.button(ui, "hall-lower-hand", t("hall.lower_hand")) {
                 asked.push(HallRequest::LowerHand);
             }
         }
         Turn::Invited => {
-            ui.label("ファシリテーターが「お話ししませんか」と声をかけています。断っても、ほかの人にはわかりません。");
+            ui.label(t("hall.invited"));
             ui.horizontal(|ui| {
-                if rects.button(ui, "hall-accept", "話す") {
+                if rects.button(ui, "hall-accept", t("hall.accept")) {
                     asked.push(HallRequest::AnswerInvitation { accept: true });
                 }
-                if rects.button(ui, "hall-decline", "今回はやめておく") {
+                if rects.button(ui, "hall-decline", t("common.not_this_time")) {
                     asked.push(HallRequest::AnswerInvitation { accept: false });
                 }
             });
         }
         Turn::Speaking => {
-            ui.label(RichText::new("あなたの番です。").strong());
+            ui.label(RichText::new(t("hall.your_turn")).strong());
             reach_line(ui, on_voice);
-            if rects.button(ui, "hall-lower-hand", "話し終える") {
+            if rects.button(ui, "hall-lower-hand", t("hall.done_speaking")) {
                 asked.push(HallRequest::LowerHand);
             }
         }
@@ -200,31 +201,25 @@ fn audience(
 fn music_toggle(ui: &mut egui::Ui, music: &mut MusicMode, rects: &mut ControlRects) {
     ui.add_space(4.0);
     if music.0 {
-        ui.label(RichText::new("音楽モード：ステレオ・高音質、エコー除去なし").strong());
-        ui.label("ヘッドホンをお使いください（スピーカーの音がマイクに戻らないように）。");
-        if rects.button(ui, "hall-music-off", "音楽モードをやめる") {
+        ui.label(RichText::new(t("hall.music.on_note")).strong());
+        ui.label(t("hall.music.headphones"));
+        if rects.button(ui, "hall-music-off", t("hall.music.off")) {
             music.0 = false;
         }
-    } else if rects.button(ui, "hall-music-on", "音楽モードにする（歌・楽器）") {
+    } else if rects.button(ui, "hall-music-on", t("hall.music.on")) {
         music.0 = true;
     }
 }
 
 /// Whether our voice reaches the hall now, or what makes it.
 fn reach_line(ui: &mut egui::Ui, on_voice: bool) {
-    ui.label(if on_voice {
-        "あなたの声がホール全体に届いています。"
-    } else {
-        "上のバーで「声で参加」を選ぶと、ホール全体に声が届きます。"
-    });
+    ui.label(if on_voice { t("hall.voice.reaching") } else { t("hall.voice.how") });
 }
 
 fn turn_ended(why: TurnEnded) -> &'static str {
     match why {
-        TurnEnded::ByFacilitator => "お話の時間が終わりました。ありがとうございました。",
-        TurnEnded::MutedAll => {
-            "ファシリテーターが、みなさんのマイクをオフにしました。ホール全体には届きませんが、近くの人とはこれまでどおり話せます。"
-        }
+        TurnEnded::ByFacilitator => t("hall.turn_over"),
+        TurnEnded::MutedAll => t("hall.muted_all"),
     }
 }
 
@@ -250,7 +245,7 @@ fn floating_reactions(
         let Ok(at) = camera.world_to_viewport(camera_transform, world) else { continue };
         let alpha = (255.0 * shown.sqrt()) as u8;
         let galley = painter.layout_no_wrap(
-            reaction.label().to_owned(),
+            reaction.label(current()).to_owned(),
             FontId::proportional(15.0),
             Color32::from_black_alpha(alpha),
         );

@@ -8,6 +8,7 @@ use protocol::{MAX_GROUP_LABEL_CHARS, MAX_GROUPS};
 
 use super::hall::MyHall;
 use crate::devices::InputLevel;
+use crate::locale::t;
 use crate::map::{Town, to_position};
 use crate::movement::LocalPlayer;
 use crate::presence::RemotePerson;
@@ -51,15 +52,15 @@ pub fn parse_groups(typed: &str) -> Result<Vec<String>, &'static str> {
             continue;
         }
         if label.chars().count() > MAX_GROUP_LABEL_CHARS {
-            return Err("グループの名前は16文字までにしてください。");
+            return Err(t("tables.label_too_long"));
         }
         if label.chars().any(char::is_control) || labels.iter().any(|known| known == label) {
-            return Err("同じ名前のグループが2つあります。");
+            return Err(t("tables.label_twice"));
         }
         labels.push(label.to_owned());
     }
     if labels.len() > MAX_GROUPS {
-        return Err("グループは8つまでです。");
+        return Err(t("tables.too_many"));
     }
     Ok(labels)
 }

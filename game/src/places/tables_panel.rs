@@ -10,6 +10,7 @@ use protocol::{HallRequest, HallView};
 use super::hall::MyHall;
 use super::tables::{GroupsDraft, parse_groups};
 use crate::camera::TownCamera;
+use crate::locale::{t, tf};
 use crate::map::{Town, to_vec2};
 use crate::presence::Me;
 use crate::screens::Screen;
@@ -28,8 +29,8 @@ pub(super) fn plugin(app: &mut App) {
 /// 「テーブル2（30代）」.
 fn table_name(index: u32, label: Option<&str>) -> String {
     match label {
-        Some(label) => format!("テーブル{}（{label}）", index + 1),
-        None => format!("テーブル{}", index + 1),
+        Some(label) => tf("tables.name.label", &[("number", &(index + 1)), ("label", &label)]),
+        None => tf("tables.name", &[("number", &(index + 1))]),
     }
 }
 
@@ -48,21 +49,23 @@ pub fn tables_section(
     ui.separator();
     match view.my_table.and_then(|index| view.tables.get(index as usize)) {
         Some(table) => {
-            ui.label(RichText::new(format!("{}にいます。", table_name(table.index, table.label.as_deref()))).strong());
-            ui.label("同じテーブルの人とだけ話せます。ステージの声は、テーブルで話しているあいだ小さめに聞こえます。");
+            ui.label(
+                RichText::new(tf("tables.at", &[("table", &table_name(table.index, table.label.as_deref()))])).strong(),
+            );
+            ui.label(t("tables.explain.at"));
         }
         None => {
-            ui.label("テーブルに行くと、そのテーブルの人と話せます。どのテーブルに行くかは自由です。");
+            ui.label(t("tables.explain"));
         }
     }
     if !view.may_facilitate {
         return;
     }
     ui.add_space(4.0);
-    ui.label("グループ（「、」で区切って入力。例：10代・20代、30代、40代以上）");
+    ui.label(t("tables.groups.explain"));
     let (field, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), FIELD_HEIGHT), egui::Sense::hover());
     rects.note("hall-groups", field);
-    if rects.button(ui, "hall-set-groups", "グループを決める") {
+    if rects.button(ui, "hall-set-groups", t("tables.groups.set")) {
         match parse_groups(&draft.0) {
             Ok(labels) => {
                 *problem = None;
@@ -78,13 +81,14 @@ pub fn tables_section(
         return;
     }
     for table in &view.tables {
-        ui.label(format!("{}：{}人", table_name(table.index, None), table.people));
+        ui.label(tf("tables.count", &[("table", &table_name(table.index, None)), ("count", &table.people)]));
         ui.horizontal_wrapped(|ui| {
             for label in view.groups.iter().map(Some).chain([None]) {
                 let chosen = table.label.as_ref() == label;
-                let text = label.map_or("なし", String::as_str);
+                let text = label.map_or(t("tables.none"), String::as_str);
                 let response = ui.selectable_label(chosen, text);
-                rects.note(format!("hall-table:{}:{}", table.index + 1, text), response.rect);
+                let name = label.map_or(crate::locale::ja("tables.none"), String::as_str);
+                rects.note(format!("hall-table:{}:{}", table.index + 1, name), response.rect);
                 if response.clicked() && !chosen {
                     asked.push(HallRequest::LabelTable { table: table.index, label: label.cloned() });
                 }

@@ -8,6 +8,7 @@ mod panel;
 use bevy::prelude::*;
 use protocol::{PlaceId, ProgramView, TownMap};
 
+use crate::locale::{t, tf};
 use crate::map::{Town, to_vec2};
 use crate::presence::PresenceSet;
 
@@ -37,14 +38,17 @@ impl Programs {
             .iter()
             .filter(|program| program.today)
             .map(|program| {
-                let now = if program.running { "【開催中】" } else { "" };
-                format!("{now}{} {}（{}）", program.hours, program.title, program.hall_name)
+                let line = tf(
+                    "programs.board_line",
+                    &[("hours", &program.hours), ("title", &program.title), ("place", &program.hall_name)],
+                );
+                if program.running { tf("programs.running", &[("title", &line)]) } else { line }
             })
             .collect();
         if today.is_empty() {
-            vec!["今日のプログラム：ありません（フリースペースはいつでも使えます）".to_owned()]
+            vec![t("programs.board.none").to_owned()]
         } else {
-            std::iter::once("今日のプログラム：".to_owned()).chain(today).collect()
+            std::iter::once(t("programs.board").to_owned()).chain(today).collect()
         }
     }
 }

@@ -9,6 +9,7 @@ use protocol::{PlaceKind, ProgramView};
 
 use super::{ProgramNotice, Programs, ProgramsOpen, hall_entrance};
 use crate::camera::TownCamera;
+use crate::locale::{t, tf};
 use crate::map::{Town, to_vec2};
 use crate::movement::WalkTo;
 use crate::presence::Me;
@@ -28,13 +29,13 @@ pub(super) fn plugin(app: &mut App) {
 
 /// 「見学のみ歓迎」 and the other notes, in one line.
 fn notes_line(program: &ProgramView) -> String {
-    let welcome = program.watching_welcome.then_some("見学のみ歓迎");
+    let welcome = program.watching_welcome.then_some(t("programs.watching_welcome"));
     [welcome, Some(program.notes.as_str())]
         .into_iter()
         .flatten()
         .filter(|n| !n.is_empty())
         .collect::<Vec<_>>()
-        .join("／")
+        .join(t("list.slash"))
 }
 
 fn programs_window(
@@ -49,22 +50,26 @@ fn programs_window(
         return Ok(());
     }
     let mut close = false;
-    let shown = side_panel("今日のプログラム", Align2::RIGHT_TOP, &rects).show(contexts.ctx_mut()?, |ui| {
+    let shown = side_panel(t("ui.programs"), Align2::RIGHT_TOP, &rects).show(contexts.ctx_mut()?, |ui| {
         if programs.0.is_empty() {
-            ui.label("いまのところ、予定されているプログラムはありません。フリースペースや読書コーナーは、いつでも使えます。");
+            ui.label(t("programs.none"));
         }
         egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
             for program in &programs.0 {
                 let heading = if program.running {
-                    format!("【開催中】{}", program.title)
+                    tf("programs.running", &[("title", &program.title)])
                 } else {
                     program.title.clone()
                 };
                 ui.label(RichText::new(heading).strong().size(17.0));
-                let when = if program.today { format!("今日 {}", program.hours) } else { program.when.clone() };
-                ui.label(format!("{when}　{}", program.hall_name));
+                let when = if program.today {
+                    tf("programs.today_at", &[("hours", &program.hours)])
+                } else {
+                    program.when.clone()
+                };
+                ui.label(tf("programs.when_where", &[("when", &when), ("place", &program.hall_name)]));
                 if !program.facilitators.is_empty() {
-                    ui.label(format!("担当：{}", program.facilitators));
+                    ui.label(tf("programs.facilitators", &[("names", &program.facilitators)]));
                 }
                 let notes = notes_line(program);
                 if !notes.is_empty() {
@@ -73,7 +78,7 @@ fn programs_window(
                 if !program.description.is_empty() {
                     ui.label(&program.description);
                 }
-                if rects.button(ui, &format!("program-go:{}", program.id), "この場所へ行く")
+                if rects.button(ui, &format!("program-go:{}", program.id), t("programs.go"))
                     && let Some(at) = hall_entrance(&town.0, &program.hall)
                 {
                     walk.write(WalkTo(at));
@@ -81,7 +86,7 @@ fn programs_window(
                 ui.separator();
             }
         });
-        close = rects.button(ui, "programs-close", "閉じる");
+        close = rects.button(ui, "programs-close", t("common.close"));
     });
     if let Some(shown) = shown {
         rects.note("programs-panel", shown.response.rect);
@@ -103,27 +108,27 @@ fn notice_window(
     let Some(program) = notice.0.clone() else { return Ok(()) };
     let mut done = false;
     let top = rects.below_top_bar();
-    let shown = egui::Window::new("まもなく始まります")
+    let shown = egui::Window::new(t("programs.soon"))
         .collapsible(false)
         .resizable(false)
         .anchor(Align2::CENTER_TOP, [0.0, top])
         .max_width(360.0)
         .show(contexts.ctx_mut()?, |ui| {
             ui.label(RichText::new(&program.title).strong().size(17.0));
-            ui.label(format!("{}から　{}", program.hours, program.hall_name));
+            ui.label(tf("programs.from", &[("hours", &program.hours), ("place", &program.hall_name)]));
             let notes = notes_line(&program);
             if !notes.is_empty() {
                 ui.label(notes);
             }
-            ui.label("のぞいてみるだけでも大丈夫です。");
+            ui.label(t("programs.just_look"));
             ui.horizontal(|ui| {
-                if rects.button(ui, "program-notice-go", "行ってみる") {
+                if rects.button(ui, "program-notice-go", t("programs.try")) {
                     if let Some(at) = hall_entrance(&town.0, &program.hall) {
                         walk.write(WalkTo(at));
                     }
                     done = true;
                 }
-                if rects.button(ui, "program-notice-close", "閉じる") {
+                if rects.button(ui, "program-notice-close", t("common.close")) {
                     done = true;
                 }
             });
@@ -155,7 +160,7 @@ fn door_signs(
         // On the wall to the right of the doorway.
         let wall = to_vec2(map.tile_center(last.inside.0 + 1, last.inside.1));
         let Ok(at) = camera.world_to_viewport(camera_transform, wall.extend(0.0)) else { continue };
-        let text = format!("開催中：{}（{}）", program.title, program.hours);
+        let text = tf("programs.on_now", &[("title", &program.title), ("hours", &program.hours)]);
         wall_sign(&painter, egui::pos2(at.x, at.y), text, Color32::from_rgb(176, 84, 40), Color32::WHITE);
     }
     Ok(())

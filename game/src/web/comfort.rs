@@ -16,13 +16,13 @@ pub fn plugin(app: &mut App) {
 }
 
 /// Calls `target.name(argument)` through JS (the client needs no more of web-sys for it).
-fn call(target: &JsValue, name: &str, arguments: &[JsValue]) -> Option<JsValue> {
+pub(super) fn call(target: &JsValue, name: &str, arguments: &[JsValue]) -> Option<JsValue> {
     let function = js_sys::Reflect::get(target, &name.into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
     let arguments: js_sys::Array = arguments.iter().collect();
     function.apply(target, &arguments).ok()
 }
 
-fn storage() -> Option<JsValue> {
+pub(super) fn storage() -> Option<JsValue> {
     let window: JsValue = web_sys::window()?.into();
     js_sys::Reflect::get(&window, &"localStorage".into()).ok().filter(|value| !value.is_null())
 }

@@ -16,6 +16,7 @@ use crate::camera::TownCamera;
 use crate::chat::{Bubble, ChatLog, Say};
 use crate::devices::{InputLevel, SettingsOpen};
 use crate::help_call::{HelpCalls, HelpReplyDraft, MyHelpCall};
+use crate::locale::{t, tf};
 use crate::map::Town;
 use crate::movement::{LocalPlayer, WalkTo};
 use crate::participation::{ChooseParticipation, MediaNotice};
@@ -225,10 +226,10 @@ fn lock_chat_when_watching(
     *shown = Some(state);
     input.set_disabled(!state.0);
     let hint = match state {
-        (false, ..) => "見学中はチャットを送りません",
-        (true, true, _) => "ホールの全員へのメッセージ（Enter で送信）",
-        (true, false, true) => "話しかけないで：オンの間、近くの人には届きません",
-        (true, false, false) => "近くの人へのメッセージ（Enter で送信）",
+        (false, ..) => t("chat.watching"),
+        (true, true, _) => t("chat.hall"),
+        (true, false, true) => t("chat.quiet"),
+        (true, false, false) => t("chat.near"),
     };
     input.set_placeholder(hint);
 }
@@ -285,11 +286,7 @@ fn show_loading_progress(progress: Res<LoadingProgress>) {
         let _ = bar.style().set_property("width", &format!("{:.0}%", progress.fraction() * 100.0));
     }
     if let Some(text) = element("loading-text") {
-        let step = if progress.loaded < progress.total {
-            "町のデータを読み込んでいます…"
-        } else {
-            "町に入っています…"
-        };
+        let step = if progress.loaded < progress.total { t("loading.data") } else { t("loading.entering") };
         text.set_text_content(Some(step));
     }
 }
@@ -327,7 +324,7 @@ fn append_chat_lines(log: Res<ChatLog>, mut shown: Local<usize>, mut forgotten: 
     for line in &log.lines[log.lines.len() - new..] {
         let Ok(item) = document.create_element("li") else { continue };
         // Text only, never HTML: what others type cannot become markup.
-        item.set_text_content(Some(&format!("{}：{}", line.nickname, line.text)));
+        item.set_text_content(Some(&tf("chat.line", &[("name", &line.nickname), ("text", &line.text)])));
         let _ = list.append_child(&item);
     }
     while list.child_element_count() > DOM_CHAT_LINES {

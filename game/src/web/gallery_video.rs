@@ -210,7 +210,7 @@ fn load(video: &HtmlVideoElement, shown: &VideoView) {
     {
         track.set_kind("captions");
         track.set_srclang("ja");
-        track.set_label("日本語");
+        track.set_label(protocol::locale::Lang::Ja.own_name());
         track.set_src(&captions);
         track.set_default(true);
         let _ = video.append_child(&track);

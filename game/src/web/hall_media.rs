@@ -31,6 +31,7 @@ use web_sys::{
 use super::media::{camera_track, create, description, document, microphone_track, play, rtc_configuration, sdp_of};
 use crate::avatar::Avatar;
 use crate::devices::DeviceChoice;
+use crate::locale::tf;
 use crate::places::hall::{HallMedia, MusicMode, PublishToHall, ShareScreen, music_sdp};
 use crate::presence::{IceServers, People, ServerLink};
 use crate::voice::SelfMuted;
@@ -390,7 +391,7 @@ fn show_screen(shown: Option<(&MediaStream, &str)>) {
         Some((stream, nickname)) => {
             video.set_src_object(Some(stream));
             play(&video);
-            who.set_text_content(Some(&format!("{nickname}さんが共有している画面")));
+            who.set_text_content(Some(&tf("hall.screen_of", &[("name", &nickname)])));
             frame.set_hidden(false);
         }
         None => {
@@ -429,7 +430,7 @@ fn receive_feed(
     video.set_muted(true);
     let _ = video.set_attribute("playsinline", "");
     let caption: HtmlElement = create("figcaption").ok_or("no figcaption")?;
-    caption.set_text_content(Some(&format!("{nickname}さん（ステージ）")));
+    caption.set_text_content(Some(&tf("hall.on_stage_caption", &[("name", &nickname)])));
     tile.append_child(&video)?;
     tile.append_child(&caption)?;
     if let Some(strip) = document().and_then(|d| d.get_element_by_id("camera-strip")) {

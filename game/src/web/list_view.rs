@@ -13,6 +13,7 @@ use web_sys::{Document, Element, Event, HtmlElement, KeyboardEvent};
 use crate::avatar::Avatar;
 use crate::do_not_disturb::{AskDoNotDisturb, DoNotDisturb};
 use crate::help_call::{AskHelp, MyHelpCall};
+use crate::locale::{current, t, tf};
 use crate::map::{Town, to_position, to_vec2};
 use crate::movement::{LocalPlayer, WalkTo};
 use crate::participation::ChooseParticipation;
@@ -109,7 +110,7 @@ fn listen(document: &Document, sender: async_channel::Sender<ListAction>) {
 fn show(list: &HtmlElement, toggle: &HtmlElement, open: bool) {
     list.set_hidden(!open);
     let _ = toggle.set_attribute("aria-expanded", if open { "true" } else { "false" });
-    toggle.set_text_content(Some(if open { "一覧を閉じる" } else { "一覧で見る" }));
+    toggle.set_text_content(Some(if open { t("list.close") } else { t("list.open") }));
     let focus = if open {
         list.query_selector("h2").ok().flatten().and_then(|h| h.dyn_into::<HtmlElement>().ok())
     } else {
@@ -191,31 +192,28 @@ fn fill_list(
     let mut here = None;
     let mut html = String::new();
     let (taking, quiet) = me.single().map_or((Participation::Listening, false), |(taking, sign)| (taking.0, sign.0));
-    html.push_str("<div role=\"group\" aria-label=\"参加のしかた\">");
+    html.push_str(&format!("<div role=\"group\" aria-label=\"{}\">", t("list.ways")));
     for step in Participation::ALL {
         let pressed = if step == taking { "true" } else { "false" };
         html.push_str(&format!(
             "<button type=\"button\" data-action=\"step:{}\" aria-pressed=\"{pressed}\">{}</button>",
             step_key(step),
-            step.label()
+            step.label(current())
         ));
     }
-    html.push_str("</div><div role=\"group\" aria-label=\"ほかのこと\">");
+    html.push_str(&format!("</div><div role=\"group\" aria-label=\"{}\">", t("list.other")));
     html.push_str(&format!(
-        "<button type=\"button\" data-action=\"quiet\" aria-pressed=\"{}\">話しかけないで</button>",
-        if quiet { "true" } else { "false" }
+        "<button type=\"button\" data-action=\"quiet\" aria-pressed=\"{}\">{}</button>",
+        if quiet { "true" } else { "false" },
+        t("dnd.sign")
     ));
     let calling = my_call.status.is_some();
     html.push_str(&format!(
         "<button type=\"button\" data-action=\"help\" aria-pressed=\"{}\">{}</button></div>",
         if calling { "true" } else { "false" },
-        if calling {
-            "スタッフを呼んでいます（取り消す）"
-        } else {
-            "スタッフに声をかけてほしい"
-        }
+        if calling { t("list.calling") } else { t("ui.call_staff") }
     ));
-    html.push_str("<ul aria-label=\"場所\">");
+    html.push_str(&format!("<ul aria-label=\"{}\">", t("list.places")));
     for place in &map.places {
         let mut names: Vec<String> = Vec::new();
         for (avatar, transform, local) in &people {
@@ -224,25 +222,26 @@ fn fill_list(
                 continue;
             }
             if local.is_some() {
-                here = Some(place.name.clone());
-                names.push(format!("{}（あなた）", escape(&avatar.nickname)));
+                here = Some(place.name_in(current()).to_owned());
+                names.push(tf("list.you", &[("name", &escape(&avatar.nickname))]));
             } else {
                 names.push(escape(&avatar.nickname));
             }
         }
         let who = if names.is_empty() {
-            "だれもいません".to_owned()
+            t("list.nobody").to_owned()
         } else {
-            format!("{}人：{}", names.len(), names.join("、"))
+            tf("list.who", &[("count", &names.len()), ("names", &names.join(t("list.comma")))])
         };
-        let name = escape(&place.name);
+        let name = escape(place.name_in(current()));
         html.push_str(&format!(
-            "<li><h3>{name}</h3><p>{who}</p><button type=\"button\" data-action=\"go:{}\">{name}へ行く</button></li>",
-            escape(&place.id.0)
+            "<li><h3>{name}</h3><p>{who}</p><button type=\"button\" data-action=\"go:{}\">{}</button></li>",
+            escape(&place.id.0),
+            tf("list.go", &[("place", &name)])
         ));
     }
     html.push_str("</ul>");
-    let here = format!("現在地：{}", here.unwrap_or_else(|| "通路".into()));
+    let here = tf("ui.here", &[("place", &here.unwrap_or_else(|| t("ui.passage").into()))]);
     let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
     if here != last.1
         && let Some(status) = element(&document, "list-here")

@@ -11,6 +11,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::locale::{t, tf};
 use protocol::ice::relay_candidate;
 use protocol::{IceServer, MediaSignal, ParticipantId, Participation, PeerId, PeerMessage};
 use wasm_bindgen::JsCast;
@@ -586,19 +587,13 @@ async fn get_user_media(
 
 /// The Japanese message for a failed getUserMedia.
 fn device_problem(error: &JsValue, participation: Participation) -> String {
-    let what = if participation.sends_video() { "マイクまたはカメラ" } else { "マイク" };
+    let what = if participation.sends_video() { t("devices.mic_or_camera") } else { t("devices.microphone") };
     let name = error.dyn_ref::<DomException>().map(|e| e.name()).unwrap_or_default();
     match name.as_str() {
-        "NotAllowedError" | "SecurityError" => format!(
-            "{what}の使用が許可されませんでした。ブラウザのアドレスバーの設定から許可すると使えます。聞くだけ・見学のままでも参加できます。"
-        ),
-        "NotFoundError" | "OverconstrainedError" => {
-            format!("{what}が見つかりませんでした。機器がつながっているか確かめて、もう一度選んでください。")
-        }
-        "NotReadableError" | "AbortError" => {
-            format!("{what}を使えませんでした。ほかのアプリが使っていないか確かめて、もう一度選んでください。")
-        }
-        _ => format!("{what}を使えませんでした。もう一度選んでください。"),
+        "NotAllowedError" | "SecurityError" => tf("devices.denied", &[("what", &what)]),
+        "NotFoundError" | "OverconstrainedError" => tf("devices.not_found", &[("what", &what)]),
+        "NotReadableError" | "AbortError" => tf("devices.busy", &[("what", &what)]),
+        _ => tf("devices.failed", &[("what", &what)]),
     }
 }
 

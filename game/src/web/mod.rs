@@ -7,6 +7,7 @@ mod dom;
 mod gallery_video;
 mod hall_media;
 mod list_view;
+mod locale;
 mod marks;
 mod media;
 mod peers;
@@ -16,6 +17,7 @@ mod voice;
 
 use bevy::prelude::*;
 
+use crate::locale::t;
 use crate::screens::{ClosedReason, Screen};
 
 /// Adds the web glue: opens the connection at start and pumps peers and the DOM every frame.
@@ -32,9 +34,7 @@ pub fn plugin(app: &mut App) {
         }
         Err(error) => {
             error!("cannot open the WebSocket: {error}");
-            app.insert_resource(ClosedReason(
-                "サーバーにつながりませんでした。通信状況を確かめて、ページを再読み込みしてください。".into(),
-            ));
+            app.insert_resource(ClosedReason(t("closed.unreachable").into()));
             app.add_systems(Startup, |mut next: ResMut<NextState<Screen>>| next.set(Screen::Closed));
         }
     }
@@ -42,6 +42,7 @@ pub fn plugin(app: &mut App) {
     marks::plugin(app);
     comfort::plugin(app);
     list_view::plugin(app);
+    locale::plugin(app);
     slots::plugin(app);
     background::plugin(app);
 }

@@ -60,14 +60,16 @@ fn apply_slot_replies(replies: Res<SlotReplies>, mut slots: ResMut<BoothSlots>) 
 }
 
 /// What a failed exchange tells the person (Japanese).
-const UNREACHABLE: &str = "予約の情報を読み込めませんでした。通信状況を確かめて、もう一度お試しください。";
+fn unreachable() -> &'static str {
+    crate::locale::t("slots.unreachable")
+}
 
 async fn request(method: &str, url: &str) -> Result<Response, String> {
-    let window = web_sys::window().ok_or(UNREACHABLE)?;
+    let window = web_sys::window().ok_or(unreachable())?;
     let init = RequestInit::new();
     init.set_method(method);
-    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|_| UNREACHABLE)?;
-    let response: Response = response.dyn_into().map_err(|_| UNREACHABLE)?;
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|_| unreachable())?;
+    let response: Response = response.dyn_into().map_err(|_| unreachable())?;
     if response.ok() {
         return Ok(response);
     }
@@ -77,10 +79,10 @@ async fn request(method: &str, url: &str) -> Result<Response, String> {
         Err(_) => None,
     };
     let message = body.and_then(|body| js_sys::Reflect::get(&body, &JsValue::from_str("message")).ok());
-    Err(message.and_then(|m| m.as_string()).unwrap_or_else(|| UNREACHABLE.to_owned()))
+    Err(message.and_then(|m| m.as_string()).unwrap_or_else(|| unreachable().to_owned()))
 }
 
 async fn read_json<T: serde::de::DeserializeOwned>(response: &Response) -> Result<T, String> {
-    let text = JsFuture::from(response.text().map_err(|_| UNREACHABLE)?).await.map_err(|_| UNREACHABLE)?;
-    serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|_| UNREACHABLE.to_owned())
+    let text = JsFuture::from(response.text().map_err(|_| unreachable())?).await.map_err(|_| unreachable())?;
+    serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|_| unreachable().to_owned())
 }

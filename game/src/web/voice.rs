@@ -182,9 +182,7 @@ fn read_media_events(
             }
             MediaEvent::ConnectionFailed(person) => {
                 let name = nickname(&people, &avatars, person);
-                notice.0 = Some(format!(
-                    "{name}さんとの音声の接続がうまくいきませんでした。「もう一度つなぐ」を押すか、いったん遠くへ離れてから近づくと、つなぎ直します。"
-                ));
+                notice.0 = Some(crate::locale::tf("voice.failed", &[("name", &name)]));
                 failed_connection.0 = Some(person);
             }
         }

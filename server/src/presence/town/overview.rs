@@ -37,9 +37,9 @@ impl Town {
                 PersonRow {
                     id: Some(person.id.0),
                     nickname: Some(person.nickname.clone()),
-                    role: Some(person.role.label().to_owned()),
+                    role: Some(person.role.label(protocol::locale::Lang::Ja).to_owned()),
                     place,
-                    step: Some(person.participation.label().to_owned()),
+                    step: Some(person.participation.label(protocol::locale::Lang::Ja).to_owned()),
                     minutes: Some(now.saturating_duration_since(present.arrived).as_secs() / 60),
                     away: present.away_since.is_some(),
                     voice_held_until: self.voice_held_label(person.id),

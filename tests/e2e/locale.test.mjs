@@ -1,0 +1,89 @@
+// English, end to end: a browser whose language is English gets the registration page, its
+// error messages and the town in English (the page's own text, the list of places with the
+// places' English names); 設定's language switch brings Japanese back at once, and the choice is
+// kept for the server's pages too. A Japanese browser is never shown English.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { artifacts, clickControl, eventually, inviter, register, snapshot, useServerAndBrowser } from "./harness.mjs";
+
+const running = useServerAndBrowser({ before, after });
+const invites = inviter(running);
+const LAPTOP = { width: 1280, height: 800 };
+
+test("an English browser registers and walks the town in English; the switch brings Japanese back", { timeout: 300_000 }, async () => {
+  const { browser } = running;
+  const [invite] = await invites(1);
+
+  // The registration page, and a refusal on it, in English.
+  const context = await browser.newContext({ viewport: LAPTOP, locale: "en-US" });
+  const form = await context.newPage();
+  await form.goto(invite);
+  assert.equal(await form.getAttribute("html", "lang"), "en");
+  assert.equal(await form.textContent("h1"), "Welcome to ibasho");
+  assert.equal(await form.textContent("#enter"), "Start");
+  await form.fill("#nickname", "スタッフ");
+  await form.click("#enter");
+  await eventually("a refused nickname explained in English", async () =>
+    /mistaken for the staff/.test(await form.textContent("#error")));
+  await form.screenshot({ path: join(artifacts, "register-en-1280.png") });
+  await context.close();
+
+  const page = await register(browser, invite, "Robin", 2, { ...LAPTOP, locale: "en-US" });
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  assert.equal(await page.title(), "ibasho — the town");
+  assert.equal(await page.getAttribute("#chat-input", "placeholder"), "A message to the people near you (Enter to send)");
+  assert.equal(await page.textContent("#list-toggle"), "Show as a list");
+  await page.click("#list-toggle");
+  await eventually("the list in English, with the places' English names", async () => {
+    const list = await page.textContent("#town-list");
+    return /Here: Entrance/.test(await page.textContent("#list-here"))
+      && /Robin \(you\)/.test(list) && /Go to Free space/.test(list) && /How to take part|Watch/.test(list) && !/[ぁ-んァ-ン]/.test(list.replace("Robin", ""));
+  });
+  const tree = await page.locator("#town-list").ariaSnapshot();
+  for (const part of ['heading "The town as a list"', 'group "How to take part"', 'button "Listen" [pressed]', 'button "Go to Counseling booth 1"', 'list "Places"']) {
+    assert.ok(tree.includes(part), `the accessibility tree has ${part}:\n${tree}`);
+  }
+  await page.click("#list-toggle");
+  await page.screenshot({ path: join(artifacts, "town-en-1280.png") });
+  const usedPage = await page.context().newPage();
+  await usedPage.goto(invite);
+  assert.equal(await usedPage.textContent("h1"), "This invite link cannot be used");
+  assert.match(await usedPage.textContent("#problem"), /already been used/);
+  await usedPage.close();
+
+  // 設定 → 日本語: the page's text turns Japanese at once, and the server's pages follow.
+  await clickControl(page, "settings");
+  await page.screenshot({ path: join(artifacts, "settings-en-1280.png") });
+  await clickControl(page, "lang:ja");
+  await eventually("the page in Japanese", async () =>
+    (await page.getAttribute("html", "lang")) === "ja"
+    && (await page.getAttribute("#chat-input", "placeholder")) === "近くの人へのメッセージ（Enter で送信）"
+    && (await page.textContent("#list-toggle")) === "一覧で見る");
+  assert.equal((await snapshot(page)).screen, "town", "still in the town: nothing reloaded");
+  const privacy = await page.context().newPage();
+  await privacy.goto(new URL("/privacy", invite).href);
+  assert.equal(await privacy.textContent("h1"), "プライバシーについて", "the kept choice wins over the browser's English");
+  await privacy.close();
+  // A used invite's refusal, in the kept language too.
+  const again = await page.context().newPage();
+  await again.goto(invite);
+  assert.match(await again.textContent("#problem"), /すでに使われています/);
+  await again.close();
+  await page.context().close();
+});
+
+test("a Japanese browser sees Japanese, and may choose English on the registration page", { timeout: 120_000 }, async () => {
+  const { browser } = running;
+  const [invite] = await invites(1);
+  const context = await browser.newContext({ viewport: LAPTOP, locale: "ja-JP" });
+  const form = await context.newPage();
+  await form.goto(invite);
+  assert.equal(await form.textContent("h1"), "ibasho へようこそ");
+  assert.equal(await form.textContent("#lang-switch"), "English");
+  await form.click("#lang-switch");
+  await eventually("the page in English", async () => (await form.textContent("h1")) === "Welcome to ibasho");
+  const cookies = await context.cookies();
+  assert.ok(cookies.some((cookie) => cookie.name === "ibasho-lang" && cookie.value === "en"), JSON.stringify(cookies));
+  await context.close();
+});

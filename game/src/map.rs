@@ -57,9 +57,9 @@ impl Town {
         at
     }
 
-    /// The Japanese name of the place at `point`, if any.
-    pub fn place_name(&self, point: Vec2) -> Option<&str> {
-        self.0.place_at(to_position(point)).map(|place| place.name.as_str())
+    /// The name in `lang` of the place at `point`, if any.
+    pub fn place_name(&self, point: Vec2, lang: protocol::locale::Lang) -> Option<&str> {
+        self.0.place_at(to_position(point)).map(|place| place.name_in(lang))
     }
 }
 

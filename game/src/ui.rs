@@ -253,7 +253,7 @@ fn top_bar(
 ) -> Result {
     let (transform, taking, do_not_disturb) = *player;
     let quiet = do_not_disturb.is_some_and(|sign| sign.0);
-    let place = town.place_name(transform.translation.truncate()).unwrap_or(t("ui.passage"));
+    let place = town.place_name(transform.translation.truncate(), current()).unwrap_or(t("ui.passage"));
     let ctx = contexts.ctx_mut()?;
     let width = ctx.viewport_rect().width();
     let bar = egui::Area::new("top-bar".into()).anchor(Align2::LEFT_TOP, [0.0, 0.0]).show(ctx, |ui| {
@@ -675,7 +675,7 @@ fn settings_window(
         .resizable(false)
         .anchor(Align2::RIGHT_TOP, [-12.0, top])
         .max_height(room);
-    window.show(ctx, |ui| {
+    let shown = window.show(ctx, |ui| {
         egui::ScrollArea::vertical().max_height(room - 48.0).show(ui, |ui| {
             egui::Grid::new("devices").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
                 device_picker(
@@ -699,10 +699,15 @@ fn settings_window(
                 test_sound.write(PlayTestSound);
             }
             crate::comfort::comfort_section(ui, &mut looks, &mut rects);
+            // Each language named in itself, so that someone who cannot read the one in use
+            // still finds theirs.
             ui.separator();
             crate::locale::language_section(ui, &mut chosen_language, &mut rects);
         });
     });
+    if let Some(shown) = shown {
+        rects.note("settings-window", shown.response.rect);
+    }
     if looks != *comfort {
         *comfort = looks;
     }

@@ -193,7 +193,7 @@ fn a_click_walks_around_the_walls_into_a_hall() {
     }
     let at = client.player_at();
     assert!(at.distance(inside_hall) < 1.0, "arrived: {at}");
-    assert_eq!(town.place_name(at), Some("交流スペース A"));
+    assert_eq!(town.place_name(at, protocol::locale::Lang::Ja), Some("交流スペース A"));
 }
 
 #[test]
@@ -570,14 +570,18 @@ fn a_closed_booth_is_a_wall_and_a_click_inside_walks_to_its_door() {
     client.frames(40);
     client.app.world_mut().resource_mut::<ButtonInput<KeyCode>>().release(KeyCode::ArrowUp);
     let town = client.app.world().resource::<Town>().clone();
-    assert_eq!(town.place_name(client.player_at()), Some("フリースペース"), "stopped at the closed door");
+    assert_eq!(
+        town.place_name(client.player_at(), protocol::locale::Lang::Ja),
+        Some("フリースペース"),
+        "stopped at the closed door"
+    );
 
     // Let in: the same click now walks through the door into the booth.
     let admitted = Ticket::Admitted { booth: PlaceId("booth-1".into()) };
     client.to_client.try_send(ServerMessage::BoothTicket { ticket: Some(admitted) }).expect("send");
     client.frames(3);
     let at = walk_and_wait(&mut client, (12, 3));
-    assert_eq!(town.place_name(at), Some("個別相談 1"), "inside once let in: {at}");
+    assert_eq!(town.place_name(at, protocol::locale::Lang::Ja), Some("個別相談 1"), "inside once let in: {at}");
     assert_eq!(client.app.world().resource::<BoothSpot>().inside, Some(PlaceId("booth-1".into())));
 }
 

@@ -152,9 +152,9 @@ mod tests {
 
     #[test]
     fn values_fill_their_places_and_a_missing_key_shows_itself() {
-        assert_eq!(Lang::En.fill("ui.people", &[("count", &3)]), "People in town: 3");
+        assert_eq!(Lang::En.fill("ui.people", &[("count", &3)]), "In town: 3");
         assert_eq!(Lang::Ja.fill("ui.people", &[("count", &3)]), "町にいる人：3人");
-        assert_eq!(Lang::En.fill("ui.people", &[]), "People in town: {count}", "a value not given stays visible");
+        assert_eq!(Lang::En.fill("ui.people", &[]), "In town: {count}", "a value not given stays visible");
         assert_eq!(Lang::En.text("no.such.key"), "no.such.key");
     }
 }

@@ -6,7 +6,7 @@
 use std::fmt::Display;
 
 use axum::extract::Request;
-use axum::http::header::{ACCEPT_LANGUAGE, COOKIE, SET_COOKIE};
+use axum::http::header::{ACCEPT_LANGUAGE, CONTENT_TYPE, COOKIE, SET_COOKIE, VARY};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -41,6 +41,17 @@ pub async fn choose(request: Request, next: Next) -> Response {
         .and_then(Lang::from_tag);
     let lang = asked.unwrap_or_else(|| of_headers(request.headers()));
     let mut response = REQUEST_LANG.scope(lang, next.run(request)).await;
+    // Pages and messages differ by language: a browser's cache must not answer a page in the
+    // language it was first fetched in (the client's files, the same in every language, stay
+    // cacheable by everyone).
+    let worded = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|kind| kind.starts_with("text/html") || kind.starts_with("application/json"));
+    if worded {
+        response.headers_mut().append(VARY, HeaderValue::from_static("cookie, accept-language"));
+    }
     if let Some(lang) = asked {
         let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
         if let Ok(value) = HeaderValue::from_str(&cookie) {

@@ -207,14 +207,15 @@ fn install_hooks(
 }
 
 /// 見学 does not chat: the input is disabled while watching. In a hall the chat reaches the
-/// whole hall, and the field says so; with 「話しかけないで」 on, nobody near, and it says that.
+/// whole hall, and the field says so; with 「話しかけないで」 on, nobody near, and it says that
+/// (in the language in use, worded again when it changes).
 fn lock_chat_when_watching(
     me: Query<(&Taking, Option<&crate::do_not_disturb::DoNotDisturb>), With<LocalPlayer>>,
     hall: Res<crate::places::hall::MyHall>,
-    mut shown: Local<Option<(bool, bool, bool)>>,
+    mut shown: Local<Option<(bool, bool, bool, crate::locale::Lang)>>,
 ) {
     let Ok((taking, sign)) = me.single() else { return };
-    let state = (taking.0.can_chat(), hall.0.is_some(), sign.is_some_and(|sign| sign.0));
+    let state = (taking.0.can_chat(), hall.0.is_some(), sign.is_some_and(|sign| sign.0), crate::locale::current());
     if *shown == Some(state) {
         return;
     }
@@ -227,9 +228,9 @@ fn lock_chat_when_watching(
     input.set_disabled(!state.0);
     let hint = match state {
         (false, ..) => t("chat.watching"),
-        (true, true, _) => t("chat.hall"),
-        (true, false, true) => t("chat.quiet"),
-        (true, false, false) => t("chat.near"),
+        (true, true, ..) => t("chat.hall"),
+        (true, false, true, _) => t("chat.quiet"),
+        (true, false, false, _) => t("chat.near"),
     };
     input.set_placeholder(hint);
 }
@@ -624,7 +625,7 @@ fn publish_snapshot(
                 .as_ref()
                 .and_then(|c| c.0.world_to_viewport(c.1, transform.translation).ok())
                 .map(|p| (p.x, p.y)),
-            place: town.as_ref().and_then(|t| t.place_name(at)).map(str::to_owned),
+            place: town.as_ref().and_then(|t| t.place_name(at, protocol::locale::Lang::Ja)).map(str::to_owned),
             bubble: bubble.map(|b| b.text.clone()),
             participation: taking.0,
             gain: voice_mix.gains.get(&protocol::ParticipantId(id)).copied().unwrap_or(0.0),

@@ -140,6 +140,32 @@ mod tests {
         }
     }
 
+    /// Every file under `path` (or `path` itself) ending in `extension`, read.
+    fn sources(path: &std::path::Path, extension: &str, into: &mut String) {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(path).expect("folder").flatten() {
+                sources(&entry.path(), extension, into);
+            }
+        } else if path.extension().is_some_and(|found| found == extension) {
+            into.push_str(&std::fs::read_to_string(path).expect("source"));
+        }
+    }
+
+    #[test]
+    fn every_key_is_used_somewhere() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut code = String::new();
+        for (place, extension) in
+            [("game/src", "rs"), ("server/src", "rs"), ("protocol/src", "rs"), ("index.html", "html")]
+        {
+            sources(&root.join(place), extension, &mut code);
+        }
+        let ja: Catalogue = ron::from_str(JA_SOURCE).expect("ja.ron");
+        let mut unused: Vec<&String> = ja.keys().filter(|key| !code.contains(&format!("\"{key}\""))).collect();
+        unused.sort();
+        assert!(unused.is_empty(), "keys no source uses (remove them from both files): {unused:?}");
+    }
+
     #[test]
     fn a_browser_language_list_chooses_the_first_we_speak() {
         assert_eq!(Lang::from_preferences(["en-US", "ja"]), Lang::En);

@@ -587,7 +587,7 @@ async fn get_user_media(
 
 /// The Japanese message for a failed getUserMedia.
 fn device_problem(error: &JsValue, participation: Participation) -> String {
-    let what = if participation.sends_video() { t("devices.mic_or_camera") } else { t("devices.microphone") };
+    let what = if participation.sends_video() { t("devices.mic_or_camera") } else { t("devices.microphone_word") };
     let name = error.dyn_ref::<DomException>().map(|e| e.name()).unwrap_or_default();
     match name.as_str() {
         "NotAllowedError" | "SecurityError" => tf("devices.denied", &[("what", &what)]),

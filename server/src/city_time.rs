@@ -47,6 +47,16 @@ pub fn city_label(unix: i64) -> String {
     format!("{}{}", crate::open_hours::rules::day_label(city_date(unix)), city_time(unix))
 }
 
+/// 「11月25日（水）14:00」 or "Wed 25 Nov, 14:00" in the city's time, in `lang`.
+pub fn city_label_in(unix: i64, lang: crate::lang::Lang) -> String {
+    match lang {
+        crate::lang::Lang::Ja => city_label(unix),
+        crate::lang::Lang::En => {
+            format!("{}, {}", crate::open_hours::rules::day_label_in(city_date(unix), lang), city_time(unix))
+        }
+    }
+}
+
 /// 「14:00」 in the city's time.
 pub fn city_time(unix: i64) -> String {
     let at = zoned(unix);
@@ -62,6 +72,7 @@ mod tests {
         // 2026-11-25 05:00 UTC is 14:00 in Tokyo, a Wednesday.
         let at = 1_795_582_800;
         assert_eq!(city_label(at), "11月25日（水）14:00");
+        assert_eq!(city_label_in(at, crate::lang::Lang::En), "Wed 25 Nov, 14:00");
         assert_eq!(city_time(at + 50 * 60), "14:50");
         assert_eq!(city_day(0), 0);
         assert_eq!(city_day(at) - city_day(at - 86_400), 1);

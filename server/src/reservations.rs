@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{ReceiversOnly, SignedIn};
-use crate::city_time::{city_label, city_time};
+use crate::city_time::{city_label, city_label_in, city_time};
 use crate::error::AppError;
 use crate::json::JsonBody;
 use crate::pages::{escape, page};
@@ -53,7 +53,14 @@ fn slot_view(slot: &Slot, viewer: ParticipantView) -> SlotView {
     SlotView {
         id: slot.id,
         booth: PlaceId(slot.booth.clone()),
-        label: format!("{}〜{}", city_label(slot.starts_at), city_time(slot.starts_at + slot.minutes * 60)),
+        // Asked for over HTTP by the person's page: in the request's language.
+        label: crate::lang::fill(
+            "time.range",
+            &[
+                ("from", &city_label_in(slot.starts_at, crate::lang::current())),
+                ("until", &city_time(slot.starts_at + slot.minutes * 60)),
+            ],
+        ),
         starts_at: slot.starts_at,
         minutes: slot.minutes,
         counselor: slot.counselor_nickname.clone(),

@@ -197,6 +197,20 @@ pub fn day_label(day: Date) -> String {
     format!("{}月{}日（{weekday}）", day.month(), day.day())
 }
 
+/// A day in words in `lang`: 「12月23日（水）」, "Wed 23 Dec".
+pub fn day_label_in(day: Date, lang: crate::lang::Lang) -> String {
+    const WEEKDAYS_EN: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS_EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    match lang {
+        crate::lang::Lang::Ja => day_label(day),
+        crate::lang::Lang::En => {
+            let weekday = WEEKDAYS_EN[day.weekday().to_sunday_zero_offset() as usize];
+            let month = MONTHS_EN.get(usize::from(day.month().unsigned_abs()).saturating_sub(1)).copied().unwrap_or("");
+            format!("{weekday} {} {month}", day.day())
+        }
+    }
+}
+
 /// An exception in words: 「12月23日（水）はお休み」, 「12月26日（土）10:00〜18:00 も開きます」.
 pub fn exception_label(exception: &Exception) -> String {
     match exception.change {

@@ -73,7 +73,7 @@ test("three participants meet, and only the near one hears A", { timeout: 600_00
 
 test("a used invite shows a clear Japanese page in the browser", { timeout: 120_000 }, async () => {
   const { server, browser } = running;
-  const context = await browser.newContext();
+  const context = await browser.newContext({ locale: "ja-JP" }); // a Japanese browser (an English one reads English)
   const page = await context.newPage();
   const response = await page.goto(server.staffInvite);
   assert.equal(response.status(), 410);

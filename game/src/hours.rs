@@ -6,7 +6,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use protocol::HoursView;
 
-use crate::locale::{t, tf};
+use crate::locale::{said, t, tf};
 use crate::screens::Screen;
 use crate::ui::ControlRects;
 
@@ -20,9 +20,10 @@ impl TownHours {
         if !self.0.set {
             return Vec::new();
         }
-        let mut lines = vec![tf("hours.today", &[("hours", &self.0.today)])];
+        let mut lines = vec![tf("hours.today", &[("hours", &said(&self.0.today))])];
         if !self.0.schedule.is_empty() {
-            lines.push(tf("hours.days", &[("days", &self.0.schedule.join(t("list.slash")))]));
+            let days: Vec<&str> = self.0.schedule.iter().map(said).collect();
+            lines.push(tf("hours.days", &[("days", &days.join(t("list.slash")))]));
         }
         lines
     }
@@ -40,7 +41,7 @@ pub fn closing_text(minutes: u32, at: &str) -> String {
 /// What the page says once ibasho has closed for the day (or is closed as it opens).
 pub fn closed_text(hours: &HoursView) -> String {
     let next = match &hours.next_opening {
-        Some(next) => tf("hours.next", &[("next", next)]),
+        Some(next) => tf("hours.next", &[("next", &said(next))]),
         None => t("hours.next_unknown").to_owned(),
     };
     tf("hours.closed", &[("next", &next)])
@@ -71,15 +72,16 @@ fn closing_notice(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use protocol::locale::Phrase;
 
     #[test]
     fn the_board_and_the_closed_page_read_the_hours() {
         assert!(TownHours::default().board_lines().is_empty(), "no hours set: nothing about them");
         let hours = HoursView {
             set: true,
-            today: "本日 13:00〜21:00".into(),
-            schedule: vec!["第2・3・4水曜 13:00〜21:00".into(), "第1土曜 10:00〜18:00".into()],
-            next_opening: Some("12月9日（水）13:00".into()),
+            today: Phrase::same("本日 13:00〜21:00"),
+            schedule: vec![Phrase::same("第2・3・4水曜 13:00〜21:00"), Phrase::same("第1土曜 10:00〜18:00")],
+            next_opening: Some(Phrase::same("12月9日（水）13:00")),
             closes_at: None,
         };
         assert_eq!(

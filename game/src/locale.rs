@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use bevy::prelude::*;
 use bevy_egui::egui;
-pub use protocol::locale::Lang;
+pub use protocol::locale::{Lang, Phrase};
 
 use crate::ui::ControlRects;
 
@@ -46,6 +46,11 @@ pub fn t(key: &str) -> &'static str {
 /// The text for `key` in the language in use, with each `{name}` filled in.
 pub fn tf(key: &str, values: &[(&str, &dyn Display)]) -> String {
     current().fill(key, values)
+}
+
+/// A phrase the server worded in every language, in the language in use.
+pub fn said(phrase: &Phrase) -> &str {
+    phrase.get(current())
 }
 
 /// The Japanese text for `key`: the names controls are noted by (tests find them by it),

@@ -337,6 +337,7 @@ fn receive_server_messages(
                 program_news.write(crate::programs::ProgramNews::Soon(program));
             }
             ServerMessage::StaffWord { text } => {
+                let text = text.unwrap_or_else(|| crate::locale::t("care.entrance_word").to_owned());
                 commands.insert_resource(crate::care::StaffWord(Some(text)));
             }
             ServerMessage::VoiceHeld { until } => {

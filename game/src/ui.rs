@@ -400,7 +400,7 @@ fn top_bar(
                 // Today's open hours, at the end of the second row (the first is full on a laptop).
                 if hours.0.set {
                     ui.separator();
-                    let today = ui.label(&hours.0.today);
+                    let today = ui.label(crate::locale::said(&hours.0.today));
                     rects.note("today-hours", today.rect);
                 }
             });

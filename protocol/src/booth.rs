@@ -142,7 +142,7 @@ pub enum Ticket {
         /// Which booth.
         booth: PlaceId,
         /// When, e.g. 「11月25日（水）14:00」.
-        label: String,
+        label: crate::locale::Phrase,
     },
     /// 「家族と一緒に」: someone asks this person to come along to their counseling.
     FamilyInvite {
@@ -198,7 +198,7 @@ pub struct Desk {
     pub admitted: Vec<Caller>,
     /// The next reservation in this booth, e.g. 「あおさん 14:00」.
     #[serde(default)]
-    pub next_reservation: Option<String>,
+    pub next_reservation: Option<crate::locale::Phrase>,
     /// Whether the booth's connections are relayed (no addresses exchanged between the people
     /// inside). False when the server has no TURN relay configured.
     pub relayed: bool,

@@ -44,7 +44,7 @@ pub struct HelpCall {
     /// Their nickname.
     pub nickname: String,
     /// Where they are now, e.g. 「ひろば」.
-    pub place: String,
+    pub place: crate::locale::Phrase,
     /// How many minutes ago they called.
     pub minutes: u32,
     /// Who answered already, so two staff do not both go.

@@ -93,6 +93,38 @@ impl Lang {
     }
 }
 
+/// Words the server puts together once for everyone (open hours, program times, a place in a
+/// call for help), in each language the town speaks: every page shows its own, and a switch of
+/// language on the page needs nothing new from the server.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Phrase {
+    /// In Japanese.
+    pub ja: String,
+    /// In English.
+    pub en: String,
+}
+
+impl Phrase {
+    /// The phrase worded by `word` in each language.
+    pub fn each(mut word: impl FnMut(Lang) -> String) -> Phrase {
+        Phrase { ja: word(Lang::Ja), en: word(Lang::En) }
+    }
+
+    /// The same text in every language (a time, a name).
+    pub fn same(text: impl Into<String>) -> Phrase {
+        let text = text.into();
+        Phrase { ja: text.clone(), en: text }
+    }
+
+    /// The phrase in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ja => &self.ja,
+            Lang::En => &self.en,
+        }
+    }
+}
+
 /// A missing key shows as itself (kept once, so the `&'static` answer costs nothing per frame).
 fn leak_key(key: &str) -> &'static str {
     static MISSING: OnceLock<std::sync::Mutex<std::collections::HashSet<&'static str>>> = OnceLock::new();

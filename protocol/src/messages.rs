@@ -523,8 +523,9 @@ pub enum ServerMessage {
     Reported,
     /// Staff walked me to the entrance (from いまの様子), with a kind word to show.
     StaffWord {
-        /// What staff say (Japanese, at most [`MAX_STAFF_WORD_CHARS`]).
-        text: String,
+        /// What staff wrote (at most [`MAX_STAFF_WORD_CHARS`]); none: the town's usual kind word,
+        /// which the page words in its own language.
+        text: Option<String>,
     },
     /// Staff hold my voice for a while: until then the town shows me as 聞くだけ to everyone,
     /// and refuses a voice step, a hall's stage and a turn to speak. `None`: held no more.

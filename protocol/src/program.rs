@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::PlaceId;
+use crate::locale::Phrase;
 
 /// How long before a program starts the people in the town get its notice, in seconds.
 pub const PROGRAM_NOTICE_SECS: i64 = 10 * 60;
@@ -29,15 +30,15 @@ pub struct ProgramView {
     /// The hall it takes place in.
     pub hall: PlaceId,
     /// The hall's name.
-    pub hall_name: String,
+    pub hall_name: Phrase,
     /// Start, Unix seconds.
     pub starts_at: i64,
     /// End, Unix seconds.
     pub ends_at: i64,
     /// 「12月2日（水）13:00〜14:00」 in the city's time.
-    pub when: String,
+    pub when: Phrase,
     /// 「13:00〜14:00」.
-    pub hours: String,
+    pub hours: Phrase,
     /// Who runs it, as staff wrote it (e.g. 「音楽療法士 さくら」).
     pub facilitators: String,
     /// 「見学のみ歓迎」: watching only is welcome.

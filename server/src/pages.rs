@@ -170,7 +170,7 @@ async fn town_or_welcome(State(state): State<AppState>, headers: HeaderMap) -> R
         return Ok((StatusCode::UNAUTHORIZED, Html(problem(text("entry.title"), message))).into_response());
     };
     if let Some(hours) = crate::open_hours::keeps_out(&state.store, session.account.role) {
-        let page = crate::open_hours::page::closed_page(&hours, &state.store.closed_message()?);
+        let page = crate::open_hours::page::closed_page(&hours, &state.store.closed_message(crate::lang::current())?);
         return Ok(Html(page).into_response());
     }
     match tokio::fs::read_to_string(state.config.static_dir.join("index.html")).await {

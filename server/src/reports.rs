@@ -108,7 +108,7 @@ pub fn report(
     }
     let note = if note.trim().is_empty() { String::new() } else { bounded_text(note, MAX_REPORT_NOTE_CHARS)? };
     let place = state.town.place_label_of(from).ok_or(RejectCode::UnknownPeer)?;
-    state.store.add_report(from, person, &place, &note).map_err(|error| error.into_refusal("keep a report"))?;
+    state.store.add_report(from, person, &place.ja, &note).map_err(|error| error.into_refusal("keep a report"))?;
     tracing::info!(by = from.0, "report made");
     state.town.tell(from, ServerMessage::Reported);
     Ok(())

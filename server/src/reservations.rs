@@ -10,12 +10,13 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use protocol::locale::Phrase;
 use protocol::{PlaceId, PlaceKind, Role, SlotState, SlotView};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{ReceiversOnly, SignedIn};
-use crate::city_time::{city_label, city_label_in, city_time};
+use crate::city_time::{city_label_in, city_time};
 use crate::error::AppError;
 use crate::json::JsonBody;
 use crate::pages::{escape, page};
@@ -164,7 +165,7 @@ pub fn refresh_town(state: &AppState) -> Result<(), AppError> {
                 nickname,
                 starts_at: slot.starts_at,
                 ends_at: slot.starts_at + slot.minutes * 60,
-                label: city_label(slot.starts_at),
+                label: Phrase::each(|lang| city_label_in(slot.starts_at, lang)),
                 time: city_time(slot.starts_at),
             })
         })

@@ -40,8 +40,8 @@ async fn a_call_for_help_reaches_staff_and_counselors_only_and_they_answer_it() 
         let shown = calls(receiver).await.expect("staff see the call");
         assert_eq!(shown.len(), 1);
         assert_eq!(
-            (shown[0].person, shown[0].nickname.as_str(), shown[0].place.as_str()),
-            (a.id, "あお", "フリースペース")
+            (shown[0].person, shown[0].nickname.as_str(), shown[0].place.ja.as_str(), shown[0].place.en.as_str()),
+            (a.id, "あお", "フリースペース", "Free space")
         );
         assert_eq!(shown[0].answered_by, None);
     }

@@ -7,6 +7,7 @@
 mod common;
 
 use common::{Person, TestServer, enter, enter_as};
+use protocol::locale::Phrase;
 use protocol::{BoothRequest, BoothState, CloseCode, HoursView, PlaceId, Role, ServerMessage};
 use serde_json::{Value, json};
 
@@ -57,6 +58,12 @@ async fn staff_set_hours_and_outside_them_only_staff_enter() {
     let page = participant.get("/").await.text().await.expect("page");
     assert!(page.contains("ただいま閉まっています") && page.contains("次に開くのは"), "{page}");
     assert!(page.contains("第2・3・4水曜 13:00〜21:00"), "the schedule is on the closed page");
+    // The same page for someone reading English (then back to Japanese, kept in the cookie).
+    let english = participant.get("/?lang=en").await.text().await.expect("page");
+    assert!(english.contains("ibasho is closed just now") && english.contains("We open again on"), "{english}");
+    assert!(english.contains("2nd, 3rd and 4th Wednesday of the month, 13:00–21:00"), "{english}");
+    assert!(english.contains("Please come again during opening hours"), "the usual message in English");
+    assert!(participant.get("/?lang=ja").await.text().await.expect("page").contains("ただいま閉まっています"));
     let mut socket = participant.connect().await;
     let hours = socket
         .until(common::WAIT, |m| match m {
@@ -66,7 +73,7 @@ async fn staff_set_hours_and_outside_them_only_staff_enter() {
         })
         .await
         .expect("the hours");
-    assert!(hours.set && hours.next_opening.is_some() && hours.today == "本日はお休みです");
+    assert!(hours.set && hours.next_opening.is_some() && hours.today.ja == "本日はお休みです" && hours.today.en == "Closed today");
     let code = socket.until(common::WAIT, |m| match m {
         ServerMessage::Closing { code } => Some(*code),
         ServerMessage::Welcome { .. } => panic!("a participant let into a closed town"),
@@ -166,7 +173,7 @@ async fn at_closing_a_counseling_session_goes_on_and_notices_come_once() {
     let closes_at = now + 600;
     let view =
         HoursView {
-            set: true, today: "本日 13:00〜21:00".into(), closes_at: Some(closes_at), ..HoursView::default()
+            set: true, today: Phrase::same("本日 13:00〜21:00"), closes_at: Some(closes_at), ..HoursView::default()
         };
     server.state.town.set_hours(view.clone(), true, now);
     let notice = |minutes: u32| {
@@ -183,8 +190,8 @@ async fn at_closing_a_counseling_session_goes_on_and_notices_come_once() {
     // Closed: C leaves with thanks; A, in a session, stays until it ends; K stays.
     let closed = HoursView {
         set: true,
-        today: "本日 13:00〜21:00".into(),
-        next_opening: Some("12月9日（水）13:00".into()),
+        today: Phrase::same("本日 13:00〜21:00"),
+        next_opening: Some(Phrase::same("12月9日（水）13:00")),
         ..HoursView::default()
     };
     server.state.town.set_hours(closed.clone(), false, closes_at);

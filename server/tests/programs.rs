@@ -50,9 +50,10 @@ async fn staff_schedule_programs_and_everyone_signed_in_reads_them() {
     let shown: Vec<ProgramView> = participant.get("/api/programs").await.json().await.expect("list");
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].title, "唄ごえカフェ");
-    assert_eq!(shown[0].hall_name, "交流スペース A");
+    assert_eq!((shown[0].hall_name.ja.as_str(), shown[0].hall_name.en.as_str()), ("交流スペース A", "Program hall A"));
     assert!(shown[0].watching_welcome && !shown[0].running);
-    assert!(shown[0].when.contains('月') && shown[0].when.contains('〜'), "{}", shown[0].when);
+    assert!(shown[0].when.ja.contains('月') && shown[0].when.ja.contains('〜'), "{:?}", shown[0].when);
+    assert!(shown[0].when.en.contains(", ") && shown[0].when.en.contains('–'), "{:?}", shown[0].when);
 
     // Refused with the reason, and nothing changes.
     let refusals = [

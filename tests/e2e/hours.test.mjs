@@ -49,7 +49,7 @@ test("outside the open hours participants see when ibasho opens, staff still ent
 
   const open = await eventually("A sees today's hours and the closing notice", async () => {
     const shot = await snapshot(a);
-    return shot.hours.view.today.startsWith("本日 ") && shot.controls["today-hours"] && shot.hours.closing_notice && shot;
+    return shot.hours.view.today.ja.startsWith("本日 ") && shot.controls["today-hours"] && shot.hours.closing_notice && shot;
   });
   assert.match(open.hours.closing_notice, /分で閉まります/);
   assert.ok(open.hours.board.some((line) => line.startsWith("開所時間：本日")), "the guide board lists today's hours");

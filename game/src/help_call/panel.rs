@@ -7,7 +7,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use protocol::{HelpRequest, HelpStatus, ParticipantId};
 
 use super::{AskHelp, HelpCalls, HelpReplyDraft, MyHelpCall, answers_calls};
-use crate::locale::{t, tf};
+use crate::locale::{said, t, tf};
 use crate::places::booth::MyDesk;
 use crate::presence::Me;
 use crate::screens::Screen;
@@ -104,7 +104,7 @@ fn calls_panel(
             ui.label(
                 RichText::new(tf(
                     "help.call_line",
-                    &[("name", &call.nickname), ("place", &call.place), ("when", &when)],
+                    &[("name", &call.nickname), ("place", &said(&call.place)), ("when", &when)],
                 ))
                 .strong(),
             );

@@ -274,7 +274,7 @@ fn ticket_panel(
                 withdraw = kind_notice(ui, &mut rects, [t("booth.timed_out.1"), t("booth.timed_out.2")]);
             }
             Ticket::Reserved { label, .. } => {
-                ui.label(tf("booth.reserved", &[("when", &label)]));
+                ui.label(tf("booth.reserved", &[("when", &label.get(current()))]));
                 ui.label(t("booth.reserved.come"));
                 go = rects.button(ui, "go-to-booth", t("booth.go"));
             }
@@ -374,7 +374,7 @@ fn desk_panel(
             ui.label(tf("desk.let_in", &[("name", &caller.nickname)]));
         }
         if let Some(next) = &desk.next_reservation {
-            ui.label(tf("desk.next", &[("next", &next)]));
+            ui.label(tf("desk.next", &[("next", &next.get(current()))]));
         }
         close = rects.button(ui, "close-booth", t("desk.close"));
     });

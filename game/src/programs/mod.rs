@@ -8,7 +8,7 @@ mod panel;
 use bevy::prelude::*;
 use protocol::{PlaceId, ProgramView, TownMap};
 
-use crate::locale::{t, tf};
+use crate::locale::{said, t, tf};
 use crate::map::{Town, to_vec2};
 use crate::presence::PresenceSet;
 
@@ -40,7 +40,7 @@ impl Programs {
             .map(|program| {
                 let line = tf(
                     "programs.board_line",
-                    &[("hours", &program.hours), ("title", &program.title), ("place", &program.hall_name)],
+                    &[("hours", &said(&program.hours)), ("title", &program.title), ("place", &said(&program.hall_name))],
                 );
                 if program.running { tf("programs.running", &[("title", &line)]) } else { line }
             })
@@ -111,11 +111,11 @@ mod tests {
             title: "唄ごえカフェ".into(),
             description: String::new(),
             hall: PlaceId("hall-1".into()),
-            hall_name: "交流スペース A".into(),
+            hall_name: protocol::locale::Phrase::same("交流スペース A"),
             starts_at: 0,
             ends_at: 3600,
-            when: "12月2日（水）13:00〜14:00".into(),
-            hours: "13:00〜14:00".into(),
+            when: protocol::locale::Phrase::same("12月2日（水）13:00〜14:00"),
+            hours: protocol::locale::Phrase::same("13:00〜14:00"),
             facilitators: String::new(),
             watching_welcome: true,
             notes: String::new(),

@@ -9,7 +9,7 @@ use protocol::{PlaceKind, ProgramView};
 
 use super::{ProgramNotice, Programs, ProgramsOpen, hall_entrance};
 use crate::camera::TownCamera;
-use crate::locale::{t, tf};
+use crate::locale::{said, t, tf};
 use crate::map::{Town, to_vec2};
 use crate::movement::WalkTo;
 use crate::presence::Me;
@@ -63,11 +63,11 @@ fn programs_window(
                 };
                 ui.label(RichText::new(heading).strong().size(17.0));
                 let when = if program.today {
-                    tf("programs.today_at", &[("hours", &program.hours)])
+                    tf("programs.today_at", &[("hours", &said(&program.hours))])
                 } else {
-                    program.when.clone()
+                    said(&program.when).to_owned()
                 };
-                ui.label(tf("programs.when_where", &[("when", &when), ("place", &program.hall_name)]));
+                ui.label(tf("programs.when_where", &[("when", &when), ("place", &said(&program.hall_name))]));
                 if !program.facilitators.is_empty() {
                     ui.label(tf("programs.facilitators", &[("names", &program.facilitators)]));
                 }
@@ -115,7 +115,7 @@ fn notice_window(
         .max_width(360.0)
         .show(contexts.ctx_mut()?, |ui| {
             ui.label(RichText::new(&program.title).strong().size(17.0));
-            ui.label(tf("programs.from", &[("hours", &program.hours), ("place", &program.hall_name)]));
+            ui.label(tf("programs.from", &[("hours", &said(&program.hours)), ("place", &said(&program.hall_name))]));
             let notes = notes_line(&program);
             if !notes.is_empty() {
                 ui.label(notes);
@@ -160,7 +160,7 @@ fn door_signs(
         // On the wall to the right of the doorway.
         let wall = to_vec2(map.tile_center(last.inside.0 + 1, last.inside.1));
         let Ok(at) = camera.world_to_viewport(camera_transform, wall.extend(0.0)) else { continue };
-        let text = tf("programs.on_now", &[("title", &program.title), ("hours", &program.hours)]);
+        let text = tf("programs.on_now", &[("title", &program.title), ("hours", &said(&program.hours))]);
         wall_sign(&painter, egui::pos2(at.x, at.y), text, Color32::from_rgb(176, 84, 40), Color32::WHITE);
     }
     Ok(())

@@ -15,25 +15,24 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use jiff::civil::Date;
 use protocol::HoursView;
+use protocol::locale::Phrase;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::StaffOnly;
-use crate::city_time::{city_date, city_label, city_zone};
+use crate::city_time::{city_date, city_label_in, city_zone};
 use crate::error::AppError;
 use crate::json::JsonBody;
+use crate::lang::Lang;
 use crate::programs::field;
 use crate::store::{Store, now};
-use rules::{Change, DAY_MINUTES, Exception, Now, Rule, Schedule, clock, exception_label, rule_label};
+use rules::{Change, DAY_MINUTES, Exception, Now, Rule, Schedule, exception_label, rule_label, span_label};
 
 /// The settings key of the closed page's message.
 const CLOSED_MESSAGE_KEY: &str = "closed_message";
 /// Longest closed-page message, in characters.
 pub const MAX_CLOSED_MESSAGE_CHARS: usize = 400;
-/// The closed page's message until staff write one.
-pub const DEFAULT_CLOSED_MESSAGE: &str =
-    "ただいまの時間は閉まっています。開いている時間に、またお越しください。お待ちしています。";
 /// How often the town is told the hours (closing and the notices follow the clock).
 pub const REFRESH_EVERY: Duration = Duration::from_secs(5);
 /// Most rules and exceptions kept (a schedule, not a calendar).
@@ -176,9 +175,9 @@ impl Store {
         Ok(())
     }
 
-    /// The closed page's message (staff's, or the default one).
-    pub fn closed_message(&self) -> Result<String, AppError> {
-        Ok(self.setting(CLOSED_MESSAGE_KEY)?.unwrap_or_else(|| DEFAULT_CLOSED_MESSAGE.to_owned()))
+    /// The closed page's message: staff's as they wrote it, or the usual one in `lang`.
+    pub fn closed_message(&self, lang: Lang) -> Result<String, AppError> {
+        Ok(self.setting(CLOSED_MESSAGE_KEY)?.unwrap_or_else(|| lang.text("hours.closed_page.message").to_owned()))
     }
 }
 
@@ -194,28 +193,38 @@ pub fn view(schedule: &Schedule, at: i64) -> (HoursView, Now) {
         return (HoursView::default(), now);
     }
     let today = schedule.day_of(at);
-    let spans: Vec<String> = schedule
+    let minute = |unix: i64| {
+        let clock_of = schedule.day_of(unix);
+        if clock_of > today { DAY_MINUTES } else { minute_of_day(schedule, unix) }
+    };
+    let spans: Vec<(u16, u16)> = schedule
         .openings_on(today)
         .iter()
-        .map(|opening| {
-            let minute = |unix: i64| {
-                let clock_of = schedule.day_of(unix);
-                if clock_of > today { DAY_MINUTES } else { minute_of_day(schedule, unix) }
-            };
-            format!("{}〜{}", clock(minute(opening.starts_at)), clock(minute(opening.ends_at)))
-        })
+        .map(|opening| (minute(opening.starts_at), minute(opening.ends_at)))
         .collect();
-    let today_words =
-        if spans.is_empty() { "本日はお休みです".to_owned() } else { format!("本日 {}", spans.join("、")) };
+    let today_words = Phrase::each(|lang| {
+        let spans: Vec<String> = spans.iter().map(|(starts, ends)| span_label(*starts, *ends, lang)).collect();
+        if spans.is_empty() {
+            lang.text("hours.today.closed").to_owned()
+        } else {
+            lang.fill("hours.today.open", &[("hours", &spans.join(lang.text("list.comma")))])
+        }
+    });
     let lines = schedule
         .rules
         .iter()
-        .map(rule_label)
-        .chain(schedule.exceptions.iter().filter(|e| e.day >= today).map(exception_label))
+        .map(|rule| Phrase::each(|lang| rule_label(rule, lang)))
+        .chain(
+            schedule
+                .exceptions
+                .iter()
+                .filter(|e| e.day >= today)
+                .map(|exception| Phrase::each(|lang| exception_label(exception, lang))),
+        )
         .collect();
     let (next_opening, closes_at) = match now {
         Now::Open(opening) => (None, Some(opening.ends_at)),
-        Now::Closed(next) => (next.map(|opening| city_label(opening.starts_at)), None),
+        Now::Closed(next) => (next.map(|opening| Phrase::each(|lang| city_label_in(opening.starts_at, lang))), None),
         Now::Always => (None, None),
     };
     (HoursView { set: true, today: today_words, schedule: lines, next_opening, closes_at }, now)
@@ -391,9 +400,13 @@ pub fn summary(store: &Store) -> Result<HoursSummary, AppError> {
     let schedule = schedule(store)?;
     let (view, now) = view(&schedule, now());
     Ok(HoursSummary {
-        rules: schedule.rules.iter().map(|rule| Entry { id: rule.id, label: rule_label(rule) }).collect(),
-        exceptions: schedule.exceptions.iter().map(|e| Entry { id: e.id, label: exception_label(e) }).collect(),
-        message: store.closed_message()?,
+        rules: schedule.rules.iter().map(|rule| Entry { id: rule.id, label: rule_label(rule, Lang::Ja) }).collect(),
+        exceptions: schedule
+            .exceptions
+            .iter()
+            .map(|e| Entry { id: e.id, label: exception_label(e, Lang::Ja) })
+            .collect(),
+        message: store.closed_message(Lang::Ja)?,
         view,
         open: now.is_open(),
         time_zone: schedule.zone.iana_name().unwrap_or("?").to_owned(),
@@ -423,7 +436,7 @@ async fn add_rule(
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
     let rule = validate_rule(form)?;
     let id = state.store.add_hour_rule(&rule)?;
-    changed(&state, "rule added", &session.account, "開所時間に決まりを追加", rule_label(&rule))?;
+    changed(&state, "rule added", &session.account, "開所時間に決まりを追加", rule_label(&rule, Lang::Ja))?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -444,7 +457,7 @@ async fn add_exception(
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
     let exception = validate_exception(form, city_date(now()))?;
     let id = state.store.add_hour_exception(&exception)?;
-    changed(&state, "exception added", &session.account, "開所時間に特別な日を追加", exception_label(&exception))?;
+    changed(&state, "exception added", &session.account, "開所時間に特別な日を追加", exception_label(&exception, Lang::Ja))?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -543,12 +556,16 @@ mod tests {
         // Wednesday 2 December 2026 is the 1st Wednesday: closed; the 1st Saturday is next.
         let (closed, now) = view(&schedule, unix("2026-12-02T14:00"));
         assert!(!now.is_open());
-        assert_eq!(closed.today, "本日はお休みです");
-        assert_eq!(closed.next_opening.as_deref(), Some("12月5日（土）10:00"));
-        assert_eq!(closed.schedule, ["第2・3・4水曜 13:00〜21:00", "第1土曜 10:00〜18:00"]);
+        assert_eq!(closed.today.ja, "本日はお休みです");
+        assert_eq!(closed.today.en, "Closed today");
+        let next = closed.next_opening.expect("next opening");
+        assert_eq!((next.ja.as_str(), next.en.as_str()), ("12月5日（土）10:00", "Sat 5 Dec, 10:00"));
+        let lines: Vec<&str> = closed.schedule.iter().map(|line| line.ja.as_str()).collect();
+        assert_eq!(lines, ["第2・3・4水曜 13:00〜21:00", "第1土曜 10:00〜18:00"]);
+        assert_eq!(closed.schedule[1].en, "1st Saturday of the month, 10:00–18:00");
         let (open, now) = view(&schedule, unix("2026-12-09T20:00"));
         assert!(now.is_open());
-        assert_eq!(open.today, "本日 13:00〜21:00");
+        assert_eq!((open.today.ja.as_str(), open.today.en.as_str()), ("本日 13:00〜21:00", "Today 13:00–21:00"));
         assert_eq!(open.closes_at, Some(unix("2026-12-09T21:00")));
         assert_eq!(open.next_opening, None);
         let (none, now) = view(&Schedule { rules: Vec::new(), exceptions: Vec::new(), zone }, 0);

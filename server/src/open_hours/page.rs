@@ -8,30 +8,37 @@ use protocol::HoursView;
 use crate::AppState;
 use crate::auth::StaffOnly;
 use crate::error::AppError;
+use crate::lang::Lang;
 use crate::pages::{escape, page};
 
 use super::{MAX_CLOSED_MESSAGE_CHARS, summary};
 
-/// The page a participant sees while ibasho is closed.
+/// The page a participant sees while ibasho is closed, in the request's language (staff's own
+/// message as they wrote it).
 pub fn closed_page(view: &HoursView, message: &str) -> String {
+    let lang = crate::lang::current();
     let next = match &view.next_opening {
-        Some(next) => {
-            format!("<p id=\"next-opening\" class=\"next\">次に開くのは <strong>{}</strong> です。</p>", escape(next))
-        }
-        None => "<p id=\"next-opening\" class=\"next\">次に開く日は、まだ決まっていません。</p>".to_owned(),
+        Some(next) => lang.fill("hours.closed_page.next", &[("next", &escape(next.get(lang)))]),
+        None => escape(lang.text("hours.closed_page.next_unknown")),
     };
-    let schedule: String = view.schedule.iter().map(|line| format!("<li>{}</li>", escape(line))).collect();
+    let schedule: String = view.schedule.iter().map(|line| format!("<li>{}</li>", escape(line.get(lang)))).collect();
     let message: String = message.lines().map(|line| format!("{}<br>", escape(line))).collect();
+    let title = lang.text("hours.closed_page.title");
     let body = format!(
-        r#"<h1>ただいま閉まっています</h1>
-{next}
+        r#"<h1>{title}</h1>
+<p id="next-opening" class="next">{next}</p>
 <p id="closed-message">{message}</p>
-<h2>開いている日と時間</h2>
+<h2>{days}</h2>
 <ul id="schedule">{schedule}</ul>
-<p class="small">時間になったら、このページを開き直すと町に入れます（ブックマークしておくと便利です）。</p>
-<p class="small"><a href="/me">わたしの設定</a>　<a href="/privacy">プライバシーについて</a></p>"#
+<p class="small">{again}</p>
+<p class="small"><a href="/me">{me}</a>　<a href="/privacy">{privacy}</a></p>"#,
+        title = escape(title),
+        days = escape(lang.text("hours.closed_page.days")),
+        again = escape(lang.text("hours.closed_page.again")),
+        me = escape(lang.text("me.title")),
+        privacy = escape(lang.text("ui.privacy")),
     );
-    page("ただいま閉まっています", &body)
+    page(title, &body)
 }
 
 /// `/hours`: the rules, the exceptions and the closed page's message, with forms.
@@ -47,12 +54,13 @@ pub async fn hours_page(State(state): State<AppState>, StaffOnly(_): StaffOnly) 
     let exceptions: String = hours.exceptions.iter().map(|entry| row("exceptions", entry.id, &entry.label)).collect();
     let state_now = match (hours.view.set, hours.open, &hours.view.next_opening) {
         (false, _, _) => "開所時間は決まっていません：参加者はいつでも町に入れます。".to_owned(),
-        (true, true, _) => format!("いまは開いています（{}）。", hours.view.today),
-        (true, false, Some(next)) => format!("いまは閉まっています。次に開くのは {next} です。"),
+        (true, true, _) => format!("いまは開いています（{}）。", hours.view.today.ja),
+        (true, false, Some(next)) => format!("いまは閉まっています。次に開くのは {} です。", next.ja),
         (true, false, None) => "いまは閉まっています。次に開く日はありません。".to_owned(),
     };
-    let weekdays: String = super::rules::WEEKDAYS
+    let weekdays: String = super::rules::WEEKDAY_KEYS
         .iter()
+        .map(|key| Lang::Ja.text(key))
         .enumerate()
         .map(|(n, name)| format!("<option value=\"{n}\"{}>{name}曜</option>", if n == 3 { " selected" } else { "" }))
         .collect();

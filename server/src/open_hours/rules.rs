@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-/// Japanese weekday names, Sunday first.
-pub const WEEKDAYS: [&str; 7] = ["日", "月", "火", "水", "木", "金", "土"];
+use crate::lang::Lang;
+
 /// Minutes in a day: an opening may end at 24:00.
 pub const DAY_MINUTES: u16 = 24 * 60;
 /// How far ahead the next opening is looked for, in days.
@@ -179,44 +179,77 @@ pub fn clock(minute: u16) -> String {
     format!("{}:{:02}", minute / 60, minute % 60)
 }
 
-/// A rule in words: 「第2・3・4水曜 13:00〜21:00」, 「毎週土曜 10:00〜18:00」.
-pub fn rule_label(rule: &Rule) -> String {
-    let weekday = WEEKDAYS.get(usize::from(rule.weekday)).copied().unwrap_or("?");
-    let weeks = if rule.weeks.is_empty() {
-        "毎週".to_owned()
-    } else {
-        let numbers: Vec<String> = rule.weeks.iter().map(u8::to_string).collect();
-        format!("第{}", numbers.join("・"))
-    };
-    format!("{weeks}{weekday}曜 {}〜{}", clock(rule.starts), clock(rule.ends))
+/// The catalogue's keys for weekday names, Sunday first: 「水」 / "Wed".
+pub const WEEKDAY_KEYS: [&str; 7] =
+    ["weekday.sun", "weekday.mon", "weekday.tue", "weekday.wed", "weekday.thu", "weekday.fri", "weekday.sat"];
+/// The same, as a rule names them: 「水」 / "Wednesday".
+const WEEKDAY_LONG_KEYS: [&str; 7] = [
+    "weekday.long.sun",
+    "weekday.long.mon",
+    "weekday.long.tue",
+    "weekday.long.wed",
+    "weekday.long.thu",
+    "weekday.long.fri",
+    "weekday.long.sat",
+];
+/// Months as a date names them: 「12」 / "Dec".
+const MONTH_KEYS: [&str; 12] = [
+    "month.jan", "month.feb", "month.mar", "month.apr", "month.may", "month.jun", "month.jul", "month.aug",
+    "month.sep", "month.oct", "month.nov", "month.dec",
+];
+/// Which week of the month: 「2」 / "2nd".
+const WEEK_KEYS: [&str; 5] = ["week.1", "week.2", "week.3", "week.4", "week.5"];
+
+/// 「13:00〜21:00」 / "13:00–21:00".
+pub fn span_label(starts: u16, ends: u16, lang: Lang) -> String {
+    lang.fill("time.range", &[("from", &clock(starts)), ("until", &clock(ends))])
 }
 
-/// A day in words: 「12月23日（水）」.
-pub fn day_label(day: Date) -> String {
-    let weekday = WEEKDAYS[day.weekday().to_sunday_zero_offset() as usize];
-    format!("{}月{}日（{weekday}）", day.month(), day.day())
+/// A rule in words: 「第2・3・4水曜 13:00〜21:00」, 「毎週土曜 10:00〜18:00」, "Every Saturday,
+/// 10:00–18:00".
+pub fn rule_label(rule: &Rule, lang: Lang) -> String {
+    let weekday = lang.text(WEEKDAY_LONG_KEYS.get(usize::from(rule.weekday)).copied().unwrap_or("weekday.long.sun"));
+    let hours = span_label(rule.starts, rule.ends, lang);
+    if rule.weeks.is_empty() {
+        return lang.fill("hours.rule.every", &[("weekday", &weekday), ("hours", &hours)]);
+    }
+    let weeks: Vec<&str> = rule
+        .weeks
+        .iter()
+        .filter_map(|week| WEEK_KEYS.get(usize::from(*week).checked_sub(1)?))
+        .map(|key| lang.text(key))
+        .collect();
+    // 「2・3・4」, "2nd, 3rd and 4th".
+    let weeks = match weeks.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, first)) => {
+            format!("{}{}{last}", first.join(lang.text("hours.rule.weeks_joined")), lang.text("hours.rule.weeks_last"))
+        }
+        None => String::new(),
+    };
+    lang.fill("hours.rule.weeks", &[("weeks", &weeks), ("weekday", &weekday), ("hours", &hours)])
 }
 
 /// A day in words in `lang`: 「12月23日（水）」, "Wed 23 Dec".
-pub fn day_label_in(day: Date, lang: crate::lang::Lang) -> String {
-    const WEEKDAYS_EN: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS_EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    match lang {
-        crate::lang::Lang::Ja => day_label(day),
-        crate::lang::Lang::En => {
-            let weekday = WEEKDAYS_EN[day.weekday().to_sunday_zero_offset() as usize];
-            let month = MONTHS_EN.get(usize::from(day.month().unsigned_abs()).saturating_sub(1)).copied().unwrap_or("");
-            format!("{weekday} {} {month}", day.day())
-        }
-    }
+pub fn day_label_in(day: Date, lang: Lang) -> String {
+    let weekday = lang.text(WEEKDAY_KEYS[day.weekday().to_sunday_zero_offset() as usize]);
+    let month = MONTH_KEYS.get(usize::from(day.month().unsigned_abs()).saturating_sub(1)).copied().unwrap_or("month.jan");
+    lang.fill("date.day", &[("month", &lang.text(month)), ("day", &day.day()), ("weekday", &weekday)])
 }
 
-/// An exception in words: 「12月23日（水）はお休み」, 「12月26日（土）10:00〜18:00 も開きます」.
-pub fn exception_label(exception: &Exception) -> String {
+/// A day in Japanese, as the staff pages read it: 「12月23日（水）」.
+pub fn day_label(day: Date) -> String {
+    day_label_in(day, Lang::Ja)
+}
+
+/// An exception in words: 「12月23日（水）はお休み」, 「12月26日（土）10:00〜18:00 も開きます」,
+/// "Closed on Wed 23 Dec".
+pub fn exception_label(exception: &Exception, lang: Lang) -> String {
+    let day = day_label_in(exception.day, lang);
     match exception.change {
-        Change::Closed => format!("{}はお休み", day_label(exception.day)),
+        Change::Closed => lang.fill("hours.exception.closed", &[("day", &day)]),
         Change::Open { starts, ends } => {
-            format!("{} {}〜{} も開きます", day_label(exception.day), clock(starts), clock(ends))
+            lang.fill("hours.exception.open", &[("day", &day), ("hours", &span_label(starts, ends, lang))])
         }
     }
 }
@@ -295,8 +328,10 @@ mod tests {
         let extra = Opening { starts_at: at(&zone, "2026-12-10", "10:00"), ends_at: at(&zone, "2026-12-10", "12:00") };
         assert_eq!(schedule.now(at(&zone, "2026-12-09", "14:00")), Now::Closed(Some(extra)));
         assert_eq!(schedule.now(at(&zone, "2026-12-10", "11:00")), Now::Open(extra));
-        assert_eq!(exception_label(&schedule.exceptions[0]), "12月9日（水）はお休み");
-        assert_eq!(exception_label(&schedule.exceptions[1]), "12月10日（木） 10:00〜12:00 も開きます");
+        assert_eq!(exception_label(&schedule.exceptions[0], Lang::Ja), "12月9日（水）はお休み");
+        assert_eq!(exception_label(&schedule.exceptions[1], Lang::Ja), "12月10日（木） 10:00〜12:00 も開きます");
+        assert_eq!(exception_label(&schedule.exceptions[0], Lang::En), "Closed on Wed 9 Dec");
+        assert_eq!(exception_label(&schedule.exceptions[1], Lang::En), "Also open on Thu 10 Dec, 10:00–12:00");
         // Only days marked closed, no rules: open all day otherwise, midnight to midnight joined.
         let holidays =
             Schedule { rules: Vec::new(), exceptions: vec![schedule.exceptions[0].clone()], zone: zone.clone() };
@@ -323,7 +358,12 @@ mod tests {
         assert!(every_wednesday.now(at(&utc, "2026-07-01", "17:30")).is_open(), "EDT");
         assert!(!every_wednesday.now(at(&utc, "2026-12-02", "17:30")).is_open(), "EST: not yet");
         assert!(every_wednesday.now(at(&utc, "2026-12-02", "18:30")).is_open(), "EST");
-        assert_eq!(rule_label(&rule(3, &[2, 3, 4], "13:00", "21:00")), "第2・3・4水曜 13:00〜21:00");
-        assert_eq!(rule_label(&rule(6, &[], "10:00", "18:00")), "毎週土曜 10:00〜18:00");
+        assert_eq!(rule_label(&rule(3, &[2, 3, 4], "13:00", "21:00"), Lang::Ja), "第2・3・4水曜 13:00〜21:00");
+        assert_eq!(rule_label(&rule(6, &[], "10:00", "18:00"), Lang::Ja), "毎週土曜 10:00〜18:00");
+        assert_eq!(
+            rule_label(&rule(3, &[2, 3, 4], "13:00", "21:00"), Lang::En),
+            "2nd, 3rd and 4th Wednesday of the month, 13:00–21:00"
+        );
+        assert_eq!(rule_label(&rule(6, &[], "10:00", "18:00"), Lang::En), "Every Saturday, 10:00–18:00");
     }
 }

@@ -115,8 +115,8 @@ pub struct Reservation {
     pub starts_at: i64,
     /// End, Unix seconds.
     pub ends_at: i64,
-    /// When, e.g. 「11月25日（水）14:00」.
-    pub label: String,
+    /// When, e.g. 「11月25日（水）14:00」, "Wed 25 Nov, 14:00".
+    pub label: protocol::locale::Phrase,
     /// The start time alone, e.g. 「14:00」.
     pub time: String,
 }
@@ -551,7 +551,11 @@ impl Booths {
         let host = state.host.as_ref()?;
         let next = self.reservations.iter().find(|r| &r.booth == booth && r.ends_at > unix_now);
         Some(Desk {
-            next_reservation: next.map(|r| format!("{}さん {}", r.nickname, r.time)),
+            next_reservation: next.map(|r| {
+                protocol::locale::Phrase::each(|lang| {
+                    lang.fill("booth.desk.next_reservation", &[("name", &r.nickname), ("time", &r.time)])
+                })
+            }),
             booth: booth.clone(),
             title: host.title,
             knocks: state.knocks.iter().map(|knock| knock.caller.clone()).collect(),
@@ -815,7 +819,7 @@ mod tests {
             nickname: "びー".into(),
             starts_at: at,
             ends_at: at + 50 * 60,
-            label: "11月25日（水）14:00".into(),
+            label: protocol::locale::Phrase::same("11月25日（水）14:00"),
             time: "14:00".into(),
         };
         booths.set_reservations(vec![reservation]);
@@ -824,7 +828,8 @@ mod tests {
         assert_eq!(booths.ticket(B, early), None);
         assert!(booths.may_enter(&booth(1), B, Role::Participant, now, at - 60), "a few minutes early is fine");
         assert!(matches!(booths.ticket(B, at), Some(Ticket::Reserved { .. })));
-        assert_eq!(booths.desk(K, true, at).and_then(|desk| desk.next_reservation), Some("びーさん 14:00".into()));
+        let next = booths.desk(K, true, at).and_then(|desk| desk.next_reservation).expect("next reservation");
+        assert_eq!((next.ja.as_str(), next.en.as_str()), ("びーさん 14:00", "びー at 14:00"));
         assert!(!booths.may_enter(&booth(1), A, Role::Participant, now, at), "only the person who booked");
         // A walk-in talk runs late: the reserved person waits outside until it ends.
         booths.knock(A, "あお", &booth(1), "", true, now).expect("knock");

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use protocol::locale::Phrase;
 use protocol::{HelpCall, HelpStatus, MAX_HELP_REPLY_CHARS, ParticipantId, RejectCode};
 
 struct Call {
@@ -58,7 +59,7 @@ impl HelpCalls {
 
     /// Every call, oldest first, with each person's nickname and place from `describe`
     /// (people it does not know are left out).
-    pub fn list(&self, now: Instant, describe: impl Fn(ParticipantId) -> Option<(String, String)>) -> Vec<HelpCall> {
+    pub fn list(&self, now: Instant, describe: impl Fn(ParticipantId) -> Option<(String, Phrase)>) -> Vec<HelpCall> {
         let mut calls: Vec<(Instant, HelpCall)> = self
             .calls
             .iter()
@@ -122,8 +123,8 @@ mod tests {
     const A: ParticipantId = ParticipantId(1);
     const B: ParticipantId = ParticipantId(2);
 
-    fn describe(id: ParticipantId) -> Option<(String, String)> {
-        Some((format!("person-{}", id.0), "ひろば".into()))
+    fn describe(id: ParticipantId) -> Option<(String, Phrase)> {
+        Some((format!("person-{}", id.0), Phrase::same("ひろば")))
     }
 
     #[test]

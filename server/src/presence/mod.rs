@@ -28,7 +28,7 @@ use uuid::Uuid;
 
 pub use snapshot::TownSnapshot;
 pub use town::{
-    CANDIDATES_PER_PERSON, CareRefused, ENTRANCE_WORD, INTRODUCE_RADIUS, MAX_HOLD_MINUTES, MAX_PEERS_PER_PERSON,
+    CANDIDATES_PER_PERSON, CareRefused, INTRODUCE_RADIUS, MAX_HOLD_MINUTES, MAX_PEERS_PER_PERSON,
     Mailbox, OUTBOX_CAPACITY, Outbox, Outgoing, PEER_KEEP_FACTOR, POSITIONS_BACKLOG, PositionsOutbox, SEPARATE_RADIUS,
     Town, TownOptions,
 };
@@ -116,7 +116,7 @@ impl TownHandle {
     }
 
     /// Where a person in the town is now, as staff are told it.
-    pub fn place_label_of(&self, id: protocol::ParticipantId) -> Option<String> {
+    pub fn place_label_of(&self, id: protocol::ParticipantId) -> Option<protocol::locale::Phrase> {
         self.lock().place_label_of(id)
     }
 

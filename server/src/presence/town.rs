@@ -14,6 +14,7 @@ use protocol::{
     LinkInfo, ParticipantId, Participation, PeerId, Person, PlaceId, PlaceKind, Position, RejectCode, Role,
     ServerMessage, Ticket, TownMap,
 };
+use protocol::locale::Phrase;
 use rand::Rng;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -27,7 +28,7 @@ mod overview;
 mod positions;
 
 use blocks::Blocks;
-pub use care::{CareRefused, ENTRANCE_WORD, MAX_HOLD_MINUTES};
+pub use care::{CareRefused, MAX_HOLD_MINUTES};
 use positions::Told;
 pub use positions::{POSITIONS_BACKLOG, PositionsOutbox};
 
@@ -788,18 +789,18 @@ impl Town {
     }
 
     /// Where a person is now, as staff are told it (see [`Town::place_label`]).
-    pub fn place_label_of(&self, id: ParticipantId) -> Option<String> {
+    pub fn place_label_of(&self, id: ParticipantId) -> Option<Phrase> {
         self.people.get(&id).map(|present| self.place_label(&present.person))
     }
 
     /// Where a person is, as a call for help tells staff: the place's name, and for people in
     /// a booth only that they are in one.
-    fn place_label(&self, person: &Person) -> String {
+    fn place_label(&self, person: &Person) -> Phrase {
         if self.booth_of(person).is_some() {
-            return "相談ブースの中".into();
+            return Phrase::each(|lang| lang.text("help.place.booth").to_owned());
         }
         let place = person.place.as_ref().and_then(|id| self.map.place(id));
-        place.map_or_else(|| "町の通り".into(), |place| place.name.clone())
+        Phrase::each(|lang| place.map_or_else(|| lang.text("help.place.street"), |place| place.name_in(lang)).to_owned())
     }
 
     /// Sends the calls for help to staff and counselors, and each caller their call's state,

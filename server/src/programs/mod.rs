@@ -17,13 +17,14 @@ use protocol::{
     MAX_PROGRAM_DESCRIPTION_CHARS, MAX_PROGRAM_FACILITATORS_CHARS, MAX_PROGRAM_NOTES_CHARS, MAX_PROGRAM_TITLE_CHARS,
     PROGRAM_NOTICE_SECS, PlaceId, PlaceKind, ProgramView, Role, TownMap,
 };
+use protocol::locale::Phrase;
 use serde::Deserialize;
 
 pub use store::{PROGRAM_RETENTION_SECONDS, Program};
 
 use crate::AppState;
 use crate::auth::{SignedIn, StaffOnly};
-use crate::city_time::{city_day, city_label, city_time};
+use crate::city_time::{city_day, city_label_in, city_time};
 use crate::error::AppError;
 use crate::json::JsonBody;
 use crate::store::now;
@@ -118,8 +119,14 @@ pub fn validate(form: ProgramForm, map: &TownMap, at: i64) -> Result<Program, Ap
 /// How a program is shown at `at`.
 pub fn view(program: &Program, map: &TownMap, at: i64) -> ProgramView {
     let hall = PlaceId(program.hall.clone());
-    let hall_name = map.place(&hall).map_or_else(|| program.hall.clone(), |place| place.name.clone());
-    let hours = format!("{}〜{}", city_time(program.starts_at), city_time(program.ends_at));
+    let hall_name = Phrase::each(|lang| {
+        map.place(&hall).map_or_else(|| program.hall.clone(), |place| place.name_in(lang).to_owned())
+    });
+    let (from, until) = (city_time(program.starts_at), city_time(program.ends_at));
+    let hours = Phrase::each(|lang| lang.fill("time.range", &[("from", &from), ("until", &until)]));
+    let when = Phrase::each(|lang| {
+        lang.fill("time.range", &[("from", &city_label_in(program.starts_at, lang)), ("until", &until)])
+    });
     ProgramView {
         id: program.id,
         title: program.title.clone(),
@@ -128,7 +135,7 @@ pub fn view(program: &Program, map: &TownMap, at: i64) -> ProgramView {
         hall_name,
         starts_at: program.starts_at,
         ends_at: program.ends_at,
-        when: format!("{}〜{}", city_label(program.starts_at), city_time(program.ends_at)),
+        when,
         hours,
         facilitators: program.facilitators.clone(),
         watching_welcome: program.watching_welcome,
@@ -235,9 +242,11 @@ mod tests {
         let program = validate(form(WED_13, WED_13 + 3600), &map(), WED_13 - 86_400).expect("valid");
         assert_eq!(program.title, "唄ごえカフェ");
         let shown = view(&Program { id: 7, ..program }, &map(), WED_13 - 600);
-        assert_eq!(shown.when, "12月2日（水）13:00〜14:00");
-        assert_eq!(shown.hours, "13:00〜14:00");
-        assert_eq!(shown.hall_name, "交流スペース A");
+        assert_eq!(shown.when.ja, "12月2日（水）13:00〜14:00");
+        assert_eq!(shown.when.en, "Wed 2 Dec, 13:00–14:00");
+        assert_eq!(shown.hours.ja, "13:00〜14:00");
+        assert_eq!(shown.hall_name.ja, "交流スペース A");
+        assert_eq!(shown.hall_name.en, "Program hall A");
         assert!(shown.today && !shown.running);
         let running = view(
             &Program { id: 7, ..validate(form(WED_13, WED_13 + 3600), &map(), WED_13).expect("valid") },

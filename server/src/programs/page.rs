@@ -52,11 +52,11 @@ pub async fn programs_page(
             format!(
                 "<tr data-program-id=\"{}\"><td>{}{}</td><td><strong>{}</strong><br><span class=\"small\">{}</span></td><td>{}</td><td>{}</td><td>{}</td>{actions}</tr>",
                 program.id,
-                escape(&shown.when),
+                escape(&shown.when.ja),
                 if shown.running { "<br><strong>開催中</strong>" } else { "" },
                 escape(&shown.title),
                 escape(&shown.description).replace('\n', "<br>"),
-                escape(&shown.hall_name),
+                escape(&shown.hall_name.ja),
                 escape(&shown.facilitators),
                 escape(&notes),
             )

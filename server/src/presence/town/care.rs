@@ -15,9 +15,6 @@ use super::{Town, send};
 /// Most minutes a voice may be held at once.
 pub const MAX_HOLD_MINUTES: u32 = 180;
 
-/// What the person reads after staff walked them to the entrance, unless staff wrote something.
-pub const ENTRANCE_WORD: &str = "スタッフが、入口までご案内しました。少しひと息ついてから、またゆっくりお過ごしください。わからないことがあれば、スタッフにお声がけください。";
-
 /// Why staff's request about a person was not carried out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CareRefused {
@@ -58,7 +55,8 @@ impl Town {
     }
 
     /// Staff walk `id` to the entrance: they stand by the spawn again (out of any hall, off
-    /// its stage), the others see them there, and they read `word` (or [`ENTRANCE_WORD`]).
+    /// its stage), the others see them there, and they read `word` (or, with none, the
+    /// town's usual kind word in their page's language).
     pub fn walk_to_entrance(&mut self, id: ParticipantId, word: Option<String>) -> Result<(), CareRefused> {
         let person = self.people.get(&id).map(|present| present.person.clone()).ok_or(CareRefused::NotHere)?;
         if self.booth_of(&person).is_some() {
@@ -68,10 +66,9 @@ impl Town {
         self.move_person(id, position, false).map_err(|_| CareRefused::NotHere)?;
         // Out of a hall at once, not at the next beat: the hall's panel goes before the word comes.
         self.follow_halls();
-        let text = word.unwrap_or_else(|| ENTRANCE_WORD.to_owned());
         if let Some(present) = self.people.get(&id) {
             send(&present.outbox, ServerMessage::Placed { position });
-            send(&present.outbox, ServerMessage::StaffWord { text });
+            send(&present.outbox, ServerMessage::StaffWord { text: word });
         }
         Ok(())
     }

@@ -20,7 +20,7 @@ impl Town {
         for present in self.people.values() {
             let person = &present.person;
             let in_booth = self.booth_of(person).is_some();
-            let place = if in_booth { IN_SESSION.to_owned() } else { self.place_label(person) };
+            let place = if in_booth { IN_SESSION.to_owned() } else { self.place_label(person).ja };
             *counts.entry(place.clone()).or_default() += 1;
             people.push(if in_booth {
                 PersonRow {
@@ -57,7 +57,7 @@ impl Town {
             .into_iter()
             .map(|call| HelpRow {
                 nickname: call.nickname,
-                place: call.place,
+                place: call.place.ja,
                 minutes: call.minutes,
                 answered_by: call.answered_by,
             })

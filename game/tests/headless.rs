@@ -362,7 +362,11 @@ fn the_hours_the_closing_notice_and_closing_time_are_shown() {
     let notice = client.app.world().resource::<ClosingNotice>().0.clone().expect("the notice");
     assert!(notice.starts_with("あと15分で閉まります（21:00まで）"), "{notice}");
     // At closing the server sends the hours with the next opening, then closes.
-    let closed = protocol::HoursView { next_opening: Some(protocol::locale::Phrase::same("12月9日（水）13:00")), closes_at: None, ..hours };
+    let closed = protocol::HoursView {
+        next_opening: Some(protocol::locale::Phrase::same("12月9日（水）13:00")),
+        closes_at: None,
+        ..hours
+    };
     client.to_client.try_send(ServerMessage::Hours { hours: closed }).expect("send");
     client.to_client.try_send(ServerMessage::Closing { code: CloseCode::OutsideHours }).expect("send");
     client.frames(2);
@@ -456,7 +460,10 @@ fn a_voice_held_by_staff_steps_down_and_waits_and_staffs_word_is_shown() {
     client.frames(1);
     assert_eq!(*client.app.world().resource::<DeviceRequest>(), DeviceRequest(Some(Participation::Voice)));
 
-    client.to_client.try_send(ServerMessage::StaffWord { text: Some("入口までご案内しました。".into()) }).expect("send");
+    client
+        .to_client
+        .try_send(ServerMessage::StaffWord { text: Some("入口までご案内しました。".into()) })
+        .expect("send");
     client.frames(2);
     let word = client.app.world().resource::<ibasho_game::care::StaffWord>().0.clone();
     assert_eq!(word.as_deref(), Some("入口までご案内しました。"));

@@ -489,8 +489,8 @@ pub enum ServerMessage {
     },
     /// A program starts in about ten minutes (sent once per program, to the people in the town).
     ProgramSoon {
-        /// Which.
-        program: crate::ProgramView,
+        /// Which (boxed: a program is the largest thing a message carries).
+        program: Box<crate::ProgramView>,
     },
     /// The gallery's videos (sent on arrival and whenever staff change the catalog).
     Videos {

@@ -73,7 +73,12 @@ async fn staff_set_hours_and_outside_them_only_staff_enter() {
         })
         .await
         .expect("the hours");
-    assert!(hours.set && hours.next_opening.is_some() && hours.today.ja == "本日はお休みです" && hours.today.en == "Closed today");
+    assert!(
+        hours.set
+            && hours.next_opening.is_some()
+            && hours.today.ja == "本日はお休みです"
+            && hours.today.en == "Closed today"
+    );
     let code = socket.until(common::WAIT, |m| match m {
         ServerMessage::Closing { code } => Some(*code),
         ServerMessage::Welcome { .. } => panic!("a participant let into a closed town"),
@@ -171,10 +176,12 @@ async fn at_closing_a_counseling_session_goes_on_and_notices_come_once() {
     // Ten minutes before closing: the 15-minute notice, once; four minutes before: the 5-minute one.
     let now = ibasho_server::store::now();
     let closes_at = now + 600;
-    let view =
-        HoursView {
-            set: true, today: Phrase::same("本日 13:00〜21:00"), closes_at: Some(closes_at), ..HoursView::default()
-        };
+    let view = HoursView {
+        set: true,
+        today: Phrase::same("本日 13:00〜21:00"),
+        closes_at: Some(closes_at),
+        ..HoursView::default()
+    };
     server.state.town.set_hours(view.clone(), true, now);
     let notice = |minutes: u32| {
         move |m: &ServerMessage| {

@@ -18,7 +18,7 @@ pub enum ProgramNews {
     /// Today's and the coming days' programs.
     List(Vec<ProgramView>),
     /// This one starts in about ten minutes.
-    Soon(ProgramView),
+    Soon(Box<ProgramView>),
 }
 
 /// Today's and the coming days' programs, soonest first.
@@ -40,7 +40,11 @@ impl Programs {
             .map(|program| {
                 let line = tf(
                     "programs.board_line",
-                    &[("hours", &said(&program.hours)), ("title", &program.title), ("place", &said(&program.hall_name))],
+                    &[
+                        ("hours", &said(&program.hours)),
+                        ("title", &program.title),
+                        ("place", &said(&program.hall_name)),
+                    ],
                 );
                 if program.running { tf("programs.running", &[("title", &line)]) } else { line }
             })
@@ -96,7 +100,7 @@ fn apply_program_news(
                 }
                 programs.0 = list;
             }
-            ProgramNews::Soon(program) => notice.0 = Some(program),
+            ProgramNews::Soon(program) => notice.0 = Some(*program),
         }
     }
 }

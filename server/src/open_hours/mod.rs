@@ -457,7 +457,13 @@ async fn add_exception(
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
     let exception = validate_exception(form, city_date(now()))?;
     let id = state.store.add_hour_exception(&exception)?;
-    changed(&state, "exception added", &session.account, "開所時間に特別な日を追加", exception_label(&exception, Lang::Ja))?;
+    changed(
+        &state,
+        "exception added",
+        &session.account,
+        "開所時間に特別な日を追加",
+        exception_label(&exception, Lang::Ja),
+    )?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 

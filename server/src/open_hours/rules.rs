@@ -194,8 +194,18 @@ const WEEKDAY_LONG_KEYS: [&str; 7] = [
 ];
 /// Months as a date names them: 「12」 / "Dec".
 const MONTH_KEYS: [&str; 12] = [
-    "month.jan", "month.feb", "month.mar", "month.apr", "month.may", "month.jun", "month.jul", "month.aug",
-    "month.sep", "month.oct", "month.nov", "month.dec",
+    "month.jan",
+    "month.feb",
+    "month.mar",
+    "month.apr",
+    "month.may",
+    "month.jun",
+    "month.jul",
+    "month.aug",
+    "month.sep",
+    "month.oct",
+    "month.nov",
+    "month.dec",
 ];
 /// Which week of the month: 「2」 / "2nd".
 const WEEK_KEYS: [&str; 5] = ["week.1", "week.2", "week.3", "week.4", "week.5"];
@@ -233,7 +243,8 @@ pub fn rule_label(rule: &Rule, lang: Lang) -> String {
 /// A day in words in `lang`: 「12月23日（水）」, "Wed 23 Dec".
 pub fn day_label_in(day: Date, lang: Lang) -> String {
     let weekday = lang.text(WEEKDAY_KEYS[day.weekday().to_sunday_zero_offset() as usize]);
-    let month = MONTH_KEYS.get(usize::from(day.month().unsigned_abs()).saturating_sub(1)).copied().unwrap_or("month.jan");
+    let month =
+        MONTH_KEYS.get(usize::from(day.month().unsigned_abs()).saturating_sub(1)).copied().unwrap_or("month.jan");
     lang.fill("date.day", &[("month", &lang.text(month)), ("day", &day.day()), ("weekday", &weekday)])
 }
 

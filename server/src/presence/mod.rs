@@ -28,9 +28,9 @@ use uuid::Uuid;
 
 pub use snapshot::TownSnapshot;
 pub use town::{
-    CANDIDATES_PER_PERSON, CareRefused, INTRODUCE_RADIUS, MAX_HOLD_MINUTES, MAX_PEERS_PER_PERSON,
-    Mailbox, OUTBOX_CAPACITY, Outbox, Outgoing, PEER_KEEP_FACTOR, POSITIONS_BACKLOG, PositionsOutbox, SEPARATE_RADIUS,
-    Town, TownOptions,
+    CANDIDATES_PER_PERSON, CareRefused, INTRODUCE_RADIUS, MAX_HOLD_MINUTES, MAX_PEERS_PER_PERSON, Mailbox,
+    OUTBOX_CAPACITY, Outbox, Outgoing, PEER_KEEP_FACTOR, POSITIONS_BACKLOG, PositionsOutbox, SEPARATE_RADIUS, Town,
+    TownOptions,
 };
 pub use walking::WALK_BURST;
 

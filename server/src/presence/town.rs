@@ -8,13 +8,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use protocol::locale::Phrase;
 use protocol::positions::place_index;
 use protocol::{
     BoothRequest, BoothSign, ClientMessage, CloseCode, Desk, HelpCall, HelpRequest, HelpStatus, IceServer, KNOCK_REACH,
     LinkInfo, ParticipantId, Participation, PeerId, Person, PlaceId, PlaceKind, Position, RejectCode, Role,
     ServerMessage, Ticket, TownMap,
 };
-use protocol::locale::Phrase;
 use rand::Rng;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -353,7 +353,7 @@ impl Town {
 
     /// A program starts in about ten minutes: everyone in the town now is told, once.
     pub fn notice_program(&mut self, program: protocol::ProgramView) {
-        self.broadcast(ServerMessage::ProgramSoon { program });
+        self.broadcast(ServerMessage::ProgramSoon { program: Box::new(program) });
     }
 
     /// The booth a person stands in, if any.
@@ -800,7 +800,9 @@ impl Town {
             return Phrase::each(|lang| lang.text("help.place.booth").to_owned());
         }
         let place = person.place.as_ref().and_then(|id| self.map.place(id));
-        Phrase::each(|lang| place.map_or_else(|| lang.text("help.place.street"), |place| place.name_in(lang)).to_owned())
+        Phrase::each(|lang| {
+            place.map_or_else(|| lang.text("help.place.street"), |place| place.name_in(lang)).to_owned()
+        })
     }
 
     /// Sends the calls for help to staff and counselors, and each caller their call's state,

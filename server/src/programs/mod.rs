@@ -13,11 +13,11 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, put};
 use axum::{Json, Router};
+use protocol::locale::Phrase;
 use protocol::{
     MAX_PROGRAM_DESCRIPTION_CHARS, MAX_PROGRAM_FACILITATORS_CHARS, MAX_PROGRAM_NOTES_CHARS, MAX_PROGRAM_TITLE_CHARS,
     PROGRAM_NOTICE_SECS, PlaceId, PlaceKind, ProgramView, Role, TownMap,
 };
-use protocol::locale::Phrase;
 use serde::Deserialize;
 
 pub use store::{PROGRAM_RETENTION_SECONDS, Program};

@@ -27,6 +27,7 @@ pub mod reports;
 pub mod reservations;
 pub mod sessions;
 pub mod sfu;
+pub mod staff_page;
 pub mod store;
 pub mod tokens;
 pub mod turn;

@@ -17,7 +17,8 @@ use serde::Serialize;
 use crate::AppState;
 use crate::auth::StaffOnly;
 use crate::error::AppError;
-use crate::pages::page;
+use crate::lang::text;
+use crate::pages::{escape, js_words, page, staff_links};
 
 /// How often the live view looks at the town again.
 pub const LOOK_EVERY: Duration = Duration::from_secs(2);
@@ -89,18 +90,20 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn now_json(State(state): State<AppState>, StaffOnly(_): StaffOnly) -> Json<Overview> {
-    Json(state.town.overview())
+    Json(state.town.overview(crate::lang::current()))
 }
 
 /// The overview as an event, whenever it changed (at most every [`LOOK_EVERY`]); the stream
-/// ends once the staff session no longer holds (signed out, ended, suspended).
+/// ends once the staff session no longer holds (signed out, ended, suspended). Worded in the
+/// language of the request that opened it (the stream outlives the request's own scope).
 async fn now_events(
     State(state): State<AppState>,
     StaffOnly(session): StaffOnly,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let lang = crate::lang::current();
     let looks = futures_util::stream::unfold(
         (state, session.id, None::<Overview>, Instant::now()),
-        |(state, session_id, last, checked)| async move {
+        move |(state, session_id, last, checked)| async move {
             let mut checked = checked;
             loop {
                 if checked.elapsed() >= SESSION_CHECK_EVERY {
@@ -109,7 +112,7 @@ async fn now_events(
                         return None;
                     }
                 }
-                let overview = state.town.overview();
+                let overview = state.town.overview(lang);
                 if last.as_ref() != Some(&overview) {
                     let event = Event::default().event("overview").json_data(&overview).unwrap_or_default();
                     return Some((Ok(event), (state, session_id, Some(overview), checked)));
@@ -121,72 +124,126 @@ async fn now_events(
     Sse::new(looks).keep_alive(KeepAlive::default())
 }
 
+/// The words the page's script uses.
+const SCRIPT_WORDS: [&str; 16] = [
+    "now.minutes",
+    "now.under_a_minute",
+    "now.reconnecting",
+    "now.voice_held",
+    "now.to_entrance",
+    "now.release",
+    "now.hold",
+    "now.people_count",
+    "now.answering",
+    "now.not_yet",
+    "now.updated",
+    "now.failed",
+    "now.confirm.entrance",
+    "now.done.entrance",
+    "now.confirm.hold",
+    "now.done.hold",
+];
+/// The words the page's script uses, continued.
+const SCRIPT_WORDS_MORE: [&str; 2] = ["now.done.release", "now.stopped"];
+
 async fn now_page(StaffOnly(_): StaffOnly) -> Result<Html<String>, AppError> {
     let zone = crate::city_time::city_zone();
     let zone = serde_json::to_string(zone.iana_name().unwrap_or("Asia/Tokyo")).unwrap_or_default();
-    let body = r#"<h1>いまの様子</h1>
-<p><a href="/staff">スタッフ用ページ</a>　<a href="/">町に入る</a></p>
-<p class="small">町にいる人が、そのつど自動で更新されます（記録はされません）。個別相談のブースの中の人は、名前を出さずに「個別相談中」とだけ表示します。</p>
-<p id="live" role="status">つないでいます…</p>
-<h2>スタッフへの依頼</h2>
-<p id="no-help">いまはありません。</p>
-<table id="help-table" hidden><thead><tr><th>だれ</th><th>どこ</th><th>待っている時間</th><th>対応</th></tr></thead><tbody id="help"></tbody></table>
-<h2>場所ごとの人数</h2>
-<table><thead><tr><th>場所</th><th>人数</th></tr></thead><tbody id="places"></tbody></table>
-<h2>町にいる人（<span id="total">0</span>人）</h2>
-<fieldset><legend>見守りの操作</legend>
-<p class="small">「入口へご案内」：その方を町の入口へ移し、下のひとことを表示します（空欄なら決まった、やさしい文です）。「声を止める」：選んだ時間のあいだ、その方の声がだれにも届かなくなります（チャットと、聞くことはできます）。どちらも記録に残ります（ひとことの中身は残りません）。</p>
-<label for="entrance-word">ご案内のときのひとこと（200文字まで・空欄でもかまいません）</label>
+    let w = |key: &str| escape(text(key));
+    let words: Vec<&str> = SCRIPT_WORDS.iter().chain(&SCRIPT_WORDS_MORE).copied().collect();
+    let body = format!(
+        r#"<h1>{title}</h1>
+{links}
+<p class="small">{explain}</p>
+<p id="live" role="status">{connecting}</p>
+<h2>{help}</h2>
+<p id="no-help">{no_help}</p>
+<table id="help-table" hidden><thead><tr><th>{who}</th><th>{where_}</th><th>{waiting}</th><th>{answer}</th></tr></thead><tbody id="help"></tbody></table>
+<h2>{per_place}</h2>
+<table><thead><tr><th>{place}</th><th>{people}</th></tr></thead><tbody id="places"></tbody></table>
+<h2>{in_town}</h2>
+<fieldset><legend>{care}</legend>
+<p class="small">{care_explain}</p>
+<label for="entrance-word">{word}</label>
 <textarea id="entrance-word" maxlength="200" rows="2"></textarea>
-<label for="hold-minutes">声を止める時間</label>
-<select id="hold-minutes"><option value="10">10分</option><option value="30" selected>30分</option><option value="60">60分</option></select>
+<label for="hold-minutes">{hold_for}</label>
+<select id="hold-minutes"><option value="10">{m10}</option><option value="30" selected>{m30}</option><option value="60">{m60}</option></select>
 <p id="care-result" role="status"></p>
 </fieldset>
-<table><thead><tr><th>ニックネーム</th><th>役割</th><th>場所</th><th>参加のしかた</th><th>いる時間</th><th>見守り</th></tr></thead><tbody id="people"></tbody></table>
+<table><thead><tr><th>{nickname}</th><th>{role}</th><th>{place}</th><th>{step}</th><th>{time}</th><th>{care}</th></tr></thead><tbody id="people"></tbody></table>
 <script>
-const ZONE = __ZONE__;
+const ZONE = {zone};
+const W = {words};
+const fill = (text, values) => text.replace(/\{{(\w+)\}}/g, (whole, name) => values[name] ?? whole);
 const $ = (id) => document.getElementById(id);
-const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const minutes = (m) => m == null ? "" : (m < 1 ? "1分未満" : `${m}分`);
-function show(now) {
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${{c.charCodeAt(0)}};`);
+const minutes = (m) => m == null ? "" : (m < 1 ? W["now.under_a_minute"] : fill(W["now.minutes"], {{ minutes: m }}));
+function show(now) {{
   $("total").textContent = now.total;
   $("people").innerHTML = now.people.map((p) => p.nickname == null
-    ? `<tr class="in-booth"><td colspan="2">—</td><td>${esc(p.place)}</td><td></td><td></td><td></td></tr>`
-    : `<tr data-person="${p.id}"><td>${esc(p.nickname)}${p.away ? "（つなぎなおし中）" : ""}</td><td>${esc(p.role)}</td><td>${esc(p.place)}</td><td>${esc(p.step)}${p.voice_held_until ? `<br><strong class="held">声を止めています（${esc(p.voice_held_until)}まで）</strong>` : ""}</td><td>${minutes(p.minutes)}</td>`
-      + `<td><button type="button" data-entrance="${p.id}" data-name="${esc(p.nickname)}">入口へご案内</button> `
+    ? `<tr class="in-booth"><td colspan="2">—</td><td>${{esc(p.place)}}</td><td></td><td></td><td></td></tr>`
+    : `<tr data-person="${{p.id}}"><td>${{esc(p.nickname)}}${{p.away ? W["now.reconnecting"] : ""}}</td><td>${{esc(p.role)}}</td><td>${{esc(p.place)}}</td><td>${{esc(p.step)}}${{p.voice_held_until ? `<br><strong class="held">${{esc(fill(W["now.voice_held"], {{ until: p.voice_held_until }}))}}</strong>` : ""}}</td><td>${{minutes(p.minutes)}}</td>`
+      + `<td><button type="button" data-entrance="${{p.id}}" data-name="${{esc(p.nickname)}}">${{W["now.to_entrance"]}}</button> `
       + (p.voice_held_until
-        ? `<button type="button" data-release="${p.id}" data-name="${esc(p.nickname)}">声を戻す</button>`
-        : `<button type="button" data-hold="${p.id}" data-name="${esc(p.nickname)}">声を止める</button>`)
+        ? `<button type="button" data-release="${{p.id}}" data-name="${{esc(p.nickname)}}">${{W["now.release"]}}</button>`
+        : `<button type="button" data-hold="${{p.id}}" data-name="${{esc(p.nickname)}}">${{W["now.hold"]}}</button>`)
       + `</td></tr>`).join("");
-  $("places").innerHTML = now.places.map((p) => `<tr><td>${esc(p.place)}</td><td>${p.people}人</td></tr>`).join("");
-  $("help").innerHTML = now.help.map((h) => `<tr><td>${esc(h.nickname)}</td><td>${esc(h.place)}</td><td>${minutes(h.minutes)}</td><td>${h.answered_by ? esc(h.answered_by) + "さんが対応中" : "まだ"}</td></tr>`).join("");
+  $("places").innerHTML = now.places.map((p) => `<tr><td>${{esc(p.place)}}</td><td>${{fill(W["now.people_count"], {{ count: p.people }})}}</td></tr>`).join("");
+  $("help").innerHTML = now.help.map((h) => `<tr><td>${{esc(h.nickname)}}</td><td>${{esc(h.place)}}</td><td>${{minutes(h.minutes)}}</td><td>${{h.answered_by ? esc(fill(W["now.answering"], {{ name: h.answered_by }})) : W["now.not_yet"]}}</td></tr>`).join("");
   $("no-help").hidden = now.help.length > 0;
   $("help-table").hidden = now.help.length === 0;
-  $("live").textContent = `最終更新 ${new Date().toLocaleTimeString("ja-JP", { timeZone: ZONE })}`;
-}
-async function care(method, path, body, done) {
-  const response = await fetch(path, { method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) });
-  const answer = response.status === 204 ? {} : await response.json().catch(() => ({}));
-  $("care-result").textContent = response.ok ? done(answer) : (answer.message ?? "うまくいきませんでした。もう一度お試しください。");
-}
-$("people").addEventListener("click", (event) => {
+  $("live").textContent = fill(W["now.updated"], {{ time: new Date().toLocaleTimeString(document.documentElement.lang, {{ timeZone: ZONE }}) }});
+}}
+async function care(method, path, body, done) {{
+  const response = await fetch(path, {{ method, headers: {{ "content-type": "application/json" }}, body: body && JSON.stringify(body) }});
+  const answer = response.status === 204 ? {{}} : await response.json().catch(() => ({{}}));
+  $("care-result").textContent = response.ok ? done(answer) : (answer.message ?? W["now.failed"]);
+}}
+$("people").addEventListener("click", (event) => {{
   const button = event.target.closest("button");
   if (!button) return;
   const name = button.dataset.name;
-  if (button.dataset.entrance) {
-    if (!confirm(`${name}さんを町の入口へご案内します。いまいる場所（交流スペースのステージや発言中も）から入口へ移り、ご本人にひとことが表示されます。よろしいですか？`)) return;
-    care("POST", `/api/now/${button.dataset.entrance}/entrance`, { word: $("entrance-word").value }, () => `${name}さんを入口へご案内しました。`);
-  } else if (button.dataset.hold) {
+  if (button.dataset.entrance) {{
+    if (!confirm(fill(W["now.confirm.entrance"], {{ name }}))) return;
+    care("POST", `/api/now/${{button.dataset.entrance}}/entrance`, {{ word: $("entrance-word").value }}, () => fill(W["now.done.entrance"], {{ name }}));
+  }} else if (button.dataset.hold) {{
     const minutes = Number($("hold-minutes").value);
-    if (!confirm(`${name}さんの声を${minutes}分止めます。そのあいだ、声はだれにも届かず、ステージや発言もできません（チャットと、聞くことはできます）。ご本人には、いつまでかが表示されます。よろしいですか？`)) return;
-    care("PUT", `/api/now/${button.dataset.hold}/voice-hold`, { minutes }, (answer) => `${name}さんの声を${answer.until}まで止めました。`);
-  } else if (button.dataset.release) {
-    care("DELETE", `/api/now/${button.dataset.release}/voice-hold`, null, () => `${name}さんの声を戻しました。`);
-  }
-});
+    if (!confirm(fill(W["now.confirm.hold"], {{ name, minutes }}))) return;
+    care("PUT", `/api/now/${{button.dataset.hold}}/voice-hold`, {{ minutes }}, (answer) => fill(W["now.done.hold"], {{ name, until: answer.until }}));
+  }} else if (button.dataset.release) {{
+    care("DELETE", `/api/now/${{button.dataset.release}}/voice-hold`, null, () => fill(W["now.done.release"], {{ name }}));
+  }}
+}});
 const events = new EventSource("/api/now/events");
 events.addEventListener("overview", (event) => show(JSON.parse(event.data)));
-events.onerror = () => { $("live").textContent = "更新が止まっています。つなぎなおしています…"; };
-</script>"#;
-    Ok(Html(page("いまの様子", &body.replace("__ZONE__", &zone))))
+events.onerror = () => {{ $("live").textContent = W["now.stopped"]; }};
+</script>"#,
+        title = w("staff.nav.now"),
+        links = staff_links(),
+        explain = w("now.explain"),
+        connecting = w("now.connecting"),
+        help = w("now.help"),
+        no_help = w("now.no_help"),
+        who = w("now.col.who"),
+        where_ = w("now.col.where"),
+        waiting = w("now.col.waiting"),
+        answer = w("now.col.answer"),
+        per_place = w("now.per_place"),
+        place = w("now.col.place"),
+        people = w("now.col.people"),
+        in_town = text("now.in_town").replace("{count}", r#"<span id="total">0</span>"#),
+        care = w("now.care"),
+        care_explain = w("now.care.explain"),
+        word = w("now.care.word"),
+        hold_for = w("now.care.hold_for"),
+        m10 = escape(&text("now.minutes").replace("{minutes}", "10")),
+        m30 = escape(&text("now.minutes").replace("{minutes}", "30")),
+        m60 = escape(&text("now.minutes").replace("{minutes}", "60")),
+        nickname = w("staff.col.nickname"),
+        role = w("staff.invite.role"),
+        step = w("now.col.step"),
+        time = w("now.col.time"),
+        words = js_words(&words),
+    );
+    Ok(Html(page(text("staff.nav.now"), &body)))
 }

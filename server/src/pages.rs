@@ -17,7 +17,7 @@ use crate::lang::{Lang, text};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(town_or_welcome))
-        .route("/staff", get(staff_page))
+        .route("/staff", get(crate::staff_page::staff_page))
         .route("/privacy", get(|| async { Html(privacy()) }))
 }
 
@@ -81,6 +81,23 @@ pub fn language_switch() -> String {
         other.code(),
         other.code(),
         other.own_name()
+    )
+}
+
+/// The words a page's script needs, in the request's language: a JavaScript object literal
+/// `{"key": "text", …}` for an inline script (which fills `{name}` places itself).
+pub fn js_words(keys: &[&str]) -> String {
+    let words: serde_json::Map<String, serde_json::Value> =
+        keys.iter().map(|key| ((*key).to_owned(), serde_json::Value::from(crate::lang::text(key)))).collect();
+    serde_json::Value::Object(words).to_string().replace("</", "<\\/")
+}
+
+/// The links atop every staff page: back to the staff page, and into the town.
+pub fn staff_links() -> String {
+    format!(
+        "<p><a href=\"/staff\">{}</a>　<a href=\"/\">{}</a></p>",
+        escape(crate::lang::text("staff.title")),
+        escape(crate::lang::text("staff.nav.town"))
     )
 }
 
@@ -183,111 +200,3 @@ async fn town_or_welcome(State(state): State<AppState>, headers: HeaderMap) -> R
     }
 }
 
-async fn staff_page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    let Some(session) = current_session(&headers, &state)? else {
-        return Ok((
-            StatusCode::UNAUTHORIZED,
-            Html(problem(text("page.sign_in_needed"), &AppError::NotSignedIn.message())),
-        )
-            .into_response());
-    };
-    if session.account.role != Role::Staff {
-        return Ok((StatusCode::FORBIDDEN, Html(problem(text("page.staff_only"), &AppError::Forbidden.message())))
-            .into_response());
-    }
-    let roles: String = Role::ALL
-        .iter()
-        .map(|role| format!("<option value=\"{}\">{}</option>", role.as_str(), role.label(Lang::Ja)))
-        .collect();
-    // Booth connections are relayed only with a TURN relay; staff must know when they are not.
-    let relay = if state.config.turn.is_some() {
-        r#"<p id="booth-relay">個別相談ブースの通信は TURN サーバーで中継されています（相談員と相談する人のあいだで IP アドレスは伝わりません）。</p>"#
-    } else {
-        r#"<p id="booth-relay" class="error">TURN サーバーが設定されていません。個別相談ブースの通信は中継されず、相手に IP アドレスが見える可能性があります（起動オプション --spawn-turn または --turn-url をご確認ください）。</p>"#
-    };
-    let body = format!(
-        r#"<h1>スタッフ用ページ</h1>
-<p><a href="/">町に入る</a>　<a href="/now">いまの様子</a>　<a href="/slots">相談の枠（予約）</a>　<a href="/programs">プログラムの予定</a>　<a href="/gallery">ギャラリーの動画</a>　<a href="/hours">開所時間</a>　<a href="/announcements">お知らせ</a>　<a href="/accounts">参加者</a>　<a href="/reports">参加者からの知らせ</a>　<a href="/audit">記録</a></p>
-<h2>個別相談ブース</h2>
-{relay}
-<h2>招待リンクを作る</h2>
-<form id="invite">
-<label for="role">役割</label><select id="role">{roles}</select>
-<label for="hours">有効期間（時間）</label><input type="number" id="hours" min="1" max="720" value="72">
-<label for="note">メモ（スタッフだけが見ます）</label><input type="text" id="note" maxlength="200">
-<label for="count">作る数（イベントなどでまとめて作るとき。50まで）</label><input type="number" id="count" min="1" max="50" value="1">
-<button type="submit" id="create">招待リンクを作る</button>
-</form>
-<p class="error" id="error" role="alert"></p>
-<div id="created"></div>
-<div id="print-cards"></div>
-<h2>招待の一覧</h2><table id="invites"></table>
-<h2>ログイン中のセッション</h2><table id="sessions"></table>
-<style>
-#print-cards {{ display: none; }}
-.card {{ border: 2px dashed #999; border-radius: .5rem; padding: 1rem; margin: 1rem 0; page-break-inside: avoid; text-align: center; }}
-.card svg {{ width: 180px; height: 180px; }}
-@media print {{ body * {{ visibility: hidden; }} #print-cards, #print-cards * {{ visibility: visible; }}
-  #print-cards {{ display: block; position: absolute; left: 0; top: 0; width: 100%; }} }}
-</style>
-<script>
-const roleLabels = {{ participant: "参加者", facilitator: "ファシリテーター", counselor: "相談員", staff: "スタッフ" }};
-const time = (s) => new Date(s * 1000).toLocaleString("ja-JP");
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${{c.charCodeAt(0)}};`);
-async function refresh() {{
-  const invites = await (await fetch("/api/invites")).json();
-  document.getElementById("invites").innerHTML = "<tr><th>役割</th><th>メモ</th><th>期限</th><th>状態</th><th></th></tr>" +
-    invites.map((i) => {{
-      const usable = !i.used_at && i.expires_at * 1000 >= Date.now();
-      const state = i.used_at ? "使用済み" : (usable ? "未使用" : "期限切れ");
-      const revoke = usable ? `<button class="revoke" data-invite="${{i.id}}">取り消す</button>` : "";
-      return `<tr data-invite-id="${{i.id}}"><td>${{roleLabels[i.role]}}</td><td>${{esc(i.note)}}</td><td>${{time(i.expires_at)}}</td><td>${{state}}</td><td>${{revoke}}</td></tr>`;
-    }}).join("");
-  const sessions = await (await fetch("/api/sessions")).json();
-  document.getElementById("sessions").innerHTML = "<tr><th>ニックネーム</th><th>役割</th><th>開始</th><th></th></tr>" +
-    sessions.map((s) => `<tr><td>${{esc(s.nickname)}}</td><td>${{roleLabels[s.role]}}</td><td>${{time(s.created_at)}}</td>` +
-      `<td><button data-session="${{s.id}}">終了させる</button></td></tr>`).join("");
-}}
-document.getElementById("invites").addEventListener("click", async (event) => {{
-  const id = event.target.dataset.invite;
-  if (!id || !confirm("この招待を取り消します。そのリンクはすぐに使えなくなります。よろしいですか？")) return;
-  const response = await fetch(`/api/invites/${{id}}`, {{ method: "DELETE" }});
-  if (!response.ok) {{ document.getElementById("error").textContent = (await response.json().catch(() => ({{}}))).message ?? "取り消せませんでした。"; }}
-  refresh();
-}});
-async function printCards(created, role) {{
-  const cards = [];
-  for (const invite of created) {{
-    const svg = await (await fetch("/api/qr", {{ method: "POST", headers: {{ "content-type": "application/json" }}, body: JSON.stringify({{ text: invite.url }}) }})).text();
-    cards.push(`<div class="card"><h2>ibasho への招待（${{roleLabels[role]}}）</h2>${{svg}}<p>スマートフォンのカメラでこの QR コードを読み取るか、下のリンクを開いてください。</p><p class="small"><code>${{esc(invite.url)}}</code></p><p class="small">有効期限：${{time(invite.expires_at)}}（一度だけ使えます）</p></div>`);
-  }}
-  document.getElementById("print-cards").innerHTML = cards.join("");
-}}
-document.getElementById("sessions").addEventListener("click", async (event) => {{
-  const id = event.target.dataset.session;
-  if (id && confirm("このセッションを終了させますか？")) {{ await fetch(`/api/sessions/${{id}}`, {{ method: "DELETE" }}); refresh(); }}
-}});
-document.getElementById("invite").addEventListener("submit", async (event) => {{
-  event.preventDefault();
-  const error = document.getElementById("error");
-  error.textContent = "";
-  const role = document.getElementById("role").value;
-  const count = Number(document.getElementById("count").value);
-  const form = {{ role, expires_in_hours: Number(document.getElementById("hours").value), note: document.getElementById("note").value }};
-  const [url, body] = count > 1 ? ["/api/invites/bulk", {{ ...form, count }}] : ["/api/invites", form];
-  const response = await fetch(url, {{ method: "POST", headers: {{ "content-type": "application/json" }}, body: JSON.stringify(body) }});
-  const answer = await response.json();
-  if (!response.ok) {{ error.textContent = answer.message; return; }}
-  const created = count > 1 ? answer : [answer];
-  const links = created.map((invite, n) => `<li><code${{n === 0 ? ' id="invite-url"' : ""}}>${{esc(invite.url)}}</code></li>`).join("");
-  document.getElementById("created").innerHTML = `招待リンク（一度だけ表示されます。控えるか、印刷してお渡しください）：<ol id="invite-urls">${{links}}</ol>` +
-    `<button type="button" id="print">QR コード付きで印刷する</button>`;
-  await printCards(created, role);
-  document.getElementById("print").addEventListener("click", () => window.print());
-  refresh();
-}});
-refresh();
-</script>"#
-    );
-    Ok(Html(page("スタッフ", &body)).into_response())
-}

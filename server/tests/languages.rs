@@ -1,7 +1,8 @@
 //! The participants' pages and messages in the person's language, over real HTTP on 127.0.0.1:0:
 //! English for a browser that asks for it, Japanese otherwise; a kept choice (the `ibasho-lang`
 //! cookie, set by `?lang=` or the town's switch) wins over the browser's list; worded answers
-//! say they vary by both, so no cache serves one language for the other.
+//! say they vary by both, so no cache serves one language for the other. Staff pages and their
+//! live data follow the same choice.
 
 mod common;
 
@@ -60,4 +61,28 @@ async fn pages_and_errors_speak_the_language_asked_for_and_a_kept_choice_wins() 
     let body: Value = refused.json().await.expect("json");
     assert_eq!(body["code"], "bad_nickname");
     assert!(body["message"].as_str().expect("message").contains("mistaken for the staff"), "{body}");
+}
+
+#[tokio::test]
+async fn staff_pages_and_the_live_view_speak_the_staff_members_language() {
+    let server = TestServer::start().await;
+    let staff = server.register(Role::Staff, "すたっふ").await;
+    let _a = common::enter(&server, "あお").await;
+
+    // `?lang=en` (which a browser would keep in the cookie): the staff page, いまの様子 and its data.
+    let page = staff.get("/staff?lang=en").await.text().await.expect("page");
+    assert!(page.contains("<h1>Staff page</h1>") && page.contains("Create invite links"), "{page}");
+    assert!(page.contains("Now in the town") && page.contains("\"staff.state.used\":\"Used\""), "{page}");
+    let now = staff.get("/now?lang=en").await.text().await.expect("page");
+    assert!(now.contains("Looking after people") && now.contains("\"now.hold\":\"Hold the voice\""), "{now}");
+    let overview: Value = staff.get("/api/now?lang=en").await.json().await.expect("json");
+    let row = overview["people"].as_array().and_then(|people| people.iter().find(|p| p["nickname"] == "あお"));
+    let row = row.expect("あお listed");
+    assert_eq!((row["place"].as_str(), row["role"].as_str()), (Some("Entrance"), Some("Participant")), "{row}");
+
+    // Back to Japanese: the same data in Japanese.
+    assert!(staff.get("/staff?lang=ja").await.text().await.expect("page").contains("招待リンクを作る"));
+    let overview: Value = staff.get("/api/now").await.json().await.expect("json");
+    let row = overview["people"].as_array().and_then(|people| people.iter().find(|p| p["nickname"] == "あお"));
+    assert_eq!(row.expect("listed")["place"], "入口・案内");
 }

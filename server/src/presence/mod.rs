@@ -151,9 +151,9 @@ impl TownHandle {
         self.lock().release_voice(id);
     }
 
-    /// The town now, as staff see it on いまの様子.
-    pub fn overview(&self) -> crate::overview::Overview {
-        self.lock().overview(Instant::now())
+    /// The town now, as staff see it on いまの様子, worded in `lang`.
+    pub fn overview(&self, lang: protocol::locale::Lang) -> crate::overview::Overview {
+        self.lock().overview(Instant::now(), lang)
     }
 
     /// Tells everyone in the town that a program starts soon.

@@ -5,22 +5,25 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use protocol::locale::Lang;
+
 use crate::overview::{HelpRow, Overview, PersonRow, PlaceCount};
 
 use super::Town;
 
-/// The place of people in a booth, as staff see it.
-const IN_SESSION: &str = "個別相談中";
-
 impl Town {
-    /// The town now, as staff see it.
-    pub fn overview(&self, now: Instant) -> Overview {
+    /// The town now, as staff see it, worded in `lang`.
+    pub fn overview(&self, now: Instant, lang: Lang) -> Overview {
         let mut people = Vec::new();
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for present in self.people.values() {
             let person = &present.person;
             let in_booth = self.booth_of(person).is_some();
-            let place = if in_booth { IN_SESSION.to_owned() } else { self.place_label(person).ja };
+            let place = if in_booth {
+                lang.text("now.in_session").to_owned()
+            } else {
+                self.place_label(person).get(lang).to_owned()
+            };
             *counts.entry(place.clone()).or_default() += 1;
             people.push(if in_booth {
                 PersonRow {
@@ -37,9 +40,9 @@ impl Town {
                 PersonRow {
                     id: Some(person.id.0),
                     nickname: Some(person.nickname.clone()),
-                    role: Some(person.role.label(protocol::locale::Lang::Ja).to_owned()),
+                    role: Some(person.role.label(lang).to_owned()),
                     place,
-                    step: Some(person.participation.label(protocol::locale::Lang::Ja).to_owned()),
+                    step: Some(person.participation.label(lang).to_owned()),
                     minutes: Some(now.saturating_duration_since(present.arrived).as_secs() / 60),
                     away: present.away_since.is_some(),
                     voice_held_until: self.voice_held_label(person.id),
@@ -57,7 +60,7 @@ impl Town {
             .into_iter()
             .map(|call| HelpRow {
                 nickname: call.nickname,
-                place: call.place.ja,
+                place: call.place.get(lang).to_owned(),
                 minutes: call.minutes,
                 answered_by: call.answered_by,
             })

@@ -131,7 +131,7 @@ async fn suspend(
     JsonBody(form): JsonBody<SuspensionForm>,
 ) -> Result<StatusCode, AppError> {
     if id == session.account.id.0 {
-        return Err(AppError::Invalid("自分のアカウントは一時停止できません。"));
+        return Err(AppError::Invalid("error.suspend_self"));
     }
     let sessions = state.store.set_suspended(ParticipantId(id), form.suspended)?;
     if form.suspended {
@@ -161,7 +161,7 @@ async fn change_role(
     JsonBody(form): JsonBody<RoleForm>,
 ) -> Result<StatusCode, AppError> {
     if id == session.account.id.0 {
-        return Err(AppError::Invalid("自分の役割は変えられません。別のスタッフに頼んでください。"));
+        return Err(AppError::Invalid("error.own_role"));
     }
     for session_id in state.store.set_role(ParticipantId(id), form.role)? {
         state.town.close_session(session_id, CloseCode::RoleChanged);

@@ -102,19 +102,18 @@ pub struct AnnouncementForm {
 
 /// Checks a form at the clock `at`.
 pub fn validate(form: AnnouncementForm, at: i64) -> Result<Announcement, AppError> {
-    let text =
-        field(&form.text, MAX_ANNOUNCEMENT_CHARS, false, "お知らせは200文字までで、改行なしで入力してください。")?;
+    let text = field(&form.text, MAX_ANNOUNCEMENT_CHARS, false, "error.announcement.length")?;
     if text.is_empty() {
-        return Err(AppError::Invalid("お知らせの文を入力してください。"));
+        return Err(AppError::Invalid("error.announcement.empty"));
     }
     if form.ends_at <= form.starts_at {
-        return Err(AppError::Invalid("終わりの日時は、始まりより後にしてください。"));
+        return Err(AppError::Invalid("error.ends_before_start"));
     }
     if form.ends_at <= at {
-        return Err(AppError::Invalid("もう終わった時間です。これからの日時を選んでください。"));
+        return Err(AppError::Invalid("error.already_over"));
     }
     if form.ends_at - form.starts_at > MAX_ANNOUNCEMENT_DAYS * 86_400 {
-        return Err(AppError::Invalid("お知らせを出しておけるのは90日までです。"));
+        return Err(AppError::Invalid("error.announcement.too_long"));
     }
     Ok(Announcement { id: 0, text, starts_at: form.starts_at, ends_at: form.ends_at })
 }
@@ -244,7 +243,7 @@ mod tests {
     #[test]
     fn bad_announcements_are_refused_and_the_latest_to_start_is_on() {
         let refused = |form: AnnouncementForm| match validate(form, 1_000) {
-            Err(AppError::Invalid(message)) => message,
+            Err(AppError::Invalid(key)) => crate::lang::Lang::Ja.text(key),
             other => panic!("expected a refusal, got {other:?}"),
         };
         assert!(refused(form(" ", 1_000, 2_000)).contains("入力"));

@@ -46,7 +46,7 @@ struct HoldForm {
 fn refused(refusal: CareRefused) -> AppError {
     match refusal {
         CareRefused::NotHere => AppError::Conflict("not_in_town"),
-        CareRefused::BadLength => AppError::Invalid("声を止める時間は、1分から180分のあいだで選んでください。"),
+        CareRefused::BadLength => AppError::Invalid("error.hold_minutes"),
     }
 }
 
@@ -68,7 +68,7 @@ async fn walk_to_entrance(
     } else {
         Some(
             crate::presence::help::bounded_text(word, protocol::MAX_STAFF_WORD_CHARS)
-                .map_err(|_| AppError::Invalid("ひとことは200文字までにしてください。"))?,
+                .map_err(|_| AppError::Invalid("error.word_length"))?,
         )
     };
     state.town.walk_to_entrance(ParticipantId(id), word).map_err(refused)?;

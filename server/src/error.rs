@@ -36,7 +36,8 @@ pub enum AppError {
     /// Nothing with that id.
     #[error("not found")]
     NotFound,
-    /// A form's field is not acceptable; the text says which and why, in Japanese.
+    /// A form's field is not acceptable: the catalogue's key (`error.…`) of the words that say
+    /// which and why.
     #[error("invalid: {0}")]
     Invalid(&'static str),
     /// The request clashes with the current state (code says how).
@@ -108,7 +109,7 @@ impl AppError {
             AppError::InviteExpired => text("error.invite_expired").into(),
             AppError::BadRequest(_) => text("error.bad_request").into(),
             AppError::Nickname(reason) => reason.message(crate::lang::current()).into(),
-            AppError::Invalid(message) => (*message).into(),
+            AppError::Invalid(key) => text(key).into(),
             AppError::NotSignedIn => text("error.not_signed_in").into(),
             AppError::Forbidden => text("error.forbidden").into(),
             AppError::Suspended => text("error.suspended").into(),

@@ -88,7 +88,7 @@ async fn create_invites(
     JsonBody(request): JsonBody<CreateInvites>,
 ) -> Result<(StatusCode, Json<Vec<CreatedInvite>>), AppError> {
     if !(1..=MAX_BULK_INVITES).contains(&request.count) {
-        return Err(AppError::Invalid("一度に作れる招待は1〜50件です。"));
+        return Err(AppError::Invalid("error.invite_count"));
     }
     let created =
         (0..request.count).map(|_| make_invite(&state, &staff.account, &request.invite)).collect::<Result<_, _>>()?;
@@ -118,7 +118,7 @@ pub struct QrRequest {
 /// A QR code of a link, as SVG, for a printed invite handed over in person.
 async fn qr(StaffOnly(_): StaffOnly, JsonBody(request): JsonBody<QrRequest>) -> Result<Response, AppError> {
     if request.text.len() > 500 {
-        return Err(AppError::Invalid("QR コードにできるのは500文字までです。"));
+        return Err(AppError::Invalid("error.qr_length"));
     }
     Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")], qr_svg(&request.text)?)
         .into_response())
@@ -126,7 +126,7 @@ async fn qr(StaffOnly(_): StaffOnly, JsonBody(request): JsonBody<QrRequest>) -> 
 
 /// A QR code as an SVG picture (dark squares on white, with the quiet zone).
 pub fn qr_svg(text: &str) -> Result<String, AppError> {
-    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|_| AppError::Invalid("QR コードにできませんでした。"))?;
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|_| AppError::Invalid("error.qr_failed"))?;
     let width = code.width();
     let quiet = 4;
     let size = width + 2 * quiet;

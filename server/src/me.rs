@@ -146,7 +146,7 @@ async fn set_profile(
     let nickname = validate_nickname(&form.nickname)?;
     let avatar = AvatarId(form.avatar);
     if !avatar.is_valid() {
-        return Err(AppError::Invalid(text("me.choose_avatar")));
+        return Err(AppError::Invalid("me.choose_avatar"));
     }
     state.store.set_profile(&session.account, &nickname, avatar)?;
     tracing::info!(account = session.account.id.0, "profile changed");
@@ -196,7 +196,7 @@ async fn delete_by_staff(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
     if id == session.account.id.0 {
-        return Err(AppError::Invalid("自分のアカウントは「わたしの設定」から削除してください。"));
+        return Err(AppError::Invalid("error.delete_self_here"));
     }
     delete_everything(&state, ParticipantId(id))?;
     state.store.audit(&session.account, "アカウントを削除", &crate::audit::account_target(DELETED, id));

@@ -199,4 +199,3 @@ async fn town_or_welcome(State(state): State<AppState>, headers: HeaderMap) -> R
         }
     }
 }
-

@@ -111,14 +111,14 @@ struct VideoForm {
 
 /// Checks what staff wrote about a video.
 fn video_text(title: &str, description: &str, program: &str) -> Result<VideoText, AppError> {
-    let title = field(title, MAX_VIDEO_TITLE_CHARS, false, "タイトルは60文字までで入力してください。")?;
+    let title = field(title, MAX_VIDEO_TITLE_CHARS, false, "error.video.title_length")?;
     if title.is_empty() {
-        return Err(AppError::Invalid("タイトルを入力してください。"));
+        return Err(AppError::Invalid("error.title_empty"));
     }
     Ok(VideoText {
         title,
-        description: field(description, MAX_VIDEO_DESCRIPTION_CHARS, true, "説明は400文字までです。")?,
-        program: Some(field(program, protocol::MAX_PROGRAM_TITLE_CHARS, false, "プログラム名は40文字までです。")?)
+        description: field(description, MAX_VIDEO_DESCRIPTION_CHARS, true, "error.description_length")?,
+        program: Some(field(program, protocol::MAX_PROGRAM_TITLE_CHARS, false, "error.video.program_length")?)
             .filter(|program| !program.is_empty()),
     })
 }

@@ -87,26 +87,26 @@ pub async fn upload(
                 video_bytes = (bytes > 0).then_some(bytes);
             }
             "poster" => {
-                let too_large = AppError::Invalid("ポスター画像は10MBまでです。");
+                let too_large = AppError::Invalid("error.video.poster_size");
                 poster = save(part, &incoming.dir.join("poster.upload"), MAX_POSTER_BYTES, too_large).await? > 0;
             }
             "captions" => {
-                let too_large = AppError::Invalid("字幕ファイルは1MBまでです。");
+                let too_large = AppError::Invalid("error.video.captions_size");
                 captions = save(part, &incoming.dir.join("captions.vtt"), MAX_CAPTIONS_BYTES, too_large).await? > 0;
             }
             _ => return Err(AppError::BadRequest("unknown part")),
         }
     }
     let text = VideoText {
-        title: field(&title, MAX_VIDEO_TITLE_CHARS, false, "タイトルは60文字までで入力してください。")?,
-        description: field(&description, MAX_VIDEO_DESCRIPTION_CHARS, true, "説明は400文字までです。")?,
-        program: Some(field(&program, protocol::MAX_PROGRAM_TITLE_CHARS, false, "プログラム名は40文字までです。")?)
+        title: field(&title, MAX_VIDEO_TITLE_CHARS, false, "error.video.title_length")?,
+        description: field(&description, MAX_VIDEO_DESCRIPTION_CHARS, true, "error.description_length")?,
+        program: Some(field(&program, protocol::MAX_PROGRAM_TITLE_CHARS, false, "error.video.program_length")?)
             .filter(|program| !program.is_empty()),
     };
     if text.title.is_empty() {
-        return Err(AppError::Invalid("タイトルを入力してください。"));
+        return Err(AppError::Invalid("error.title_empty"));
     }
-    let bytes = video_bytes.ok_or(AppError::Invalid("動画ファイルを選んでください。"))?;
+    let bytes = video_bytes.ok_or(AppError::Invalid("error.video.no_file"))?;
     let upload = incoming.dir.join("video.upload");
     let probed = probe(&upload).await?;
     let video_file = incoming.dir.join(format!("video.{}", probed.container.as_str()));
@@ -134,7 +134,7 @@ async fn read_text(mut part: Field<'_>) -> Result<String, AppError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = part.chunk().await.map_err(|_| AppError::UploadBroken)? {
         if (bytes.len() + chunk.len()) as u64 > MAX_TEXT_BYTES {
-            return Err(AppError::Invalid("入力された文章が長すぎます。"));
+            return Err(AppError::Invalid("error.video.text_too_long"));
         }
         bytes.extend_from_slice(&chunk);
     }
@@ -169,11 +169,7 @@ async fn save(mut part: Field<'_>, path: &Path, limit: u64, too_large: AppError)
 /// Reads a file's container and codecs with ffprobe: MP4 with H.264 (and AAC, if it has sound)
 /// or WebM with VP8/VP9 (and Opus or Vorbis), with a length.
 pub async fn probe(path: &Path) -> Result<Probed, AppError> {
-    let not_a_video = || {
-        AppError::Invalid(
-            "この動画は使えません。MP4（H.264・AAC）か WebM（VP8・VP9・Opus）の動画ファイルを選んでください。",
-        )
-    };
+    let not_a_video = || AppError::Invalid("error.video.format");
     let output = run(tokio::process::Command::new("ffprobe")
         .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
         .arg(path))
@@ -218,7 +214,7 @@ pub async fn probe(path: &Path) -> Result<Probed, AppError> {
 
 /// Captions must be WebVTT in UTF-8.
 fn check_captions(path: &Path) -> Result<(), AppError> {
-    let refused = || AppError::Invalid("字幕は WebVTT（.vtt、UTF-8）のファイルを選んでください。");
+    let refused = || AppError::Invalid("error.video.captions_format");
     let text = std::fs::read(path).map_err(|error| AppError::Storage(error.to_string()))?;
     let text = std::str::from_utf8(&text).map_err(|_| refused())?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -244,9 +240,9 @@ async fn make_poster(source: &Path, is_image: bool, duration_ms: u64, into: &Pat
     if output.status.success() && into.exists() {
         Ok(())
     } else if is_image {
-        Err(AppError::Invalid("ポスター画像を読み取れませんでした。JPEG か PNG の画像を選んでください。"))
+        Err(AppError::Invalid("error.video.poster_format"))
     } else {
-        Err(AppError::Invalid("動画から表紙の画像を作れませんでした。別の動画ファイルをお試しください。"))
+        Err(AppError::Invalid("error.video.no_poster"))
     }
 }
 

@@ -85,7 +85,7 @@ impl Store {
         let connection = self.lock();
         let count: i64 = connection.query_row("SELECT COUNT(*) FROM open_hour_rules", [], |row| row.get(0))?;
         if count as usize >= MAX_ENTRIES {
-            return Err(AppError::Invalid("決まりは100件までです。使わないものを消してください。"));
+            return Err(AppError::Invalid("error.hours.rules_full"));
         }
         connection.execute(
             "INSERT INTO open_hour_rules (weekday, weeks, starts_minute, ends_minute, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -131,7 +131,7 @@ impl Store {
         let connection = self.lock();
         let count: i64 = connection.query_row("SELECT COUNT(*) FROM open_hour_exceptions", [], |row| row.get(0))?;
         if count as usize >= MAX_ENTRIES {
-            return Err(AppError::Invalid("特別な日は100件までです。使わないものを消してください。"));
+            return Err(AppError::Invalid("error.hours.exceptions_full"));
         }
         let (closed, starts, ends) = match exception.change {
             Change::Closed => (true, None, None),
@@ -282,9 +282,8 @@ pub fn keep_in_step(state: AppState) {
 
 /// 「13:00」 (or 「24:00」) as a minute of the day.
 fn parse_clock(text: &str) -> Result<u16, AppError> {
-    let refusal = AppError::Invalid("時刻は 13:00 のように入力してください。");
-    let (hour, minute) =
-        text.trim().split_once(':').ok_or(AppError::Invalid("時刻は 13:00 のように入力してください。"))?;
+    let refusal = AppError::Invalid("error.hours.time_format");
+    let (hour, minute) = text.trim().split_once(':').ok_or(AppError::Invalid("error.hours.time_format"))?;
     let (Ok(hour), Ok(minute)) = (hour.parse::<u16>(), minute.parse::<u16>()) else { return Err(refusal) };
     let total = hour * 60 + minute;
     if minute >= 60 || total > DAY_MINUTES {
@@ -296,9 +295,7 @@ fn parse_clock(text: &str) -> Result<u16, AppError> {
 fn span(starts: &str, ends: &str) -> Result<(u16, u16), AppError> {
     let (starts, ends) = (parse_clock(starts)?, parse_clock(ends)?);
     if ends <= starts {
-        return Err(AppError::Invalid(
-            "終わりの時刻は、始まりより後にしてください（日をまたぐ時間は二つに分けてください）。",
-        ));
+        return Err(AppError::Invalid("error.hours.ends_before_start"));
     }
     Ok((starts, ends))
 }
@@ -320,11 +317,11 @@ pub struct RuleForm {
 /// Checks a rule.
 pub fn validate_rule(form: RuleForm) -> Result<Rule, AppError> {
     if form.weekday > 6 {
-        return Err(AppError::Invalid("曜日を選んでください。"));
+        return Err(AppError::Invalid("error.hours.weekday"));
     }
     let mut weeks = form.weeks;
     if weeks.iter().any(|week| !(1..=5).contains(week)) {
-        return Err(AppError::Invalid("「第何週」は第1から第5までです。"));
+        return Err(AppError::Invalid("error.hours.weeks"));
     }
     weeks.sort_unstable();
     weeks.dedup();
@@ -353,15 +350,15 @@ pub struct ExceptionForm {
 
 /// Checks an exception on the city's day `today`.
 pub fn validate_exception(form: ExceptionForm, today: Date) -> Result<Exception, AppError> {
-    let day: Date = form.day.trim().parse().map_err(|_| AppError::Invalid("日付を選んでください。"))?;
+    let day: Date = form.day.trim().parse().map_err(|_| AppError::Invalid("error.hours.day"))?;
     if day < today {
-        return Err(AppError::Invalid("過ぎた日は選べません。今日かこれからの日を選んでください。"));
+        return Err(AppError::Invalid("error.hours.past_day"));
     }
     let change = if form.closed {
         Change::Closed
     } else {
         let (Some(starts), Some(ends)) = (form.starts, form.ends) else {
-            return Err(AppError::Invalid("開く時間（始まりと終わり）を入力してください。"));
+            return Err(AppError::Invalid("error.hours.open_times"));
         };
         let (starts, ends) = span(&starts, &ends)?;
         Change::Open { starts, ends }
@@ -490,10 +487,10 @@ async fn set_message(
     StaffOnly(session): StaffOnly,
     JsonBody(form): JsonBody<MessageForm>,
 ) -> Result<StatusCode, AppError> {
-    let refusal = "お知らせの文は400文字までで入力してください。";
+    let refusal = "error.hours.message_length";
     let message = field(&form.message, MAX_CLOSED_MESSAGE_CHARS, true, refusal)?;
     if message.is_empty() {
-        return Err(AppError::Invalid("閉まっているときのメッセージを入力してください。"));
+        return Err(AppError::Invalid("error.hours.message_empty"));
     }
     state.store.set_setting(CLOSED_MESSAGE_KEY, &message)?;
     tracing::info!(by = session.account.id.0, "open hours: closed message changed");
@@ -511,7 +508,7 @@ mod tests {
 
     fn refusal<T: std::fmt::Debug>(result: Result<T, AppError>) -> &'static str {
         match result {
-            Err(AppError::Invalid(message)) => message,
+            Err(AppError::Invalid(key)) => crate::lang::Lang::Ja.text(key),
             other => panic!("expected a refusal, got {other:?}"),
         }
     }

@@ -70,7 +70,7 @@ pub struct ProgramForm {
 }
 
 /// Trimmed text of at most `limit` characters with no control characters but line breaks
-/// (`multiline`), or the Japanese reason why not.
+/// (`multiline`), or `refusal` (the catalogue key of the reason why not).
 pub(crate) fn field(text: &str, limit: usize, multiline: bool, refusal: &'static str) -> Result<String, AppError> {
     let text = text.trim();
     let bad = |c: char| c.is_control() && !(multiline && c == '\n');
@@ -83,36 +83,41 @@ pub(crate) fn field(text: &str, limit: usize, multiline: bool, refusal: &'static
 /// Checks a form against the map and the clock `at`: a program of a real hall, in the future
 /// (or running), of a sensible length, with texts that fit.
 pub fn validate(form: ProgramForm, map: &TownMap, at: i64) -> Result<Program, AppError> {
-    let title = field(&form.title, MAX_PROGRAM_TITLE_CHARS, false, "タイトルは40文字までで入力してください。")?;
+    let title = field(&form.title, MAX_PROGRAM_TITLE_CHARS, false, "error.program.title_length")?;
     if title.is_empty() {
-        return Err(AppError::Invalid("タイトルを入力してください。"));
+        return Err(AppError::Invalid("error.title_empty"));
     }
     let is_hall = map.place(&PlaceId(form.hall.clone())).is_some_and(|place| place.kind == PlaceKind::Hall);
     if !is_hall {
-        return Err(AppError::Invalid("交流スペースを選んでください。"));
+        return Err(AppError::Invalid("error.program.hall"));
     }
     if form.ends_at <= form.starts_at {
-        return Err(AppError::Invalid("終わりの時刻は、始まりより後にしてください。"));
+        return Err(AppError::Invalid("error.program.ends_before_start"));
     }
     if form.ends_at - form.starts_at > MAX_PROGRAM_HOURS * 3600 {
-        return Err(AppError::Invalid("プログラムの長さは12時間までです。"));
+        return Err(AppError::Invalid("error.program.too_long"));
     }
     if form.ends_at <= at {
-        return Err(AppError::Invalid("もう終わった時間です。これからの日時を選んでください。"));
+        return Err(AppError::Invalid("error.already_over"));
     }
     if form.starts_at > at + SCHEDULE_HORIZON_DAYS * 86_400 {
-        return Err(AppError::Invalid("予定を入れられるのは1年先までです。"));
+        return Err(AppError::Invalid("error.program.too_far"));
     }
     Ok(Program {
         id: 0,
         title,
-        description: field(&form.description, MAX_PROGRAM_DESCRIPTION_CHARS, true, "説明は400文字までです。")?,
+        description: field(&form.description, MAX_PROGRAM_DESCRIPTION_CHARS, true, "error.description_length")?,
         hall: form.hall,
         starts_at: form.starts_at,
         ends_at: form.ends_at,
-        facilitators: field(&form.facilitators, MAX_PROGRAM_FACILITATORS_CHARS, false, "担当は80文字までです。")?,
+        facilitators: field(
+            &form.facilitators,
+            MAX_PROGRAM_FACILITATORS_CHARS,
+            false,
+            "error.program.facilitators_length",
+        )?,
         watching_welcome: form.watching_welcome,
-        notes: field(&form.notes, MAX_PROGRAM_NOTES_CHARS, false, "メモは120文字までです。")?,
+        notes: field(&form.notes, MAX_PROGRAM_NOTES_CHARS, false, "error.program.notes_length")?,
     })
 }
 
@@ -267,7 +272,7 @@ mod tests {
         let map = map();
         let at = WED_13 - 86_400;
         let refused = |form: ProgramForm, at: i64| match validate(form, &map, at) {
-            Err(AppError::Invalid(message)) => message,
+            Err(AppError::Invalid(key)) => crate::lang::Lang::Ja.text(key),
             other => panic!("expected a refusal, got {other:?}"),
         };
         assert!(refused(ProgramForm { title: "  ".into(), ..form(WED_13, WED_13 + 60) }, at).contains("タイトル"));

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Html;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use protocol::locale::Phrase;
 use protocol::{CloseCode, ParticipantId, Role};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
@@ -141,7 +142,8 @@ async fn suspend(
     }
     tracing::info!(account = id, suspended = form.suspended, by = session.account.id.0, "account suspension changed");
     let target = crate::audit::account_target(&state.store.nickname_of(ParticipantId(id))?.unwrap_or_default(), id);
-    state.store.audit(&session.account, if form.suspended { "一時停止" } else { "一時停止を解除" }, &target);
+    let action = if form.suspended { "audit.account.suspended" } else { "audit.account.resumed" };
+    state.store.audit(&session.account, &crate::audit::said(action), &target);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -167,11 +169,8 @@ async fn change_role(
         state.town.close_session(session_id, CloseCode::RoleChanged);
     }
     let target = crate::audit::account_target(&state.store.nickname_of(ParticipantId(id))?.unwrap_or_default(), id);
-    state.store.audit(
-        &session.account,
-        &format!("役割を「{}」に変更", form.role.label(protocol::locale::Lang::Ja)),
-        &target,
-    );
+    let action = Phrase::each(|lang| lang.fill("audit.account.role", &[("role", &form.role.label(lang))]));
+    state.store.audit(&session.account, &action, &target);
     tracing::info!(account = id, role = form.role.as_str(), by = session.account.id.0, "role changed");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -15,10 +15,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::StaffOnly;
-use crate::city_time::{city_label, city_time};
+use crate::city_time::city_label_in;
 use crate::error::AppError;
 use crate::json::JsonBody;
-use crate::pages::{escape, page};
+use crate::lang::text;
+use crate::pages::{escape, js_words, page, staff_links};
 use crate::programs::field;
 use crate::store::{Store, now};
 
@@ -135,7 +136,8 @@ async fn create(
     let announcement = validate(form, now())?;
     let id = state.store.add_announcement(&announcement, session.account.id)?;
     tracing::info!(announcement = id, by = session.account.id.0, "announcement posted");
-    state.store.audit(&session.account, "お知らせを出す", &format!("お知らせ #{id}"));
+    let target = crate::audit::said_with("audit.target.announcement", &[("id", &id)]);
+    state.store.audit(&session.account, &crate::audit::said("audit.announcement.posted"), &target);
     refresh_town(&state)?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
@@ -147,7 +149,8 @@ async fn remove(
 ) -> Result<StatusCode, AppError> {
     state.store.delete_announcement(id)?;
     tracing::info!(announcement = id, by = session.account.id.0, "announcement deleted");
-    state.store.audit(&session.account, "お知らせを取り下げ", &format!("お知らせ #{id}"));
+    let target = crate::audit::said_with("audit.target.announcement", &[("id", &id)]);
+    state.store.audit(&session.account, &crate::audit::said("audit.announcement.removed"), &target);
     refresh_town(&state)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -168,43 +171,56 @@ pub fn keep_in_step(state: AppState) {
     });
 }
 
+/// The words the page's script uses.
+const SCRIPT_WORDS: [&str; 3] =
+    ["announcements.error.post", "announcements.confirm.remove", "announcements.error.remove"];
+
 async fn announcements_page(State(state): State<AppState>, StaffOnly(_): StaffOnly) -> Result<Html<String>, AppError> {
     let at = now();
+    let lang = crate::lang::current();
+    let w = |key: &str| escape(text(key));
     let rows: String = state
         .store
         .announcements(at)?
         .iter()
         .map(|a| {
-            let on = if a.starts_at <= at { "<br><strong>表示中</strong>" } else { "" };
+            let on = if a.starts_at <= at {
+                format!("<br><strong>{}</strong>", w("announcements.on"))
+            } else {
+                String::new()
+            };
+            let until = city_label_in(a.ends_at, lang);
             format!(
-                "<tr data-announcement-id=\"{id}\"><td>{from}〜<br>{until}{on}</td><td>{text}</td>\
-                 <td><button type=\"button\" class=\"delete\" data-id=\"{id}\">取り下げる</button></td></tr>",
+                "<tr data-announcement-id=\"{id}\"><td>{period}{on}</td><td>{text}</td>\
+                 <td><button type=\"button\" class=\"delete\" data-id=\"{id}\">{remove}</button></td></tr>",
                 id = a.id,
-                from = escape(&city_label(a.starts_at)),
-                until = escape(&format!("{} {}", city_label(a.ends_at), city_time(a.ends_at))),
+                period =
+                    escape(&lang.fill("time.range", &[("from", &city_label_in(a.starts_at, lang)), ("until", &until)])),
                 text = escape(&a.text),
+                remove = w("announcements.remove"),
             )
         })
         .collect();
     let empty = if rows.is_empty() {
-        "<p id=\"no-announcements\">いま出ているお知らせはありません。</p>"
+        format!("<p id=\"no-announcements\">{}</p>", w("announcements.none"))
     } else {
-        ""
+        String::new()
     };
     let body = format!(
-        r#"<h1>お知らせ</h1>
-<p><a href="/staff">スタッフ用ページ</a>　<a href="/">町に入る</a></p>
-<p class="small">お知らせは、表示する期間のあいだ、町にいる全員の画面の上に帯で出ます（いくつか重なるときは、あとから始まったもの）。時刻は日本時間です。</p>
+        r#"<h1>{title}</h1>
+{links}
+<p class="small">{explain}</p>
 <form id="announcement-form">
-<label for="text">お知らせの文（200文字まで）</label><input type="text" id="text" maxlength="200" required placeholder="例：本日は18:00で閉まります。">
-<label for="from-date">表示の始まり</label><input type="date" id="from-date" required> <input type="time" id="from-time" required aria-label="始まりの時刻">
-<label for="until-date">表示の終わり</label><input type="date" id="until-date" required> <input type="time" id="until-time" required aria-label="終わりの時刻">
-<button type="submit" id="post">お知らせを出す</button>
+<label for="text">{text_label}</label><input type="text" id="text" maxlength="200" required placeholder="{example}">
+<label for="from-date">{from}</label><input type="date" id="from-date" required> <input type="time" id="from-time" required aria-label="{from_time}">
+<label for="until-date">{until}</label><input type="date" id="until-date" required> <input type="time" id="until-time" required aria-label="{until_time}">
+<button type="submit" id="post">{post}</button>
 <p id="result" class="error" role="alert"></p>
 </form>
-<h2>出ている・これから出るお知らせ</h2>
-<table><thead><tr><th>期間</th><th>お知らせ</th><th></th></tr></thead><tbody id="announcements">{rows}</tbody></table>{empty}
+<h2>{listed}</h2>
+<table><thead><tr><th>{period}</th><th>{title}</th><th></th></tr></thead><tbody id="announcements">{rows}</tbody></table>{empty}
 <script>
+const W = {words};
 const $ = (id) => document.getElementById(id);
 const pad = (n) => String(n).padStart(2, "0");
 const cityParts = (ms) => {{ const d = new Date(ms + 9 * 3600_000);
@@ -218,18 +234,31 @@ $("announcement-form").addEventListener("submit", async (event) => {{
     ends_at: unixOf($("until-date").value, $("until-time").value) }};
   const response = await fetch("/api/announcements", {{ method: "POST", headers: {{ "content-type": "application/json" }}, body: JSON.stringify(body) }});
   if (response.ok) {{ location.reload(); return; }}
-  $("result").textContent = (await response.json().catch(() => ({{}}))).message ?? "出せませんでした。";
+  $("result").textContent = (await response.json().catch(() => ({{}}))).message ?? W["announcements.error.post"];
 }});
 document.addEventListener("click", async (event) => {{
   const remove = event.target.closest(".delete");
-  if (!remove || !confirm("このお知らせを取り下げます。町の画面からすぐに消えます。よろしいですか？")) return;
+  if (!remove || !confirm(W["announcements.confirm.remove"])) return;
   const response = await fetch(`/api/announcements/${{remove.dataset.id}}`, {{ method: "DELETE" }});
   if (response.ok) {{ location.reload(); return; }}
-  $("result").textContent = (await response.json().catch(() => ({{}}))).message ?? "取り下げられませんでした。";
+  $("result").textContent = (await response.json().catch(() => ({{}}))).message ?? W["announcements.error.remove"];
 }});
-</script>"#
+</script>"#,
+        title = w("staff.nav.announcements"),
+        links = staff_links(),
+        explain = w("announcements.explain"),
+        text_label = w("announcements.text"),
+        example = w("announcements.example"),
+        from = w("announcements.from"),
+        from_time = w("announcements.from_time"),
+        until = w("announcements.until"),
+        until_time = w("announcements.until_time"),
+        post = w("announcements.post"),
+        listed = w("announcements.listed"),
+        period = w("announcements.period"),
+        words = js_words(&SCRIPT_WORDS),
     );
-    Ok(Html(page("お知らせ", &body)))
+    Ok(Html(page(text("staff.nav.announcements"), &body)))
 }
 
 #[cfg(test)]

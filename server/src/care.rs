@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Json;
 use axum::routing::{post, put};
 use protocol::ParticipantId;
+use protocol::locale::Phrase;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -50,7 +51,7 @@ fn refused(refusal: CareRefused) -> AppError {
     }
 }
 
-fn audit(state: &AppState, actor: &Account, action: &str, id: i64) -> Result<(), AppError> {
+fn audit(state: &AppState, actor: &Account, action: &Phrase, id: i64) -> Result<(), AppError> {
     let target = crate::audit::account_target(&state.store.nickname_of(ParticipantId(id))?.unwrap_or_default(), id);
     state.store.audit(actor, action, &target);
     Ok(())
@@ -72,7 +73,7 @@ async fn walk_to_entrance(
         )
     };
     state.town.walk_to_entrance(ParticipantId(id), word).map_err(refused)?;
-    audit(&state, &session.account, "入口へご案内", id)?;
+    audit(&state, &session.account, &crate::audit::said("audit.care.entrance"), id)?;
     tracing::info!(account = id, by = session.account.id.0, "walked to the entrance by staff");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -87,7 +88,8 @@ async fn hold_voice(
         return Err(refused(CareRefused::BadLength));
     }
     let until = state.town.hold_voice(ParticipantId(id), form.minutes).map_err(refused)?;
-    audit(&state, &session.account, &format!("声を止める（{}分、{until}まで）", form.minutes), id)?;
+    let action = crate::audit::said_with("audit.care.hold", &[("minutes", &form.minutes), ("until", &until)]);
+    audit(&state, &session.account, &action, id)?;
     tracing::info!(account = id, minutes = form.minutes, by = session.account.id.0, "voice held by staff");
     Ok(Json(json!({ "until": until })))
 }
@@ -98,7 +100,7 @@ async fn release_voice(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
     state.town.release_voice(ParticipantId(id));
-    audit(&state, &session.account, "声を戻す", id)?;
+    audit(&state, &session.account, &crate::audit::said("audit.care.release"), id)?;
     tracing::info!(account = id, by = session.account.id.0, "voice hold lifted by staff");
     Ok(StatusCode::NO_CONTENT)
 }

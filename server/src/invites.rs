@@ -8,6 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use protocol::locale::Phrase;
 use protocol::{AvatarId, Role, validate_nickname};
 use serde::{Deserialize, Serialize};
 
@@ -102,7 +103,8 @@ async fn revoke_invite(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
     state.store.revoke_invite(id)?;
-    state.store.audit(&staff.account, "招待リンクを取り消し", &format!("招待 #{id}"));
+    let target = crate::audit::said_with("audit.target.invite", &[("id", &id)]);
+    state.store.audit(&staff.account, &crate::audit::said("audit.invite.revoked"), &target);
     tracing::info!(invite = id, "invite revoked");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -158,11 +160,9 @@ fn make_invite(
         return Err(AppError::BadRequest("note too long or has control characters"));
     }
     let invite = state.store.create_invite(request.role, note, Some(staff.id), hours * 3600)?;
-    state.store.audit(
-        staff,
-        &format!("招待リンクを作成（{}）", request.role.label(protocol::locale::Lang::Ja)),
-        &format!("招待 #{}", invite.id),
-    );
+    let action = Phrase::each(|lang| lang.fill("audit.invite.created", &[("role", &request.role.label(lang))]));
+    let target = crate::audit::said_with("audit.target.invite", &[("id", &invite.id)]);
+    state.store.audit(staff, &action, &target);
     tracing::info!(invite = invite.id, role = request.role.as_str(), "invite created");
     let url = state.config.invite_url(&invite.token);
     Ok(CreatedInvite { id: invite.id, url, expires_at: invite.expires_at })

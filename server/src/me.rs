@@ -21,9 +21,6 @@ use crate::lang::text;
 use crate::pages::{escape, js, page};
 use crate::store::{Account, Store, now};
 
-/// How a deleted account is named where it was mentioned.
-pub const DELETED: &str = "削除されたアカウント";
-
 /// Routes of this area.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -115,10 +112,11 @@ impl Store {
         tx.execute("UPDATE invites SET used_by = NULL WHERE used_by = ?1", params![id])?;
         tx.execute("UPDATE invites SET created_by = NULL WHERE created_by = ?1", params![id])?;
         // A record names an account as 「あおい（#12）」: the name goes, the number stays.
-        tx.execute("UPDATE audit_log SET actor_nickname = ?2 WHERE actor = ?1", params![id, DELETED])?;
+        let deleted = crate::audit::stored(&crate::audit::said("audit.deleted_account"));
+        tx.execute("UPDATE audit_log SET actor_nickname = ?2 WHERE actor = ?1", params![id, deleted])?;
         tx.execute(
             "UPDATE audit_log SET target = ?2 WHERE target LIKE ?3",
-            params![id, crate::audit::account_target(DELETED, id), format!("%（#{id}）")],
+            params![id, crate::audit::stored(&crate::audit::deleted_account_target(id)), format!("%（#{id}）%")],
         )?;
         // Blocks, a counselor's own times: gone with the account; booked times, reports,
         // programs, videos and announcements it made: kept without it (ON DELETE SET NULL).
@@ -199,7 +197,8 @@ async fn delete_by_staff(
         return Err(AppError::Invalid("error.delete_self_here"));
     }
     delete_everything(&state, ParticipantId(id))?;
-    state.store.audit(&session.account, "アカウントを削除", &crate::audit::account_target(DELETED, id));
+    let target = crate::audit::deleted_account_target(id);
+    state.store.audit(&session.account, &crate::audit::said("audit.account.deleted"), &target);
     Ok(StatusCode::NO_CONTENT)
 }
 

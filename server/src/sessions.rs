@@ -58,6 +58,7 @@ async fn revoke_session(
     }
     state.town.close_session(id, CloseCode::SessionRevoked);
     tracing::info!(session = id, "session revoked by staff");
-    state.store.audit(&staff.account, "ログイン（セッション）を終了", &format!("セッション #{id}"));
+    let target = crate::audit::said_with("audit.target.session", &[("id", &id)]);
+    state.store.audit(&staff.account, &crate::audit::said("audit.session.ended"), &target);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -132,11 +132,9 @@ async fn change(
     let text = video_text(&form.title, &form.description, &form.program)?;
     state.store.change_video(VideoId(id), &text, form.hidden)?;
     tracing::info!(video = id, hidden = form.hidden, by = session.account.id.0, "video changed");
-    state.store.audit(
-        &session.account,
-        if form.hidden { "動画を変更（非表示）" } else { "動画を変更" },
-        &format!("動画 #{id}"),
-    );
+    let action = if form.hidden { "audit.video.hidden" } else { "audit.video.changed" };
+    let target = crate::audit::said_with("audit.target.video", &[("id", &id)]);
+    state.store.audit(&session.account, &crate::audit::said(action), &target);
     refresh_town(&state)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -170,7 +168,8 @@ async fn remove(
         tracing::warn!(%error, video = id.0, "cannot delete a video's files");
     }
     tracing::info!(video = id.0, by = session.account.id.0, "video deleted");
-    state.store.audit(&session.account, "動画を削除", &format!("動画 #{}", id.0));
+    let target = crate::audit::said_with("audit.target.video", &[("id", &id.0)]);
+    state.store.audit(&session.account, &crate::audit::said("audit.video.deleted"), &target);
     refresh_town(&state)?;
     Ok(StatusCode::NO_CONTENT)
 }

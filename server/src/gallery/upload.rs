@@ -124,7 +124,8 @@ pub async fn upload(
     }
     incoming.kept = true;
     tracing::info!(video = id.0, bytes, by = session.account.id.0, "video uploaded");
-    state.store.audit(&session.account, "動画を載せる", &format!("動画 #{}", id.0));
+    let target = crate::audit::said_with("audit.target.video", &[("id", &id.0)]);
+    state.store.audit(&session.account, &crate::audit::said("audit.video.uploaded"), &target);
     refresh_town(&state)?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id.0 }))))
 }

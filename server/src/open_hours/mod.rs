@@ -419,10 +419,10 @@ fn changed(
     what: &str,
     by: &crate::store::Account,
     action: &str,
-    target: String,
+    target: Phrase,
 ) -> Result<(), AppError> {
     tracing::info!(by = by.id.0, "open hours: {what}");
-    state.store.audit(by, action, &target);
+    state.store.audit(by, &crate::audit::said(action), &target);
     refresh_town(state)
 }
 
@@ -433,7 +433,13 @@ async fn add_rule(
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
     let rule = validate_rule(form)?;
     let id = state.store.add_hour_rule(&rule)?;
-    changed(&state, "rule added", &session.account, "開所時間に決まりを追加", rule_label(&rule, Lang::Ja))?;
+    changed(
+        &state,
+        "rule added",
+        &session.account,
+        "audit.hours.rule_added",
+        Phrase::each(|lang| rule_label(&rule, lang)),
+    )?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -443,7 +449,13 @@ async fn remove_rule(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
     state.store.delete_hour_rule(id)?;
-    changed(&state, "rule deleted", &session.account, "開所時間の決まりを削除", format!("決まり #{id}"))?;
+    changed(
+        &state,
+        "rule deleted",
+        &session.account,
+        "audit.hours.rule_deleted",
+        crate::audit::said_with("audit.target.rule", &[("id", &id)]),
+    )?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -458,8 +470,8 @@ async fn add_exception(
         &state,
         "exception added",
         &session.account,
-        "開所時間に特別な日を追加",
-        exception_label(&exception, Lang::Ja),
+        "audit.hours.exception_added",
+        Phrase::each(|lang| exception_label(&exception, lang)),
     )?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
@@ -470,7 +482,13 @@ async fn remove_exception(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
     state.store.delete_hour_exception(id)?;
-    changed(&state, "exception deleted", &session.account, "開所時間の特別な日を削除", format!("特別な日 #{id}"))?;
+    changed(
+        &state,
+        "exception deleted",
+        &session.account,
+        "audit.hours.exception_deleted",
+        crate::audit::said_with("audit.target.exception", &[("id", &id)]),
+    )?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -494,7 +512,9 @@ async fn set_message(
     }
     state.store.set_setting(CLOSED_MESSAGE_KEY, &message)?;
     tracing::info!(by = session.account.id.0, "open hours: closed message changed");
-    state.store.audit(&session.account, "閉まっているときのメッセージを変更", "開所時間");
+    let (action, target) =
+        (crate::audit::said("audit.hours.message_changed"), crate::audit::said("audit.target.hours"));
+    state.store.audit(&session.account, &action, &target);
     Ok(StatusCode::NO_CONTENT)
 }
 

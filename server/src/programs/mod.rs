@@ -165,7 +165,8 @@ async fn create(
     let program = validate(form, &state.town.map(), now())?;
     let id = state.store.save_program(&program, session.account.id)?;
     tracing::info!(program = id, by = session.account.id.0, "program scheduled");
-    state.store.audit(&session.account, "プログラムを予定", &format!("プログラム #{id}「{}」", program.title));
+    let target = crate::audit::said_with("audit.target.program", &[("id", &id), ("title", &program.title)]);
+    state.store.audit(&session.account, &crate::audit::said("audit.program.planned"), &target);
     refresh_town(&state)?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
@@ -179,7 +180,8 @@ async fn change(
     let program = Program { id, ..validate(form, &state.town.map(), now())? };
     state.store.save_program(&program, session.account.id)?;
     tracing::info!(program = id, by = session.account.id.0, "program changed");
-    state.store.audit(&session.account, "プログラムを変更", &format!("プログラム #{id}「{}」", program.title));
+    let target = crate::audit::said_with("audit.target.program", &[("id", &id), ("title", &program.title)]);
+    state.store.audit(&session.account, &crate::audit::said("audit.program.changed"), &target);
     refresh_town(&state)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -191,7 +193,8 @@ async fn remove(
 ) -> Result<StatusCode, AppError> {
     state.store.delete_program(id)?;
     tracing::info!(program = id, by = session.account.id.0, "program deleted");
-    state.store.audit(&session.account, "プログラムを削除", &format!("プログラム #{id}"));
+    let target = crate::audit::said_with("audit.target.program_id", &[("id", &id)]);
+    state.store.audit(&session.account, &crate::audit::said("audit.program.deleted"), &target);
     refresh_town(&state)?;
     Ok(StatusCode::NO_CONTENT)
 }

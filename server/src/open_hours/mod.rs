@@ -392,17 +392,14 @@ pub struct HoursSummary {
     pub time_zone: String,
 }
 
-/// What `/hours` and `/api/hours` show.
-pub fn summary(store: &Store) -> Result<HoursSummary, AppError> {
+/// What `/hours` and `/api/hours` show, worded in `lang` (the closed page's message as staff
+/// wrote it, or else the usual one in Japanese, which is what saving it unchanged keeps).
+pub fn summary(store: &Store, lang: Lang) -> Result<HoursSummary, AppError> {
     let schedule = schedule(store)?;
     let (view, now) = view(&schedule, now());
     Ok(HoursSummary {
-        rules: schedule.rules.iter().map(|rule| Entry { id: rule.id, label: rule_label(rule, Lang::Ja) }).collect(),
-        exceptions: schedule
-            .exceptions
-            .iter()
-            .map(|e| Entry { id: e.id, label: exception_label(e, Lang::Ja) })
-            .collect(),
+        rules: schedule.rules.iter().map(|rule| Entry { id: rule.id, label: rule_label(rule, lang) }).collect(),
+        exceptions: schedule.exceptions.iter().map(|e| Entry { id: e.id, label: exception_label(e, lang) }).collect(),
         message: store.closed_message(Lang::Ja)?,
         view,
         open: now.is_open(),
@@ -411,7 +408,7 @@ pub fn summary(store: &Store) -> Result<HoursSummary, AppError> {
 }
 
 async fn show(State(state): State<AppState>, StaffOnly(_): StaffOnly) -> Result<Json<HoursSummary>, AppError> {
-    Ok(Json(summary(&state.store)?))
+    Ok(Json(summary(&state.store, crate::lang::current())?))
 }
 
 fn changed(

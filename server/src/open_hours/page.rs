@@ -8,8 +8,7 @@ use protocol::HoursView;
 use crate::AppState;
 use crate::auth::StaffOnly;
 use crate::error::AppError;
-use crate::lang::Lang;
-use crate::pages::{escape, page};
+use crate::pages::{escape, js_words, page, staff_links};
 
 use super::{MAX_CLOSED_MESSAGE_CHARS, summary};
 
@@ -41,65 +40,88 @@ pub fn closed_page(view: &HoursView, message: &str) -> String {
     page(title, &body)
 }
 
+/// The words the page's script uses.
+const SCRIPT_WORDS: [&str; 5] = [
+    "hours.page.error.add",
+    "hours.page.saved",
+    "hours.page.error.save",
+    "hours.page.confirm.delete",
+    "hours.page.error.delete",
+];
+
 /// `/hours`: the rules, the exceptions and the closed page's message, with forms.
 pub async fn hours_page(State(state): State<AppState>, StaffOnly(_): StaffOnly) -> Result<Html<String>, AppError> {
-    let hours = summary(&state.store)?;
+    let lang = crate::lang::current();
+    let w = |key: &str| escape(lang.text(key));
+    let hours = summary(&state.store, lang)?;
     let row = |kind: &str, id: i64, label: &str| {
         format!(
-            "<tr><td>{}</td><td><button type=\"button\" class=\"delete\" data-kind=\"{kind}\" data-id=\"{id}\">消す</button></td></tr>",
-            escape(label)
+            "<tr><td>{}</td><td><button type=\"button\" class=\"delete\" data-kind=\"{kind}\" data-id=\"{id}\">{}</button></td></tr>",
+            escape(label),
+            w("hours.page.delete"),
         )
     };
     let rules: String = hours.rules.iter().map(|entry| row("rules", entry.id, &entry.label)).collect();
     let exceptions: String = hours.exceptions.iter().map(|entry| row("exceptions", entry.id, &entry.label)).collect();
     let state_now = match (hours.view.set, hours.open, &hours.view.next_opening) {
-        (false, _, _) => "開所時間は決まっていません：参加者はいつでも町に入れます。".to_owned(),
-        (true, true, _) => format!("いまは開いています（{}）。", hours.view.today.ja),
-        (true, false, Some(next)) => format!("いまは閉まっています。次に開くのは {} です。", next.ja),
-        (true, false, None) => "いまは閉まっています。次に開く日はありません。".to_owned(),
+        (false, _, _) => lang.text("hours.page.unset").to_owned(),
+        (true, true, _) => lang.fill("hours.page.open_now", &[("today", &hours.view.today.get(lang))]),
+        (true, false, Some(next)) => lang.fill("hours.page.closed_now", &[("next", &next.get(lang))]),
+        (true, false, None) => lang.text("hours.page.closed_no_next").to_owned(),
     };
-    let weekdays: String = super::rules::WEEKDAY_KEYS
+    let weekdays: String = super::rules::WEEKDAY_LONG_KEYS
         .iter()
-        .map(|key| Lang::Ja.text(key))
+        .map(|key| lang.fill("hours.page.weekday", &[("weekday", &lang.text(key))]))
         .enumerate()
-        .map(|(n, name)| format!("<option value=\"{n}\"{}>{name}曜</option>", if n == 3 { " selected" } else { "" }))
+        .map(|(n, name)| {
+            format!("<option value=\"{n}\"{}>{}</option>", if n == 3 { " selected" } else { "" }, escape(&name))
+        })
         .collect();
-    let weeks: String = (1..=5)
-        .map(|n| format!("<label class=\"inline\"><input type=\"checkbox\" name=\"week\" value=\"{n}\"> 第{n}</label>"))
+    let weeks: String = super::rules::WEEK_KEYS
+        .iter()
+        .enumerate()
+        .map(|(n, key)| {
+            let label = escape(&lang.fill("hours.page.week", &[("week", &lang.text(key))]));
+            format!(
+                "<label class=\"inline\"><input type=\"checkbox\" name=\"week\" value=\"{}\"> {label}</label>",
+                n + 1
+            )
+        })
         .collect();
     let body = format!(
-        r#"<h1>開所時間</h1>
-<p><a href="/staff">スタッフ用ページ</a>　<a href="/">町に入る</a></p>
+        r#"<h1>{title}</h1>
+{links}
 <p id="hours-now"><strong>{state_now}</strong></p>
-<p class="small">時間は {zone} で読みます。開いている時間の外は、参加者は町に入れず、次に開く時間を書いたページが出ます。スタッフ・相談員・ファシリテーターはいつでも入れます。閉まる15分前と5分前に町の全員にお知らせが出て、閉まると参加者は町から出ます（個別相談の途中の人は、相談が終わってから）。</p>
-<h2>決まった開所日</h2>
+<p class="small">{explain}</p>
+<h2>{rules_heading}</h2>
 <table><tbody id="rules">{rules}</tbody></table>
 <form id="rule-form">
-<label for="weekday">曜日</label><select id="weekday">{weekdays}</select>
-<fieldset><legend>第何週（選ばなければ毎週）</legend>{weeks}</fieldset>
-<label for="rule-starts">開く時刻</label><input type="time" id="rule-starts" value="13:00" required>
-<label for="rule-ends">閉まる時刻</label><input type="time" id="rule-ends" value="21:00" required>
-<button type="submit" id="add-rule">決まりを加える</button>
+<label for="weekday">{weekday}</label><select id="weekday">{weekdays}</select>
+<fieldset><legend>{which_weeks}</legend>{weeks}</fieldset>
+<label for="rule-starts">{opens}</label><input type="time" id="rule-starts" value="13:00" required>
+<label for="rule-ends">{closes}</label><input type="time" id="rule-ends" value="21:00" required>
+<button type="submit" id="add-rule">{add_rule}</button>
 </form>
-<h2>特別な日（休み・臨時の開所）</h2>
+<h2>{exceptions_heading}</h2>
 <table><tbody id="exceptions">{exceptions}</tbody></table>
 <form id="exception-form">
-<label for="exception-day">日付</label><input type="date" id="exception-day" required>
-<label class="inline"><input type="radio" name="change" value="closed" checked> この日は休み</label>
-<label class="inline"><input type="radio" name="change" value="open"> この日は臨時で開く</label>
-<label for="exception-starts">開く時刻（臨時のとき）</label><input type="time" id="exception-starts" value="10:00">
-<label for="exception-ends">閉まる時刻（臨時のとき）</label><input type="time" id="exception-ends" value="18:00">
-<button type="submit" id="add-exception">特別な日を加える</button>
+<label for="exception-day">{day}</label><input type="date" id="exception-day" required>
+<label class="inline"><input type="radio" name="change" value="closed" checked> {closed_day}</label>
+<label class="inline"><input type="radio" name="change" value="open"> {open_day}</label>
+<label for="exception-starts">{extra_opens}</label><input type="time" id="exception-starts" value="10:00">
+<label for="exception-ends">{extra_closes}</label><input type="time" id="exception-ends" value="18:00">
+<button type="submit" id="add-exception">{add_exception}</button>
 </form>
-<h2>閉まっているときのメッセージ</h2>
+<h2>{message_heading}</h2>
 <form id="message-form">
-<label for="closed-message">参加者に見えるメッセージ（{max}文字まで）</label>
+<label for="closed-message">{message_label}</label>
 <textarea id="closed-message" rows="4" maxlength="{max}" style="width:100%;font:inherit">{message}</textarea>
-<button type="submit" id="save-message">メッセージを保存</button>
+<button type="submit" id="save-message">{save_message}</button>
 </form>
 <p id="result" class="error" role="alert"></p>
 <style>.inline {{ display: inline-block; font-weight: normal; margin-right: 1rem; }} fieldset {{ margin-top: 1rem; border: 1px solid #ddd; }}</style>
 <script>
+const W = {words};
 const $ = (id) => document.getElementById(id);
 const answer = async (response, failed) => {{
   if (response.ok) {{ location.reload(); return; }}
@@ -109,29 +131,49 @@ const send = (method, url, body) => fetch(url, {{ method, headers: {{ "content-t
 $("rule-form").addEventListener("submit", async (event) => {{
   event.preventDefault();
   const weeks = [...document.querySelectorAll("input[name=week]:checked")].map((box) => Number(box.value));
-  answer(await send("POST", "/api/hours/rules", {{ weekday: Number($("weekday").value), weeks, starts: $("rule-starts").value, ends: $("rule-ends").value }}), "加えられませんでした。");
+  answer(await send("POST", "/api/hours/rules", {{ weekday: Number($("weekday").value), weeks, starts: $("rule-starts").value, ends: $("rule-ends").value }}), W["hours.page.error.add"]);
 }});
 $("exception-form").addEventListener("submit", async (event) => {{
   event.preventDefault();
   const closed = document.querySelector("input[name=change]:checked").value === "closed";
   const body = closed ? {{ day: $("exception-day").value, closed }} : {{ day: $("exception-day").value, closed, starts: $("exception-starts").value, ends: $("exception-ends").value }};
-  answer(await send("POST", "/api/hours/exceptions", body), "加えられませんでした。");
+  answer(await send("POST", "/api/hours/exceptions", body), W["hours.page.error.add"]);
 }});
 $("message-form").addEventListener("submit", async (event) => {{
   event.preventDefault();
   const response = await send("PUT", "/api/hours/message", {{ message: $("closed-message").value }});
-  if (response.ok) {{ $("result").textContent = "保存しました。"; return; }}
-  answer(response, "保存できませんでした。");
+  if (response.ok) {{ $("result").textContent = W["hours.page.saved"]; return; }}
+  answer(response, W["hours.page.error.save"]);
 }});
 document.addEventListener("click", async (event) => {{
   const remove = event.target.closest(".delete");
-  if (!remove || !confirm("これを消します。開所時間はすぐに変わり、閉まる時間になった参加者は町から出ます。よろしいですか？")) return;
-  answer(await fetch(`/api/hours/${{remove.dataset.kind}}/${{remove.dataset.id}}`, {{ method: "DELETE" }}), "消せませんでした。");
+  if (!remove || !confirm(W["hours.page.confirm.delete"])) return;
+  answer(await fetch(`/api/hours/${{remove.dataset.kind}}/${{remove.dataset.id}}`, {{ method: "DELETE" }}), W["hours.page.error.delete"]);
 }});
 </script>"#,
-        zone = escape(&hours.time_zone),
+        title = w("staff.nav.hours"),
+        links = staff_links(),
+        state_now = escape(&state_now),
+        explain = escape(&lang.fill("hours.page.explain", &[("zone", &hours.time_zone)])),
+        rules_heading = w("hours.page.rules"),
+        weekday = w("hours.page.weekday_label"),
+        which_weeks = w("hours.page.which_weeks"),
+        opens = w("hours.page.opens"),
+        closes = w("hours.page.closes"),
+        add_rule = w("hours.page.add_rule"),
+        exceptions_heading = w("hours.page.exceptions"),
+        day = w("hours.page.day"),
+        closed_day = w("hours.page.closed_day"),
+        open_day = w("hours.page.open_day"),
+        extra_opens = w("hours.page.extra_opens"),
+        extra_closes = w("hours.page.extra_closes"),
+        add_exception = w("hours.page.add_exception"),
+        message_heading = w("hours.page.message"),
+        message_label = escape(&lang.fill("hours.page.message_label", &[("max", &MAX_CLOSED_MESSAGE_CHARS)])),
+        save_message = w("hours.page.save_message"),
         max = MAX_CLOSED_MESSAGE_CHARS,
         message = escape(&hours.message),
+        words = js_words(&SCRIPT_WORDS),
     );
-    Ok(Html(page("開所時間", &body)))
+    Ok(Html(page(lang.text("staff.nav.hours"), &body)))
 }

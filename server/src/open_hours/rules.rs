@@ -180,10 +180,10 @@ pub fn clock(minute: u16) -> String {
 }
 
 /// The catalogue's keys for weekday names, Sunday first: 「水」 / "Wed".
-pub const WEEKDAY_KEYS: [&str; 7] =
+const WEEKDAY_KEYS: [&str; 7] =
     ["weekday.sun", "weekday.mon", "weekday.tue", "weekday.wed", "weekday.thu", "weekday.fri", "weekday.sat"];
 /// The same, as a rule names them: 「水」 / "Wednesday".
-const WEEKDAY_LONG_KEYS: [&str; 7] = [
+pub const WEEKDAY_LONG_KEYS: [&str; 7] = [
     "weekday.long.sun",
     "weekday.long.mon",
     "weekday.long.tue",
@@ -208,7 +208,7 @@ const MONTH_KEYS: [&str; 12] = [
     "month.dec",
 ];
 /// Which week of the month: 「2」 / "2nd".
-const WEEK_KEYS: [&str; 5] = ["week.1", "week.2", "week.3", "week.4", "week.5"];
+pub const WEEK_KEYS: [&str; 5] = ["week.1", "week.2", "week.3", "week.4", "week.5"];
 
 /// 「13:00〜21:00」 / "13:00–21:00".
 pub fn span_label(starts: u16, ends: u16, lang: Lang) -> String {

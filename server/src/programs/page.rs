@@ -9,15 +9,26 @@ use super::{SCHEDULE_HORIZON_DAYS, schedules, view};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::AppError;
-use crate::pages::{escape, page};
+use crate::pages::{escape, js_words, page, staff_links};
 use crate::store::now;
 
-/// The schedule page.
+/// The words the page's script uses.
+const SCRIPT_WORDS: [&str; 5] = [
+    "programs.page.change_heading",
+    "programs.page.save_change",
+    "programs.page.confirm.delete",
+    "programs.page.error.delete",
+    "programs.page.error.save",
+];
+
+/// The schedule page, in the reader's language.
 pub async fn programs_page(
     State(state): State<AppState>,
     SignedIn(session): SignedIn,
 ) -> Result<Html<String>, AppError> {
     let at = now();
+    let lang = crate::lang::current();
+    let w = |key: &str| escape(lang.text(key));
     let map = state.town.map();
     let staff = schedules(session.account.role);
     let rows: String = state
@@ -26,12 +37,12 @@ pub async fn programs_page(
         .iter()
         .map(|program| {
             let shown = view(program, &map, at);
-            let notes = [shown.watching_welcome.then_some("見学のみ歓迎"), Some(shown.notes.as_str())]
+            let notes = [shown.watching_welcome.then_some(lang.text("programs.watching_welcome")), Some(shown.notes.as_str())]
                 .into_iter()
                 .flatten()
                 .filter(|note| !note.is_empty())
                 .collect::<Vec<_>>()
-                .join("／");
+                .join(lang.text("list.slash"));
             let actions = if staff {
                 // The program travels with its buttons, for the form to fill in when changing it.
                 let data = escape(&serde_json::json!({
@@ -41,22 +52,25 @@ pub async fn programs_page(
                     "notes": program.notes,
                 }).to_string());
                 format!(
-                    "<td><button type=\"button\" class=\"edit\" data-program=\"{data}\">変更</button> \
-                     <button type=\"button\" class=\"delete\" data-id=\"{}\" data-title=\"{}\">削除</button></td>",
+                    "<td><button type=\"button\" class=\"edit\" data-program=\"{data}\">{}</button> \
+                     <button type=\"button\" class=\"delete\" data-id=\"{}\" data-title=\"{}\">{}</button></td>",
+                    w("programs.page.change"),
                     program.id,
-                    escape(&program.title)
+                    escape(&program.title),
+                    w("programs.page.delete"),
                 )
             } else {
                 String::new()
             };
+            let running =
+                if shown.running { format!("<br><strong>{}</strong>", w("programs.page.running")) } else { String::new() };
             format!(
-                "<tr data-program-id=\"{}\"><td>{}{}</td><td><strong>{}</strong><br><span class=\"small\">{}</span></td><td>{}</td><td>{}</td><td>{}</td>{actions}</tr>",
+                "<tr data-program-id=\"{}\"><td>{}{running}</td><td><strong>{}</strong><br><span class=\"small\">{}</span></td><td>{}</td><td>{}</td><td>{}</td>{actions}</tr>",
                 program.id,
-                escape(&shown.when.ja),
-                if shown.running { "<br><strong>開催中</strong>" } else { "" },
+                escape(shown.when.get(lang)),
                 escape(&shown.title),
                 escape(&shown.description).replace('\n', "<br>"),
-                escape(&shown.hall_name.ja),
+                escape(shown.hall_name.get(lang)),
                 escape(&shown.facilitators),
                 escape(&notes),
             )
@@ -66,43 +80,47 @@ pub async fn programs_page(
         .places
         .iter()
         .filter(|place| place.kind == PlaceKind::Hall)
-        .map(|place| format!("<option value=\"{}\">{}</option>", escape(&place.id.0), escape(&place.name)))
+        .map(|place| format!("<option value=\"{}\">{}</option>", escape(&place.id.0), escape(place.name_in(lang))))
         .collect();
     let list = format!(
-        "<h2>これからのプログラム</h2><table><thead><tr><th>日時</th><th>プログラム</th><th>場所</th><th>担当</th><th>メモ</th>{}</tr></thead>\
+        "<h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>{}</tr></thead>\
          <tbody id=\"programs\">{rows}</tbody></table>{}",
+        w("programs.page.coming"),
+        w("programs.page.col.when"),
+        w("programs.page.col.program"),
+        w("programs.page.col.place"),
+        w("programs.page.col.facilitators"),
+        w("programs.page.col.notes"),
         if staff { "<th></th>" } else { "" },
-        if rows.is_empty() {
-            "<p id=\"no-programs\">予定されているプログラムはまだありません。</p>"
-        } else {
-            ""
-        }
+        if rows.is_empty() { format!("<p id=\"no-programs\">{}</p>", w("programs.page.none")) } else { String::new() }
     );
     if !staff {
-        let body = format!("<h1>プログラムの予定</h1><p><a href=\"/\">町に入る</a></p>{list}");
-        return Ok(Html(page("プログラム", &body)));
+        let body =
+            format!("<h1>{}</h1><p><a href=\"/\">{}</a></p>{list}", w("staff.nav.programs"), w("staff.nav.town"));
+        return Ok(Html(page(lang.text("programs.page.tab_title"), &body)));
     }
     let body = format!(
-        r#"<h1>プログラムの予定</h1>
-<p><a href="/staff">スタッフ用ページ</a>　<a href="/">町に入る</a></p>
-<p class="small">予定したプログラムは、町の案内板と「今日のプログラム」に表示され、開催中は交流スペースの入口に出ます。
-始まる10分前に、町にいる人へ一度だけお知らせが届きます。時刻は日本時間です。</p>
+        r#"<h1>{heading}</h1>
+{links}
+<p class="small">{explain}</p>
 <form id="program-form">
-<h2 id="form-title">プログラムを予定する</h2>
-<label for="title">タイトル（40文字まで）</label><input type="text" id="title" maxlength="40" required placeholder="例：唄ごえカフェ">
-<label for="hall">場所</label><select id="hall">{halls}</select>
-<label for="date">日付</label><input type="date" id="date" required>
-<label for="start">開始時刻</label><input type="time" id="start" required>
-<label for="end">終了時刻</label><input type="time" id="end" required>
-<label for="facilitators">担当（ファシリテーター）</label><input type="text" id="facilitators" maxlength="80" placeholder="例：音楽療法士 さくら">
-<label for="description">説明（400文字まで）</label><textarea id="description" maxlength="400" rows="4" style="width:100%;font:inherit"></textarea>
-<label><input type="checkbox" id="watching"> 「見学のみ歓迎」と表示する</label>
-<label for="notes">メモ（120文字まで・参加者にも表示されます）</label><input type="text" id="notes" maxlength="120" placeholder="例：途中参加・途中退出OK">
-<button type="submit" id="save">予定する</button> <button type="button" id="cancel-edit" hidden>変更をやめる</button>
+<h2 id="form-title">{plan_heading}</h2>
+<label for="title">{title_label}</label><input type="text" id="title" maxlength="40" required placeholder="{title_example}">
+<label for="hall">{place}</label><select id="hall">{halls}</select>
+<label for="date">{date}</label><input type="date" id="date" required>
+<label for="start">{start}</label><input type="time" id="start" required>
+<label for="end">{end}</label><input type="time" id="end" required>
+<label for="facilitators">{facilitators}</label><input type="text" id="facilitators" maxlength="80" placeholder="{facilitators_example}">
+<label for="description">{description}</label><textarea id="description" maxlength="400" rows="4" style="width:100%;font:inherit"></textarea>
+<label><input type="checkbox" id="watching"> {watching}</label>
+<label for="notes">{notes}</label><input type="text" id="notes" maxlength="120" placeholder="{notes_example}">
+<button type="submit" id="save">{save}</button> <button type="button" id="cancel-edit" hidden>{cancel}</button>
 <p id="result" class="error" role="alert"></p>
 </form>
 {list}
 <script>
+const W = {words};
+const fill = (text, values) => text.replace(/\{{(\w+)\}}/g, (whole, name) => values[name] ?? whole);
 let editing = null;
 const $ = (id) => document.getElementById(id);
 const pad = (n) => String(n).padStart(2, "0");
@@ -122,13 +140,13 @@ document.addEventListener("click", async (event) => {{
     $("description").value = p.description; $("watching").checked = p.watching_welcome; $("notes").value = p.notes;
     const start = cityParts(p.starts_at), end = cityParts(p.ends_at);
     $("date").value = start.date; $("start").value = start.time; $("end").value = end.time;
-    $("form-title").textContent = "プログラムを変更する"; $("save").textContent = "変更を保存する"; $("cancel-edit").hidden = false;
+    $("form-title").textContent = W["programs.page.change_heading"]; $("save").textContent = W["programs.page.save_change"]; $("cancel-edit").hidden = false;
     $("title").focus();
   }}
-  if (remove && confirm(`「${{remove.dataset.title}}」を予定から削除します。町の案内板と「今日のプログラム」からも消えます。よろしいですか？`)) {{
+  if (remove && confirm(fill(W["programs.page.confirm.delete"], {{ title: remove.dataset.title }}))) {{
     const response = await fetch(`/api/programs/${{remove.dataset.id}}`, {{ method: "DELETE" }});
     if (response.ok) {{ location.reload(); return; }}
-    $("result").textContent = (await response.json().catch(() => ({{}}))).message ?? "削除できませんでした。";
+    $("result").textContent = (await response.json().catch(() => ({{}}))).message ?? W["programs.page.error.delete"];
   }}
 }});
 $("cancel-edit").addEventListener("click", () => location.reload());
@@ -144,9 +162,28 @@ $("program-form").addEventListener("submit", async (event) => {{
   const response = await fetch(editing ? `/api/programs/${{editing}}` : "/api/programs", {{
     method: editing ? "PUT" : "POST", headers: {{ "content-type": "application/json" }}, body: JSON.stringify(body) }});
   if (response.ok) {{ location.reload(); return; }}
-  $("result").textContent = (await response.json().catch(() => ({{}}))).message ?? "保存できませんでした。";
+  $("result").textContent = (await response.json().catch(() => ({{}}))).message ?? W["programs.page.error.save"];
 }});
-</script>"#
+</script>"#,
+        heading = w("staff.nav.programs"),
+        links = staff_links(),
+        explain = w("programs.page.explain"),
+        plan_heading = w("programs.page.plan_heading"),
+        title_label = w("programs.page.title"),
+        title_example = w("programs.page.title_example"),
+        place = w("programs.page.col.place"),
+        date = w("programs.page.date"),
+        start = w("programs.page.start"),
+        end = w("programs.page.end"),
+        facilitators = w("programs.page.facilitators"),
+        facilitators_example = w("programs.page.facilitators_example"),
+        description = w("programs.page.description"),
+        watching = w("programs.page.watching"),
+        notes = w("programs.page.notes"),
+        notes_example = w("programs.page.notes_example"),
+        save = w("programs.page.save"),
+        cancel = w("programs.page.cancel"),
+        words = js_words(&SCRIPT_WORDS),
     );
-    Ok(Html(page("プログラム", &body)))
+    Ok(Html(page(lang.text("programs.page.tab_title"), &body)))
 }

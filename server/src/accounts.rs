@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::StaffOnly;
-use crate::city_time::{city_label, city_time};
+use crate::city_time::city_label_in;
 use crate::error::AppError;
 use crate::json::JsonBody;
-use crate::pages::{escape, page};
+use crate::pages::{escape, js_words, page, staff_links};
 use crate::store::{Store, now};
 
 /// An account, as staff see it.
@@ -175,94 +175,121 @@ async fn change_role(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn when(at: i64) -> String {
-    format!("{} {}", city_label(at), city_time(at))
-}
+/// The words the page's script uses.
+const SCRIPT_WORDS: [&str; 6] = [
+    "accounts.confirm.role",
+    "accounts.error.change",
+    "accounts.confirm.delete",
+    "accounts.error.delete",
+    "accounts.confirm.suspend",
+    "accounts.confirm.resume",
+];
 
 async fn accounts_page(State(state): State<AppState>, StaffOnly(me): StaffOnly) -> Result<Html<String>, AppError> {
+    let lang = crate::lang::current();
+    let w = |key: &str| escape(lang.text(key));
     let rows: String = state
         .store
         .accounts()?
         .iter()
         .map(|account| {
-            let state_text = if account.suspended_at.is_some() { "<strong>一時停止中</strong>" } else { "利用中" };
-            let action = if account.id == me.account.id.0 {
-                "（あなた）".to_owned()
+            let state_text = if account.suspended_at.is_some() {
+                format!("<strong>{}</strong>", w("accounts.suspended"))
             } else {
-                let (label, suspend) =
-                    if account.suspended_at.is_some() { ("再開する", false) } else { ("一時停止する", true) };
+                w("accounts.active")
+            };
+            let action = if account.id == me.account.id.0 {
+                w("accounts.you")
+            } else {
+                let (label, suspend) = if account.suspended_at.is_some() {
+                    ("accounts.resume", false)
+                } else {
+                    ("accounts.suspend", true)
+                };
                 format!(
                     "<button type=\"button\" class=\"suspension\" data-id=\"{id}\" data-nickname=\"{nickname}\" data-suspend=\"{suspend}\">{label}</button> \
-                     <button type=\"button\" class=\"delete-account\" data-id=\"{id}\" data-nickname=\"{nickname}\" style=\"background:#a33\">削除する</button>",
+                     <button type=\"button\" class=\"delete-account\" data-id=\"{id}\" data-nickname=\"{nickname}\" style=\"background:#a33\">{delete}</button>",
                     id = account.id,
-                    nickname = escape(&account.nickname)
+                    nickname = escape(&account.nickname),
+                    label = w(label),
+                    delete = w("accounts.delete"),
                 )
             };
             let role = if account.id == me.account.id.0 {
-                account.role.label(protocol::locale::Lang::Ja).to_owned()
+                escape(account.role.label(lang))
             } else {
                 let options: String = Role::ALL
                     .iter()
                     .map(|role| {
                         let selected = if *role == account.role { " selected" } else { "" };
-                        format!("<option value=\"{}\"{selected}>{}</option>", role.as_str(), role.label(protocol::locale::Lang::Ja))
+                        format!("<option value=\"{}\"{selected}>{}</option>", role.as_str(), escape(role.label(lang)))
                     })
                     .collect();
                 format!(
-                    "<select class=\"role\" data-id=\"{}\" data-nickname=\"{}\" aria-label=\"役割\">{options}</select>",
+                    "<select class=\"role\" data-id=\"{}\" data-nickname=\"{}\" aria-label=\"{}\">{options}</select>",
                     account.id,
-                    escape(&account.nickname)
+                    escape(&account.nickname),
+                    w("staff.invite.role"),
                 )
             };
             format!(
                 "<tr data-account-id=\"{}\"><td>{}</td><td>{role}</td><td>{}</td><td>{}</td><td>{state_text}</td><td>{action}</td></tr>",
                 account.id,
                 escape(&account.nickname),
-                escape(&when(account.created_at)),
-                escape(&account.last_seen_at.map(when).unwrap_or_default()),
+                escape(&city_label_in(account.created_at, lang)),
+                escape(&account.last_seen_at.map(|at| city_label_in(at, lang)).unwrap_or_default()),
             )
         })
         .collect();
     let body = format!(
-        r#"<h1>参加者</h1>
-<p><a href="/staff">スタッフ用ページ</a>　<a href="/">町に入る</a></p>
-<p class="small">一時停止すると、その人の画面はすぐに閉じ、「一時停止されています」と表示されます。再開するまで、町には入れません。削除すると、その人について記録されているものがすべて消えます（元に戻せません）。時刻は日本時間です。</p>
+        r#"<h1>{title}</h1>
+{links}
+<p class="small">{explain}</p>
 <p id="result" class="error" role="alert"></p>
-<table><thead><tr><th>ニックネーム</th><th>役割</th><th>登録</th><th>最後に来た日時</th><th>状態</th><th></th></tr></thead>
+<table><thead><tr><th>{nickname}</th><th>{role}</th><th>{registered}</th><th>{last_seen}</th><th>{state}</th><th></th></tr></thead>
 <tbody id="accounts">{rows}</tbody></table>
 <script>
+const W = {words};
+const fill = (text, values) => text.replace(/\{{(\w+)\}}/g, (whole, name) => values[name] ?? whole);
 document.addEventListener("change", async (event) => {{
   const select = event.target.closest(".role");
   if (!select) return;
   const label = select.options[select.selectedIndex].text;
-  if (!confirm(`${{select.dataset.nickname}}さんの役割を「${{label}}」にします。その人の画面はいったん閉じ、再読み込みすると新しい役割で入れます。よろしいですか？`)) {{ location.reload(); return; }}
+  if (!confirm(fill(W["accounts.confirm.role"], {{ name: select.dataset.nickname, role: label }}))) {{ location.reload(); return; }}
   const response = await fetch(`/api/accounts/${{select.dataset.id}}/role`, {{
     method: "POST", headers: {{ "content-type": "application/json" }}, body: JSON.stringify({{ role: select.value }}) }});
   if (response.ok) {{ location.reload(); return; }}
-  document.getElementById("result").textContent = (await response.json().catch(() => ({{}}))).message ?? "変更できませんでした。";
+  document.getElementById("result").textContent = (await response.json().catch(() => ({{}}))).message ?? W["accounts.error.change"];
 }});
 document.addEventListener("click", async (event) => {{
   const remove = event.target.closest(".delete-account");
   if (remove) {{
-    if (!confirm(`${{remove.dataset.nickname}}さんのアカウントを削除します。画面はすぐに閉じ、ニックネーム・ログイン・ブロックなど、その人について記録されているものがすべて消えます。元に戻せません。よろしいですか？`)) return;
+    if (!confirm(fill(W["accounts.confirm.delete"], {{ name: remove.dataset.nickname }}))) return;
     const response = await fetch(`/api/accounts/${{remove.dataset.id}}`, {{ method: "DELETE" }});
     if (response.ok) {{ location.reload(); return; }}
-    document.getElementById("result").textContent = (await response.json().catch(() => ({{}}))).message ?? "削除できませんでした。";
+    document.getElementById("result").textContent = (await response.json().catch(() => ({{}}))).message ?? W["accounts.error.delete"];
     return;
   }}
   const button = event.target.closest(".suspension");
   if (!button) return;
   const suspend = button.dataset.suspend === "true";
-  const question = suspend
-    ? `${{button.dataset.nickname}}さんのアカウントを一時停止します。いま開いている画面はすぐに閉じ、再開するまで町に入れません。よろしいですか？`
-    : `${{button.dataset.nickname}}さんのアカウントを再開します。また町に入れるようになります。よろしいですか？`;
+  const question = fill(W[suspend ? "accounts.confirm.suspend" : "accounts.confirm.resume"], {{ name: button.dataset.nickname }});
   if (!confirm(question)) return;
   const response = await fetch(`/api/accounts/${{button.dataset.id}}/suspension`, {{
     method: "POST", headers: {{ "content-type": "application/json" }}, body: JSON.stringify({{ suspended: suspend }}) }});
   if (response.ok) {{ location.reload(); return; }}
-  document.getElementById("result").textContent = (await response.json().catch(() => ({{}}))).message ?? "変更できませんでした。";
+  document.getElementById("result").textContent = (await response.json().catch(() => ({{}}))).message ?? W["accounts.error.change"];
 }});
-</script>"#
+</script>"#,
+        title = w("staff.nav.accounts"),
+        links = staff_links(),
+        explain = w("accounts.explain"),
+        nickname = w("staff.col.nickname"),
+        role = w("staff.invite.role"),
+        registered = w("accounts.col.registered"),
+        last_seen = w("accounts.col.last_seen"),
+        state = w("staff.col.state"),
+        words = js_words(&SCRIPT_WORDS),
     );
-    Ok(Html(page("参加者", &body)))
+    Ok(Html(page(lang.text("staff.nav.accounts"), &body)))
 }

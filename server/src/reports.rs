@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::auth::StaffOnly;
-use crate::city_time::{city_label, city_time};
+use crate::city_time::city_label_in;
 use crate::error::AppError;
 use crate::pages::{escape, page};
 use crate::presence::help::bounded_text;
@@ -119,6 +119,8 @@ async fn list(State(state): State<AppState>, StaffOnly(_): StaffOnly) -> Result<
 }
 
 async fn reports_page(State(state): State<AppState>, StaffOnly(_): StaffOnly) -> Result<Html<String>, AppError> {
+    let lang = crate::lang::current();
+    let w = |key: &str| escape(lang.text(key));
     let rows: String = state
         .store
         .reports()?
@@ -127,21 +129,31 @@ async fn reports_page(State(state): State<AppState>, StaffOnly(_): StaffOnly) ->
             format!(
                 "<tr data-report-id=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 report.id,
-                escape(&format!("{} {}", city_label(report.created_at), city_time(report.created_at))),
+                escape(&city_label_in(report.created_at, lang)),
                 escape(&report.place),
-                escape(report.reporter.as_deref().unwrap_or("（削除されたアカウント）")),
-                escape(report.reported.as_deref().unwrap_or("（特定の人ではありません）")),
+                report.reporter.as_deref().map_or_else(|| w("reports.deleted_account"), escape),
+                report.reported.as_deref().map_or_else(|| w("reports.nobody_in_particular"), escape),
                 escape(&report.note),
             )
         })
         .collect();
-    let empty = if rows.is_empty() { "<p id=\"no-reports\">知らせはありません。</p>" } else { "" };
+    let empty = if rows.is_empty() { format!("<p id=\"no-reports\">{}</p>", w("reports.none")) } else { String::new() };
     let body = format!(
-        r#"<h1>参加者からの知らせ</h1>
-<p><a href="/staff">スタッフ用ページ</a>　<a href="/accounts">参加者</a>　<a href="/">町に入る</a></p>
-<p class="small">町で参加者が「スタッフに知らせる」を使うと、ここに届きます。残るのは、知らせた人が書いたひとことと、場所と時刻だけです（会話の内容は残りません）。30日で消えます。時刻は日本時間です。</p>
-<table><thead><tr><th>日時</th><th>場所</th><th>知らせた人</th><th>だれについて</th><th>ひとこと</th></tr></thead>
-<tbody id="reports">{rows}</tbody></table>{empty}"#
+        r#"<h1>{title}</h1>
+<p><a href="/staff">{staff}</a>　<a href="/accounts">{accounts}</a>　<a href="/">{town}</a></p>
+<p class="small">{explain}</p>
+<table><thead><tr><th>{when}</th><th>{place}</th><th>{by}</th><th>{about}</th><th>{note}</th></tr></thead>
+<tbody id="reports">{rows}</tbody></table>{empty}"#,
+        title = w("staff.nav.reports"),
+        staff = w("staff.title"),
+        accounts = w("staff.nav.accounts"),
+        town = w("staff.nav.town"),
+        explain = w("reports.explain"),
+        when = w("programs.page.col.when"),
+        place = w("programs.page.col.place"),
+        by = w("reports.col.by"),
+        about = w("reports.col.about"),
+        note = w("reports.col.note"),
     );
-    Ok(Html(page("参加者からの知らせ", &body)))
+    Ok(Html(page(lang.text("staff.nav.reports"), &body)))
 }

@@ -185,9 +185,11 @@ pub fn keep_in_step(state: AppState) {
 
 /// `/slots`: counselors (and staff) publish counseling times and see who booked them.
 async fn slots_page(State(state): State<AppState>, SignedIn(session): SignedIn) -> Result<impl IntoResponse, AppError> {
+    let lang = crate::lang::current();
+    let w = |key: &str| escape(lang.text(key));
     if !receives(session.account.role) {
-        let body = "<h1>相談の枠</h1><p>このページは相談員とスタッフのためのページです。</p>";
-        return Ok((StatusCode::FORBIDDEN, Html(page("相談の枠", body))));
+        let body = format!("<h1>{}</h1><p>{}</p>", w("slots.title"), w("slots.not_for_you"));
+        return Ok((StatusCode::FORBIDDEN, Html(page(lang.text("slots.title"), &body))));
     }
     let viewer = ParticipantView { id: session.account.id, role: session.account.role };
     let at = now();
@@ -195,7 +197,7 @@ async fn slots_page(State(state): State<AppState>, SignedIn(session): SignedIn) 
     let booths: Vec<_> = map.places.iter().filter(|place| place.kind == PlaceKind::Booth).collect();
     let options: String = booths
         .iter()
-        .map(|place| format!("<option value=\"{}\">{}</option>", escape(&place.id.0), escape(&place.name)))
+        .map(|place| format!("<option value=\"{}\">{}</option>", escape(&place.id.0), escape(place.name_in(lang))))
         .collect();
     let rows: String = state
         .store
@@ -203,11 +205,11 @@ async fn slots_page(State(state): State<AppState>, SignedIn(session): SignedIn) 
         .iter()
         .map(|slot| {
             let view = slot_view(slot, viewer);
-            let booth = map.place(&view.booth).map_or(view.booth.0.clone(), |place| place.name.clone());
+            let booth = map.place(&view.booth).map_or(view.booth.0.clone(), |place| place.name_in(lang).to_owned());
             let who = match (&view.booked_by, view.state) {
-                (Some(nickname), _) => format!("{}さん", escape(nickname)),
-                (None, SlotState::Free) => "空き".into(),
-                (None, _) => "予約あり".into(),
+                (Some(nickname), _) => escape(&lang.fill("slots.booked_by", &[("name", nickname)])),
+                (None, SlotState::Free) => w("slots.free"),
+                (None, _) => w("slots.booked"),
             };
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -219,20 +221,20 @@ async fn slots_page(State(state): State<AppState>, SignedIn(session): SignedIn) 
         })
         .collect();
     let body = format!(
-        r#"<h1>相談の枠</h1>
-<p class="small">公開した時間は、参加者がブースの入口から予約できます（ニックネームだけ）。予約の時間になると、その人だけがブースに入れます。
-予約の記録は、その時間の30日後に消えます。</p>
+        r#"<h1>{title}</h1>
+<p class="small">{explain}</p>
 <form id="slot-form">
-<label for="booth">ブース</label><select id="booth">{options}</select>
-<label for="date">日付</label><input id="date" type="date" required>
-<label for="time">開始時刻</label><input id="time" type="time" required>
-<label for="minutes">長さ（分）</label><input id="minutes" type="number" min="10" max="120" value="50" required>
-<button id="publish" type="submit">この時間を公開する</button>
+<label for="booth">{booth}</label><select id="booth">{options}</select>
+<label for="date">{date}</label><input id="date" type="date" required>
+<label for="time">{start}</label><input id="time" type="time" required>
+<label for="minutes">{minutes}</label><input id="minutes" type="number" min="10" max="120" value="50" required>
+<button id="publish" type="submit">{publish}</button>
 <p id="result" class="error" role="status"></p>
 </form>
-<h2>これからの枠</h2>
-<table><thead><tr><th>日時</th><th>ブース</th><th>相談員</th><th>予約</th></tr></thead><tbody id="slots">{rows}</tbody></table>
+<h2>{coming}</h2>
+<table><thead><tr><th>{when}</th><th>{booth}</th><th>{counselor}</th><th>{booking}</th></tr></thead><tbody id="slots">{rows}</tbody></table>
 <script>
+const FAILED = {failed};
 document.getElementById("slot-form").addEventListener("submit", async (event) => {{
   event.preventDefault();
   const date = document.getElementById("date").value, time = document.getElementById("time").value;
@@ -242,9 +244,21 @@ document.getElementById("slot-form").addEventListener("submit", async (event) =>
       minutes: Number(document.getElementById("minutes").value) }}) }});
   if (response.ok) {{ location.reload(); return; }}
   const problem = await response.json().catch(() => ({{}}));
-  document.getElementById("result").textContent = problem.message ?? "公開できませんでした。";
+  document.getElementById("result").textContent = problem.message ?? FAILED;
 }});
-</script>"#
+</script>"#,
+        title = w("slots.title"),
+        explain = w("slots.explain"),
+        booth = w("slots.booth"),
+        date = w("programs.page.date"),
+        start = w("programs.page.start"),
+        minutes = w("slots.minutes"),
+        publish = w("slots.publish"),
+        coming = w("slots.coming"),
+        when = w("programs.page.col.when"),
+        counselor = w("slots.counselor"),
+        booking = w("slots.booking"),
+        failed = crate::pages::js(lang.text("slots.error.publish")),
     );
-    Ok((StatusCode::OK, Html(page("相談の枠", &body))))
+    Ok((StatusCode::OK, Html(page(lang.text("slots.title"), &body))))
 }

@@ -89,8 +89,14 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     };
     let no_staff = store.staff_count().map_err(|e| e.to_string())? == 0;
     let staff_invite = if config.staff_invite || no_staff {
-        let invite =
-            store.create_invite(Role::Staff, "起動時に発行", None, START_INVITE_SECONDS).map_err(|e| e.to_string())?;
+        let invite = store
+            .create_invite(
+                Role::Staff,
+                protocol::locale::Lang::Ja.text("staff.first_invite_note"),
+                None,
+                START_INVITE_SECONDS,
+            )
+            .map_err(|e| e.to_string())?;
         Some(config.invite_url(&invite.token))
     } else {
         None

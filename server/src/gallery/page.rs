@@ -7,20 +7,36 @@ use axum::response::Html;
 use crate::AppState;
 use crate::auth::StaffOnly;
 use crate::error::{AppError, size_label};
-use crate::pages::{escape, page};
+use crate::lang::Lang;
+use crate::pages::{escape, js_words, page, staff_links};
 
-/// 「3分12秒」.
-fn duration_label(ms: u64) -> String {
+/// 「3分12秒」, "3 min 12 s".
+fn duration_label(ms: u64, lang: Lang) -> String {
     let seconds = ms.div_ceil(1000);
     match (seconds / 60, seconds % 60) {
-        (0, s) => format!("{s}秒"),
-        (m, 0) => format!("{m}分"),
-        (m, s) => format!("{m}分{s}秒"),
+        (0, s) => lang.fill("gallery.page.seconds", &[("s", &s)]),
+        (m, 0) => lang.fill("gallery.page.minutes", &[("m", &m)]),
+        (m, s) => lang.fill("gallery.page.minutes_seconds", &[("m", &m), ("s", &s)]),
     }
 }
 
-/// The staff page.
+/// The words the page's script uses.
+const SCRIPT_WORDS: [&str; 9] = [
+    "gallery.page.error.change",
+    "gallery.page.too_large",
+    "gallery.page.uploading",
+    "gallery.page.checking",
+    "gallery.page.added",
+    "gallery.page.error.upload",
+    "gallery.page.upload_broken",
+    "gallery.page.upload_cancelled",
+    "gallery.page.confirm.delete",
+];
+
+/// The staff page, in the staff member's language.
 pub async fn gallery_page(State(state): State<AppState>, StaffOnly(_): StaffOnly) -> Result<Html<String>, AppError> {
+    let lang = crate::lang::current();
+    let w = |key: &str| escape(lang.text(key));
     let limit = size_label(state.config.video_max_bytes);
     let max_bytes = state.config.video_max_bytes;
     let rows: String = state
@@ -40,65 +56,76 @@ pub async fn gallery_page(State(state): State<AppState>, StaffOnly(_): StaffOnly
                  <td><strong>{title}</strong>{hidden}<br><span class=\"small\">{description}</span></td>\
                  <td>{program}</td><td>{duration}<br><span class=\"small\">{container}{captions}</span></td>\
                  <td class=\"small\">{by}</td>\
-                 <td><button type=\"button\" class=\"up\" data-video=\"{data}\" aria-label=\"前へ\">↑</button> \
-                 <button type=\"button\" class=\"down\" data-video=\"{data}\" aria-label=\"後ろへ\">↓</button> \
-                 <button type=\"button\" class=\"edit\" data-video=\"{data}\">変更</button> \
+                 <td><button type=\"button\" class=\"up\" data-video=\"{data}\" aria-label=\"{earlier}\">↑</button> \
+                 <button type=\"button\" class=\"down\" data-video=\"{data}\" aria-label=\"{later}\">↓</button> \
+                 <button type=\"button\" class=\"edit\" data-video=\"{data}\">{change}</button> \
                  <button type=\"button\" class=\"toggle\" data-video=\"{data}\">{toggle}</button> \
-                 <button type=\"button\" class=\"delete\" data-video=\"{data}\">削除</button></td></tr>",
+                 <button type=\"button\" class=\"delete\" data-video=\"{data}\">{delete}</button></td></tr>",
                 id = video.id.0,
                 title = escape(&video.title),
-                hidden = if video.hidden { "<br><strong>非公開</strong>" } else { "" },
+                hidden = if video.hidden {
+                    format!("<br><strong>{}</strong>", w("gallery.page.hidden"))
+                } else {
+                    String::new()
+                },
                 description = escape(&video.description).replace('\n', "<br>"),
                 program = escape(video.program.as_deref().unwrap_or("")),
-                duration = duration_label(video.duration_ms),
+                duration = escape(&duration_label(video.duration_ms, lang)),
                 container = video.container.as_str().to_uppercase(),
-                captions = if video.captions { "・字幕あり" } else { "" },
+                captions = if video.captions { w("gallery.page.with_captions") } else { String::new() },
                 by = escape(video.uploaded_by.as_deref().unwrap_or("")),
-                toggle = if video.hidden { "公開する" } else { "非公開にする" },
+                earlier = w("gallery.page.earlier"),
+                later = w("gallery.page.later"),
+                change = w("programs.page.change"),
+                toggle = w(if video.hidden { "gallery.page.show" } else { "gallery.page.hide" }),
+                delete = w("programs.page.delete"),
             )
         })
         .collect();
-    let empty = if rows.is_empty() { "<p id=\"no-videos\">動画はまだありません。</p>" } else { "" };
+    let empty =
+        if rows.is_empty() { format!("<p id=\"no-videos\">{}</p>", w("gallery.page.none")) } else { String::new() };
     let body = format!(
-        r#"<h1>ギャラリーの動画</h1>
-<p><a href="/staff">スタッフ用ページ</a>　<a href="/">町に入る</a></p>
-<p class="small">ここに載せた動画は、町のギャラリーのスクリーンで見られます（並び順に、スクリーンに割り当てられます）。
-スタッフはスクリーンの前で「みんなで見る」を押すと、ギャラリーにいる全員に同時に上映できます。動画はログインした人だけが見られます。</p>
+        r#"<h1>{heading}</h1>
+{links}
+<p class="small">{explain}</p>
 <form id="video-form">
-<h2>動画を追加する</h2>
-<label for="video">動画ファイル（MP4：H.264・AAC、または WebM：VP8・VP9・Opus／{limit}まで）</label>
+<h2>{add}</h2>
+<label for="video">{video_label}</label>
 <input type="file" id="video" accept="video/mp4,video/webm" required>
-<label for="title">タイトル（60文字まで）</label><input type="text" id="title" maxlength="60" required placeholder="例：唄ごえカフェのようす">
-<label for="description">説明（400文字まで）</label><textarea id="description" maxlength="400" rows="3" style="width:100%;font:inherit"></textarea>
-<label for="program">どのプログラムの動画か（なくても大丈夫です）</label><input type="text" id="program" maxlength="40" placeholder="例：唄ごえカフェ">
-<label for="poster">表紙の画像（JPEG・PNG、なくても大丈夫です：なければ動画の1コマを使います）</label><input type="file" id="poster" accept="image/jpeg,image/png">
-<label for="captions">日本語の字幕（WebVTT・.vtt、なくても大丈夫です）</label><input type="file" id="captions" accept=".vtt,text/vtt">
-<button type="submit" id="upload">アップロードする</button> <button type="button" id="cancel-upload" hidden>アップロードをやめる</button>
+<label for="title">{title_label}</label><input type="text" id="title" maxlength="60" required placeholder="{title_example}">
+<label for="description">{description_label}</label><textarea id="description" maxlength="400" rows="3" style="width:100%;font:inherit"></textarea>
+<label for="program">{program_label}</label><input type="text" id="program" maxlength="40" placeholder="{program_example}">
+<label for="poster">{poster_label}</label><input type="file" id="poster" accept="image/jpeg,image/png">
+<label for="captions">{captions_label}</label><input type="file" id="captions" accept=".vtt,text/vtt">
+<button type="submit" id="upload">{upload}</button> <button type="button" id="cancel-upload" hidden>{cancel_upload}</button>
 <p><progress id="progress" max="100" value="0" hidden></progress> <span id="progress-text" role="status"></span></p>
 <p id="result" class="error" role="alert"></p>
 </form>
 <form id="edit-form" hidden>
-<h2>動画の説明を変更する</h2>
-<label for="edit-title">タイトル</label><input type="text" id="edit-title" maxlength="60" required>
-<label for="edit-description">説明</label><textarea id="edit-description" maxlength="400" rows="3" style="width:100%;font:inherit"></textarea>
-<label for="edit-program">プログラム</label><input type="text" id="edit-program" maxlength="40">
-<button type="submit" id="edit-save">変更を保存する</button> <button type="button" id="edit-cancel">やめる</button>
+<h2>{edit_heading}</h2>
+<label for="edit-title">{edit_title}</label><input type="text" id="edit-title" maxlength="60" required>
+<label for="edit-description">{edit_description}</label><textarea id="edit-description" maxlength="400" rows="3" style="width:100%;font:inherit"></textarea>
+<label for="edit-program">{edit_program}</label><input type="text" id="edit-program" maxlength="40">
+<button type="submit" id="edit-save">{save_change}</button> <button type="button" id="edit-cancel">{cancel}</button>
 </form>
-<h2>動画の一覧</h2>
-<table><thead><tr><th>表紙</th><th>動画</th><th>プログラム</th><th>長さ</th><th>追加した人</th><th></th></tr></thead>
+<h2>{list}</h2>
+<table><thead><tr><th>{col_poster}</th><th>{col_video}</th><th>{edit_program}</th><th>{col_length}</th><th>{col_by}</th><th></th></tr></thead>
 <tbody id="videos">{rows}</tbody></table>{empty}
 <script>
+const W = {words};
+const LIMIT = {limit_js};
+const fill = (text, values) => text.replace(/\{{(\w+)\}}/g, (whole, name) => values[name] ?? whole);
 const $ = (id) => document.getElementById(id);
 let upload = null, editing = null;
 const failed = async (response, fallback) => (await response.json().catch(() => ({{}}))).message ?? fallback;
 const send = async (url, method, body) => {{
   const response = await fetch(url, {{ method, headers: {{ "content-type": "application/json" }}, body: body && JSON.stringify(body) }});
   if (response.ok) {{ location.reload(); return; }}
-  $("result").textContent = await failed(response, "変更できませんでした。");
+  $("result").textContent = await failed(response, W["gallery.page.error.change"]);
 }};
 $("video-form").addEventListener("submit", (event) => {{
   event.preventDefault();
-  if ($("video").files[0]?.size > {max_bytes}) {{ $("result").textContent = "動画ファイルは{limit}までです。短くするか、画質を下げてからお試しください。"; return; }}
+  if ($("video").files[0]?.size > {max_bytes}) {{ $("result").textContent = fill(W["gallery.page.too_large"], {{ limit: LIMIT }}); return; }}
   const form = new FormData();
   form.append("title", $("title").value);
   form.append("description", $("description").value);
@@ -114,17 +141,17 @@ $("video-form").addEventListener("submit", (event) => {{
     if (!e.lengthComputable) return;
     const percent = Math.floor(e.loaded * 100 / e.total);
     $("progress").value = percent;
-    $("progress-text").textContent = percent < 100 ? `アップロード中… ${{percent}}%` : "動画を確かめています…";
+    $("progress-text").textContent = percent < 100 ? fill(W["gallery.page.uploading"], {{ percent }}) : W["gallery.page.checking"];
   }};
   const done = () => {{ upload = null; $("cancel-upload").hidden = true; $("upload").disabled = false; $("progress").hidden = true; }};
   upload.onload = () => {{
-    if (upload.status === 201) {{ $("progress-text").textContent = "追加しました。"; location.reload(); return; }}
-    $("result").textContent = upload.response?.message ?? "アップロードできませんでした。";
+    if (upload.status === 201) {{ $("progress-text").textContent = W["gallery.page.added"]; location.reload(); return; }}
+    $("result").textContent = upload.response?.message ?? W["gallery.page.error.upload"];
     $("progress-text").textContent = "";
     done();
   }};
-  upload.onerror = () => {{ $("result").textContent = "アップロードが途中で止まりました。何も保存されていません。もう一度お試しください。"; $("progress-text").textContent = ""; done(); }};
-  upload.onabort = () => {{ $("progress-text").textContent = "アップロードをやめました。何も保存されていません。"; done(); }};
+  upload.onerror = () => {{ $("result").textContent = W["gallery.page.upload_broken"]; $("progress-text").textContent = ""; done(); }};
+  upload.onabort = () => {{ $("progress-text").textContent = W["gallery.page.upload_cancelled"]; done(); }};
   upload.send(form);
 }});
 $("cancel-upload").addEventListener("click", () => upload?.abort());
@@ -136,7 +163,7 @@ document.addEventListener("click", (event) => {{
   if (button.classList.contains("up")) send(`/api/videos/${{v.id}}/move`, "POST", {{ earlier: true }});
   if (button.classList.contains("down")) send(`/api/videos/${{v.id}}/move`, "POST", {{ earlier: false }});
   if (button.classList.contains("toggle")) send(`/api/videos/${{v.id}}`, "PUT", {{ ...text, hidden: !v.hidden }});
-  if (button.classList.contains("delete") && confirm(`「${{v.title}}」を削除します。ファイルも消え、元に戻せません。よろしいですか？`)) send(`/api/videos/${{v.id}}`, "DELETE");
+  if (button.classList.contains("delete") && confirm(fill(W["gallery.page.confirm.delete"], {{ title: v.title }}))) send(`/api/videos/${{v.id}}`, "DELETE");
   if (button.classList.contains("edit")) {{
     editing = v;
     $("edit-form").hidden = false;
@@ -150,7 +177,34 @@ $("edit-form").addEventListener("submit", (event) => {{
   send(`/api/videos/${{editing.id}}`, "PUT", {{ title: $("edit-title").value, description: $("edit-description").value,
     program: $("edit-program").value, hidden: editing.hidden }});
 }});
-</script>"#
+</script>"#,
+        heading = w("staff.nav.gallery"),
+        links = staff_links(),
+        explain = w("gallery.page.explain"),
+        add = w("gallery.page.add"),
+        video_label = escape(&lang.fill("gallery.page.video", &[("limit", &limit)])),
+        title_label = w("gallery.page.title"),
+        title_example = w("gallery.page.title_example"),
+        description_label = w("programs.page.description"),
+        program_label = w("gallery.page.program"),
+        program_example = w("programs.page.title_example"),
+        poster_label = w("gallery.page.poster"),
+        captions_label = w("gallery.page.captions"),
+        upload = w("gallery.page.upload"),
+        cancel_upload = w("gallery.page.cancel_upload"),
+        edit_heading = w("gallery.page.edit"),
+        edit_title = w("gallery.page.edit_title"),
+        edit_description = w("gallery.page.edit_description"),
+        edit_program = w("programs.page.col.program"),
+        save_change = w("programs.page.save_change"),
+        cancel = w("gallery.page.cancel"),
+        list = w("gallery.page.list"),
+        col_poster = w("gallery.page.col.poster"),
+        col_video = w("gallery.page.col.video"),
+        col_length = w("gallery.page.col.length"),
+        col_by = w("gallery.page.col.by"),
+        words = js_words(&SCRIPT_WORDS),
+        limit_js = crate::pages::js(&limit),
     );
-    Ok(Html(page("ギャラリー", &body)))
+    Ok(Html(page(lang.text("gallery.page.tab_title"), &body)))
 }

@@ -172,7 +172,7 @@ fn kind_notice(ui: &mut egui::Ui, rects: &mut ControlRects, lines: [&str; 2]) ->
     for line in lines {
         ui.label(line);
     }
-    rects.button(ui, "withdraw", "閉じる")
+    rects.button(ui, "withdraw", t("common.close"))
 }
 
 /// 「家族と一緒に」: who we asked to come along, and whether the list of people to ask is open.
@@ -210,7 +210,7 @@ fn family_section(
             family.picking = false;
         }
     }
-    if rects.button(ui, "family-cancel", "やめる") {
+    if rects.button(ui, "family-cancel", t("common.cancel")) {
         family.picking = false;
     }
 }

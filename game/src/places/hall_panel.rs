@@ -146,7 +146,7 @@ fn facilitator(
     }
     if !view.reactions.is_empty() {
         let counts: Vec<String> = view.reactions.iter().map(|(r, n)| format!("{} {n}", r.label(current()))).collect();
-        ui.label(tf("hall.reactions_received", &[("counts", &counts.join("・"))]));
+        ui.label(tf("hall.reactions_received", &[("counts", &counts.join(t("hall.reactions_joined")))]));
     }
 }
 

@@ -1,5 +1,6 @@
 //! The city's clock: its time zone (Asia/Tokyo unless `--time-zone` says otherwise) and how
-//! times read in Japanese (「11月25日（水）14:00」), for booth times, programs and open hours.
+//! times read in each language (「11月25日（水）14:00」, "Wed 25 Nov, 14:00"), for booth times,
+//! programs, open hours and the staff pages.
 
 use std::sync::OnceLock;
 
@@ -42,19 +43,10 @@ pub fn city_day(unix: i64) -> i64 {
     i64::from(date.since(Date::constant(1970, 1, 1)).map_or(0, |span| span.get_days()))
 }
 
-/// 「11月25日（水）14:00」 in the city's time.
-pub fn city_label(unix: i64) -> String {
-    format!("{}{}", crate::open_hours::rules::day_label(city_date(unix)), city_time(unix))
-}
-
 /// 「11月25日（水）14:00」 or "Wed 25 Nov, 14:00" in the city's time, in `lang`.
 pub fn city_label_in(unix: i64, lang: crate::lang::Lang) -> String {
-    match lang {
-        crate::lang::Lang::Ja => city_label(unix),
-        crate::lang::Lang::En => {
-            format!("{}, {}", crate::open_hours::rules::day_label_in(city_date(unix), lang), city_time(unix))
-        }
-    }
+    let day = crate::open_hours::rules::day_label_in(city_date(unix), lang);
+    lang.fill("date.day_time", &[("day", &day), ("time", &city_time(unix))])
 }
 
 /// 「14:00」 in the city's time.
@@ -71,7 +63,7 @@ mod tests {
     fn times_read_in_the_citys_clock() {
         // 2026-11-25 05:00 UTC is 14:00 in Tokyo, a Wednesday.
         let at = 1_795_582_800;
-        assert_eq!(city_label(at), "11月25日（水）14:00");
+        assert_eq!(city_label_in(at, crate::lang::Lang::Ja), "11月25日（水）14:00");
         assert_eq!(city_label_in(at, crate::lang::Lang::En), "Wed 25 Nov, 14:00");
         assert_eq!(city_time(at + 50 * 60), "14:50");
         assert_eq!(city_day(0), 0);

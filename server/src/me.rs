@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::{SignedIn, StaffOnly, cleared_cookie};
-use crate::city_time::city_label;
+use crate::city_time::city_label_in;
 use crate::error::AppError;
 use crate::json::JsonBody;
 use crate::lang::text;
@@ -228,8 +228,8 @@ async fn me_page(State(state): State<AppState>, SignedIn(session): SignedIn) -> 
                 "<tr data-session=\"{id}\"><td>{which}</td><td>{from}</td><td>{seen}</td>\
                  <td><button type=\"button\" class=\"end-session\" data-id=\"{id}\">{end}</button></td></tr>",
                 id = s.id,
-                from = escape(&city_label(s.created_at)),
-                seen = escape(&city_label(s.last_seen_at)),
+                from = escape(&city_label_in(s.created_at, crate::lang::current())),
+                seen = escape(&city_label_in(s.last_seen_at, crate::lang::current())),
                 end = escape(text("me.end_session")),
             )
         })

@@ -32,11 +32,11 @@ pub struct PersonRow {
     pub id: Option<i64>,
     /// Nickname.
     pub nickname: Option<String>,
-    /// Role, in Japanese.
+    /// Role, in the reader's language.
     pub role: Option<String>,
     /// Where: the place's name, 「町の通り」, or 「個別相談中」.
     pub place: String,
-    /// Step of the ladder, in Japanese.
+    /// Step of the ladder, in the reader's language.
     pub step: Option<String>,
     /// Minutes in the town.
     pub minutes: Option<u64>,

@@ -1,5 +1,6 @@
-//! Server-rendered HTML pages: the registration page behind an invite link and the page for a
-//! browser that has no session (in the request's language), and the staff page (Japanese).
+//! Server-rendered HTML pages in the request's language: the registration page behind an invite
+//! link, the page for a browser that has no session, privacy, and what every page shares (the
+//! house style, escaping, the words a page's script needs, the staff pages' links).
 
 use axum::Router;
 use axum::extract::State;

@@ -1,11 +1,14 @@
 // English, end to end: a browser whose language is English gets the registration page, its
 // error messages and the town in English (the page's own text, the list of places with the
 // places' English names); 設定's language switch brings Japanese back at once, and the choice is
-// kept for the server's pages too. A Japanese browser is never shown English.
+// kept for the server's pages too; what the server words for everyone (a program on the guide
+// board) follows the page's language. A Japanese browser is never shown English.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { artifacts, clickControl, eventually, inviter, register, snapshot, useServerAndBrowser } from "./harness.mjs";
+import {
+  artifacts, clickControl, eventually, inviter, plainPage, register, snapshot, useServerAndBrowser,
+} from "./harness.mjs";
 
 const running = useServerAndBrowser({ before, after });
 const invites = inviter(running);
@@ -57,6 +60,23 @@ test("an English browser registers and walks the town in English; the switch bri
   assert.match(await usedPage.textContent("#problem"), /already been used/);
   await usedPage.close();
 
+  // What the server words for everyone reaches this page in English: a program running now in hall A,
+  // scheduled by a Japanese member of staff, is on the guide board with the hall's English name.
+  const [staffInvite] = await invites(1, "staff");
+  const staff = await plainPage(browser, staffInvite, "よていがかり", "/programs");
+  const now = Math.floor(Date.now() / 1000);
+  const created = await staff.evaluate(async (body) => (await fetch("/api/programs", {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).status,
+  { title: "Lunch", hall: "hall-1", starts_at: now - 600, ends_at: now + 3000, description: "" });
+  assert.equal(created, 201);
+  const board = await eventually("the program on the board, in English", async () => {
+    const lines = (await snapshot(page)).programs.board;
+    return lines.some((line) => /^\[On now\] \d+:\d\d–\d+:\d\d Lunch \(Program hall A\)$/.test(line)) && lines;
+  });
+  assert.ok(!board.join("").match(/[ぁ-んァ-ン一-龯]/), `no Japanese on the board: ${board}`);
+  assert.match(await staff.textContent("#programs"), /交流スペース A/, "the staff member reads it in Japanese");
+  await staff.context().close();
+
   // 設定 → 日本語: the page's text turns Japanese at once, and the server's pages follow.
   await clickControl(page, "settings");
   // The language comes last in the window: scroll down to it, as a person would with the wheel.
@@ -75,6 +95,8 @@ test("an English browser registers and walks the town in English; the switch bri
     && (await page.getAttribute("#chat-input", "placeholder")) === "近くの人へのメッセージ（Enter で送信）"
     && (await page.textContent("#list-toggle")) === "一覧で見る");
   assert.equal((await snapshot(page)).screen, "town", "still in the town: nothing reloaded");
+  assert.ok((await snapshot(page)).programs.board.some((line) => line.includes("Lunch（交流スペース A）")),
+    "the same program, now worded in Japanese without asking the server");
   const privacy = await page.context().newPage();
   await privacy.goto(new URL("/privacy", invite).href);
   assert.equal(await privacy.textContent("h1"), "プライバシーについて", "the kept choice wins over the browser's English");

@@ -248,11 +248,6 @@ pub fn day_label_in(day: Date, lang: Lang) -> String {
     lang.fill("date.day", &[("month", &lang.text(month)), ("day", &day.day()), ("weekday", &weekday)])
 }
 
-/// A day in Japanese, as the staff pages read it: 「12月23日（水）」.
-pub fn day_label(day: Date) -> String {
-    day_label_in(day, Lang::Ja)
-}
-
 /// An exception in words: 「12月23日（水）はお休み」, 「12月26日（土）10:00〜18:00 も開きます」,
 /// "Closed on Wed 23 Dec".
 pub fn exception_label(exception: &Exception, lang: Lang) -> String {

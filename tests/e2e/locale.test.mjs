@@ -74,6 +74,7 @@ test("an English browser registers and walks the town in English; the switch bri
     return lines.some((line) => /^\[On now\] \d+:\d\d–\d+:\d\d Lunch \(Program hall A\)$/.test(line)) && lines;
   });
   assert.ok(!board.join("").match(/[ぁ-んァ-ン一-龯]/), `no Japanese on the board: ${board}`);
+  await staff.reload();
   assert.match(await staff.textContent("#programs"), /交流スペース A/, "the staff member reads it in Japanese");
   await staff.context().close();
 

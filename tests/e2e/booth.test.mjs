@@ -150,9 +150,10 @@ test("a counseling booth is private by construction", { timeout: 900_000 }, asyn
     (await snapshot(d)).booth.slots.find((s) => s.booth === "booth-1" && s.state === "free"));
   await clickControl(d, `book:${slot.id}`);
   const reserved = await eventually("D's reservation opens the door", async () => (await snapshot(d)).booth.ticket?.status === "reserved" && (await snapshot(d)).booth.ticket);
-  assert.match(reserved.label, /月.*日（.）\d\d:\d\d/);
+  assert.match(reserved.label.ja, /月.*日（.）\d\d:\d\d/);
+  assert.match(reserved.label.en, /^\w{3} \d+ \w{3}, \d\d:\d\d$/, "and in English, for an English reader");
   const dId = (await snapshot(d)).me.id;
-  await eventually("K's desk shows the next reservation", async () => (await snapshot(k)).booth.desk?.next_reservation?.startsWith("だいちさん"));
+  await eventually("K's desk shows the next reservation", async () => (await snapshot(k)).booth.desk?.next_reservation?.ja.startsWith("だいちさん"));
   await d.screenshot({ path: join(artifacts, "booth-d-reserved.png") });
   await clickControl(d, "go-to-booth");
   await eventually("D inside booth 1", async () => (await snapshot(d)).booth.inside === "booth-1");

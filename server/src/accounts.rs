@@ -249,8 +249,7 @@ async fn accounts_page(State(state): State<AppState>, StaffOnly(me): StaffOnly) 
 <table><thead><tr><th>{nickname}</th><th>{role}</th><th>{registered}</th><th>{last_seen}</th><th>{state}</th><th></th></tr></thead>
 <tbody id="accounts">{rows}</tbody></table>
 <script>
-const W = {words};
-const fill = (text, values) => text.replace(/\{{(\w+)\}}/g, (whole, name) => values[name] ?? whole);
+{words}
 document.addEventListener("change", async (event) => {{
   const select = event.target.closest(".role");
   if (!select) return;

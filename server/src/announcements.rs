@@ -220,7 +220,7 @@ async fn announcements_page(State(state): State<AppState>, StaffOnly(_): StaffOn
 <h2>{listed}</h2>
 <table><thead><tr><th>{period}</th><th>{title}</th><th></th></tr></thead><tbody id="announcements">{rows}</tbody></table>{empty}
 <script>
-const W = {words};
+{words}
 const $ = (id) => document.getElementById(id);
 const pad = (n) => String(n).padStart(2, "0");
 const cityParts = (ms) => {{ const d = new Date(ms + 9 * 3600_000);

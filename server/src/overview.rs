@@ -173,8 +173,7 @@ async fn now_page(StaffOnly(_): StaffOnly) -> Result<Html<String>, AppError> {
 <table><thead><tr><th>{nickname}</th><th>{role}</th><th>{place}</th><th>{step}</th><th>{time}</th><th>{care}</th></tr></thead><tbody id="people"></tbody></table>
 <script>
 const ZONE = {zone};
-const W = {words};
-const fill = (text, values) => text.replace(/\{{(\w+)\}}/g, (whole, name) => values[name] ?? whole);
+{words}
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${{c.charCodeAt(0)}};`);
 const minutes = (m) => m == null ? "" : (m < 1 ? W["now.under_a_minute"] : fill(W["now.minutes"], {{ minutes: m }}));

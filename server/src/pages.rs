@@ -85,12 +85,15 @@ pub fn language_switch() -> String {
     )
 }
 
-/// The words a page's script needs, in the request's language: a JavaScript object literal
-/// `{"key": "text", …}` for an inline script (which fills `{name}` places itself).
+/// The start of a page's inline script: its words in the request's language as `W` (an object
+/// `{"key": "text", …}`), and `fill(text, values)`, which puts values in a text's `{name}` places.
 pub fn js_words(keys: &[&str]) -> String {
     let words: serde_json::Map<String, serde_json::Value> =
         keys.iter().map(|key| ((*key).to_owned(), serde_json::Value::from(crate::lang::text(key)))).collect();
-    serde_json::Value::Object(words).to_string().replace("</", "<\\/")
+    let words = serde_json::Value::Object(words).to_string().replace("</", "<\\/");
+    format!(
+        "const W = {words};\nconst fill = (text, values) => text.replace(/\\{{(\\w+)\\}}/g, (whole, name) => values[name] ?? whole);"
+    )
 }
 
 /// The links atop every staff page: back to the staff page, and into the town.

@@ -105,8 +105,7 @@ pub async fn staff_page(State(state): State<AppState>, headers: HeaderMap) -> Re
   #print-cards {{ display: block; position: absolute; left: 0; top: 0; width: 100%; }} }}
 </style>
 <script>
-const W = {words};
-const fill = (text, values) => text.replace(/\{{(\w+)\}}/g, (whole, name) => values[name] ?? whole);
+{words}
 const roleLabels = {role_labels};
 const time = (s) => new Date(s * 1000).toLocaleString(document.documentElement.lang);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${{c.charCodeAt(0)}};`);

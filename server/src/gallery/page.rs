@@ -112,9 +112,8 @@ pub async fn gallery_page(State(state): State<AppState>, StaffOnly(_): StaffOnly
 <table><thead><tr><th>{col_poster}</th><th>{col_video}</th><th>{edit_program}</th><th>{col_length}</th><th>{col_by}</th><th></th></tr></thead>
 <tbody id="videos">{rows}</tbody></table>{empty}
 <script>
-const W = {words};
+{words}
 const LIMIT = {limit_js};
-const fill = (text, values) => text.replace(/\{{(\w+)\}}/g, (whole, name) => values[name] ?? whole);
 const $ = (id) => document.getElementById(id);
 let upload = null, editing = null;
 const failed = async (response, fallback) => (await response.json().catch(() => ({{}}))).message ?? fallback;

@@ -121,7 +121,7 @@ pub async fn hours_page(State(state): State<AppState>, StaffOnly(_): StaffOnly) 
 <p id="result" class="error" role="alert"></p>
 <style>.inline {{ display: inline-block; font-weight: normal; margin-right: 1rem; }} fieldset {{ margin-top: 1rem; border: 1px solid #ddd; }}</style>
 <script>
-const W = {words};
+{words}
 const $ = (id) => document.getElementById(id);
 const answer = async (response, failed) => {{
   if (response.ok) {{ location.reload(); return; }}

@@ -119,8 +119,7 @@ pub async fn programs_page(
 </form>
 {list}
 <script>
-const W = {words};
-const fill = (text, values) => text.replace(/\{{(\w+)\}}/g, (whole, name) => values[name] ?? whole);
+{words}
 let editing = null;
 const $ = (id) => document.getElementById(id);
 const pad = (n) => String(n).padStart(2, "0");

@@ -3,9 +3,10 @@
 //! took to reach the probe clients (p50, p99), how many of their near neighbours' updates they
 //! saw, what each probe received, and the server's memory and CPU per client.
 //!
-//!     loadgen --server target/release/ibasho-server [--levels 500,1000,2000] [--crowd 1000] [--seconds 10]
+//!     loadgen --server target/release/ibasho-server [--levels 500,1000,2000,3000,4000] [--crowd 1000] [--seconds 10]
 //!
-//! (`--levels 5000` tries the largest level; on 2 cores it does not settle, see BENCHMARKS.md.)
+//! (`--levels 5000` tries the largest level; on 2 cores shared with this tool it does not
+//! settle, see BENCHMARKS.md.)
 //!
 //!     loadgen --server target/release/ibasho-server --hold 200
 //!
@@ -55,7 +56,7 @@ struct Options {
 fn options() -> Result<Options, String> {
     let mut options = Options {
         server: "target/release/ibasho-server".into(),
-        levels: vec![500, 1000, 2000],
+        levels: vec![500, 1000, 2000, 3000, 4000],
         crowd: Some(1000),
         seconds: 10,
         hold: None,

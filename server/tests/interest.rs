@@ -10,13 +10,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use common::town_map;
 use ibasho_server::TownOptions;
 use ibasho_server::presence::interest::{FULL_RATE_CAP, IN_VIEW_CAP, REDUCED_EVERY};
 use ibasho_server::presence::{
-    CANDIDATES_PER_PERSON, INTRODUCE_RADIUS, MAX_PEERS_PER_PERSON, Mailbox, Outgoing, POSITIONS_BACKLOG,
-    SEPARATE_RADIUS, Town,
+    Beat, CANDIDATES_PER_PERSON, INTRODUCE_RADIUS, MAX_PEERS_PER_PERSON, Mailbox, Outgoing, POSITIONS_BACKLOG,
+    PositionsReader, SEPARATE_RADIUS, Town,
 };
 use ibasho_server::store::Account;
 use protocol::positions::{PositionsFrame, decode};
@@ -27,7 +26,9 @@ use tokio::sync::mpsc;
 struct Someone {
     id: ParticipantId,
     messages: mpsc::Receiver<Outgoing>,
-    positions: mpsc::Receiver<Bytes>,
+    positions: mpsc::Receiver<Beat>,
+    /// What the person's connection has told its page (it builds the frames from the beats).
+    reader: PositionsReader,
 }
 
 fn town() -> (Town, Arc<TownMap>) {
@@ -42,7 +43,7 @@ fn join(town: &mut Town, id: i64) -> Someone {
     let account =
         Account { id: ParticipantId(id), nickname: format!("人{id}"), avatar: AvatarId(1), role: Role::Participant };
     town.join(account, id, None, Mailbox { messages: messages_out, positions: positions_out }, Vec::new());
-    Someone { id: ParticipantId(id), messages, positions }
+    Someone { id: ParticipantId(id), messages, positions, reader: PositionsReader::default() }
 }
 
 fn place(town: &mut Town, someone: &Someone, at: Position) {
@@ -51,6 +52,7 @@ fn place(town: &mut Town, someone: &Someone, at: Position) {
 
 fn frames(someone: &mut Someone, map: &TownMap) -> Vec<PositionsFrame> {
     std::iter::from_fn(|| someone.positions.try_recv().ok())
+        .filter_map(|beat| someone.reader.frame(&beat))
         .map(|bytes| decode(&bytes, &map.places).expect("frame"))
         .collect()
 }

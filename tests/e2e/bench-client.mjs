@@ -4,7 +4,7 @@
 // 10 Mb/s / 40 ms and 1.6 Mb/s / 150 ms ("slow 3G"). Each figure comes with its phases, read from
 // the page's own timeline: the wasm downloaded (resource timing), the module compiled and started
 // (`ibasho:started`), the game's first frame (`ibasho:first-frame`) and the town answering
-// (`ibasho:town`), the font's full cut in after it, and the bytes the visit fetched over the network
+// (`ibasho:town`, with the frames the page drew between the two), the font's full cut in after it, and the bytes the visit fetched over the network
 // before the town and in all. The measured page is the only
 // page open: the person was registered in another browser, closed before measuring. Each run is a
 // browser with a profile of its own on disk, as a person's browser has (Chromium's in-memory cache
@@ -36,6 +36,13 @@ const NETWORKS = [
 /** One visit of `context` to the town: its phases (ms from navigation) and bytes fetched. */
 async function visit(context, url, conditions) {
   const page = await context.newPage();
+  // The page's frames (animation frames: the game draws in them), to count those between the
+  // first frame and the town.
+  await page.addInitScript(() => {
+    window.ibashoFrames = [];
+    const frame = (at) => { window.ibashoFrames.push(at); requestAnimationFrame(frame); };
+    requestAnimationFrame(frame);
+  });
   if (conditions) {
     const cdp = await context.newCDPSession(page);
     await cdp.send("Network.enable");
@@ -58,6 +65,7 @@ async function visit(context, url, conditions) {
       downloaded: module?.responseEnd ?? NaN, fromCache: module ? module.transferSize === 0 : null,
       started: at("ibasho:started"), firstFrame: at("ibasho:first-frame"), town, fullFont: font.responseEnd,
       beforeTown: sum(resources.filter((entry) => entry.responseEnd <= town)), fetched: sum(resources),
+      framesToTown: window.ibashoFrames.filter((t) => t > at("ibasho:first-frame") && t <= town).length,
     };
   });
   await page.close();
@@ -73,7 +81,8 @@ function report(network, label, visits) {
   console.log(`${network} — ${label}: town interactive median ${seconds(phase("town"))} over ${visits.length} ` +
     `(min ${seconds(towns[0])}, max ${seconds(towns.at(-1))}); phases (medians): wasm downloaded ` +
     `${seconds(phase("downloaded"))}${visits[0].fromCache ? " (from cache)" : ""}, compiled and started ` +
-    `${seconds(phase("started"))}, first frame ${seconds(phase("firstFrame"))}, the font's full cut in ` +
+    `${seconds(phase("started"))}, first frame ${seconds(phase("firstFrame"))} (then ${phase("framesToTown")} frames ` +
+    `to the town), the font's full cut in ` +
     `${seconds(phase("fullFont"))}; fetched ${(phase("beforeTown") / 1024).toFixed(0)} KiB before the town, ` +
     `${(phase("fetched") / 1024).toFixed(0)} KiB in all`);
 }

@@ -28,9 +28,9 @@ use uuid::Uuid;
 
 pub use snapshot::TownSnapshot;
 pub use town::{
-    CANDIDATES_PER_PERSON, CareRefused, INTRODUCE_RADIUS, MAX_HOLD_MINUTES, MAX_PEERS_PER_PERSON, Mailbox,
-    OUTBOX_CAPACITY, Outbox, Outgoing, PEER_KEEP_FACTOR, POSITIONS_BACKLOG, PositionsOutbox, SEPARATE_RADIUS, Town,
-    TownOptions,
+    Beat, CANDIDATES_PER_PERSON, CareRefused, INTRODUCE_RADIUS, MAX_HOLD_MINUTES, MAX_PEERS_PER_PERSON, Mailbox,
+    OUTBOX_CAPACITY, Outbox, Outgoing, PEER_KEEP_FACTOR, POSITIONS_BACKLOG, PairSearch, PositionsOutbox,
+    PositionsReader, SEPARATE_RADIUS, Town, TownOptions, WantedPairs,
 };
 pub use walking::WALK_BURST;
 
@@ -265,9 +265,18 @@ async fn run_ticker(town: Weak<Mutex<Town>>) {
     loop {
         interval.tick().await;
         let Some(town) = town.upgrade() else { return };
-        let mut town = town.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        town.drop_stuck();
-        town.tick();
+        let lock = || town.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let now = Instant::now();
+        // The pair search, the beat's largest piece of work, runs with the lock released, so
+        // that what people send meanwhile is not held up (nor the other core idle).
+        let search = {
+            let mut town = lock();
+            town.drop_stuck();
+            town.begin_beat(now);
+            town.pair_search()
+        };
+        let wanted = search.wanted();
+        lock().end_beat(now, wanted);
     }
 }
 
@@ -363,7 +372,8 @@ async fn connection(socket: WebSocket, state: AppState, session: Session, page: 
         return;
     }
     let (outbox, mut inbox) = mpsc::channel(OUTBOX_CAPACITY);
-    let (positions, mut position_frames) = mpsc::channel(POSITIONS_BACKLOG);
+    let (positions, mut beats) = mpsc::channel(POSITIONS_BACKLOG);
+    let mut reader = PositionsReader::default();
     let ice_servers = state.config.turn.iter().map(|turn| turn.ice_server(id)).collect();
     let mailbox = Mailbox { messages: outbox, positions };
     let connection = state.town.lock().join(session.account, session.id, page, mailbox, ice_servers);
@@ -377,7 +387,8 @@ async fn connection(socket: WebSocket, state: AppState, session: Session, page: 
         tokio::select! {
             // In this order: the ping (rare) and what the page says are never starved by a busy
             // town, and messages go before position frames (a welcome or a join comes before
-            // positions of the people in it).
+            // positions of the people in it). Each beat becomes this page's frame here, outside
+            // the town's lock.
             biased;
             _ = ping.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
@@ -416,12 +427,15 @@ async fn connection(socket: WebSocket, state: AppState, session: Session, page: 
             }
             outgoing = inbox.recv() => {
                 let Some(message) = outgoing else { break Ending::Ended };
-                if write_waiting(&mut sink, Message::Text(message.text()), &mut inbox, &mut position_frames).await.is_err() {
+                let mut waiting = Waiting { inbox: &mut inbox, beats: &mut beats, reader: &mut reader };
+                if waiting.write(&mut sink, Message::Text(message.text())).await.is_err() {
                     break Ending::Dropped;
                 }
             }
-            Some(frame) = position_frames.recv() => {
-                if write_waiting(&mut sink, Message::Binary(frame), &mut inbox, &mut position_frames).await.is_err() {
+            Some(beat) = beats.recv() => {
+                let Some(frame) = reader.frame(&beat) else { continue };
+                let mut waiting = Waiting { inbox: &mut inbox, beats: &mut beats, reader: &mut reader };
+                if waiting.write(&mut sink, Message::Binary(frame)).await.is_err() {
                     break Ending::Dropped;
                 }
             }
@@ -439,25 +453,36 @@ async fn connection(socket: WebSocket, state: AppState, session: Session, page: 
 /// Most frames written before one flush.
 const FRAMES_PER_FLUSH: usize = 64;
 
-/// Writes `first` and whatever else is already waiting (messages first), then flushes once.
-async fn write_waiting(
-    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
-    first: Message,
-    inbox: &mut mpsc::Receiver<Outgoing>,
-    position_frames: &mut mpsc::Receiver<bytes::Bytes>,
-) -> Result<(), axum::Error> {
-    sink.feed(first).await?;
-    for _ in 1..FRAMES_PER_FLUSH {
-        let next = match inbox.try_recv() {
-            Ok(message) => Message::Text(message.text()),
-            Err(_) => match position_frames.try_recv() {
-                Ok(frame) => Message::Binary(frame),
-                Err(_) => break,
-            },
-        };
-        sink.feed(next).await?;
+/// What waits to be written to one connection: messages, and beats to turn into frames.
+struct Waiting<'a> {
+    inbox: &'a mut mpsc::Receiver<Outgoing>,
+    beats: &'a mut mpsc::Receiver<Beat>,
+    reader: &'a mut PositionsReader,
+}
+
+impl Waiting<'_> {
+    /// Writes `first` and whatever else is already waiting (messages first), then flushes once.
+    async fn write(
+        &mut self,
+        sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+        first: Message,
+    ) -> Result<(), axum::Error> {
+        sink.feed(first).await?;
+        for _ in 1..FRAMES_PER_FLUSH {
+            let next = match self.inbox.try_recv() {
+                Ok(message) => Message::Text(message.text()),
+                Err(_) => match self.beats.try_recv() {
+                    Ok(beat) => match self.reader.frame(&beat) {
+                        Some(frame) => Message::Binary(frame),
+                        None => continue,
+                    },
+                    Err(_) => break,
+                },
+            };
+            sink.feed(next).await?;
+        }
+        sink.flush().await
     }
-    sink.flush().await
 }
 
 fn encode(message: &ServerMessage) -> Message {

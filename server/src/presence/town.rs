@@ -4,7 +4,7 @@
 //! rules (`places::booth`) decide who may step into a booth, and people inside a booth are
 //! seen only by the others inside it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,8 @@ use protocol::{
     ServerMessage, Ticket, TownMap,
 };
 use rand::Rng;
+// The town's maps are keyed by its own ids and are looked up many times a beat: a fast hasher.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -24,16 +26,18 @@ mod care;
 mod gallery;
 mod halls;
 mod hours;
+mod introductions;
 mod overview;
 mod positions;
 
 use blocks::Blocks;
 pub use care::{CareRefused, MAX_HOLD_MINUTES};
+pub use introductions::{PairSearch, WantedPairs};
 use positions::Told;
-pub use positions::{POSITIONS_BACKLOG, PositionsOutbox};
+pub use positions::{Beat, POSITIONS_BACKLOG, PositionsOutbox, PositionsReader};
 
 use super::help::{HelpCalls, reply_text};
-use super::interest::{CELL, DEFAULT_VIEW, Grid, ring_cells};
+use super::interest::{DEFAULT_VIEW, Grid};
 use super::relay::relay_only;
 use super::snapshot::{SavedPair, SavedPerson, TownSnapshot};
 use super::walking::{WalkBudget, crosses_wall};
@@ -153,11 +157,21 @@ struct Present {
     showing: Option<protocol::Showing>,
     /// Since when they are in the town (this server's clock; a restart starts it again).
     arrived: Instant,
+    /// The index in the map of their place (`person.place`), kept with it: looked at every beat.
+    place: Option<usize>,
 }
 
 impl Present {
-    fn new(person: Person, session_id: i64, page: Option<Uuid>, connection: ConnectionId, mailbox: Mailbox) -> Present {
+    fn new(
+        person: Person,
+        session_id: i64,
+        page: Option<Uuid>,
+        connection: ConnectionId,
+        mailbox: Mailbox,
+        map: &TownMap,
+    ) -> Present {
         Present {
+            place: place_index(map, person.place.as_ref()),
             person,
             session_id,
             page,
@@ -222,18 +236,6 @@ struct Pair {
     high: ParticipantId,
 }
 
-/// One person as the pair search sees them.
-struct Standing {
-    id: ParticipantId,
-    position: Position,
-    /// The enclosed place (index in the map) and table they are at, if in one.
-    group: Option<(usize, Option<u32>)>,
-    /// The booth (index in the map) they are in, if in one.
-    booth: Option<usize>,
-    away: bool,
-    do_not_disturb: bool,
-}
-
 /// The live town.
 pub struct Town {
     /// Which run of the server this is (new at every start): pages compare it to know that
@@ -296,8 +298,8 @@ impl Town {
             grid: Grid::new(&map),
             map,
             people: BTreeMap::new(),
-            links: HashMap::new(),
-            pairs: HashMap::new(),
+            links: HashMap::default(),
+            pairs: HashMap::default(),
             next_connection: 0,
             signs: Vec::new(),
             programs: Vec::new(),
@@ -416,7 +418,7 @@ impl Town {
         self.send_welcome(&mailbox.messages, welcome);
         self.broadcast_about(&person, ServerMessage::Joined { person: person.clone() });
         let id = person.id;
-        self.people.insert(id, Present::new(person, session_id, page, connection, mailbox));
+        self.people.insert(id, Present::new(person, session_id, page, connection, mailbox, &self.map));
         self.send_blocks(id);
         self.send_voice_hold(id);
         self.halls_dirty = true;
@@ -501,7 +503,6 @@ impl Town {
         if let Some(present) = self.people.get_mut(&id) {
             present.outbox = mailbox.messages;
             present.positions = mailbox.positions;
-            present.told.interest = None;
             present.connection = connection;
             present.away_since = None;
             // Sent again in full: whatever was sent while away was lost.
@@ -627,7 +628,8 @@ impl Town {
             self.next_connection += 1;
             let person = Person { place, ..saved.person };
             let connection = ConnectionId(self.next_connection);
-            let mut present = Present::new(person, saved.session_id, saved.page, connection, Mailbox::closed());
+            let mut present =
+                Present::new(person, saved.session_id, saved.page, connection, Mailbox::closed(), &self.map);
             present.away_since = Some(now);
             self.people.insert(present.person.id, present);
         }
@@ -870,7 +872,8 @@ impl Town {
                             send(&present.outbox, ServerMessage::Placed { position: outside });
                         }
                         // Separated from the booth at once, not at the next beat.
-                        self.update_introductions();
+                        let wanted = self.pair_search().wanted();
+                        self.apply_introductions(wanted);
                     }
                 }
                 Ok(())
@@ -885,31 +888,47 @@ impl Town {
         if !walkable {
             return Err(RejectCode::BadPosition);
         }
-        let before = self.people.get(&id).map(|present| present.person.clone()).ok_or(RejectCode::UnknownPeer)?;
-        let place = self.map.place_at(position).map(|place| place.id.clone());
-        let after = Person { position, place, ..before.clone() };
-        let (old_booth, new_booth) = (self.booth_of(&before).cloned(), self.booth_of(&after).cloned());
+        // The common case (a step within the same place) clones nothing: this runs for every
+        // move of everyone.
+        let map = self.map.clone();
+        let before = &self.people.get(&id).ok_or(RejectCode::UnknownPeer)?.person;
+        let new_place = map.place_at(position);
+        let place_changed = before.place.as_ref() != new_place.map(|place| &place.id);
+        let old_booth = self.booth_of(before).cloned();
+        let new_booth = new_place.filter(|place| place.kind == PlaceKind::Booth).map(|place| place.id.clone());
+        let (role, old_position, old_place) =
+            (before.role, before.position, place_changed.then(|| before.place.clone()));
         let now = Instant::now();
         if let Some(booth) = new_booth.as_ref().filter(|booth| old_booth.as_ref() != Some(*booth))
-            && !self.booths.may_enter(booth, id, before.role, now, crate::store::now())
+            && !self.booths.may_enter(booth, id, role, now, crate::store::now())
         {
             return Err(RejectCode::BoothLocked);
         }
         if walked && !self.teleports_allowed {
             let present = self.people.get_mut(&id).ok_or(RejectCode::UnknownPeer)?;
-            let distance = present.person.position.distance(position);
-            if crosses_wall(&self.map, present.person.position, position) || !present.walk.spend(distance, now) {
+            let distance = old_position.distance(position);
+            if crosses_wall(&map, old_position, position) || !present.walk.spend(distance, now) {
                 return Err(RejectCode::NotWalkable);
             }
         }
-        if before.place != after.place {
-            self.leave_hall(id, before.place.as_ref());
+        if let Some(old_place) = &old_place {
+            self.leave_hall(id, old_place.as_ref());
             self.halls_dirty = true;
-        } else if self.map.table_at(before.position) != self.map.table_at(after.position) {
+        } else if map.table_at(old_position) != map.table_at(position) {
             // Sat down at, left or changed tables: the hall's counts change.
             self.halls_dirty = true;
         }
-        if old_booth != new_booth {
+        let Some(present) = self.people.get_mut(&id) else { return Err(RejectCode::UnknownPeer) };
+        let before = (old_booth != new_booth).then(|| present.person.clone());
+        present.told.place_changed |= place_changed;
+        present.person.position = position;
+        if place_changed {
+            present.person.place = new_place.map(|place| place.id.clone());
+            present.place = place_index(&map, present.person.place.as_ref());
+        }
+        present.moved = true;
+        if let Some(before) = before {
+            let after = present.person.clone();
             if let Some(booth) = &old_booth {
                 self.booths.left(booth, id, now);
             }
@@ -919,10 +938,6 @@ impl Town {
             self.show_place_change(&before, &after);
             self.publish_booths(false);
         }
-        let Some(present) = self.people.get_mut(&id) else { return Err(RejectCode::UnknownPeer) };
-        present.told.place_changed |= present.person.place != after.place;
-        present.person = after;
-        present.moved = true;
         Ok(())
     }
 
@@ -980,9 +995,23 @@ impl Town {
 
     /// [`Town::tick`] at a given time (tests move time forward).
     pub fn tick_at(&mut self, now: Instant) {
+        self.begin_beat(now);
+        let wanted = self.pair_search().wanted();
+        self.end_beat(now, wanted);
+    }
+
+    /// The first part of a beat: the away whose time is up leave, and every connection is
+    /// handed the beat's positions. The town's own ticker then takes [`Town::pair_search`] and
+    /// runs it with the lock released.
+    pub fn begin_beat(&mut self, now: Instant) {
         self.expire_away(now);
         self.send_positions();
-        self.update_introductions();
+    }
+
+    /// The rest of a beat, with the pairs the search wanted: introductions, booths' timers,
+    /// tickets, calls for help, halls and galleries.
+    pub fn end_beat(&mut self, now: Instant, wanted: WantedPairs) {
+        self.apply_introductions(wanted);
         self.booths.tick(now);
         // Reserved times open the door by the clock alone: look at every ticket once a second.
         self.ticks += 1;
@@ -995,150 +1024,6 @@ impl Town {
         self.publish_help(each_second, now);
         self.follow_halls();
         self.follow_galleries();
-    }
-
-    fn update_introductions(&mut self) {
-        let wanted = self.wanted_pairs();
-        // A pair whose link should now be relayed, or no longer (two who met in the open walk
-        // into a booth together), is separated and introduced afresh: a booth's links are
-        // always relay-only when a relay is configured.
-        let gone: Vec<Pair> = self
-            .pairs
-            .iter()
-            .filter(|(pair, (low_link, _))| {
-                !wanted.contains(pair)
-                    || self.links.get(low_link).is_some_and(|link| link.relay_only != self.relayed_pair(pair))
-            })
-            .map(|(pair, _)| *pair)
-            .collect();
-        for pair in gone {
-            self.separate(pair);
-        }
-        let mut new: Vec<Pair> = wanted.into_iter().filter(|pair| !self.pairs.contains_key(pair)).collect();
-        new.sort_by_key(|pair| (pair.low, pair.high));
-        for pair in new {
-            self.introduce(pair);
-        }
-    }
-
-    /// Which pairs should be peers now: people in the same booth, at the same table of a hall
-    /// (or both at none), and people in open places near each other, unless either asked not to
-    /// be spoken to; the nearest first, at most [`MAX_PEERS_PER_PERSON`] each. The search runs on
-    /// the grid (open places) and per table (enclosed ones), looking at each person's nearest
-    /// [`CANDIDATES_PER_PERSON`] and their current peers: a crowd costs a bounded amount.
-    fn wanted_pairs(&self) -> HashSet<Pair> {
-        // Everyone once: where they stand and what may keep them apart (people are in id order).
-        let people: Vec<Standing> = self
-            .people
-            .values()
-            .map(|present| {
-                let person = &present.person;
-                let place = place_index(&self.map, person.place.as_ref());
-                let kind = place.map(|index| self.map.places[index].kind);
-                let enclosed = kind.is_some_and(PlaceKind::is_enclosed);
-                Standing {
-                    id: person.id,
-                    position: person.position,
-                    // In a hall with tables, each table talks among itself, and the rest of the
-                    // hall among itself.
-                    group: enclosed.then(|| (place.unwrap_or_default(), self.map.table_at(person.position))),
-                    booth: place.filter(|_| kind == Some(PlaceKind::Booth)),
-                    away: present.away_since.is_some(),
-                    do_not_disturb: person.do_not_disturb,
-                }
-            })
-            .collect();
-        let index_of: HashMap<ParticipantId, usize> = people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
-        let mut cells: Vec<Vec<usize>> = vec![Vec::new(); self.grid.cells()];
-        let mut groups: HashMap<(usize, Option<u32>), Vec<usize>> = HashMap::new();
-        for (index, person) in people.iter().enumerate() {
-            match person.group {
-                Some(group) => groups.entry(group).or_default().push(index),
-                None => cells[self.grid.index(self.grid.cell_of(person.position))].push(index),
-            }
-        }
-        let may_talk = |a: usize, b: usize, peers: bool| {
-            let (x, y) = (&people[a], &people[b]);
-            // Nobody is newly introduced to someone whose page is away: it could not answer.
-            let reachable = peers || !(x.away || y.away);
-            // 「話しかけないでください」: nobody's voice or chat reaches them by nearness (a booth
-            // they walked into with a counselor is not nearness).
-            let same_booth = x.booth.is_some() && x.booth == y.booth;
-            let open_to_talk = same_booth || !(x.do_not_disturb || y.do_not_disturb);
-            reachable && open_to_talk && !self.blocks.between(x.id, y.id)
-        };
-        let are_peers = |a: usize, b: usize| {
-            let (x, y) = (people[a].id, people[b].id);
-            self.pairs.contains_key(&Pair { low: x.min(y), high: x.max(y) })
-        };
-        let mut candidates: Vec<(f32, usize, usize)> = Vec::new();
-        let mut near: Vec<(f32, usize)> = Vec::new();
-        let rings = (SEPARATE_RADIUS / CELL).ceil() as i32;
-        for (index, a) in people.iter().enumerate() {
-            near.clear();
-            if let Some(group) = a.group {
-                for &other in groups.get(&group).into_iter().flatten() {
-                    if other != index {
-                        near.push((a.position.distance(people[other].position), other));
-                    }
-                }
-            } else {
-                // Ring by ring outwards, until enough people nearer than the next ring are found.
-                let centre = self.grid.cell_of(a.position);
-                for ring in 0..=rings {
-                    for cell in ring_cells(centre, ring).filter_map(|cell| self.grid.checked_index(cell)) {
-                        for &other in &cells[cell] {
-                            let distance = a.position.distance(people[other].position);
-                            if other != index && distance <= SEPARATE_RADIUS {
-                                near.push((distance, other));
-                            }
-                        }
-                    }
-                    let sure = near.iter().filter(|(distance, _)| *distance <= ring as f32 * CELL).count();
-                    if sure >= CANDIDATES_PER_PERSON {
-                        break;
-                    }
-                }
-            }
-            if near.len() > CANDIDATES_PER_PERSON {
-                near.select_nth_unstable_by(CANDIDATES_PER_PERSON - 1, |x, y| x.0.total_cmp(&y.0));
-                near.truncate(CANDIDATES_PER_PERSON);
-            }
-            for &(distance, other) in &near {
-                let peers = are_peers(index, other);
-                let radius = if peers { SEPARATE_RADIUS } else { INTRODUCE_RADIUS };
-                if (a.group.is_some() || distance <= radius) && may_talk(index, other, peers) {
-                    let rank = if peers { distance * PEER_KEEP_FACTOR } else { distance };
-                    candidates.push((rank, index.min(other), index.max(other)));
-                }
-            }
-        }
-        // Current peers still together stay candidates, however crowded it is around them.
-        for pair in self.pairs.keys() {
-            let (Some(&a), Some(&b)) = (index_of.get(&pair.low), index_of.get(&pair.high)) else { continue };
-            let distance = people[a].position.distance(people[b].position);
-            let together = match (people[a].group, people[b].group) {
-                (None, None) => distance <= SEPARATE_RADIUS,
-                (x, y) => x == y,
-            };
-            if together && may_talk(a, b, true) {
-                candidates.push((distance * PEER_KEEP_FACTOR, a.min(b), a.max(b)));
-            }
-        }
-        candidates.sort_unstable_by_key(|x| (x.1, x.2));
-        candidates.dedup_by(|x, y| (x.1, x.2) == (y.1, y.2));
-        candidates.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then((x.1, x.2).cmp(&(y.1, y.2))));
-        let mut counts = vec![0usize; people.len()];
-        let mut wanted = HashSet::new();
-        for (_, a, b) in candidates {
-            if counts[a] < MAX_PEERS_PER_PERSON && counts[b] < MAX_PEERS_PER_PERSON {
-                counts[a] += 1;
-                counts[b] += 1;
-                let (x, y) = (people[a].id, people[b].id);
-                wanted.insert(Pair { low: x.min(y), high: x.max(y) });
-            }
-        }
-        wanted
     }
 
     fn introduce(&mut self, pair: Pair) {

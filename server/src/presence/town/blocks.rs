@@ -9,7 +9,7 @@ use protocol::{ParticipantId, ServerMessage};
 use super::{Town, send};
 
 /// Who blocked whom: (blocker, blocked).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Blocks(HashSet<(ParticipantId, ParticipantId)>);
 
 impl Blocks {

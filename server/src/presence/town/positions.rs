@@ -1,37 +1,38 @@
-//! The beat's positions: every beat, the town's people are put in the grid's cells, each cell's
-//! entries are encoded once (who moved now, who is due at the reduced rate, everyone there),
-//! and each person is sent one binary frame made of the cells in their interest
-//! (`presence::interest`). Cells that come into someone's interest are sent whole (enter); a
+//! The beat's positions: every beat, the town's people are put in the grid's cells and each
+//! cell's entries are encoded once (who moved now, who is due at the reduced rate, everyone
+//! there). Each connection is handed the beat (shared) with where its person stands, and builds
+//! its own frame from the cells in their interest (`presence::interest`), outside the town's
+//! lock and on any core. Cells that come into someone's interest are sent whole (enter); a
 //! person whose last told position lies outside their interest area is out of view (leave).
 //! People in a booth are in no cell: only the others in that booth are told where they are.
 //!
-//! A page that reads too slowly never blocks the town: its frames wait in a short queue, and
-//! when that is full the frame is dropped and the next one tells everything in view again
+//! A page that reads too slowly never blocks the town: its beats wait in a short queue, and
+//! when that is full the beat is dropped and the next frame tells everything in view again
 //! (newer positions supersede the dropped ones).
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
-use protocol::PlaceKind;
-use protocol::positions::{HEADER_BYTES, frame_header, place_index, push_entry};
+use protocol::positions::{HEADER_BYTES, frame_header, push_entry};
+use protocol::{PlaceKind, Position};
 use tokio::sync::mpsc;
-use tokio::sync::mpsc::error::TrySendError;
 
 use super::Town;
-use crate::presence::interest::{Interest, REDUCED_EVERY};
+use crate::presence::interest::{Grid, Interest, REDUCED_EVERY};
 
-/// Where the server puts position frames for one connection.
-pub type PositionsOutbox = mpsc::Sender<Bytes>;
-/// Position frames queued for one connection before the next one is dropped (and the one
-/// after tells everything again).
+/// Where the server puts the beats for one connection.
+pub type PositionsOutbox = mpsc::Sender<Beat>;
+/// Beats queued for one connection before the next one is dropped (and the frame after tells
+/// everything again).
 pub const POSITIONS_BACKLOG: usize = 4;
 
-/// What one person was last told of positions.
+/// What the town keeps of one person between beats, for encoding the next.
 #[derive(Debug, Default)]
 pub(super) struct Told {
-    /// The interest of the last frame taken by their connection; none when they must be told
-    /// everything in view again (new, back, or a frame was dropped).
-    pub interest: Option<Interest>,
     /// The cell they stood in at the last beat (none in a booth).
     pub cell: Option<usize>,
+    /// The booth (index in the map) they stood in at the last beat.
+    pub booth: Option<usize>,
     /// The beat they last moved on.
     pub last_moved: Option<u64>,
     /// Their place changed since the last beat: everyone in the town is told (the list view
@@ -39,8 +40,13 @@ pub(super) struct Told {
     pub place_changed: bool,
 }
 
-/// The entries of one beat, encoded once.
-struct Chunks {
+/// The entries of one beat, encoded once and shared by every connection.
+#[derive(Debug)]
+pub struct BeatChunks {
+    /// Which beat this is (one more than the last): a connection that finds one missing tells
+    /// everything again.
+    number: u64,
+    grid: Grid,
     /// People in each cell who moved this beat (and those who left it this beat, where to).
     moved: Vec<Bytes>,
     /// People in each cell due at the reduced rate this beat (and those who left or came).
@@ -55,61 +61,92 @@ struct Chunks {
     place_changes: Bytes,
 }
 
-impl Town {
-    /// Sends this beat's position frames.
-    pub(super) fn send_positions(&mut self) {
-        let chunks = self.encode_chunks();
-        let grid = self.grid;
-        let map = self.map.clone();
-        for present in self.people.values_mut() {
-            if present.away_since.is_some() {
-                present.told.interest = None;
-                continue;
-            }
-            let interest = grid.interest(&chunks.counts, present.person.position, present.view);
-            let told = present.told.interest;
-            let mut parts: Vec<&Bytes> = Vec::new();
-            for (x, y) in interest.rect.cells() {
-                let cell = grid.index((x, y));
-                let was_in = told.is_some_and(|told| told.rect.contains(x, y));
-                let was_full = told.is_some_and(|told| told.is_full(x, y));
-                let full = interest.is_full(x, y);
-                let chunk = if !was_in || (full && !was_full) {
-                    &chunks.all[cell]
-                } else if full {
-                    &chunks.moved[cell]
-                } else {
-                    &chunks.reduced[cell]
-                };
-                if !chunk.is_empty() {
-                    parts.push(chunk);
-                }
-            }
-            let booth = place_index(&map, present.person.place.as_ref())
-                .filter(|index| map.places[*index].kind == PlaceKind::Booth)
-                .and_then(|index| chunks.booths.get(&index));
-            parts.extend(booth);
-            if !chunks.place_changes.is_empty() {
-                parts.push(&chunks.place_changes);
-            }
-            if parts.is_empty() && told == Some(interest) {
-                continue;
-            }
-            let mut frame = BytesMut::with_capacity(HEADER_BYTES + parts.iter().map(|part| part.len()).sum::<usize>());
-            frame.extend_from_slice(&frame_header(grid.area(interest.rect)));
-            for part in parts {
-                frame.extend_from_slice(part);
-            }
-            present.told.interest = match present.positions.try_send(frame.freeze()) {
-                Ok(()) => Some(interest),
-                // Too slow to read, or gone: the next frame tells everything in view again.
-                Err(TrySendError::Full(_) | TrySendError::Closed(_)) => None,
+/// One beat as handed to one connection: the shared entries, and where its person stands.
+#[derive(Debug)]
+pub struct Beat {
+    chunks: Arc<BeatChunks>,
+    position: Position,
+    view: (f32, f32),
+    booth: Option<usize>,
+}
+
+/// What one connection has told its page of positions; turns beats into frames.
+#[derive(Debug, Default)]
+pub struct PositionsReader {
+    /// The interest of the last frame; none when the page must be told everything in view
+    /// again (new, back, or a beat was dropped).
+    told: Option<Interest>,
+    last_beat: Option<u64>,
+}
+
+impl PositionsReader {
+    /// This beat's frame for the page, or none when there is nothing new to tell.
+    pub fn frame(&mut self, beat: &Beat) -> Option<Bytes> {
+        let chunks = &beat.chunks;
+        if self.last_beat.is_some_and(|last| last + 1 != chunks.number) {
+            // A beat was dropped while the page read too slowly.
+            self.told = None;
+        }
+        self.last_beat = Some(chunks.number);
+        let grid = chunks.grid;
+        let interest = grid.interest(&chunks.counts, beat.position, beat.view);
+        let told = self.told;
+        let mut parts: Vec<&Bytes> = Vec::new();
+        for (x, y) in interest.rect.cells() {
+            let cell = grid.index((x, y));
+            let was_in = told.is_some_and(|told| told.rect.contains(x, y));
+            let was_full = told.is_some_and(|told| told.is_full(x, y));
+            let full = interest.is_full(x, y);
+            let chunk = if !was_in || (full && !was_full) {
+                &chunks.all[cell]
+            } else if full {
+                &chunks.moved[cell]
+            } else {
+                &chunks.reduced[cell]
             };
+            if !chunk.is_empty() {
+                parts.push(chunk);
+            }
+        }
+        parts.extend(beat.booth.and_then(|index| chunks.booths.get(&index)));
+        if !chunks.place_changes.is_empty() {
+            parts.push(&chunks.place_changes);
+        }
+        if parts.is_empty() && told == Some(interest) {
+            return None;
+        }
+        let mut frame = BytesMut::with_capacity(HEADER_BYTES + parts.iter().map(|part| part.len()).sum::<usize>());
+        frame.extend_from_slice(&frame_header(grid.area(interest.rect)));
+        for part in parts {
+            frame.extend_from_slice(part);
+        }
+        self.told = Some(interest);
+        Some(frame.freeze())
+    }
+}
+
+impl Town {
+    /// Hands every connection this beat's positions (its frame is built by the connection).
+    pub(super) fn send_positions(&mut self) {
+        let chunks = Arc::new(self.encode_chunks());
+        for present in self.people.values() {
+            if present.away_since.is_some() {
+                continue;
+            }
+            let beat = Beat {
+                chunks: chunks.clone(),
+                position: present.person.position,
+                view: present.view,
+                booth: present.told.booth,
+            };
+            // Full (too slow to read) or gone: the beat is dropped, and the connection, finding
+            // it missing, tells everything in view again.
+            let _ = present.positions.try_send(beat);
         }
     }
 
     /// Puts everyone in their cell and encodes the beat's entries once.
-    fn encode_chunks(&mut self) -> Chunks {
+    fn encode_chunks(&mut self) -> BeatChunks {
         let grid = self.grid;
         let map = self.map.clone();
         let tick = self.ticks;
@@ -126,9 +163,11 @@ impl Town {
             }
             let place_changed = std::mem::take(&mut present.told.place_changed);
             let person = &present.person;
-            let place = place_index(&map, person.place.as_ref());
+            let place = present.place;
             let entry = |bytes: &mut Vec<u8>| push_entry(bytes, person.id, person.position, place);
-            if let Some(booth) = place.filter(|index| map.places[*index].kind == PlaceKind::Booth) {
+            let booth = place.filter(|index| map.places[*index].kind == PlaceKind::Booth);
+            present.told.booth = booth;
+            if let Some(booth) = booth {
                 if moved_now {
                     entry(booths.entry(booth).or_default());
                 }
@@ -158,7 +197,9 @@ impl Town {
             present.told.cell = Some(cell);
         }
         let freeze = |chunks: Vec<Vec<u8>>| chunks.into_iter().map(Bytes::from).collect::<Vec<_>>();
-        Chunks {
+        BeatChunks {
+            number: tick,
+            grid,
             moved: freeze(moved),
             reduced: freeze(reduced),
             all: freeze(all),

@@ -302,14 +302,34 @@ export function tileCentre(col, row) {
   return { x: (col + 0.5) * 32, y: (25 - row + 0.5) * 32 };
 }
 
-/** Walks to a tile and waits until standing there. */
+/**
+ * Walks to a tile and waits until standing there. A person whose avatar has stood still for
+ * 15 s short of the goal clicks the goal again (once, said in the output); a failure tells
+ * where the avatar stands, which screen is shown and how many frames the page drew.
+ */
 export async function arrive(page, col, row) {
   await walkTo(page, col, row);
   const { x, y } = tileCentre(col, row);
-  await eventually(`arrived at (${col}, ${row})`, async () => {
-    const me = (await snapshot(page)).me;
-    return Math.hypot(me.x - x, me.y - y) < 2;
-  });
+  let still = { at: null, since: Date.now() }, clickedAgain = false;
+  try {
+    await eventually(`arrived at (${col}, ${row})`, async () => {
+      const shot = await snapshot(page);
+      const me = shot.me;
+      if (Math.hypot(me.x - x, me.y - y) < 2) return true;
+      const at = `${Math.round(me.x)},${Math.round(me.y)}`;
+      if (at !== still.at) still = { at, since: Date.now() };
+      else if (!clickedAgain && Date.now() - still.since > 15_000) {
+        console.log(`# walk: stood still at (${at}) for 15 s on the way to (${col}, ${row}); clicking again`);
+        clickedAgain = true;
+        await walkTo(page, col, row);
+      }
+      return false;
+    });
+  } catch (error) {
+    const shot = await snapshot(page).catch(() => null);
+    const where = shot?.me ? `(${Math.round(shot.me.x)}, ${Math.round(shot.me.y)}), goal (${x}, ${y})` : "unknown";
+    throw new Error(`${error.message}; the avatar stands at ${where}, screen ${shot?.screen}, frame ${shot?.frame}`);
+  }
 }
 
 /** Writes a chat line into the page's chat field and sends it, as a person types. */

@@ -139,21 +139,41 @@ export function snapshot(page) {
   return page.evaluate(() => window.__ibasho ?? null);
 }
 
-/** Polls `check` until it returns a truthy value; fails with `what` after `ms`. */
+/**
+ * Polls `check` until it returns a truthy value; fails with `what` after `ms`. A check that gives
+ * no answer in 45 s (longer than any playwright action waits; a page call such as `getStats()` can
+ * hang now and then, and a page whose script is stuck never answers) is left behind and asked
+ * again, and the failure says so, instead of holding the test until its own timeout.
+ */
 export async function eventually(what, check, ms = 60_000) {
   const deadline = Date.now() + ms;
   let last;
   while (Date.now() < deadline) {
+    let timer;
+    const wait = Math.min(45_000, deadline - Date.now() + 5_000);
+    const unanswered = new Promise((resolve) => {
+      timer = setTimeout(() => resolve(NO_ANSWER), wait);
+    });
     try {
-      last = await check();
+      last = await Promise.race([check(), unanswered]);
+      if (last === NO_ANSWER) {
+        console.log(`# eventually: a check for ${what} gave no answer in ${(wait / 1000).toFixed(0)} s`);
+        last = `a check gave no answer in ${(wait / 1000).toFixed(0)} s`;
+        continue;
+      }
       if (last) return last;
     } catch (error) {
       last = error instanceof Error ? error.message : error;
+    } finally {
+      clearTimeout(timer);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
+
+/** What `eventually` takes from a check that gave no answer in time. */
+const NO_ANSWER = Symbol("no answer");
 
 /**
  * Opens an invite link in a fresh browser context and registers; resolves in the town.

@@ -1,0 +1,13 @@
+import { startServer, launchBrowser, register, createInvite, arrive } from "./harness.mjs";
+const server = await startServer();
+const browser = await launchBrowser();
+const staff = await register(browser, server.staffInvite, "はるか", 1, { width: 1280, height: 800 });
+await arrive(staff, 20, 12).catch(() => {});
+await new Promise((r) => setTimeout(r, 1500));
+await staff.screenshot({ path: process.env.OUT + "-desk.png" });
+const phoneBrowser = await launchBrowser({ scale: 3 });
+const invite = await createInvite(staff);
+const phone = await register(phoneBrowser, invite, "そら", 2, { width: 390, height: 844, phone: true });
+await new Promise((r) => setTimeout(r, 1500));
+await phone.screenshot({ path: process.env.OUT + "-phone.png" });
+await browser.close(); await phoneBrowser.close(); server.stop();

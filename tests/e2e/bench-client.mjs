@@ -10,8 +10,8 @@
 // browser with a profile of its own on disk, as a person's browser has (Chromium's in-memory cache
 // of a throwaway context keeps no entry as large as the client), new for the first visit. After
 // the first visit the person stays in the town STAY_SECONDS (20 unless set) before leaving, as a
-// person would: Chromium keeps the module's compiled code for a second visit only once it has
-// run a while (V8 caches a module's optimised code a few seconds after enough of it is hot).
+// person would: Chromium stores V8's compiled code beside a module that has run a while, and the
+// second visit reads it back (measured: it costs ~0.1 s and starts no sooner; BENCHMARKS.md).
 //
 //     cargo xtask bench client      (or: IBASHO_SERVER_BIN=... RUNS=3 node bench-client.mjs)
 import { mkdtempSync, readdirSync, rmSync, statSync, existsSync } from "node:fs";

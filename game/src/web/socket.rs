@@ -65,7 +65,8 @@ pub fn open() -> Result<(ServerLink, async_channel::Receiver<PeerEvent>, async_c
     let window = web_sys::window().ok_or("no window")?;
     let location = window.location();
     let scheme = if location.protocol().map_err(describe)? == "https:" { "wss" } else { "ws" };
-    let page = page_id();
+    let early = EarlySocket::take(&window);
+    let page = early.as_ref().map_or_else(|| page_id().to_string(), |early| early.page.clone());
     let url = format!("{scheme}://{}{WEBSOCKET_PATH}?page={page}", location.host().map_err(describe)?);
 
     let (incoming_tx, incoming_rx) = async_channel::unbounded::<ServerMessage>();
@@ -86,7 +87,10 @@ pub fn open() -> Result<(ServerLink, async_channel::Receiver<PeerEvent>, async_c
         links: RefCell::new(HashMap::new()),
         held: RefCell::new(Vec::new()),
     });
-    transport.connect()?;
+    match early {
+        Some(early) => transport.adopt(early)?,
+        None => transport.connect()?,
+    }
     TRANSPORT.with(|slot| *slot.borrow_mut() = Some(transport.clone()));
 
     wasm_bindgen_futures::spawn_local(async move {
@@ -113,30 +117,40 @@ impl Transport {
     /// Opens a new socket, abandoning any previous one.
     fn connect(self: &Rc<Self>) -> Result<(), String> {
         self.abandon();
-        let generation = self.generation.get() + 1;
-        self.generation.set(generation);
         let socket = WebSocket::new(&self.url).map_err(describe)?;
         socket.set_binary_type(web_sys::BinaryType::Arraybuffer);
+        self.attach(socket);
+        Ok(())
+    }
+
+    /// Takes over the socket the page opened as it started, with what it received meanwhile.
+    fn adopt(self: &Rc<Self>, early: EarlySocket) -> Result<(), String> {
+        if !early.closed {
+            self.attach(early.socket);
+            if early.opened {
+                self.opened();
+            }
+        }
+        for data in early.messages.iter() {
+            self.on_data(data);
+        }
+        // It closed before the game started (the server unreachable or restarting): a first
+        // attempt of our own, as if the page had just started.
+        if early.closed && !self.ended.get() {
+            return self.connect();
+        }
+        Ok(())
+    }
+
+    /// Makes `socket` this page's socket: its events come here, those of earlier ones no more.
+    fn attach(self: &Rc<Self>, socket: WebSocket) {
+        let generation = self.generation.get() + 1;
+        self.generation.set(generation);
 
         let this = self.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if this.generation.get() != generation {
-                return;
-            }
-            let data = event.data();
-            let message = match data.as_string() {
-                Some(text) => serde_json::from_str::<ServerMessage>(&text).map_err(|error| error.to_string()),
-                // Positions come as binary frames (the page reads no places from them).
-                None => {
-                    let bytes = js_sys::Uint8Array::new(&data).to_vec();
-                    protocol::positions::decode(&bytes, &[])
-                        .map(|frame| ServerMessage::Moved { moves: frame.moves, interest: Some(frame.interest) })
-                        .map_err(|error| error.to_string())
-                }
-            };
-            match message {
-                Ok(message) => this.received(message),
-                Err(error) => bevy::log::warn!("unreadable message from the server: {error}"),
+            if this.generation.get() == generation {
+                this.on_data(event.data());
             }
         });
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -144,15 +158,8 @@ impl Transport {
 
         let this = self.clone();
         let on_open = Closure::<dyn FnMut()>::new(move || {
-            if this.generation.get() != generation {
-                return;
-            }
-            this.attempt.set(0);
-            this.restarting.set(false);
-            let _ = this.status.try_send(Connection::Open);
-            let held: Vec<ClientMessage> = this.held.borrow_mut().drain(..).collect();
-            for message in held {
-                this.send(message);
+            if this.generation.get() == generation {
+                this.opened();
             }
         });
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
@@ -168,7 +175,35 @@ impl Transport {
         on_close.forget();
 
         *self.socket.borrow_mut() = Some(socket);
-        Ok(())
+    }
+
+    /// A message's data: JSON text, or a binary frame of positions.
+    fn on_data(&self, data: JsValue) {
+        let message = match data.as_string() {
+            Some(text) => serde_json::from_str::<ServerMessage>(&text).map_err(|error| error.to_string()),
+            // Positions come as binary frames (the page reads no places from them).
+            None => {
+                let bytes = js_sys::Uint8Array::new(&data).to_vec();
+                protocol::positions::decode(&bytes, &[])
+                    .map(|frame| ServerMessage::Moved { moves: frame.moves, interest: Some(frame.interest) })
+                    .map_err(|error| error.to_string())
+            }
+        };
+        match message {
+            Ok(message) => self.received(message),
+            Err(error) => bevy::log::warn!("unreadable message from the server: {error}"),
+        }
+    }
+
+    /// The socket opened: requests held meanwhile go out.
+    fn opened(&self) {
+        self.attempt.set(0);
+        self.restarting.set(false);
+        let _ = self.status.try_send(Connection::Open);
+        let held: Vec<ClientMessage> = self.held.borrow_mut().drain(..).collect();
+        for message in held {
+            self.send(message);
+        }
     }
 
     /// Lets go of the current socket without a goodbye the server would take as leaving.
@@ -308,6 +343,35 @@ async fn sleep(milliseconds: f64) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// The socket index.html opens as the page starts (`window.ibashoEarlySocket`), so that the
+/// handshake and the welcome come in while the wasm is still arriving and compiling.
+struct EarlySocket {
+    /// Its page id (`/ws?page=…`), kept for reconnections.
+    page: String,
+    socket: WebSocket,
+    /// The data of the messages it received so far, in order.
+    messages: js_sys::Array,
+    opened: bool,
+    closed: bool,
+}
+
+impl EarlySocket {
+    /// Takes it from the page (once); `None` if the page has none.
+    fn take(window: &web_sys::Window) -> Option<EarlySocket> {
+        let key = JsValue::from_str("ibashoEarlySocket");
+        let early = js_sys::Reflect::get(window, &key).ok().filter(JsValue::is_object)?;
+        let _ = js_sys::Reflect::delete_property(window, &key);
+        let field = |name: &str| js_sys::Reflect::get(&early, &JsValue::from_str(name)).ok();
+        Some(EarlySocket {
+            page: field("page")?.as_string()?,
+            socket: field("socket")?.dyn_into().ok()?,
+            messages: field("messages")?.dyn_into().ok()?,
+            opened: field("opened")?.as_bool()?,
+            closed: field("closed")?.as_bool()?,
+        })
+    }
 }
 
 /// A random id for this page (it tells the server a reconnection from another tab; the session

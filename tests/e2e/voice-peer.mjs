@@ -65,6 +65,33 @@ function townTiles() {
 }
 
 /** Registers through the invite and enters the town with the fake microphone on (声で参加). */
+/** How long one call into a peer's page may take before the test fails saying which (ms). */
+const PEER_CALL_MS = 180_000;
+
+/**
+ * `call` (a promise from a peer's page), failing after `ms` with what was asked, of whom, and
+ * whether the server still answers HTTP at all: a call that never returns (seen once in a few
+ * full runs, in the twelve listeners' walk into the hall) fails the test with its name instead
+ * of holding it until the test's own timeout without a word.
+ */
+async function within(call, what, nickname, origin, ms = PEER_CALL_MS) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(async () => {
+      const started = Date.now();
+      const server = await fetch(`${origin}/api/me`, { signal: AbortSignal.timeout(5000) })
+        .then((response) => `answered ${response.status} in ${Date.now() - started} ms`)
+        .catch((error) => `gave no answer (${error.name})`);
+      reject(new Error(`${nickname}: ${what} gave no answer in ${ms / 1000} s; the server ${server}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([call, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function joinAsVoicePeer(browser, inviteUrl, nickname, {
   listenTo = null, avatar = 0, unreachable = false, silent = false, participation = "voice", hall = false, keepSending = false,
   camera = false, decode = true,
@@ -77,11 +104,14 @@ export async function joinAsVoicePeer(browser, inviteUrl, nickname, {
   const token = new URL(inviteUrl).pathname.split("/").pop();
   const tiles = townTiles();
   const options = { token, nickname, avatar, listenTo, unreachable, silent, participation, hall, keepSending, camera, decode };
-  await page.evaluate(runVoicePeer, { ...options, tiles, walk: { TILE, ROWS, WALK_SPEED, MOVES_PER_SECOND } });
+  const origin = new URL(inviteUrl).origin;
+  await within(page.evaluate(runVoicePeer, { ...options, tiles, walk: { TILE, ROWS, WALK_SPEED, MOVES_PER_SECOND } }),
+    "registering and opening its connection", nickname, origin);
   await eventually(`${nickname} in the town`, () => page.evaluate(() => window.__voicePeer?.ready));
   return {
     page,
-    moveToTile: (col, row) => page.evaluate(([col, row]) => window.__voicePeer.walkTo(col, row), [col, row]),
+    moveToTile: (col, row) => within(page.evaluate(([col, row]) => window.__voicePeer.walkTo(col, row), [col, row]),
+      `walking to (${col}, ${row})`, nickname, origin),
     figures: () => page.evaluate(() => window.__voicePeer.figures()),
     hallRequest: (request) => page.evaluate((request) => window.__voicePeer.hallRequest(request), request),
     hallView: () => page.evaluate(() => window.__voicePeer.hallView),

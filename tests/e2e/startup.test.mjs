@@ -31,7 +31,16 @@ async function countSockets(page) {
 
 test("the town's files and the connection are asked for as the page starts, once", { timeout: 300_000 }, async () => {
   const [invite] = await invites(1);
-  const page = await register(running.browser, invite, "はじめて");
+  // Notes when index.html hands its early socket to the page (the game then takes it away).
+  const watchEarlySocket = () => {
+    let held;
+    Object.defineProperty(window, "ibashoEarlySocket", {
+      configurable: true,
+      get: () => held,
+      set: (early) => { window.earlySocketGiven = Boolean(early?.socket); held = early; },
+    });
+  };
+  const page = await register(running.browser, invite, "はじめて", 0, undefined, [watchEarlySocket]);
   const sockets = await countSockets(page);
   await page.reload();
   await eventually("the town after reloading", async () => (await snapshot(page))?.screen === "town", 240_000);
@@ -45,6 +54,7 @@ test("the town's files and the connection are asked for as the page starts, once
   assert.deepEqual(askedByGame, [], "the game asked for no file the page had not preloaded");
 
   // The page's early socket was taken over by the game: one socket for the visit, and it works.
+  assert.equal(await page.evaluate(() => window.earlySocketGiven), true, "index.html opened a socket as the page started");
   assert.equal(await page.evaluate(() => window.ibashoEarlySocket), undefined, "the game took the page's socket");
   assert.equal(sockets.length, 1, `one WebSocket for the visit: ${sockets.join(", ")}`);
   assert.match(sockets[0], /\/ws\?page=[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

@@ -149,13 +149,9 @@ export async function eventually(what, check, ms = 60_000) {
   const deadline = Date.now() + ms;
   let last;
   while (Date.now() < deadline) {
-    let timer;
     const wait = Math.min(45_000, deadline - Date.now() + 5_000);
-    const unanswered = new Promise((resolve) => {
-      timer = setTimeout(() => resolve(NO_ANSWER), wait);
-    });
     try {
-      last = await Promise.race([check(), unanswered]);
+      last = await answerWithin(check(), wait);
       if (last === NO_ANSWER) {
         console.log(`# eventually: a check for ${what} gave no answer in ${(wait / 1000).toFixed(0)} s`);
         last = `a check gave no answer in ${(wait / 1000).toFixed(0)} s`;
@@ -164,16 +160,27 @@ export async function eventually(what, check, ms = 60_000) {
       if (last) return last;
     } catch (error) {
       last = error instanceof Error ? error.message : error;
-    } finally {
-      clearTimeout(timer);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
-/** What `eventually` takes from a check that gave no answer in time. */
-const NO_ANSWER = Symbol("no answer");
+/** What `answerWithin` gives for a promise that did not settle in time. */
+export const NO_ANSWER = Symbol("no answer");
+
+/** What `promise` gives, or `NO_ANSWER` if it has not settled in `ms` (it is left behind). */
+export async function answerWithin(promise, ms) {
+  let timer;
+  const unanswered = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(NO_ANSWER), ms);
+  });
+  try {
+    return await Promise.race([promise, unanswered]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Opens an invite link in a fresh browser context and registers; resolves in the town.

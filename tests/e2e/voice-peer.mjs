@@ -27,7 +27,7 @@
 // restart, or a fresh introduction) connects.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { eventually } from "./harness.mjs";
+import { answerWithin, eventually, NO_ANSWER } from "./harness.mjs";
 
 const TILE = 32;
 const ROWS = 26;
@@ -64,34 +64,26 @@ function townTiles() {
   return rows.map((row) => row.join(""));
 }
 
-/** Registers through the invite and enters the town with the fake microphone on (声で参加). */
 /** How long one call into a peer's page may take before the test fails saying which (ms). */
 const PEER_CALL_MS = 180_000;
 
 /**
- * `call` (a promise from a peer's page), failing after `ms` with what was asked, of whom, and
- * whether the server still answers HTTP at all: a call that never returns (seen once in a few
- * full runs, in the twelve listeners' walk into the hall) fails the test with its name instead
- * of holding it until the test's own timeout without a word.
+ * What `call` (a promise from a peer's page) gives; after `ms` without an answer, fails with what
+ * was asked, of whom, and whether the server still answers HTTP at all: a call that never
+ * returned (the twelve listeners' walk into the hall, in a few full runs) held the test until its
+ * own timeout without a word.
  */
 async function within(call, what, nickname, origin, ms = PEER_CALL_MS) {
-  let timer;
-  const late = new Promise((_, reject) => {
-    timer = setTimeout(async () => {
-      const started = Date.now();
-      const server = await fetch(`${origin}/api/me`, { signal: AbortSignal.timeout(5000) })
-        .then((response) => `answered ${response.status} in ${Date.now() - started} ms`)
-        .catch((error) => `gave no answer (${error.name})`);
-      reject(new Error(`${nickname}: ${what} gave no answer in ${ms / 1000} s; the server ${server}`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([call, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const answer = await answerWithin(call, ms);
+  if (answer !== NO_ANSWER) return answer;
+  const started = Date.now();
+  const server = await fetch(`${origin}/api/me`, { signal: AbortSignal.timeout(5000) })
+    .then((response) => `answered ${response.status} in ${Date.now() - started} ms`)
+    .catch((error) => `gave no answer (${error.name})`);
+  throw new Error(`${nickname}: ${what} gave no answer in ${ms / 1000} s; the server ${server}`);
 }
 
+/** Registers through the invite and enters the town with the fake microphone on (声で参加). */
 export async function joinAsVoicePeer(browser, inviteUrl, nickname, {
   listenTo = null, avatar = 0, unreachable = false, silent = false, participation = "voice", hall = false, keepSending = false,
   camera = false, decode = true,
